@@ -1,0 +1,20 @@
+"""Every path the toolkit uses, derived from the package location (never from the working directory)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+DATA_DIR = PROJECT_ROOT / "data"
+RAW_DIR = DATA_DIR / "raw"
+MANIFEST = RAW_DIR / "manifest.csv"
+LEXICON_DIR = DATA_DIR / "lexicon"
+GEO_DIR = DATA_DIR / "geo"
+FIGURES_DIR = PROJECT_ROOT / "figures"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+CACHE_DIR = PROJECT_ROOT / ".cache"
+
+#: The shared material sits beside the project (``../shared``); ``TOOLKIT_SHARED`` overrides it.
+SHARED_DIR = Path(os.environ.get("TOOLKIT_SHARED", PROJECT_ROOT.parent / "shared"))
+MUNICIPAL_DIR = SHARED_DIR / "corpora" / "municipal-2024"
