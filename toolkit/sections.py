@@ -1,0 +1,570 @@
+"""Segment a cleaned report into sections (achievements, problems, plans, other) and citable units.
+
+The rules are written for the genre: yearly reports of Chinese government bodies (法治政府建设年度报告,
+work summaries with next-year plans, 政府工作报告). Such a report reviews the year, admits its problems
+and promises next year's work, in that order, under headings numbered ``一、`` (sometimes unnumbered
+lines such as ``2023年工作回顾``), or with no heading at all for the problems and plans.
+
+The segmenter works on character offsets into the cleaned text (see :mod:`toolkit.corpus`):
+
+1. **Headings.** Top-level headings are ``一、…`` at the start of a line (or after a sentence end in
+   text that lost its line breaks) and short unnumbered lines whose words name a part of a report
+   (回顾, 不足, 打算, 安排 …). Lower levels (``（一）``/``(一)``, ``1.``/``1、``, ``一是``) only make units.
+2. **Kinds.** A heading's kind comes from its words (:data:`KIND_RULES`, first match wins, problems
+   before plans before achievements) and from a year in it: a year after the year under review means
+   plans. A heading that names no kind continues the part it stands in (a task list after
+   ``二、2024年工作安排`` is plans); before any problems or plans it is the review (achievements).
+3. **Inline parts.** Where no heading announces problems, the paragraph of the review that opens by
+   admitting them (我们也清醒认识到……, 虽然取得了一些成绩，但……差距) becomes a problems section found
+   ``inline``. Where no heading announces plans, the closing paragraphs that open with a look ahead
+   (下一步, 下来, 今后, 2020年, 明年 … and 将) become a plans section found ``inline``.
+4. **Preamble and closing.** The title, salutation and opening framing sentence before the first part
+   and the signature and date after the last are ``other`` sections.
+
+Every character of the text belongs to exactly one section; units never overlap.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+KINDS = ("achievements", "problems", "plans", "other")
+
+CN_NUM = "一二三四五六七八九十"
+_CN_DIGIT = {c: i + 1 for i, c in enumerate(CN_NUM)}
+
+#: Sentence-final punctuation (a heading line does not end with it).
+_END = "。！？!?；;…"
+
+# --------------------------------------------------------------------------- heading kinds
+#: (kind, pattern) pairs tried in order on a heading's text; the first that matches gives its kind.
+#: ``None`` marks words that make a line a heading but name no kind (the part it stands in continues).
+KIND_RULES: tuple[tuple[str | None, re.Pattern], ...] = (
+    ("other", re.compile(r"其他需要(报告|说明)|其它需要(报告|说明)")),
+    ("problems", re.compile(r"不足|问题|差距|短板|困难|薄弱|弱项|挑战|教训")),
+    ("plans", re.compile(r"下一步|下步|下阶段|打算|思路|安排|计划|规划|展望|重点工作|重点任务|主要任务|"
+                         r"工作任务|目标任务|预期目标|主要目标|奋斗目标|发展目标|总体要求|政策取向|工作建议|努力方向|"
+                         r"今后|明年|今年")),
+    ("achievements", re.compile(r"回顾|总结|成效|成果|成绩|做法|举措|工作情况|开展情况|落实情况|完成情况|"
+                                r"进展|履行.*职责|建设情况|推进情况|基本情况|主要工作|年度工作")),
+    (None, re.compile(r"自身建设|政府建设|工作报告")),
+)
+
+#: Verbs of solving: "解决了一批老大难问题" reports an achievement, not a problem.
+_SOLVED = re.compile(r"(?:解决|破解|化解|补齐|补足|整改|克服|战胜|排查|应对)[^。；，,]{0,12}"
+                     r"(?:问题|不足|困难|挑战|短板|差距|弱项|矛盾)")
+_PLAN_OPEN = re.compile(r"^(?:[^，,。]{0,12}[，,])?\s*(?:下一步|下步|下来|下阶段|今后|明年|新的一年|展望|接下来|"
+                        r"(?:20\d\d|19\d\d)\s*年(?:是|，|,|我|全市|市|将|要|政府|经济|工作)|今年(?:是|政府|经济|工作|，))")
+
+_YEAR = re.compile(r"(20\d\d|19\d\d)\s*年")
+
+
+def heading_kind(heading: str, year: int | None = None) -> tuple[str | None, str]:
+    """The kind a heading names and why, e.g. ``("plans", "keyword:打算")``; ``(None, "")`` if none.
+
+    A year later than ``year`` (the year under review) makes an otherwise ambiguous heading a plan:
+    ``二、2020年工作思路`` in a 2019 report.
+    """
+    for kind, pattern in KIND_RULES:
+        m = pattern.search(heading)
+        if m and kind == "problems":
+            solved = _SOLVED.search(heading)  # 补齐高质量发展短板 is a task, not a problem
+            if solved and solved.start() <= m.start() < solved.end():
+                continue
+        if m:
+            if kind == "achievements" and year is not None:
+                ahead = [int(y) for y in _YEAR.findall(heading) if int(y) > year]
+                if ahead:
+                    return "plans", f"year:{ahead[0]}>{year}"
+            return kind, f"keyword:{m.group(0)}"
+    if year is not None:
+        years = [int(y) for y in _YEAR.findall(heading)]
+        if any(y > year for y in years):
+            return "plans", f"year:{max(years)}>{year}"
+        if any(y == year for y in years):
+            return "achievements", f"year:{year}"
+    return None, ""
+
+
+# --------------------------------------------------------------------------- headings
+_L1 = re.compile(rf"[{CN_NUM}]{{1,3}}、")
+_L2 = re.compile(rf"[（(][{CN_NUM}]{{1,3}}[）)]")
+_L3 = re.compile(r"\d{1,2}(?:[.．、](?!\d))")
+_L4 = re.compile(rf"(?:[{CN_NUM}]{{1,3}}|[1-9])是")
+_ANY_MARKER = re.compile(rf"(?:{_L1.pattern}|{_L2.pattern}|{_L3.pattern})")
+
+#: Longest text a heading line may have; longer lines are paragraphs that start with a number.
+MAX_HEADING = 60
+#: Longest unnumbered line taken as a heading (such lines must also name a part of a report).
+MAX_BARE_HEADING = 30
+
+
+@dataclass(frozen=True)
+class Heading:
+    start: int          # offset of the heading's first character
+    end: int            # offset after the heading's text (its line, or its first sentence)
+    text: str
+    numbered: bool
+
+
+def _cn_number(s: str) -> int:
+    """Value of a Chinese numeral up to 99 (一 → 1, 十二 → 12, 二十 → 20)."""
+    if "十" not in s:
+        return _CN_DIGIT.get(s, 0)
+    tens, _, ones = s.partition("十")
+    return (_CN_DIGIT.get(tens, 1) if tens else 1) * 10 + (_CN_DIGIT.get(ones, 0) if ones else 0)
+
+
+def _lines(text: str):
+    """(start, end) offsets of each line, without its newline."""
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, pos + len(line)
+        pos += len(line) + 1
+
+
+def _heading_end(text: str, start: int, line_end: int) -> int:
+    """End offset of a heading that begins at ``start``: its whole line when short, else its first
+    sentence (or the text up to a blank, in text that lost its line breaks)."""
+    if line_end - start <= MAX_HEADING and text[line_end - 1] not in _END:
+        return line_end
+    window = text[start + 2:min(line_end, start + MAX_HEADING)]
+    m = re.search(rf"[{_END}]|\s", window)
+    if m is None:
+        return start + 2 + len(window)
+    return start + 2 + m.start() + (1 if m.group(0) in _END else 0)
+
+
+def find_headings(text: str, year: int | None = None) -> list[Heading]:
+    """Top-level headings of a report, in order.
+
+    Numbered ``一、`` headings count when they form a sequence (一、, 二、, …) — a list item ``一、`` inside
+    a sentence does not. Unnumbered lines count when they are short, end without sentence punctuation
+    and name a part of a report.
+    """
+    numbered: list[Heading] = []
+    # numbered headings at line starts, or after a sentence end / blank in text that lost its breaks
+    for m in re.finditer(rf"(?:^|(?<=[{_END}：:])\s*|(?<=\s))({_L1.pattern})", text, flags=re.M):
+        start = m.start(1)
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end < 0 else line_end
+        end = _heading_end(text, start, line_end)
+        numbered.append(Heading(start, end, text[start:end].strip(), True))
+    numbered = _in_sequence(numbered)
+
+    bare = [Heading(ls, le, text[ls:le].strip(), False) for ls, le in _lines(text)
+            if is_bare_heading(text[ls:le].strip(), year)]
+    # an unnumbered heading must not sit inside a numbered heading's line
+    taken = {h.start for h in numbered}
+    headings = numbered + [h for h in bare if h.start not in taken]
+    return sorted(headings, key=lambda h: h.start)
+
+
+#: Words of a document title or signature (the report's own name, its agency), never of a part heading.
+_TITLE_WORDS = re.compile(r"报告$|人民政府|[^\s]{2,}(?:局|厅|委员会|办公室)(?:\s|$)|文件$|^——|会议上|\d\s*月\s*\d{1,2}\s*日")
+
+
+def is_bare_heading(line: str, year: int | None = None) -> bool:
+    """An unnumbered line that heads a part: short, no sentence punctuation, names a part of a report
+    (2023年工作回顾, 2024年工作安排建议, 持之以恒加强政府自身建设) or a year after the one under review,
+    and is not a title, signature or date."""
+    if not 0 < len(line) <= MAX_BARE_HEADING or re.search(rf"[{_END}：:]|[，,].*[，,]", line) or line[-1] in "，,、":
+        return False
+    if _ANY_MARKER.match(line) or _L4.match(line) or _DATE_LINE.match(line) or _TITLE_WORDS.search(line):
+        return False
+    why = heading_kind(line, year)[1]
+    return why.startswith("keyword:") or ">" in why
+
+
+def _in_sequence(headings: list[Heading]) -> list[Heading]:
+    """Keep the ``一、`` headings that form runs numbered 一, 二, 三 … (a run may also open at 二 or 三,
+    where the first part of a report went unnumbered); a lone ``一、`` is a list item, not a heading."""
+    kept: list[Heading] = []
+    expected = None
+    for h in headings:
+        n = _cn_number(h.text.split("、", 1)[0])
+        if n == expected or n == 1 or (expected is None and n <= 3) or (expected and n == expected + 1):
+            # (a run may skip one number, where a heading lost its numeral in conversion)
+            kept.append(h)
+            expected = n + 1
+    return kept if len(kept) >= 2 else []
+
+
+# --------------------------------------------------------------------------- inline parts
+_PROBLEM_NOUN = re.compile(r"问题|不足|困难|挑战|短板|差距|弱项|矛盾|[不未]及预期|[未低]于预期|未达预期|未能实现|隐忧|风险隐患")
+_PROBLEM_FRAME = re.compile(r"清醒|存在|面临|不容忽视|还有|仍有|尚有|[不未]及预期|[未低]于预期|未达预期|需要特别报告|"
+                            r"需要?向.{0,6}说明|看到|认识到|意识到|差距")
+_PROBLEM_STRONG = re.compile(r"清醒|不容忽视|需要?向.{0,6}说明|需要特别报告|问题和不足|不足和问题")
+
+def _first_sentence(text: str, start: int, end: int, limit: int = 160, least: int = 30) -> str:
+    """The opening of a paragraph: its first sentence, extended past short openers such as
+    "各位代表！" or "思危方能居安，知忧才能克难。" to at least ``least`` characters."""
+    m = re.compile(r"[。！？!?]").search(text, min(start + least, end), min(end, start + limit))
+    return text[start:(m.end() if m else min(end, start + limit))]
+
+
+def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Paragraph spans inside [start, end), without newlines."""
+    spans = []
+    for ls, le in _lines(text):
+        s, e = max(ls, start), min(le, end)
+        if s < e and text[s:e].strip():
+            spans.append((s, e))
+    return spans
+
+
+def is_problem_opening(sentence: str) -> bool:
+    """True when a paragraph's first sentence admits problems (我们也清醒认识到……困难和挑战)."""
+    if _ANY_MARKER.match(sentence.lstrip()):
+        return False
+    noun = _PROBLEM_NOUN.search(sentence)
+    if noun is None or not _PROBLEM_FRAME.search(sentence):
+        return False
+    solved = _SOLVED.search(sentence)
+    return not (solved and solved.start() <= noun.start() < solved.end())
+
+
+def is_plan_opening(sentence: str, year: int | None = None) -> bool:
+    """True when a paragraph's first sentence turns to future work (下来，……将继续……)."""
+    s = sentence.lstrip()
+    if not _PLAN_OPEN.search(s):
+        return False
+    years = [int(y) for y in _YEAR.findall(s[:12])]
+    if years and year is not None and max(years) <= year:
+        return False
+    return "将" in s or "要" in s or "是" in s[:12] or "工作" in s[:20]
+
+
+# --------------------------------------------------------------------------- closing
+_DATE_LINE = re.compile(r"^\s*(?:(?:19|20)\d\d|[〇○零一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,3}\s*日\s*$")
+_SIGNATURE = re.compile(r"^\S{2,30}(?:局|委|办|厅|处|中心|政府|办公室|委员会|小组|公司|集团)$")
+
+
+def _closing_start(text: str, start: int) -> int:
+    """Start of the trailing signature/date lines (the closing), or len(text) when there are none."""
+    spans = _paragraphs(text, start, len(text))
+    cut = len(text)
+    for s, e in reversed(spans):
+        line = text[s:e].strip()
+        if _DATE_LINE.match(line) or (_SIGNATURE.match(line) and len(line) <= 30):
+            cut = s
+        else:
+            break
+    return cut
+
+
+# --------------------------------------------------------------------------- preamble
+_FRAMING = re.compile(r"报告如下|汇报如下|综合如下|总结如下|报告工作|请予审议|现将|各位代表|特此报告|提出意见")
+
+
+def _preamble_end(text: str, first: int) -> int:
+    """End of the preamble in the text before the first part.
+
+    The preamble is the run of leading title lines (no sentence punctuation), salutations (…：) and
+    framing sentences (现将……报告如下, 我代表……报告工作). Body text after them is the review.
+    """
+    end = 0
+    for s, e in _paragraphs(text, 0, first):
+        line = text[s:e].strip()
+        title = len(line) <= MAX_HEADING and line[-1] not in _END
+        salutation = line.endswith(("：", ":")) and len(line) <= 40
+        if title or salutation or _FRAMING.search(line[:200]):
+            # a framing paragraph may go on into the review in text without line breaks
+            if len(line) > 400:
+                m = re.compile(r"(?:报告如下|汇报如下|综合如下|总结如下|提出意见|请予审议)[^。]{0,20}[。：:]").search(text, s, e)
+                return m.end() if m else e
+            end = e
+        else:
+            break
+    return end
+
+
+# --------------------------------------------------------------------------- segmentation
+@dataclass(frozen=True)
+class Section:
+    index: int
+    kind: str
+    heading: str
+    start: int
+    end: int
+    found: str      # "heading" or "inline"
+    rule: str       # why it has its kind, e.g. "keyword:打算", "continues:plans", "opening:problems"
+
+
+def segment(text: str, year: int | None = None) -> list[Section]:
+    """Split a cleaned report into sections that cover it exactly, in order."""
+    if not text:
+        return []
+    headings = find_headings(text, year)
+    closing = _closing_start(text, headings[-1].end if headings else 0)
+
+    # 1. parts announced by headings, with kinds from their words, else from what they continue
+    parts: list[Section] = []
+    current = "achievements"
+    for i, h in enumerate(headings):
+        end = headings[i + 1].start if i + 1 < len(headings) else closing
+        if h.start >= closing:
+            break
+        kind, rule = heading_kind(h.text, year)
+        if kind == "achievements" and current == "plans" and not rule.startswith("year:"):
+            kind = None  # 七、聚力改善民生……创造更多发展成果 in a task list is still a task
+        if kind is None:
+            kind, rule = current if current != "other" else "achievements", f"continues:{current}"
+        parts.append(Section(0, kind, h.text, h.start, max(end, h.end), "heading", rule))
+        current = kind
+    if not parts:
+        body = [Section(0, "other", "", 0, len(text), "inline", "no-headings")]
+        body = _split_inline(text, body, year, whole_text=True)
+        return _finish(text, body)
+
+    # 2. the text before the first heading: preamble, then review text if any
+    lead: list[Section] = []
+    pre_end = _preamble_end(text, parts[0].start)
+    if pre_end > 0:
+        lead.append(Section(0, "other", "", 0, pre_end, "inline", "preamble"))
+    if text[pre_end:parts[0].start].strip():
+        lead.append(Section(0, "achievements", "", pre_end, parts[0].start, "inline", "before-first-heading"))
+    elif pre_end < parts[0].start and lead:
+        lead[-1] = replace(lead[-1], end=parts[0].start)
+    if not lead:
+        parts[0] = replace(parts[0], start=0)
+    elif lead[-1].end < parts[0].start:
+        lead[-1] = replace(lead[-1], end=parts[0].start)
+
+    sections = _split_inline(text, lead + parts, year)
+    if closing < len(text):
+        sections.append(Section(0, "other", "", closing, len(text), "inline", "closing"))
+    return _finish(text, sections)
+
+
+def _split_inline(text: str, sections: list[Section], year: int | None, whole_text: bool = False) -> list[Section]:
+    """Split out problems and plans paragraphs where no heading announces them."""
+    kinds = {s.kind for s in sections if s.found == "heading"}
+    if whole_text:  # a text with no headings: the same paragraph rules, over all of it
+        sections = [replace(sections[0], kind="achievements", rule="no-headings")]
+        pre = _preamble_end(text, len(text))
+        if 0 < pre < len(text):
+            sections = [Section(0, "other", "", 0, pre, "inline", "preamble"),
+                        replace(sections[0], start=pre)]
+        closing = _closing_start(text, pre)
+        if closing < len(text) and closing > sections[-1].start:
+            sections[-1] = replace(sections[-1], end=closing)
+            sections.append(Section(0, "other", "", closing, len(text), "inline", "closing"))
+    out = list(sections)
+
+    if "problems" not in kinds:
+        out = _split_problems(text, out, year)
+    if "plans" not in kinds:
+        out = _split_plans(text, out, year)
+    if whole_text and not any(s.kind in ("problems", "plans") for s in out):
+        # no heading and no part found: one `other` section of the body, never invented kinds
+        out = [replace(s, kind="other", rule="no-headings") if s.kind == "achievements" else s for s in out]
+    return out
+
+
+def _split_at(sections: list[Section], i: int, cut: int, stop: int, kind: str, rule: str) -> list[Section]:
+    """Split section ``i`` into [start, cut) of its own kind, [cut, stop) of ``kind`` and [stop, end)."""
+    s = sections[i]
+    pieces = []
+    if s.start < cut:
+        pieces.append(replace(s, end=cut))
+    pieces.append(Section(0, kind, "", cut, stop, "inline", rule))
+    if stop < s.end:
+        pieces.append(Section(0, s.kind, "", stop, s.end, "inline", f"continues:{s.kind}"))
+    return sections[:i] + pieces + sections[i + 1:]
+
+
+def _body_start(text: str, section: Section) -> int:
+    """Where a section's body begins: after its heading, if it has one."""
+    if section.found != "heading":
+        return section.start
+    return text.index(section.heading, section.start, section.end) + len(section.heading)
+
+
+def _openings(text: str, sections: list[Section], kinds=("achievements",)):
+    """(section position, paragraph or sentence start, paragraph end) for the body of sections of ``kinds``."""
+    for i, s in enumerate(sections):
+        if s.kind not in kinds:
+            continue
+        for ps, pe in _paragraphs(text, _body_start(text, s), s.end):
+            for ss in _sentence_starts(text, ps, pe):
+                yield i, ss, pe
+
+
+def _split_problems(text: str, sections: list[Section], year: int | None) -> list[Section]:
+    """The last paragraph of the review that opens by admitting problems becomes a problems section."""
+    # the first admission in each paragraph; the last paragraph with one wins, one in the genre's own
+    # words (我们也清醒认识到, 问题不容忽视) over one that only names a difficulty
+    firsts: dict[int, tuple[int, int, int, bool]] = {}
+    for i, ss, pe in _openings(text, sections):
+        opening = _first_sentence(text, ss, pe)
+        if is_problem_opening(opening):
+            strong = bool(_PROBLEM_STRONG.search(opening))
+            if pe not in firsts or (strong and not firsts[pe][3]):
+                firsts[pe] = (i, ss, pe, strong)
+    found = sorted(firsts.values(), key=lambda c: (c[3], c[1]))
+    best = found[-1][:3] if found else None
+    if best is None:
+        return sections
+    i, cut, stop = best
+    s = sections[i]
+    if "\n" not in text[cut:stop]:  # the admission ends where the plans begin, in text without line breaks
+        for ss in _sentence_starts(text, cut, stop, every=True):
+            if ss > cut and is_plan_opening(_first_sentence(text, ss, stop), year):
+                stop = ss
+                break
+    # the admission runs to the end of its paragraph, and on over the paragraphs that list the problems
+    if text[cut:stop].rstrip().endswith(("：", ":")):
+        for ps, pe in _paragraphs(text, stop, s.end):
+            if _L4.match(text, ps) or _ANY_MARKER.match(text, ps):
+                stop = pe
+            else:
+                break
+    stop = _next_line_start(text, stop, s.end)
+    return _split_at(sections, i, cut, stop, "problems", "opening:problems")
+
+
+def _split_plans(text: str, sections: list[Section], year: int | None) -> list[Section]:
+    """From the paragraph that turns to future work, the rest of the report (up to its closing) is plans.
+
+    The turn is looked for after the problems, if any, else in the last third of the text: plans close
+    a report, and a review also says what was done "in 2019" or "this year".
+    """
+    after = max((s.end for s in sections if s.kind == "problems"), default=None)
+    if after is None:
+        body = [s for s in sections if s.kind != "other"]
+        after = body[0].start + 2 * (body[-1].end - body[0].start) // 3 if body else len(text)
+    for i, ss, pe in _openings(text, sections):
+        if ss >= after and is_plan_opening(_first_sentence(text, ss, pe), year):
+            out = _split_at(sections, i, ss, sections[i].end, "plans", "opening:plans")
+            k = out.index(next(s for s in out if s.start == ss))
+            return out[:k + 1] + [replace(s, kind="plans", rule="continues:plans") if s.kind == "achievements" else s
+                                  for s in out[k + 1:]]
+    return sections
+
+
+def _sentence_starts(text: str, start: int, end: int, every: bool = False):
+    """The paragraph start, and for paragraphs over 2000 characters (lost line breaks) or with
+    ``every`` each sentence start."""
+    yield start
+    if every or end - start > 2000:
+        for m in re.finditer(r"(?<=[。！？!?])\s*", text[start:end]):
+            if start + m.end() < end:
+                yield start + m.end()
+
+
+def _next_line_start(text: str, pos: int, limit: int) -> int:
+    """Past the newline that ends a line at ``pos``; ``pos`` itself when it is inside a line."""
+    return pos + 1 if pos < limit and text[pos] == "\n" else pos
+
+
+def _finish(text: str, sections: list[Section]) -> list[Section]:
+    """Drop empty pieces, merge a piece into nothing, renumber; the sections tile the text."""
+    out = []
+    pos = 0
+    for s in sections:
+        s = replace(s, start=pos) if s.start != pos else s
+        if text[s.start:s.start + 1] == "\n" and out:  # a line's newline stays with its line
+            out[-1] = replace(out[-1], end=s.start + 1)
+            s = replace(s, start=s.start + 1)
+        if s.end <= s.start:
+            pos = max(pos, s.start)
+            continue
+        if not text[s.start:s.end].strip() and out:
+            out[-1] = replace(out[-1], end=s.end)
+        else:
+            out.append(s)
+        pos = s.end
+    if out and out[-1].end < len(text):
+        out[-1] = replace(out[-1], end=len(text))
+    return [replace(s, index=i) for i, s in enumerate(out)]
+
+
+# --------------------------------------------------------------------------- units
+@dataclass(frozen=True)
+class Unit:
+    section_index: int
+    unit_index: int
+    start: int
+    end: int
+    marker: str
+
+
+def _enumeration_starts(text: str, start: int, end: int) -> list[tuple[int, str]]:
+    """Offsets of an inline enumeration 一是……二是……三是 inside a paragraph (in sequence only)."""
+    found = []
+    expected = 1
+    for m in re.finditer(rf"(?:^|(?<=[。；;：:，,！？\s]))([{CN_NUM}]{{1,3}}是)", text[start:end]):
+        n = _cn_number(m.group(1)[:-1])
+        if n == expected:
+            found.append((start + m.start(1), m.group(1)))
+            expected += 1
+    return found if len(found) >= 2 else []
+
+
+def units_of(text: str, section: Section) -> list[Unit]:
+    """The citable units of a section: its numbered items, else its paragraphs.
+
+    A paragraph is one unit, split further at an inline enumeration (一是……二是……). A short item
+    heading on a line of its own (（一）推进审批服务便民化工作) opens the unit that follows it. The
+    section's own heading line belongs to no unit.
+    """
+    body_start = _body_start(text, section)
+    spans: list[tuple[int, int, str]] = []
+    pending = None  # start of a heading-only line waiting for its body
+    for ps, pe in _paragraphs(text, body_start, section.end):
+        line = text[ps:pe]
+        ps += len(line) - len(line.lstrip())
+        pe -= len(line) - len(line.rstrip())
+        if ps >= pe:
+            continue
+        m = _ANY_MARKER.match(text, ps)
+        marker = m.group(0) if m else ""
+        if marker and pe - ps <= MAX_HEADING and text[pe - 1] not in _END:
+            if pending is not None:
+                spans.append((pending[0], pending[1], pending[2]))
+            pending = (ps, pe, marker)
+            continue
+        first = ps
+        if pending is not None:
+            first, marker = pending[0], pending[2]
+            pending = None
+        enum = _enumeration_starts(text, ps, pe)
+        if enum:
+            starts = list(enum)
+            if starts[0][0] == ps:  # the paragraph opens with 一是 (under its item heading, if any)
+                starts[0] = (first, starts[0][1])
+            else:
+                starts.insert(0, (first, marker))
+            ends = [o for o, _ in starts[1:]] + [pe]
+            for (a, mk), b in zip(starts, ends):
+                while b > a and text[b - 1] in " \t\u3000":
+                    b -= 1
+                if b > a:
+                    spans.append((a, b, mk))
+        else:
+            if not marker:
+                m4 = _L4.match(text, ps)
+                marker = m4.group(0) if m4 else ""
+            spans.append((first, pe, marker))
+    if pending is not None:
+        spans.append(pending)
+    return [Unit(section.index, i, a, b, mk) for i, (a, b, mk) in enumerate(spans)]
+
+
+# --------------------------------------------------------------------------- tables
+SECTION_COLUMNS = ["report_id", "index", "kind", "heading", "start", "end", "found", "rule", "text"]
+UNIT_COLUMNS = ["report_id", "section_index", "kind", "unit_index", "marker", "start", "end", "text"]
+
+
+def section_table(report_id: str, text: str, year: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sections and units of one report as DataFrames (columns :data:`SECTION_COLUMNS`, :data:`UNIT_COLUMNS`)."""
+    sections = segment(text, year)
+    srows, urows = [], []
+    for s in sections:
+        srows.append([report_id, s.index, s.kind, s.heading, s.start, s.end, s.found, s.rule, text[s.start:s.end]])
+        for u in units_of(text, s):
+            urows.append([report_id, s.index, s.kind, u.unit_index, u.marker, u.start, u.end, text[u.start:u.end]])
+    return pd.DataFrame(srows, columns=SECTION_COLUMNS), pd.DataFrame(urows, columns=UNIT_COLUMNS)
