@@ -1,0 +1,78 @@
+# gov-report-toolkit: every target runs in .venv, which the first target that needs it creates from
+# requirements.lock (only python3 with venv, make and git are needed). `make help` lists the targets.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+KERNEL := toolkit
+KERNEL_DISPLAY := Python (toolkit)
+# One file per notebook for jupytext --sync: the .py, or the .ipynb of a notebook that has no .py yet.
+NOTEBOOK_PY = $(wildcard notebooks/[0-9][0-9]-*.py)
+NOTEBOOK_SOURCES = $(NOTEBOOK_PY) $(filter-out $(NOTEBOOK_PY:.py=.ipynb),$(wildcard notebooks/[0-9][0-9]-*.ipynb))
+
+# make figures CORPUS=../shared/corpora/municipal-2024 [FIGURES=dir]: run the notebooks on another corpus.
+CORPUS ?=
+FIGURES ?=
+# Extra pytest arguments, e.g. make test PYTEST_ARGS='-k plotting -x'
+PYTEST_ARGS ?=
+
+# Same hash order in every run and every kernel (kernels inherit the environment).
+export PYTHONHASHSEED := 0
+# Quiets debugpy's "frozen modules" warning when a kernel starts.
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help venv sync figures test lab lock clean distclean
+
+help: ## list the targets
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml $(LOCK)
+	@test -x $(PY) || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing the pinned dependencies into $(VENV) (a minute or two the first time)"
+	$(PY) -m pip install --disable-pip-version-check --quiet -c $(LOCK) -e .
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "$(KERNEL_DISPLAY)"
+	@touch $@
+
+venv: $(STAMP) ## create .venv with the pinned dependencies and the "toolkit" kernel (other targets do it too)
+
+sync: $(STAMP) ## pair every notebook with its py:percent file (jupytext: the newer of the two wins)
+	@if [ -n "$(NOTEBOOK_SOURCES)" ]; then $(BIN)/jupytext --sync --quiet $(NOTEBOOK_SOURCES); fi
+
+figures: sync ## execute notebooks/NN-*.ipynb in order, outputs into them, figures into figures/ (CORPUS=dir: another corpus)
+	$(PY) -m toolkit.notebook_runner $(if $(CORPUS),--corpus '$(CORPUS)') $(if $(FIGURES),--figures '$(FIGURES)')
+
+test: $(STAMP) ## pytest on tests/ and nbval on every notebook (no test collected is a failure)
+	@status=0; \
+	$(PY) -m pytest tests notebooks --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then \
+		echo "make test: pytest collected no tests (exit code 5); tests/ and notebooks/ should hold some" >&2; \
+		exit 1; \
+	fi; \
+	exit $$status
+
+lab: $(STAMP) ## open JupyterLab at notebooks/00-overview.ipynb with the "Python (toolkit)" kernel
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00-overview.ipynb
+
+lock: ## re-resolve requirements.lock to the newest versions pyproject.toml allows (then update environment.yml)
+	rm -rf build/lock-venv
+	$(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/python -m pip install --disable-pip-version-check --quiet .
+	{ grep '^#' $(LOCK); build/lock-venv/bin/python -m pip freeze --disable-pip-version-check --exclude gov-report-toolkit; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	rm -rf build/lock-venv
+	@echo "$(LOCK) re-resolved: bring environment.yml to the same versions; make test checks they agree"
+
+clean: ## remove build/ and caches (keeps .venv)
+	rm -rf build .pytest_cache *.egg-info
+	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean ## also remove .venv
+	rm -rf $(VENV)

@@ -1,0 +1,280 @@
+"""Run the numbered notebooks headless, in order, in the project's kernel, with byte-stable outputs.
+
+``python -m toolkit.notebook_runner [--corpus DIR] [--figures DIR] [NAME ...]`` is what ``make figures``
+runs. Each ``notebooks/NN-*.ipynb`` is executed by papermill in the ``toolkit`` kernel (the project's
+``.venv``), with ``notebooks/`` as working directory:
+
+- on the project's corpus (no ``--corpus``) the outputs are written back into the notebook itself;
+- on another corpus papermill injects ``CORPUS = '<absolute path>'`` (and ``FIGURES`` when given) after
+  the cell tagged ``parameters``, and the executed copy goes to ``build/notebooks/<corpus name>/``
+  (git-ignored), never over the committed notebook.
+
+Before a notebook is written, what varies from run to run is removed (papermill's timestamps and
+durations, nbclient's execution timings), and the file is only rewritten when its content changed.
+Papermill's raw copy stays in ``build/papermill/`` for diagnosis (timings included).
+
+Also here: :func:`resolve_parameters`, which tells a notebook what its ``CORPUS``/``FIGURES`` parameters
+mean, and :func:`versions`, the versions of the toolkit's direct dependencies (00-overview prints them).
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+import tomllib
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+from . import paths
+
+DISTRIBUTION = "gov-report-toolkit"
+KERNEL_NAME = "toolkit"
+KERNEL_DISPLAY_NAME = "Python (toolkit)"
+KERNELSPEC = {"display_name": KERNEL_DISPLAY_NAME, "language": "python", "name": KERNEL_NAME}
+#: The notebooks ``make figures`` runs, in name order: ``00-overview.ipynb``, ``01-corpus.ipynb``, …
+NOTEBOOK_GLOB = "[0-9][0-9]-*.ipynb"
+BUILD_DIR = paths.PROJECT_ROOT / "build"
+#: Seconds one cell may run before the run fails.
+CELL_TIMEOUT = 1800
+
+#: Output that must never reach a notebook: jieba's start-up log (it varies every run). Silence it in
+#: the toolkit with ``jieba.setLogLevel(logging.WARNING)`` before the first jieba call.
+FORBIDDEN_OUTPUT = re.compile(
+    r"Building prefix dict|Loading model from cache|Loading model cost|Prefix dict has been built"
+)
+#: Cell metadata that changes every run: papermill's start/end/duration and nbclient's timings.
+VOLATILE_CELL_METADATA = ("papermill", "execution")
+
+
+class NotebookError(RuntimeError):
+    """A notebook could not be run, or failed."""
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """What a notebook's ``parameters`` cell (``CORPUS``, ``FIGURES``) resolves to."""
+
+    corpus: Path  #: folder of ``*.txt`` reports
+    figures: Path  #: where :func:`toolkit.plotting.savefig` should write
+    name: str  #: ``raw`` for the project's corpus, else the corpus folder's name
+
+    @property
+    def is_default(self) -> bool:
+        """The project's corpus and figures: the run whose outputs are committed."""
+        return self.corpus == paths.RAW_DIR and self.figures == paths.FIGURES_DIR
+
+
+def resolve_parameters(corpus: str | Path | None = None, figures: str | Path | None = None) -> Parameters:
+    """Resolve a notebook's parameters; notebooks call it right after their ``parameters`` cell.
+
+    ``corpus=None`` is the project's ``data/raw``; ``figures=None`` is ``figures/`` for that corpus and
+    ``figures/<corpus folder name>/`` for any other. Relative paths are taken from the project root.
+    """
+    corpus_dir = paths.RAW_DIR if corpus is None else _absolute(corpus)
+    if not corpus_dir.is_dir():
+        raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
+    own = corpus_dir == paths.RAW_DIR
+    if figures is not None:
+        figures_dir = _absolute(figures)
+    else:
+        figures_dir = paths.FIGURES_DIR if own else paths.FIGURES_DIR / corpus_dir.name
+    return Parameters(corpus_dir, figures_dir, "raw" if own else corpus_dir.name)
+
+
+def _absolute(path: str | Path) -> Path:
+    path = Path(path).expanduser()
+    return (path if path.is_absolute() else paths.PROJECT_ROOT / path).resolve()
+
+
+def notebooks(directory: Path = paths.NOTEBOOKS_DIR) -> list[Path]:
+    """The numbered notebooks, in the order they run."""
+    return sorted(directory.glob(NOTEBOOK_GLOB))
+
+
+def check_kernel() -> None:
+    """Fail unless the ``toolkit`` kernel exists and runs this environment's Python."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        raise NotebookError(
+            f"no Jupyter kernel named {KERNEL_NAME!r}: run `make venv`, or "
+            f"`{sys.executable} -m ipykernel install --sys-prefix --name {KERNEL_NAME}`"
+        ) from None
+    python = Path(spec.argv[0])
+    if python.is_absolute() and python.parent.parent != Path(sys.prefix):
+        raise NotebookError(
+            f"the {KERNEL_NAME!r} kernel ({spec.resource_dir}) runs {python}, not this environment "
+            f"({sys.prefix}): remove that kernel or reinstall it with --sys-prefix from here"
+        )
+
+
+def clean(nb) -> None:
+    """Remove, in place, what varies between two runs of the same notebook."""
+    nb.metadata.pop("papermill", None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    for cell in nb.cells:
+        for key in VOLATILE_CELL_METADATA:
+            cell.metadata.pop(key, None)
+        if cell.metadata.get("tags") == []:  # papermill adds an empty list to every cell
+            del cell.metadata["tags"]
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill gives it a random id
+
+
+def forbidden_output(nb) -> list[str]:
+    """The lines of ``nb``'s outputs that must not be there (see :data:`FORBIDDEN_OUTPUT`)."""
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("text", "")
+            if not isinstance(text, str):
+                text = "".join(text)
+            found += [line for line in text.splitlines() if FORBIDDEN_OUTPUT.search(line)]
+    return found
+
+
+def write_if_changed(nb, path: Path) -> bool:
+    """Write ``nb`` to ``path`` as Jupyter does, unless the file already holds exactly that."""
+    import nbformat
+
+    text = nbformat.writes(nb)
+    if not text.endswith("\n"):
+        text += "\n"
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+def _has_parameters_cell(nb) -> bool:
+    return any("parameters" in cell.metadata.get("tags", []) for cell in nb.cells)
+
+
+def execute(notebook: Path, parameters: Parameters | None = None) -> Path:
+    """Execute one notebook; return the path of the executed, cleaned copy.
+
+    With the default parameters (the project's corpus and figures) the outputs go back into
+    ``notebook``; otherwise ``CORPUS`` and ``FIGURES`` are injected and the copy goes to
+    ``build/notebooks/<parameters.name>/``.
+    """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    notebook = Path(notebook).resolve()
+    parameters = parameters or resolve_parameters()
+    scratch = BUILD_DIR / "papermill" / parameters.name / notebook.name
+    if parameters.is_default:
+        injected, target = {}, notebook
+    else:
+        if not _has_parameters_cell(nbformat.read(notebook, as_version=4)):
+            raise NotebookError(f"{notebook.name} has no cell tagged 'parameters' (CORPUS = None, FIGURES = None)")
+        injected = {"CORPUS": str(parameters.corpus), "FIGURES": str(parameters.figures)}
+        target = BUILD_DIR / "notebooks" / parameters.name / notebook.name
+    scratch.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        nb = papermill.execute_notebook(
+            notebook,
+            scratch,
+            parameters=injected,
+            kernel_name=KERNEL_NAME,
+            cwd=notebook.parent,
+            progress_bar=False,
+            execution_timeout=CELL_TIMEOUT,
+        )
+    except PapermillExecutionError as error:
+        raise NotebookError(f"{notebook.name} failed; the executed copy is {scratch}{error}") from None
+    leaked = forbidden_output(nb)
+    if leaked:
+        raise NotebookError(
+            f"{notebook.name}: jieba's log reached the notebook ({leaked[0]!r}); call "
+            "jieba.setLogLevel(logging.WARNING) in the toolkit before jieba loads its dictionary"
+        )
+    clean(nb)
+    write_if_changed(nb, target)
+    return target
+
+
+def run(
+    corpus: str | Path | None = None,
+    figures: str | Path | None = None,
+    names: list[str] | None = None,
+) -> list[Path]:
+    """Execute the numbered notebooks (or those whose names start with one of ``names``) in order."""
+    selected = notebooks()
+    if names:
+        selected = [nb for nb in selected if any(nb.name.startswith(name) for name in names)]
+    if not selected:
+        raise NotebookError(f"no notebook matches {paths.NOTEBOOKS_DIR / NOTEBOOK_GLOB} {names or ''}")
+    check_kernel()
+    parameters = resolve_parameters(corpus, figures)
+    print(f"Running {len(selected)} notebook(s) on {parameters.corpus}, figures to {parameters.figures}", flush=True)
+    written = []
+    for number, notebook in enumerate(selected, 1):
+        start = time.monotonic()
+        target = execute(notebook, parameters)
+        shown = target.relative_to(paths.PROJECT_ROOT)
+        print(f"[{number}/{len(selected)}] {notebook.name} -> {shown} ({time.monotonic() - start:.1f} s)", flush=True)
+        written.append(target)
+    return written
+
+
+def _project_table() -> dict:
+    pyproject = paths.PROJECT_ROOT / "pyproject.toml"
+    if pyproject.exists():
+        return tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    return {}
+
+
+def direct_dependencies() -> list[str]:
+    """Names of the toolkit's direct dependencies, as pyproject.toml (or the installed metadata) lists them."""
+    project = _project_table()
+    requirements = project.get("dependencies") or metadata.requires(DISTRIBUTION) or []
+    return sorted({Requirement(line).name for line in requirements}, key=str.lower)
+
+
+def versions() -> dict[str, str]:
+    """Python (major.minor), the toolkit and each direct dependency, with the version installed.
+
+    Stable from machine to machine with the same lock (the Python patch level is left out), so a
+    notebook can print it and still pass nbval.
+    """
+    try:
+        toolkit_version = metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        toolkit_version = _project_table().get("version", "not installed")
+    found = {"python": f"{sys.version_info.major}.{sys.version_info.minor}", DISTRIBUTION: toolkit_version}
+    for name in direct_dependencies():
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m toolkit.notebook_runner",
+        description="Execute notebooks/NN-*.ipynb in order (what `make figures` runs).",
+    )
+    parser.add_argument("names", nargs="*", help="run only the notebooks whose names start with these (e.g. 01)")
+    parser.add_argument("--corpus", help="folder of *.txt reports (default: data/raw); copies go to build/notebooks/")
+    parser.add_argument("--figures", help="folder for the figures (default: figures/ or figures/<corpus name>/)")
+    args = parser.parse_args(argv)
+    try:
+        run(args.corpus, args.figures, args.names)
+    except (NotebookError, FileNotFoundError) as error:
+        print(f"notebook_runner: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
