@@ -17,7 +17,7 @@ import pandas as pd
 
 from .corpus import Report, ReportError, read_reports
 from .paths import RAW_DIR
-from .sections import SECTION_COLUMNS, UNIT_COLUMNS, section_table
+from .sections import KINDS, SECTION_COLUMNS, UNIT_COLUMNS, section_table
 
 REPORT_COLUMNS = ["report_id", "label", "agency", "city", "province", "year", "issued", "doc_number",
                   "source", "title", "encoding", "sha256", "chars", "path", "text"]
@@ -40,6 +40,22 @@ class Corpus:
     def quote(self, report_id: str, start: int, end: int) -> str:
         """The exact words at ``[start, end)`` of a report."""
         return self.text(report_id)[start:end]
+
+
+def section_lengths(sections: pd.DataFrame) -> pd.DataFrame:
+    """Characters per report (rows) and section kind (columns, in :data:`toolkit.sections.KINDS` order)."""
+    lengths = sections.assign(chars=sections["end"] - sections["start"])
+    table = lengths.pivot_table(index="report_id", columns="kind", values="chars", aggfunc="sum", fill_value=0)
+    return table.reindex(columns=list(KINDS), fill_value=0)
+
+
+def parts_found(sections: pd.DataFrame) -> pd.DataFrame:
+    """For each report and each of achievements, problems and plans: how the part was found
+    (``heading``, ``inline``, both, or empty when the report has no such part)."""
+    main = sections[sections["kind"] != "other"]
+    found = main.groupby(["report_id", "kind"])["found"].agg(lambda f: "+".join(sorted(set(f))))
+    table = found.unstack("kind").reindex(columns=list(KINDS[:3]))
+    return table.reindex(sections["report_id"].unique()).fillna("")
 
 
 def _labels(paths: list[Path]) -> dict[Path, str]:

@@ -1,0 +1,132 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (toolkit)
+#     language: python
+#     name: toolkit
+# ---
+
+# %% [markdown]
+# # 01 · Corpus: what is in each report, and where are its achievements, problems and plans?
+#
+# Before any theme can be counted, each report has to be read the same way: decoded, freed of the
+# web page around it (font and print widgets, view counts, empty metadata tables), mended where PDF
+# conversion broke sentences, and cut into **sections** of four kinds — `achievements`, `problems`,
+# `plans`, `other` (title, salutation, signature) — and into citable **units** (numbered items such as
+# （一）… or 一是…, else paragraphs). This notebook shows the result for the corpus and how each part
+# was found: under its own **heading** (二、存在的不足及原因) or **inline**, from the words a paragraph
+# opens with (我们也清醒认识到…… for problems, 下来，……将继续…… for plans).
+#
+# Every section and unit carries `start`/`end` character offsets into the cleaned text, so any number
+# later in the analysis can be traced back to the exact words of a report.
+
+# %% tags=["parameters"]
+CORPUS = None
+FIGURES = None
+
+# %%
+import pandas as pd
+
+from toolkit import load_corpus, notebook_runner, plotting
+from toolkit.dataset import parts_found, section_lengths
+
+params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
+corpus = load_corpus(params.corpus)
+print(f"corpus {params.name!r}: {len(corpus.reports)} reports, {len(corpus.sections)} sections, "
+      f"{len(corpus.units)} units")
+
+# %% [markdown]
+# ## The reports and their metadata
+#
+# Agency, city and province (from `data/geo/prefectures.csv`), the year the report covers, the date it
+# was signed and its document number, where the text states them; `label` is the readable id from
+# `data/raw/manifest.csv`.
+
+# %%
+corpus.reports.drop(columns=["text", "path", "sha256"]).set_index("report_id").head(20)
+
+# %% [markdown]
+# ## What was removed as page chrome
+#
+# Nothing is dropped silently: every removed line is kept in `corpus.removed` with the rule that
+# matched it.
+
+# %%
+corpus.removed.groupby("rule").size().rename("lines removed").to_frame()
+
+# %%
+corpus.removed.head(12)
+
+# %% [markdown]
+# ## Sections of each report
+#
+# One row per section, in report order. `found` says whether a heading announced the part or a
+# paragraph's opening words did; `rule` says why it has its kind (`keyword:打算`, `year:2020>2019`,
+# `continues:plans` for a heading that names no part and continues the one before it,
+# `opening:problems` for an inline part).
+
+# %%
+shown = corpus.sections.assign(chars=corpus.sections["end"] - corpus.sections["start"])
+shown = shown[["report_id", "index", "kind", "found", "rule", "heading", "start", "end", "chars"]]
+shown[shown["report_id"].isin(corpus.reports["report_id"].head(5))]
+
+# %% [markdown]
+# How each report's three parts were found (empty: the report has no such part — 004 has no problems
+# part, and the segmenter does not invent one):
+
+# %%
+found = parts_found(corpus.sections)
+print(f"{(found != '').all(axis=1).mean():.1%} of reports have achievements, problems and plans")
+found.head(20)
+
+# %% [markdown]
+# ## The problems, in the reports' own words
+#
+# The problems sections (here the first 300 characters of each), with the offsets that cite them.
+
+# %%
+problems = corpus.sections[corpus.sections["kind"] == "problems"]
+for row in problems.head(8).itertuples():
+    print(f"[{row.report_id} {row.start}:{row.end}, {row.found}] {row.text[:300].strip()}\n")
+
+# %% [markdown]
+# ## Units
+#
+# The units of the problems and plans sections are what later notebooks model. Each is a numbered item
+# or a paragraph; `marker` is its numbering (（一）, 一是, 1.) where it has one.
+
+# %%
+corpus.units.groupby("kind").agg(units=("text", "size"), median_chars=("text", lambda t: int(t.str.len().median())))
+
+# %%
+corpus.units[corpus.units["kind"] == "problems"][["report_id", "section_index", "unit_index", "marker",
+                                                   "start", "end", "text"]].head(10)
+
+# %% [markdown]
+# ## Section lengths by kind
+#
+# Characters of each report per section kind: the review dominates the bureau reports, while the
+# problems part is short everywhere — a reason to treat problem-level statistics on few reports with
+# care in the next notebooks.
+
+# %%
+lengths = section_lengths(corpus.sections)
+lengths.index = corpus.reports.set_index("report_id").loc[lengths.index, "label"]
+top = lengths.loc[lengths.sum(axis=1).sort_values().index[-40:]]  # at most 40 bars stay readable
+fig, ax = plotting.subplots(figsize=(7.2, 1.4 + 0.28 * len(top)))
+top.plot.barh(stacked=True, ax=ax, width=0.75)
+ax.set(title="各报告中各类内容的字数" + (f"（最长的 {len(top)} 份）" if len(top) < len(lengths) else ""),
+       xlabel="字数（清理后的正文）", ylabel="")
+ax.legend(["成绩 achievements", "问题 problems", "计划 plans", "其他 other"], loc="lower right")
+written = plotting.savefig(fig, "01-section-lengths", directory=params.figures)
+print("wrote", ", ".join(path.name for path in written))
+
+# %% [markdown]
+# **Next:** 02-tokens (planned) tokenizes the units with jieba and the project's domain lexicon.
+# Back to the [overview](00-overview.ipynb).
