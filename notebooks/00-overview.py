@@ -91,7 +91,9 @@ glance.head(10)
 fig, ax = plotting.subplots(figsize=(6.4, 1.6 + 0.22 * len(glance)))
 glance.set_index("report")["characters"].sort_values().plot.barh(ax=ax, width=0.7)
 ax.set(title="每份报告的字数（清理后的正文）", xlabel="字数", ylabel="")
-written = plotting.savefig(fig, "00-report-lengths", directory=params.figures)
+written = plotting.savefig(
+    fig, "00-report-lengths", directory=params.figures, caption="Length of each report (characters of cleaned text)"
+)
 print("wrote", ", ".join(path.name for path in written), f"(font: {plotting.FONT_IN_USE.family})")
 
 # %% [markdown]

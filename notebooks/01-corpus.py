@@ -124,7 +124,8 @@ top.plot.barh(stacked=True, ax=ax, width=0.75)
 ax.set(title="各报告中各类内容的字数" + (f"（最长的 {len(top)} 份）" if len(top) < len(lengths) else ""),
        xlabel="字数（清理后的正文）", ylabel="")
 ax.legend(["成绩 achievements", "问题 problems", "计划 plans", "其他 other"], loc="lower right")
-written = plotting.savefig(fig, "01-section-lengths", directory=params.figures)
+written = plotting.savefig(fig, "01-section-lengths", directory=params.figures,
+                           caption="Characters per section kind (achievements, problems, plans, other) in each report")
 print("wrote", ", ".join(path.name for path in written))
 
 # %% [markdown]

@@ -199,6 +199,13 @@ def test_jieba_log_lines_are_caught():
     assert len(notebook_runner.forbidden_output(nb)) == 2
 
 
+def test_missing_glyph_warnings_are_caught():
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(
+        "stream", name="stderr", text="UserWarning: Glyph 25968 (\\N{CJK UNIFIED IDEOGRAPH-6570}) missing from font(s) DejaVu Sans.\n")]))
+    assert len(notebook_runner.forbidden_output(nb)) == 1
+
+
 # --- the committed notebooks ------------------------------------------------------------------------------
 
 NOTEBOOKS = notebook_runner.notebooks()

@@ -41,10 +41,12 @@ BUILD_DIR = paths.PROJECT_ROOT / "build"
 #: Seconds one cell may run before the run fails.
 CELL_TIMEOUT = 1800
 
-#: Output that must never reach a notebook: jieba's start-up log (it varies every run). Silence it in
-#: the toolkit with ``jieba.setLogLevel(logging.WARNING)`` before the first jieba call.
+#: Output that must never reach a notebook: jieba's start-up log (it varies every run; silence it in
+#: the toolkit with ``jieba.setLogLevel(logging.WARNING)`` before the first jieba call), and
+#: matplotlib's warning that a glyph is missing from the font (Chinese drawn as boxes).
 FORBIDDEN_OUTPUT = re.compile(
     r"Building prefix dict|Loading model from cache|Loading model cost|Prefix dict has been built"
+    r"|Glyph \d+ .*missing from (current )?font"
 )
 #: Cell metadata that changes every run: papermill's start/end/duration and nbclient's timings.
 VOLATILE_CELL_METADATA = ("papermill", "execution")
@@ -194,8 +196,9 @@ def execute(notebook: Path, parameters: Parameters | None = None) -> Path:
     leaked = forbidden_output(nb)
     if leaked:
         raise NotebookError(
-            f"{notebook.name}: jieba's log reached the notebook ({leaked[0]!r}); call "
-            "jieba.setLogLevel(logging.WARNING) in the toolkit before jieba loads its dictionary"
+            f"{notebook.name}: forbidden output reached the notebook ({leaked[0]!r}): jieba's log (call "
+            "jieba.setLogLevel(logging.WARNING) in the toolkit before jieba loads its dictionary) or a "
+            "missing glyph (draw with toolkit.plotting.subplots or use_cjk_font)"
         )
     clean(nb)
     write_if_changed(nb, target)
@@ -223,7 +226,59 @@ def run(
         shown = target.relative_to(paths.PROJECT_ROOT)
         print(f"[{number}/{len(selected)}] {notebook.name} -> {shown} ({time.monotonic() - start:.1f} s)", flush=True)
         written.append(target)
+    if not names:  # a partial run leaves the index of the full one
+        print(f"wrote {write_figure_index(parameters, selected).relative_to(paths.PROJECT_ROOT)}", flush=True)
     return written
+
+
+def corpus_fingerprint(corpus: Path) -> tuple[str, str]:
+    """(what was hashed, its sha256) for a corpus folder: its manifest (``manifest.csv`` or
+    ``MANIFEST.tsv``) where it has one, else the sorted names and contents of its ``*.txt`` files."""
+    import hashlib
+
+    for name in ("manifest.csv", "MANIFEST.tsv"):
+        manifest = corpus / name
+        if manifest.is_file():
+            return name, hashlib.sha256(manifest.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for path in sorted(corpus.glob("*.txt")):
+        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return "*.txt", digest.hexdigest()
+
+
+def write_figure_index(parameters: Parameters, notebook_paths: list[Path] | None = None) -> Path:
+    """Write ``README.md`` in the figures folder: every figure, the notebook that drew it (by its
+    ``NN-`` prefix), its caption and the hash of the corpus manifest it was made from."""
+    from .plotting import FORMATS, caption_of
+
+    folder = parameters.figures
+    by_number = {nb.name[:2]: nb.stem for nb in (notebook_paths or notebooks())}
+    what, digest = corpus_fingerprint(parameters.corpus)
+    try:
+        source = parameters.corpus.relative_to(paths.PROJECT_ROOT)
+    except ValueError:
+        source = parameters.corpus.name
+    lines = [
+        "# Figures",
+        "",
+        "Written by `make figures` (this file too: do not edit it by hand). Corpus: "
+        f"`{source}`, {what} sha256 `{digest}`.",
+        "",
+        "| figure | formats | notebook | caption | corpus sha256 |",
+        "|---|---|---|---|---|",
+    ]
+    stems = sorted({p.stem for p in folder.iterdir() if p.suffix.lstrip(".") in FORMATS})
+    for stem in stems:
+        formats = [fmt for fmt in FORMATS if (folder / f"{stem}.{fmt}").exists()]
+        png = folder / f"{stem}.png"
+        caption = caption_of(png) if png.exists() else ""
+        notebook = by_number.get(stem[:2], "?")
+        lines.append(f"| `{stem}` | {', '.join(formats)} | {notebook} | {caption} | `{digest[:12]}` |")
+    index = folder / "README.md"
+    text = "\n".join(lines) + "\n"
+    if not index.exists() or index.read_text(encoding="utf-8") != text:
+        index.write_text(text, encoding="utf-8")
+    return index
 
 
 def _project_table() -> dict:

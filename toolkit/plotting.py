@@ -186,19 +186,27 @@ def subplots(*args, family: str | None = None, **kwargs):
     return plt.subplots(*args, **kwargs)
 
 
-def _metadata(fmt: str, name: str, font: Font) -> dict[str, object]:
+def _metadata(fmt: str, name: str, font: Font, caption: str) -> dict[str, object]:
     if fmt == "png":  # no date is written to a PNG unless asked for
-        return {"Software": CREATOR, "Title": name, "Font": str(font)}
+        return {"Software": CREATOR, "Title": name, "Description": caption, "Font": str(font)}
     if fmt == "svg":
-        return {"Creator": CREATOR, "Date": None, "Title": name, "Description": f"font: {font}"}
+        return {"Creator": CREATOR, "Date": None, "Title": name, "Description": f"{caption} (font: {font})"}
     return {
         "Creator": CREATOR,
         "Producer": CREATOR,
         "CreationDate": None,
         "ModDate": None,
         "Title": name,
-        "Subject": f"font: {font}",
+        "Subject": f"{caption} (font: {font})",
     }
+
+
+def caption_of(png: str | Path) -> str:
+    """The caption :func:`savefig` wrote into a PNG (its ``Description``), or "" if it has none."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        return image.text.get("Description", "")
 
 
 def savefig(
@@ -206,8 +214,12 @@ def savefig(
     name: str,
     formats: Sequence[str] = DEFAULT_FORMATS,
     directory: str | Path | None = None,
+    caption: str = "",
 ) -> tuple[Path, ...]:
     """Write ``fig`` as ``<directory>/<name>.<format>`` for each format; return the paths written.
+
+    ``caption``, one line saying what the figure shows, is written into the file's metadata and listed
+    in the figure index (``figures/README.md``, written by ``make figures``).
 
     ``directory`` defaults to ``figures/`` (:data:`toolkit.paths.FIGURES_DIR`). Metadata, dpi and SVG
     ids are fixed, so saving an unchanged figure again gives identical bytes. The figure stays open.
@@ -226,6 +238,6 @@ def savefig(
     with mpl.rc_context(SAVE_RC):
         for fmt in formats:
             path = directory / f"{name}.{fmt}"
-            fig.savefig(path, format=fmt, dpi=DPI, metadata=_metadata(fmt, name, font))
+            fig.savefig(path, format=fmt, dpi=DPI, metadata=_metadata(fmt, name, font, caption))
             written.append(path)
     return tuple(written)
