@@ -43,22 +43,30 @@ _END = "。！？!?；;…"
 #: ``None`` marks words that make a line a heading but name no kind (the part it stands in continues).
 KIND_RULES: tuple[tuple[str | None, re.Pattern], ...] = (
     ("other", re.compile(r"其他需要(报告|说明)|其它需要(报告|说明)")),
-    ("problems", re.compile(r"不足|问题|差距|短板|困难|薄弱|弱项|挑战|教训")),
-    ("plans", re.compile(r"下一步|下步|下阶段|打算|思路|安排|计划|规划|展望|重点工作|重点任务|主要任务|"
-                         r"工作任务|目标任务|预期目标|主要目标|奋斗目标|发展目标|总体要求|政策取向|工作建议|努力方向|"
-                         r"今后|明年|今年")),
+    # a heading ends on its main noun: ……重点工作完成情况, 今年以来……开展情况 report on the year
+    ("achievements", re.compile(r"(?:完成|开展|落实|执行|推进|进展|运行)情况$|以来")),
+    # problems are named as such (存在的问题, 问题及原因, 困难和挑战), not in passing (坚持问题导向)
+    ("problems", re.compile(r"不足|差距|短板|薄弱|弱项|教训|存在.{0,6}(?:问题|困难|挑战)|面临.{0,6}(?:问题|困难|挑战)|"
+                            r"(?:问题|困难|挑战)(?:及|和|与|、|$)")),
+    ("plans", re.compile(r"下一步|下步|下阶段|打算|思路|安排|计划|展望|设想|重点工作|重点任务|主要任务|"
+                         r"工作任务|目标任务|预期目标|主要目标|奋斗目标|发展目标|总体要求|政策取向|工作建议|意见建议|"
+                         r"努力方向|改进措施|整改措施|改进方向|今后|明年|今年")),
     ("achievements", re.compile(r"回顾|总结|成效|成果|成绩|做法|举措|工作情况|开展情况|落实情况|完成情况|"
                                 r"进展|履行.*职责|建设情况|推进情况|基本情况|主要工作|年度工作")),
     (None, re.compile(r"自身建设|政府建设|工作报告")),
 )
 
 #: Verbs of solving: "解决了一批老大难问题" reports an achievement, not a problem.
-_SOLVED = re.compile(r"(?:解决|破解|化解|补齐|补足|整改|克服|战胜|排查|应对)[^。；，,]{0,12}"
+_SOLVED = re.compile(r"(?:解决|破解|化解|补齐|补足|整改|克服|战胜|排查|应对)[^。；，,]{0,20}"
                      r"(?:问题|不足|困难|挑战|短板|差距|弱项|矛盾)")
 _PLAN_OPEN = re.compile(r"^(?:[^，,。]{0,12}[，,])?\s*(?:下一步|下步|下来|下阶段|今后|明年|新的一年|展望|接下来|"
                         r"(?:20\d\d|19\d\d)\s*年(?:是|，|,|我|全市|市|将|要|政府|经济|工作)|今年(?:是|政府|经济|工作|，))")
 
 _YEAR = re.compile(r"(20\d\d|19\d\d)\s*年")
+#: Words that look ahead, anywhere in a sentence's first clause (在今后的工作中，……将……).
+_LOOK_AHEAD = re.compile(r"下一步|下步|下阶段|今后|新的一年|明年|接下来|未来")
+#: Openings that answer the problems just named (针对以上问题，……将……; 为此，……将……).
+_ANSWER = re.compile(r"针对(?:以上|上述|这些|存在的)?[^，,。]{0,10}(?:问题|不足|短板)|为此|对此|下来")
 
 
 def heading_kind(heading: str, year: int | None = None) -> tuple[str | None, str]:
@@ -117,6 +125,14 @@ def _cn_number(s: str) -> int:
     return (_CN_DIGIT.get(tens, 1) if tens else 1) * 10 + (_CN_DIGIT.get(ones, 0) if ones else 0)
 
 
+def _marker_number(heading: str) -> int:
+    """The number of a heading's marker: 三、 → 3, （十二） → 12, 4. → 4."""
+    m = re.match(rf"[（(]?([{CN_NUM}]{{1,3}}|\d{{1,2}})", heading)
+    if m is None:
+        return 0
+    return int(m.group(1)) if m.group(1).isdigit() else _cn_number(m.group(1))
+
+
 def _lines(text: str):
     """(start, end) offsets of each line, without its newline."""
     pos = 0
@@ -144,18 +160,30 @@ def find_headings(text: str, year: int | None = None) -> list[Heading]:
     a sentence does not. Unnumbered lines count when they are short, end without sentence punctuation
     and name a part of a report.
     """
+    # numbered headings start a line; only in text that lost its line breaks may they follow a
+    # sentence end or a blank ("一、2023年工作回顾 过去的一年……")
+    broken = text.count("\n") < 5
     numbered: list[Heading] = []
-    # numbered headings at line starts, or after a sentence end / blank in text that lost its breaks
-    for m in re.finditer(rf"(?:^|(?<=[{_END}：:])\s*|(?<=\s))({_L1.pattern})", text, flags=re.M):
-        start = m.start(1)
-        line_end = text.find("\n", start)
-        line_end = len(text) if line_end < 0 else line_end
-        end = _heading_end(text, start, line_end)
-        numbered.append(Heading(start, end, text[start:end].strip(), True))
-    numbered = _in_sequence(numbered)
+    for level, pattern in enumerate((_L1, _L2, _L3), 1):
+        found = []
+        start_of_line = rf"(?:^|(?<=[{_END}：:])\s*|(?<=\s))" if broken else r"^"
+        for m in re.finditer(rf"{start_of_line}({pattern.pattern})", text, flags=re.M):
+            start = m.start(1)
+            line_end = text.find("\n", start)
+            line_end = len(text) if line_end < 0 else line_end
+            end = _heading_end(text, start, line_end)
+            if level == 1 or end == line_end:  # lower levels head the top only as lines of their own
+                found.append(Heading(start, end, text[start:end].strip(), True))
+        found = _in_sequence(found)
+        # a lower level is the top level only where no higher one exists and it names the parts
+        if found and (level == 1 or any(heading_kind(h.text, year)[1].startswith("keyword:") for h in found)):
+            numbered = found
+            break
 
+    # an unnumbered line heads a part only after the body has begun: the lines before it are the title
+    body = next((ls for ls, le in _lines(text) if le - ls > MAX_HEADING or text[le - 1:le] in tuple(_END + "：:")), 0)
     bare = [Heading(ls, le, text[ls:le].strip(), False) for ls, le in _lines(text)
-            if is_bare_heading(text[ls:le].strip(), year)]
+            if ls > body and is_bare_heading(text[ls:le].strip(), year)]
     # an unnumbered heading must not sit inside a numbered heading's line
     taken = {h.start for h in numbered}
     headings = numbered + [h for h in bare if h.start not in taken]
@@ -184,7 +212,7 @@ def _in_sequence(headings: list[Heading]) -> list[Heading]:
     kept: list[Heading] = []
     expected = None
     for h in headings:
-        n = _cn_number(h.text.split("、", 1)[0])
+        n = _marker_number(h.text)
         if n == expected or n == 1 or (expected is None and n <= 3) or (expected and n == expected + 1):
             # (a run may skip one number, where a heading lost its numeral in conversion)
             kept.append(h)
@@ -193,9 +221,10 @@ def _in_sequence(headings: list[Heading]) -> list[Heading]:
 
 
 # --------------------------------------------------------------------------- inline parts
-_PROBLEM_NOUN = re.compile(r"问题|不足|困难|挑战|短板|差距|弱项|矛盾|[不未]及预期|[未低]于预期|未达预期|未能实现|隐忧|风险隐患")
+_PROBLEM_NOUN = re.compile(r"问题|不足|困难|挑战|短板|差距|弱项|矛盾|[不未]及预期|[未低]于预期|未达预期|未能实现|隐忧|风险隐患|"
+                           r"薄弱环节|有待(?:提高|加强|提升|完善|改进)|滞后|瓶颈|距离")
 _PROBLEM_FRAME = re.compile(r"清醒|存在|面临|不容忽视|还有|仍有|尚有|[不未]及预期|[未低]于预期|未达预期|需要特别报告|"
-                            r"需要?向.{0,6}说明|看到|认识到|意识到|差距")
+                            r"需要?向.{0,6}说明|看到|认识到|意识到|差距|虽然[^。]{0,60}但")
 _PROBLEM_STRONG = re.compile(r"清醒|不容忽视|需要?向.{0,6}说明|需要特别报告|问题和不足|不足和问题")
 
 def _first_sentence(text: str, start: int, end: int, limit: int = 160, least: int = 30) -> str:
@@ -227,8 +256,12 @@ def is_problem_opening(sentence: str) -> bool:
 
 
 def is_plan_opening(sentence: str, year: int | None = None) -> bool:
-    """True when a paragraph's first sentence turns to future work (下来，……将继续……)."""
+    """True when a paragraph's first sentence turns to future work (下来，……将继续……; 在今后的工作中，
+    我局将……; 针对以上问题，我局将……)."""
     s = sentence.lstrip()
+    first_clause = re.split(r"[，,。；]", s, maxsplit=1)[0]
+    if (_LOOK_AHEAD.search(first_clause) or _ANSWER.match(s)) and "将" in s:
+        return True
     if not _PLAN_OPEN.search(s):
         return False
     years = [int(y) for y in _YEAR.findall(s[:12])]
@@ -239,16 +272,23 @@ def is_plan_opening(sentence: str, year: int | None = None) -> bool:
 
 # --------------------------------------------------------------------------- closing
 _DATE_LINE = re.compile(r"^\s*(?:(?:19|20)\d\d|[〇○零一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,3}\s*日\s*$")
-_SIGNATURE = re.compile(r"^\S{2,30}(?:局|委|办|厅|处|中心|政府|办公室|委员会|小组|公司|集团)$")
+_SIGNATURE = re.compile(r"^\S{2,30}(?:局|委|办|厅|处|中心|政府|办公室|委员会|小组|公司|集团|党组|党委)(?:[（(][^）)]{2,20}[）)])?$")
+#: Lines that open the back matter of an official document: attachments, distribution, contact.
+_BACK_MATTER = re.compile(r"^(?:附件\s*\d*\s*[:：]|附件\s*$|抄送\s*[:：]|[（(]此件|[（(]?联系人\s*[:：]|\S{2,30}\d{4}\s*年.{1,6}日印发$)")
 
 
 def _closing_start(text: str, start: int) -> int:
-    """Start of the trailing signature/date lines (the closing), or len(text) when there are none."""
+    """Start of the closing: the back matter (附件, 抄送, (此件公开发布) …) and the signature and date
+    lines before it or at the end; ``len(text)`` when there are none."""
     spans = _paragraphs(text, start, len(text))
     cut = len(text)
-    for s, e in reversed(spans):
+    for s, e in spans:
+        if _BACK_MATTER.match(text[s:e].strip()):
+            cut = s
+            break
+    for s, e in reversed([(s, e) for s, e in spans if s < cut]):
         line = text[s:e].strip()
-        if _DATE_LINE.match(line) or (_SIGNATURE.match(line) and len(line) <= 30):
+        if _DATE_LINE.match(line) or _SIGNATURE.match(line):
             cut = s
         else:
             break
@@ -298,15 +338,14 @@ def segment(text: str, year: int | None = None) -> list[Section]:
     if not text:
         return []
     headings = find_headings(text, year)
-    closing = _closing_start(text, headings[-1].end if headings else 0)
+    closing = _closing_start(text, headings[0].end if headings else 0)
+    headings = [h for h in headings if h.start < closing]
 
     # 1. parts announced by headings, with kinds from their words, else from what they continue
     parts: list[Section] = []
     current = "achievements"
     for i, h in enumerate(headings):
         end = headings[i + 1].start if i + 1 < len(headings) else closing
-        if h.start >= closing:
-            break
         kind, rule = heading_kind(h.text, year)
         if kind == "achievements" and current == "plans" and not rule.startswith("year:"):
             kind = None  # 七、聚力改善民生……创造更多发展成果 in a task list is still a task
@@ -333,10 +372,44 @@ def segment(text: str, year: int | None = None) -> list[Section]:
     elif lead[-1].end < parts[0].start:
         lead[-1] = replace(lead[-1], end=parts[0].start)
 
-    sections = _split_inline(text, lead + parts, year)
+    sections = _split_inline(text, _split_subheadings(text, lead + parts, year), year)
     if closing < len(text):
         sections.append(Section(0, "other", "", closing, len(text), "inline", "closing"))
     return _finish(text, sections)
+
+
+#: The plans words of a heading that names problems too (存在的问题及下一步打算, 问题和改进措施).
+_PLANS_WORDS = next(pattern for kind, pattern in KIND_RULES if kind == "plans")
+_ORDER = {"achievements": 0, "problems": 1, "plans": 2}
+
+
+def _split_subheadings(text: str, sections: list[Section], year: int | None) -> list[Section]:
+    """Split a part where a heading line of a lower level names a later part: （二）存在问题 inside
+    一、2023年工作情况, or （二）下一步工作打算 inside 二、存在的问题及下一步打算. A problems part whose
+    heading also names plans (存在问题和改进措施) turns to plans at the first paragraph that looks ahead."""
+    has_plans = any(s.kind == "plans" for s in sections)
+    out: list[Section] = []
+    for s in sections:
+        pieces = [s]
+        if s.kind in ("achievements", "problems"):
+            for ps, pe in _paragraphs(text, _body_start(text, s), s.end):
+                line = text[ps:pe].strip()
+                current = pieces[-1]
+                if not (_L2.match(line) or _L3.match(line)) or len(line) > MAX_HEADING or line[-1] in _END:
+                    continue
+                kind, rule = heading_kind(line, year)
+                if kind in _ORDER and _ORDER[kind] > _ORDER.get(current.kind, 3):
+                    pieces[-1] = replace(current, end=ps)
+                    pieces.append(Section(0, kind, line, ps, s.end, "heading", f"subheading:{rule}"))
+            last = pieces[-1]
+            if last.kind == "problems" and (_PLANS_WORDS.search(last.heading) or not has_plans):
+                for ps, pe in _paragraphs(text, _body_start(text, last), last.end):
+                    if is_plan_opening(_first_sentence(text, ps, pe), year):
+                        pieces[-1] = replace(last, end=ps)
+                        pieces.append(Section(0, "plans", "", ps, last.end, "inline", "opening:plans"))
+                        break
+        out.extend(p for p in pieces if p.end > p.start)
+    return out
 
 
 def _split_inline(text: str, sections: list[Section], year: int | None, whole_text: bool = False) -> list[Section]:
@@ -429,15 +502,21 @@ def _split_problems(text: str, sections: list[Section], year: int | None) -> lis
 def _split_plans(text: str, sections: list[Section], year: int | None) -> list[Section]:
     """From the paragraph that turns to future work, the rest of the report (up to its closing) is plans.
 
-    The turn is looked for after the problems, if any, else in the last third of the text: plans close
-    a report, and a review also says what was done "in 2019" or "this year".
+    The turn is looked for after the problems, if any. Else an opening that looks ahead in so many
+    words (下一步，我局将……; 在今后的工作中，……将……) counts anywhere after the first paragraph, and one
+    that names a year or "this year" only in the last third of the text: a review also says what was
+    done "in 2019" or "this year".
     """
     after = max((s.end for s in sections if s.kind == "problems"), default=None)
+    explicit_after = after
     if after is None:
         body = [s for s in sections if s.kind != "other"]
         after = body[0].start + 2 * (body[-1].end - body[0].start) // 3 if body else len(text)
+        explicit_after = _next_line_start(text, text.find("\n", body[0].start), len(text)) if body else len(text)
     for i, ss, pe in _openings(text, sections):
-        if ss >= after and is_plan_opening(_first_sentence(text, ss, pe), year):
+        opening = _first_sentence(text, ss, pe)
+        explicit = bool(_LOOK_AHEAD.search(re.split(r"[，,。；]", opening, maxsplit=1)[0]))
+        if (ss >= after or explicit and ss >= explicit_after) and is_plan_opening(opening, year):
             out = _split_at(sections, i, ss, sections[i].end, "plans", "opening:plans")
             k = out.index(next(s for s in out if s.start == ss))
             return out[:k + 1] + [replace(s, kind="plans", rule="continues:plans") if s.kind == "achievements" else s
