@@ -199,6 +199,17 @@ def test_jieba_log_lines_are_caught():
     assert len(notebook_runner.forbidden_output(nb)) == 2
 
 
+def test_stream_outputs_cut_differently_are_saved_the_same():
+    def notebook(*chunks):
+        nb = nbformat.v4.new_notebook()
+        nb.cells.append(nbformat.v4.new_code_cell("x", outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text=chunk) for chunk in chunks]))
+        notebook_runner.clean(nb)
+        return nb.cells[0].outputs
+
+    assert notebook("a\n", "b\n") == notebook("a", "\nb\n") == notebook("a\nb\n")
+
+
 def test_missing_glyph_warnings_are_caught():
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(

@@ -123,10 +123,28 @@ def clean(nb) -> None:
     for cell in nb.cells:
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = _merged_streams(cell.outputs)
         if cell.metadata.get("tags") == []:  # papermill adds an empty list to every cell
             del cell.metadata["tags"]
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"  # papermill gives it a random id
+
+
+def _merged_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) outputs: how the kernel cut a cell's printing into
+    messages depends on timing, and must not change the saved notebook."""
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            text = output["text"] if isinstance(output["text"], str) else "".join(output["text"])
+            previous["text"] = ("".join(previous["text"]) if not isinstance(previous["text"], str)
+                                else previous["text"]) + text
+        else:
+            merged.append(output)
+    return merged
 
 
 def forbidden_output(nb) -> list[str]:
