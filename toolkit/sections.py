@@ -69,30 +69,30 @@ _LOOK_AHEAD = re.compile(r"下一步|下步|下阶段|今后|新的一年|明年
 _ANSWER = re.compile(r"针对(?:以上|上述|这些|存在的)?[^，,。]{0,10}(?:问题|不足|短板)|为此|对此|下来")
 
 
+def _solved(text: str, pos: int) -> bool:
+    """True when the problem word at ``pos`` is the object of a verb of solving (补齐……短板)."""
+    return any(m.start() <= pos < m.end() for m in _SOLVED.finditer(text))
+
+
 def heading_kind(heading: str, year: int | None = None) -> tuple[str | None, str]:
     """The kind a heading names and why, e.g. ``("plans", "keyword:打算")``; ``(None, "")`` if none.
 
-    A year later than ``year`` (the year under review) makes an otherwise ambiguous heading a plan:
-    ``二、2020年工作思路`` in a 2019 report.
+    A year later than ``year`` (the year under review) makes a heading a plan: ``二、2020年工作思路`` or
+    ``三、2024年工作`` in a 2019 or 2023 report; the year under review itself marks the review.
     """
+    years = [int(y) for y in _YEAR.findall(heading)] if year is not None else []
+    later = [y for y in years if y > year] if years else []
     for kind, pattern in KIND_RULES:
         m = pattern.search(heading)
-        if m and kind == "problems":
-            solved = _SOLVED.search(heading)  # 补齐高质量发展短板 is a task, not a problem
-            if solved and solved.start() <= m.start() < solved.end():
-                continue
-        if m:
-            if kind == "achievements" and year is not None:
-                ahead = [int(y) for y in _YEAR.findall(heading) if int(y) > year]
-                if ahead:
-                    return "plans", f"year:{ahead[0]}>{year}"
-            return kind, f"keyword:{m.group(0)}"
-    if year is not None:
-        years = [int(y) for y in _YEAR.findall(heading)]
-        if any(y > year for y in years):
-            return "plans", f"year:{max(years)}>{year}"
-        if any(y == year for y in years):
-            return "achievements", f"year:{year}"
+        if m is None or kind == "problems" and _solved(heading, m.start()):
+            continue
+        if kind == "achievements" and later:
+            break
+        return kind, f"keyword:{m.group(0)}"
+    if later:
+        return "plans", f"year:{later[0]}>{year}"
+    if year in years:
+        return "achievements", f"year:{year}"
     return None, ""
 
 
@@ -100,7 +100,7 @@ def heading_kind(heading: str, year: int | None = None) -> tuple[str | None, str
 _L1 = re.compile(rf"[{CN_NUM}]{{1,3}}、")
 _L2 = re.compile(rf"[（(][{CN_NUM}]{{1,3}}[）)]")
 _L3 = re.compile(r"\d{1,2}(?:[.．、](?!\d))")
-_L4 = re.compile(rf"(?:[{CN_NUM}]{{1,3}}|[1-9])是")
+_L4 = re.compile(rf"[{CN_NUM}]{{1,3}}是")
 _ANY_MARKER = re.compile(rf"(?:{_L1.pattern}|{_L2.pattern}|{_L3.pattern})")
 
 #: Longest text a heading line may have; longer lines are paragraphs that start with a number.
@@ -227,10 +227,13 @@ _PROBLEM_FRAME = re.compile(r"清醒|存在|面临|不容忽视|还有|仍有|�
                             r"需要?向.{0,6}说明|看到|认识到|意识到|差距|虽然[^。]{0,60}但")
 _PROBLEM_STRONG = re.compile(r"清醒|不容忽视|需要?向.{0,6}说明|需要特别报告|问题和不足|不足和问题")
 
+_SENTENCE_END = re.compile(r"[。！？!?]")
+
+
 def _first_sentence(text: str, start: int, end: int, limit: int = 160, least: int = 30) -> str:
     """The opening of a paragraph: its first sentence, extended past short openers such as
     "各位代表！" or "思危方能居安，知忧才能克难。" to at least ``least`` characters."""
-    m = re.compile(r"[。！？!?]").search(text, min(start + least, end), min(end, start + limit))
+    m = _SENTENCE_END.search(text, min(start + least, end), min(end, start + limit))
     return text[start:(m.end() if m else min(end, start + limit))]
 
 
@@ -251,8 +254,7 @@ def is_problem_opening(sentence: str) -> bool:
     noun = _PROBLEM_NOUN.search(sentence)
     if noun is None or not _PROBLEM_FRAME.search(sentence):
         return False
-    solved = _SOLVED.search(sentence)
-    return not (solved and solved.start() <= noun.start() < solved.end())
+    return not _solved(sentence, noun.start())
 
 
 def is_plan_opening(sentence: str, year: int | None = None) -> bool:
@@ -297,6 +299,7 @@ def _closing_start(text: str, start: int) -> int:
 
 # --------------------------------------------------------------------------- preamble
 _FRAMING = re.compile(r"报告如下|汇报如下|综合如下|总结如下|报告工作|请予审议|现将|各位代表|特此报告|提出意见")
+_FRAMING_END = re.compile(r"(?:报告如下|汇报如下|综合如下|总结如下|提出意见|请予审议)[^。]{0,20}[。：:]")
 
 
 def _preamble_end(text: str, first: int) -> int:
@@ -313,7 +316,7 @@ def _preamble_end(text: str, first: int) -> int:
         if title or salutation or _FRAMING.search(line[:200]):
             # a framing paragraph may go on into the review in text without line breaks
             if len(line) > 400:
-                m = re.compile(r"(?:报告如下|汇报如下|综合如下|总结如下|提出意见|请予审议)[^。]{0,20}[。：:]").search(text, s, e)
+                m = _FRAMING_END.search(text, s, e)
                 return m.end() if m else e
             end = e
         else:
