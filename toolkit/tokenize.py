@@ -14,7 +14,10 @@ nothing is logged. Both load the same user dictionary, ``data/lexicon/userdict.t
 Which tokens are kept (:meth:`Tokenizer.keep`), in this order:
 
 1. a user-dictionary term is always kept (数据孤岛, 十四五, 12345热线, 四免 …);
-2. Latin tokens (any ASCII letter: APP, 5G, AI) are lower-cased and kept when at least 2 characters long;
+2. Latin tokens (any ASCII letter: APP, 5G, Micro-LED, 40.5GWh) are split into runs of letters and
+   digits as jieba's HMM splits them (``[a-zA-Z0-9]+(?:\.\d+)?%?``: micro, led; 40.5, gwh), lower-cased;
+   a run is kept when it is at least 2 characters long and not a number (this also makes the two
+   backends agree: jieba-rs keeps 40.5GWh whole where jieba cuts it);
 3. tokens without a Chinese character, letter or digit (punctuation, spaces, symbols) are dropped;
 4. numbers are dropped: tokens made only of digits, Chinese numerals (一 … 十 百 千 万 亿 两 零 〇) and
    numeric punctuation (2023, 1-2, 95.6%, 三);
@@ -41,7 +44,7 @@ import pandas as pd
 from . import paths
 
 #: Bump when the segmentation or the filtering rules change: it is part of the cache fingerprint.
-TOKENIZER_VERSION = "1"
+TOKENIZER_VERSION = "2"
 BACKENDS = ("jieba", "rjieba")
 USERDICT = "userdict.txt"
 STOPWORDS = "stopwords.txt"
@@ -54,6 +57,7 @@ _SEP = "\x1f"  # joins the tokens of one text in the cache (no token holds a con
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _WORDLIKE = re.compile(r"[\w]")  # any letter, digit or CJK character
+_LATIN_RUN = re.compile(r"[a-zA-Z0-9]+(?:\.\d+)?%?")
 _NUMBER = re.compile(r"[0-9零〇一二三四五六七八九十百千万亿两.,:/%‰‱+\-~～·．]+")
 
 
@@ -186,7 +190,7 @@ class Tokenizer:
         else:
             self._segmenter = _rjieba_segmenter(self.terms)
             self._cut = lambda text: self._segmenter.cut(text, self.hmm)
-        self._kept: dict[str, str | None] = {}  # token → what is kept of it (None: dropped), memoised
+        self._kept: dict[str, tuple[str, ...]] = {}  # token → what is kept of it, memoised
 
     # ---- identity
     @property
@@ -212,8 +216,9 @@ class Tokenizer:
         """Every segment of ``text``, nothing dropped (``''.join(cut(text)) == text``)."""
         return self._cut(text)
 
-    def keep(self, token: str) -> str | None:
-        """The form of ``token`` that is kept (Latin lower-cased), or None when the policy drops it."""
+    def keep(self, token: str) -> tuple[str, ...]:
+        """What is kept of ``token``: ``()`` when the policy drops it, else its kept form(s) (Latin
+        tokens are lower-cased and may split into runs)."""
         try:
             return self._kept[token]
         except KeyError:
@@ -222,18 +227,18 @@ class Tokenizer:
         self._kept[token] = kept
         return kept
 
-    def _decide(self, token: str) -> str | None:
+    def _decide(self, token: str) -> tuple[str, ...]:
         if token in self.terms:
-            return token
+            return (token,)
         word = token.strip()
         if not word or not _WORDLIKE.search(word) or "_" == word:
-            return None
-        if _LATIN.search(word):
-            word = word.lower()
-            return word if len(word) >= 2 and word not in self.stopwords else None
+            return ()
+        if _LATIN.search(word) and not _CJK.search(word):
+            runs = (r.lower() for r in _LATIN_RUN.findall(word))
+            return tuple(r for r in runs if len(r) >= 2 and not _NUMBER.fullmatch(r) and r not in self.stopwords)
         if _NUMBER.fullmatch(word) or len(word) < 2 or word in self.stopwords:
-            return None
-        return word
+            return ()
+        return (word,)
 
     def filter(self, segments: list[str]) -> list[str]:
         """The kept form of each segment that the policy keeps, in order."""
@@ -241,8 +246,8 @@ class Tokenizer:
         out = []
         for s in segments:
             k = kept[s] if s in kept else self.keep(s)
-            if k is not None:
-                out.append(k)
+            if k:
+                out.extend(k)
         return out
 
     def tokenize(self, text: str) -> list[str]:
