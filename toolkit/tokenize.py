@@ -1,4 +1,4 @@
-"""Units → tokens: jieba with the project's domain lexicon and stopwords, fast, cached.
+r"""Units → tokens: jieba with the project's domain lexicon and stopwords, fast, cached.
 
 >>> from toolkit.tokenize import Tokenizer
 >>> tokenizer = Tokenizer()                      # rjieba backend, data/lexicon/, cache in .cache/tokens/
