@@ -208,8 +208,11 @@ class Tokenizer:
         return self.cache_dir / f"tokens-{self.fingerprint[:20]}.sqlite"
 
     def __repr__(self) -> str:
+        lexicon_dir = self.lexicon.directory.resolve()
+        if lexicon_dir.is_relative_to(paths.PROJECT_ROOT):  # no machine-specific path in notebook outputs
+            lexicon_dir = lexicon_dir.relative_to(paths.PROJECT_ROOT)
         return (f"Tokenizer(backend={self.backend!r}, hmm={self.hmm}, userdict={self.userdict}, "
-                f"terms={len(self.terms)}, stopwords={len(self.stopwords)}, lexicon_dir='{self.lexicon.directory}')")
+                f"terms={len(self.terms)}, stopwords={len(self.stopwords)}, lexicon_dir='{lexicon_dir}')")
 
     # ---- segmentation and filtering
     def cut(self, text: str) -> list[str]:
