@@ -129,5 +129,5 @@ written = plotting.savefig(fig, "01-section-lengths", directory=params.figures,
 print("wrote", ", ".join(path.name for path in written))
 
 # %% [markdown]
-# **Next:** 02-tokens (planned) tokenizes the units with jieba and the project's domain lexicon.
+# **Next:** [02-tokens](02-tokens.ipynb) tokenizes the units with jieba and the project's domain lexicon.
 # Back to the [overview](00-overview.ipynb).

@@ -1,0 +1,181 @@
+"""toolkit.tokenize: lexicon terms whole in their real contexts, the filtering policy, determinism, no
+global jieba state or log output, the cache and its invalidation, the CLI contract, backend agreement."""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from toolkit import load_corpus
+from toolkit.paths import LEXICON_DIR, MUNICIPAL_DIR, PROJECT_ROOT, RAW_DIR
+from toolkit.tokenize import LexiconError, Tokenizer, read_userdict, split_occurrences
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    return load_corpus(RAW_DIR)
+
+
+@pytest.fixture(scope="module")
+def municipal():
+    if not MUNICIPAL_DIR.is_dir():
+        pytest.skip(f"municipal corpus folder {MUNICIPAL_DIR} is absent")
+    return load_corpus(MUNICIPAL_DIR, skip_bad=True)
+
+
+@pytest.fixture(scope="module", params=["jieba", "rjieba"])
+def tokenizer(request):
+    return Tokenizer(backend=request.param, cache=False)
+
+
+# --------------------------------------------------------------------------- terms whole in context
+def test_every_term_occurs_in_the_corpora(seeds, municipal):
+    text = "\n".join(seeds.units.text) + "\n".join(municipal.units.text)
+    absent = [t for t in read_userdict(LEXICON_DIR / "userdict.txt") if t not in text]
+    assert not absent, f"userdict terms found in no report: {absent}"
+
+
+@pytest.mark.parametrize("corpus_name", ["seeds", "municipal"])
+def test_every_term_stays_whole_in_its_contexts(request, tokenizer, corpus_name):
+    texts = request.getfixturevalue(corpus_name).units.text.tolist()
+    split = split_occurrences(tokenizer, texts)
+    broken = split[~split["conflict"]]
+    assert broken.empty, broken[["term", "segments", "context"]].to_string()
+    # overlaps of two lexicon terms (政务数据|治理) are rare and listed in notebook 02
+    assert len(split) <= 12, split[["term", "segments", "context"]].to_string()
+
+
+def test_without_the_lexicon_jieba_splits_the_terms(seeds):
+    plain = Tokenizer(backend="jieba", userdict=False, cache=False)
+    split = split_occurrences(plain, seeds.units.text.tolist(), terms=["数据孤岛", "跨省通办", "一网通办"])
+    assert set(split["term"]) == {"数据孤岛", "跨省通办", "一网通办"}
+
+
+def test_yibin_problems_name_the_terms(seeds):
+    tok = Tokenizer(cache=False)
+    problems = seeds.units[seeds.units.kind == "problems"]
+    tokens = {t for text in problems.text for t in tok.tokenize(text)}
+    assert {"数据孤岛", "跨省通办"} <= tokens
+
+
+# --------------------------------------------------------------------------- policy
+def test_policy(tokenizer):
+    text = "认真贯彻落实习近平新时代中国特色社会主义思想，进一步推动政务服务跨省通办，2023年办件量增长95.6%，三是建设APP和5G、Micro-LED，十四五期间"
+    tokens = tokenizer.tokenize(text)
+    assert tokens == ["政务服务", "跨省通办", "办件量", "增长", "建设", "app", "5g", "micro", "led", "十四五", "期间"]
+
+
+@pytest.mark.parametrize("token, kept", [
+    ("2023", ()), ("95.6%", ()), ("1-2", ()), ("三", ()), ("一二", ()), ("，", ()), ("  ", ()), ("“", ()),
+    ("的", ()), ("省", ()), ("P", ()), ("APP", ("app",)), ("40.5GWh", ("gwh",)), ("进一步", ()), ("因此", ()),
+    ("十四五", ("十四五",)), ("四免", ("四免",)), ("12345热线", ("12345热线",)), ("数据", ("数据",)),
+])
+def test_keep(token, kept):
+    assert Tokenizer(cache=False).keep(token) == kept
+
+
+def test_cut_loses_no_character(seeds, tokenizer):
+    text = seeds.units.text.iloc[5]
+    assert "".join(tokenizer.cut(text)) == text
+
+
+def test_deterministic(seeds):
+    texts = seeds.units.text.tolist()[:200]
+    assert Tokenizer(cache=False).tokenize_many(texts) == Tokenizer(cache=False).tokenize_many(texts)
+
+
+def test_bad_lexicon_names_file_and_line(tmp_path):
+    shutil.copytree(LEXICON_DIR, tmp_path / "lex")
+    (tmp_path / "lex" / "userdict.txt").write_text("数据孤岛 many\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"userdict.txt:1: expected"):
+        Tokenizer(lexicon_dir=tmp_path / "lex", cache=False)
+    with pytest.raises(LexiconError, match="not found"):
+        Tokenizer(lexicon_dir=tmp_path / "missing", cache=False)
+
+
+def test_unknown_backend():
+    with pytest.raises(ValueError, match="backend"):
+        Tokenizer(backend="pkuseg")
+
+
+# --------------------------------------------------------------------------- global state and logs
+def test_no_global_jieba_state_and_no_log_output():
+    code = (
+        "import logging, sys, io\n"
+        "logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)\n"
+        "import toolkit.tokenize as t, jieba\n"
+        "for b in ('jieba', 'rjieba'):\n"
+        "    print(t.Tokenizer(backend=b, cache=False).tokenize('推动跨省通办'))\n"
+        "assert not jieba.dt.initialized, 'jieba.dt was initialised'\n"
+        "assert jieba.dt.FREQ == {} and jieba.dt.user_word_tag_tab == {}, 'jieba.dt was changed'\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "['跨省通办']\n['跨省通办']\n"
+    assert run.stderr == "", run.stderr
+
+
+def test_import_prints_nothing():
+    run = subprocess.run([sys.executable, "-c", "import toolkit.tokenize"], capture_output=True, text=True)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "", "")
+
+
+# --------------------------------------------------------------------------- cache
+def test_cache_hit_and_invalidation(tmp_path, seeds, monkeypatch):
+    lex = tmp_path / "lex"
+    shutil.copytree(LEXICON_DIR, lex)
+    texts = seeds.units.text.tolist()[:50]
+    first = Tokenizer(lexicon_dir=lex, cache_dir=tmp_path / "cache")
+    tokens = first.tokenize_many(texts)
+    assert first.cache_path.is_file()
+
+    hit = Tokenizer(lexicon_dir=lex, cache_dir=tmp_path / "cache")
+    assert hit.cache_path == first.cache_path
+    monkeypatch.setattr(hit, "_cut", lambda text: pytest.fail("cache miss: segmented again"))
+    assert hit.tokenize_many(texts) == tokens
+
+    with open(lex / "stopwords.txt", "a", encoding="utf-8") as f:
+        f.write("数据\n")
+    changed = Tokenizer(lexicon_dir=lex, cache_dir=tmp_path / "cache")
+    assert changed.cache_path != first.cache_path
+    fresh = changed.tokenize_many(texts)
+    assert fresh != tokens and not any("数据" in row for row in fresh)
+
+
+def test_cache_keyed_by_text(tmp_path):
+    tok = Tokenizer(cache_dir=tmp_path)
+    assert tok.tokenize_many(["推动跨省通办", "破除数据孤岛", "推动跨省通办"]) == [["跨省通办"], ["破除", "数据孤岛"], ["跨省通办"]]
+    assert Tokenizer(cache_dir=tmp_path).tokenize_many(["破除数据孤岛", ""]) == [["破除", "数据孤岛"], []]
+
+
+# --------------------------------------------------------------------------- tables and CLI
+def test_tokenize_units(seeds):
+    units = Tokenizer(cache=False).tokenize_units(seeds.units)
+    assert list(units.columns) == list(seeds.units.columns) + ["tokens"]
+    assert "tokens" not in seeds.units.columns
+    assert all(isinstance(t, list) for t in units.tokens)
+
+
+def test_cli_jsonl(seeds):
+    seed = sorted(RAW_DIR.glob("*.txt"))[0]
+    run = subprocess.run([sys.executable, "-m", "toolkit", "tokens", str(seed), "--jsonl", "--no-cache"],
+                         capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert run.returncode == 0, run.stderr
+    rows = [json.loads(line) for line in run.stdout.splitlines()]
+    assert all(list(r) == ["report", "section_index", "kind", "unit_index", "tokens"] for r in rows)
+    units = seeds.units[seeds.units.report_id == seed.stem]
+    assert len(rows) == len(units)
+    assert rows[3]["tokens"] == Tokenizer(cache=False).tokenize(units.text.iloc[3])
+
+
+# --------------------------------------------------------------------------- backends
+def test_backends_agree_on_the_seeds(seeds):
+    texts = seeds.units.text.tolist()
+    a = Tokenizer(backend="jieba", cache=False).tokenize_many(texts)
+    b = Tokenizer(backend="rjieba", cache=False).tokenize_many(texts)
+    differing = [i for i in range(len(texts)) if a[i] != b[i]]
+    assert len(differing) <= len(texts) // 1000, [(a[i], b[i]) for i in differing]

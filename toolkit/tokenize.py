@@ -1,0 +1,350 @@
+r"""Units → tokens: jieba with the project's domain lexicon and stopwords, fast, cached.
+
+>>> from toolkit.tokenize import Tokenizer
+>>> tokenizer = Tokenizer()                      # rjieba backend, data/lexicon/, cache in .cache/tokens/
+>>> tokenizer.tokenize("推动政务服务跨省通办，破除数据孤岛")
+['推动', '政务服务', '跨省通办', '破除', '数据孤岛']
+>>> units = tokenizer.tokenize_units(corpus.units)   # a copy of the units with a ``tokens`` column
+
+A :class:`Tokenizer` owns its segmenter: a ``jieba.Tokenizer`` instance (``backend="jieba"``, the
+reference) or an ``rjieba.Jieba`` instance (``backend="rjieba"``, the default: jieba-rs, the same
+dictionary and algorithm, about 15 times faster). Neither touches the module-level ``jieba.dt`` and
+nothing is logged. Both load the same user dictionary, ``data/lexicon/userdict.txt``.
+
+Which tokens are kept (:meth:`Tokenizer.keep`), in this order:
+
+1. a user-dictionary term is always kept (数据孤岛, 十四五, 12345热线, 四免 …);
+2. Latin tokens (any ASCII letter: APP, 5G, Micro-LED, 40.5GWh) are split into runs of letters and
+   digits as jieba's HMM splits them (``[a-zA-Z0-9]+(?:\.\d+)?%?``: micro, led; 40.5, gwh), lower-cased;
+   a run is kept when it is at least 2 characters long and not a number (this also makes the two
+   backends agree: jieba-rs keeps 40.5GWh whole where jieba cuts it);
+3. tokens without a Chinese character, letter or digit (punctuation, spaces, symbols) are dropped;
+4. numbers are dropped: tokens made only of digits, Chinese numerals (一 … 十 百 千 万 亿 两 零 〇) and
+   numeric punctuation (2023, 1-2, 95.6%, 三);
+5. single characters are dropped (的, 省, 市, 年: too ambiguous for a topic model);
+6. stopwords are dropped: the Chinese list of stopwords-iso (:func:`general_stopwords`) and
+   ``data/lexicon/stopwords.txt`` (the genre's boilerplate).
+
+The cache (:data:`toolkit.paths.CACHE_DIR` ``/tokens``, git-ignored) keeps the final tokens of each
+distinct text in an SQLite file named by a fingerprint of the tokenizer version, the backend and its
+options, the stopword list and the bytes of every lexicon file: editing a lexicon file starts a new
+cache file, so a stale token list is never read.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+
+#: Bump when the segmentation or the filtering rules change: it is part of the cache fingerprint.
+TOKENIZER_VERSION = "2"
+BACKENDS = ("jieba", "rjieba")
+USERDICT = "userdict.txt"
+STOPWORDS = "stopwords.txt"
+#: The lexicon files that take part in tokenizing (and in the cache fingerprint).
+LEXICON_FILES = (USERDICT, STOPWORDS)
+#: The column :meth:`Tokenizer.tokenize_units` adds.
+TOKENS_COLUMN = "tokens"
+
+_SEP = "\x1f"  # joins the tokens of one text in the cache (no token holds a control character)
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_WORDLIKE = re.compile(r"[\w]")  # any letter, digit or CJK character
+_LATIN_RUN = re.compile(r"[a-zA-Z0-9]+(?:\.\d+)?%?")
+_NUMBER = re.compile(r"[0-9零〇一二三四五六七八九十百千万亿两.,:/%‰‱+\-~～·．]+")
+
+
+class LexiconError(ValueError):
+    """A lexicon file is missing or has a line that cannot be read (the message names file and line)."""
+
+
+# --------------------------------------------------------------------------- lexicon files
+def read_userdict(path: str | Path) -> dict[str, int]:
+    """``term frequency`` lines (jieba's user-dictionary format without the tag), ``#`` comments.
+
+    Returns term → frequency in file order. Raises :class:`LexiconError` naming the file and line for a
+    missing file, a line without a positive integer frequency, a term with spaces, or a duplicate.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise LexiconError(f"{path}: user dictionary not found")
+    terms: dict[str, int] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        fields = line.split()
+        if len(fields) != 2 or not fields[1].isdigit() or int(fields[1]) <= 0:
+            raise LexiconError(f"{path}:{number}: expected 'term frequency' (a positive integer), got {raw!r}")
+        if fields[0] in terms:
+            raise LexiconError(f"{path}:{number}: duplicate term {fields[0]!r}")
+        terms[fields[0]] = int(fields[1])
+    return terms
+
+
+def read_wordlist(path: str | Path) -> list[str]:
+    """One word a line, ``#`` comments and blank lines ignored; :class:`LexiconError` if missing."""
+    path = Path(path)
+    if not path.is_file():
+        raise LexiconError(f"{path}: word list not found")
+    words = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if len(line.split()) != 1:
+            raise LexiconError(f"{path}:{number}: one word a line expected, got {raw!r}")
+        words.append(line)
+    return words
+
+
+def general_stopwords() -> frozenset[str]:
+    """The Chinese stopword list of stopwords-iso (PyPI ``stopwordsiso``): function words and particles."""
+    import stopwordsiso
+
+    return frozenset(w.strip().lower() for w in stopwordsiso.stopwords("zh") if w.strip())
+
+
+def _fingerprint_files(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for name in LEXICON_FILES:
+        digest.update(name.encode() + b"\0" + (directory / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The lexicon files of a folder, read: user terms with their frequencies, and stopwords."""
+
+    directory: Path
+    userdict: dict[str, int]
+    stopwords: frozenset[str]
+    #: sha256 of the lexicon files' names and bytes.
+    fingerprint: str
+
+    @classmethod
+    def read(cls, directory: str | Path | None = None) -> "Lexicon":
+        directory = Path(directory) if directory is not None else paths.LEXICON_DIR
+        userdict = read_userdict(directory / USERDICT)
+        stopwords = frozenset(w.lower() for w in read_wordlist(directory / STOPWORDS))
+        return cls(directory, userdict, stopwords, _fingerprint_files(directory))
+
+
+# --------------------------------------------------------------------------- segmenters
+def _jieba_segmenter(userdict: dict[str, int], cache_dir: Path):
+    import jieba
+
+    # jieba logs through its module logger; WARNING keeps "Building prefix dict …" out of every output.
+    jieba.setLogLevel(logging.WARNING)
+    segmenter = jieba.Tokenizer()
+    segmenter.tmp_dir = str(cache_dir)  # its dictionary cache goes to .cache/, not /tmp
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    segmenter.initialize()
+    for term, freq in userdict.items():
+        segmenter.add_word(term, freq)
+    return segmenter
+
+
+def _rjieba_segmenter(userdict: dict[str, int]):
+    import rjieba
+
+    segmenter = rjieba.Jieba()  # jieba-rs with jieba's own dictionary (dict.txt)
+    for term, freq in userdict.items():
+        segmenter.add_word(term, freq, None)
+    return segmenter
+
+
+# --------------------------------------------------------------------------- the tokenizer
+class Tokenizer:
+    """Segment with jieba (or jieba-rs) and the domain lexicon, then keep the tokens worth modelling.
+
+    Parameters
+    ----------
+    lexicon_dir : folder with ``userdict.txt`` and ``stopwords.txt`` (default ``data/lexicon``).
+    backend : ``"rjieba"`` (default, fast) or ``"jieba"`` (the reference implementation).
+    hmm : let jieba's HMM join characters the dictionary does not know (jieba's default, True).
+    userdict : False segments with jieba's dictionary only (to show what the lexicon changes); the
+        stopwords still apply.
+    cache : keep final tokens in ``cache_dir`` (default ``.cache/tokens``); False disables it.
+    """
+
+    def __init__(self, lexicon_dir: str | Path | None = None, backend: str = "rjieba", hmm: bool = True,
+                 userdict: bool = True, cache: bool = True, cache_dir: str | Path | None = None):
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        self.lexicon = Lexicon.read(lexicon_dir)
+        self.backend, self.hmm, self.userdict, self.cache = backend, hmm, userdict, cache
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else paths.CACHE_DIR / "tokens"
+        self.terms = dict(self.lexicon.userdict) if userdict else {}
+        self.stopwords = (general_stopwords() | self.lexicon.stopwords) - set(self.terms)
+        if backend == "jieba":
+            self._segmenter = _jieba_segmenter(self.terms, paths.CACHE_DIR / "jieba")
+            self._cut = lambda text: self._segmenter.lcut(text, HMM=self.hmm)
+        else:
+            self._segmenter = _rjieba_segmenter(self.terms)
+            self._cut = lambda text: self._segmenter.cut(text, self.hmm)
+        self._kept: dict[str, tuple[str, ...]] = {}  # token → what is kept of it, memoised
+
+    # ---- identity
+    @property
+    def fingerprint(self) -> str:
+        """What the cached tokens depend on: version, backend, options, stopwords and lexicon files."""
+        digest = hashlib.sha256()
+        for part in (TOKENIZER_VERSION, self.backend, str(self.hmm), str(self.userdict), self.lexicon.fingerprint,
+                     "\n".join(sorted(self.stopwords))):
+            digest.update(part.encode() + b"\0")
+        return digest.hexdigest()
+
+    @property
+    def cache_path(self) -> Path:
+        """The SQLite file holding this tokenizer's cached tokens."""
+        return self.cache_dir / f"tokens-{self.fingerprint[:20]}.sqlite"
+
+    def __repr__(self) -> str:
+        lexicon_dir = self.lexicon.directory.resolve()
+        if lexicon_dir.is_relative_to(paths.PROJECT_ROOT):  # no machine-specific path in notebook outputs
+            lexicon_dir = lexicon_dir.relative_to(paths.PROJECT_ROOT)
+        return (f"Tokenizer(backend={self.backend!r}, hmm={self.hmm}, userdict={self.userdict}, "
+                f"terms={len(self.terms)}, stopwords={len(self.stopwords)}, lexicon_dir='{lexicon_dir}')")
+
+    # ---- segmentation and filtering
+    def cut(self, text: str) -> list[str]:
+        """Every segment of ``text``, nothing dropped (``''.join(cut(text)) == text``)."""
+        return self._cut(text)
+
+    def keep(self, token: str) -> tuple[str, ...]:
+        """What is kept of ``token``: ``()`` when the policy drops it, else its kept form(s) (Latin
+        tokens are lower-cased and may split into runs)."""
+        try:
+            return self._kept[token]
+        except KeyError:
+            pass
+        kept = self._decide(token)
+        self._kept[token] = kept
+        return kept
+
+    def _decide(self, token: str) -> tuple[str, ...]:
+        if token in self.terms:
+            return (token,)
+        word = token.strip()
+        if not word or not _WORDLIKE.search(word) or "_" == word:
+            return ()
+        if _LATIN.search(word) and not _CJK.search(word):
+            runs = (r.lower() for r in _LATIN_RUN.findall(word))
+            return tuple(r for r in runs if len(r) >= 2 and not _NUMBER.fullmatch(r) and r not in self.stopwords)
+        if _NUMBER.fullmatch(word) or len(word) < 2 or word in self.stopwords:
+            return ()
+        return (word,)
+
+    def filter(self, segments: list[str]) -> list[str]:
+        """The kept form of each segment that the policy keeps, in order."""
+        kept = self._kept
+        out = []
+        for s in segments:
+            k = kept[s] if s in kept else self.keep(s)
+            if k:
+                out.extend(k)
+        return out
+
+    def tokenize(self, text: str) -> list[str]:
+        """The final tokens of one text (not cached; see :meth:`tokenize_many`)."""
+        return self.filter(self._cut(text))
+
+    def tokenize_many(self, texts) -> list[list[str]]:
+        """The final tokens of each text: each distinct text is segmented once, and looked up in or
+        added to the cache."""
+        texts = list(texts)
+        distinct = list(dict.fromkeys(texts))
+        if not self.cache:
+            found = {t: self.tokenize(t) for t in distinct}
+            return [found[t] for t in texts]
+        keys = {t: hashlib.sha1(t.encode("utf-8")).hexdigest() for t in distinct}
+        found = {}
+        with self._connect() as db:
+            by_key = {}
+            key_list = list(keys.values())
+            for i in range(0, len(key_list), 900):  # SQLite's limit on bound parameters
+                chunk = key_list[i:i + 900]
+                rows = db.execute(f"SELECT key, tokens FROM tokens WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+                by_key.update(rows)
+            new = []
+            for text, key in keys.items():
+                joined = by_key.get(key)
+                if joined is None:
+                    tokens = self.tokenize(text)
+                    new.append((key, _SEP.join(tokens)))
+                    found[text] = tokens
+                else:
+                    found[text] = joined.split(_SEP) if joined else []
+            if new:
+                db.executemany("INSERT OR REPLACE INTO tokens (key, tokens) VALUES (?, ?)", new)
+        return [found[t] for t in texts]
+
+    def tokenize_units(self, units: pd.DataFrame, column: str = "text") -> pd.DataFrame:
+        """A copy of ``units`` (e.g. ``corpus.units``) with a ``tokens`` column: the list of final tokens."""
+        out = units.copy()
+        out[TOKENS_COLUMN] = pd.Series(self.tokenize_many(units[column].tolist()), index=units.index, dtype=object)
+        return out
+
+    def _connect(self) -> sqlite3.Connection:
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.cache_path)
+        db.execute("CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, tokens TEXT NOT NULL)")
+        return db
+
+
+# --------------------------------------------------------------------------- diagnostics
+def split_occurrences(tokenizer: Tokenizer, texts, terms=None) -> pd.DataFrame:
+    """Every occurrence of a lexicon term in ``texts`` that the segmenter does not keep inside one segment.
+
+    Columns: ``term``, ``text_index``, ``start``, ``end``, ``segments`` (the segments covering the
+    occurrence), ``conflict`` (True when one of those segments is another lexicon term overlapping this
+    occurrence: of two overlapping terms, as 政务数据 and 数据治理 in 政务数据治理, only one can be whole)
+    and ``context`` (10 characters either side). Empty when every term stays whole.
+    """
+    terms = list(tokenizer.lexicon.userdict if terms is None else terms)
+    lexicon = set(tokenizer.lexicon.userdict) | set(terms)
+    rows = []
+    for index, text in enumerate(texts):
+        present = [t for t in terms if t in text]
+        if not present:
+            continue
+        bounds, pos = [], 0
+        for s in tokenizer.cut(text):
+            bounds.append((pos, pos + len(s), s))
+            pos += len(s)
+        for term in present:
+            start = text.find(term)
+            while start != -1:
+                end = start + len(term)
+                covering = [b for b in bounds if b[1] > start and b[0] < end]
+                if len(covering) != 1:
+                    conflict = any(c[2] in lexicon and (c[0] < start or c[1] > end) for c in covering)
+                    rows.append({"term": term, "text_index": index, "start": start, "end": end,
+                                 "segments": [c[2] for c in covering], "conflict": conflict,
+                                 "context": text[max(0, start - 10):end + 10]})
+                start = text.find(term, start + 1)
+    return pd.DataFrame(rows, columns=["term", "text_index", "start", "end", "segments", "conflict", "context"])
+
+
+def term_counts(tokens: pd.Series, terms) -> pd.DataFrame:
+    """For each term: how many tokens equal it, and in how many units it occurs as a token."""
+    terms = list(terms)
+    counts = dict.fromkeys(terms, 0)
+    units = dict.fromkeys(terms, 0)
+    for row in tokens:
+        seen = set()
+        for t in row:
+            if t in counts:
+                counts[t] += 1
+                seen.add(t)
+        for t in seen:
+            units[t] += 1
+    return pd.DataFrame({"term": terms, "tokens": [counts[t] for t in terms], "units": [units[t] for t in terms]})
