@@ -112,6 +112,7 @@ def test_no_global_jieba_state_and_no_log_output():
         "    print(t.Tokenizer(backend=b, cache=False).tokenize('推动跨省通办'))\n"
         "assert not jieba.dt.initialized, 'jieba.dt was initialised'\n"
         "assert jieba.dt.FREQ == {} and jieba.dt.user_word_tag_tab == {}, 'jieba.dt was changed'\n"
+        "assert logging.getLogger('jieba').level == logging.DEBUG, 'the jieba logger was left changed'\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT)
     assert run.returncode == 0, run.stderr

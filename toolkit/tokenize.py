@@ -141,12 +141,18 @@ class Lexicon:
 def _jieba_segmenter(userdict: dict[str, int], cache_dir: Path):
     import jieba
 
-    # jieba logs through its module logger; WARNING keeps "Building prefix dict …" out of every output.
-    jieba.setLogLevel(logging.WARNING)
     segmenter = jieba.Tokenizer()
     segmenter.tmp_dir = str(cache_dir)  # its dictionary cache goes to .cache/, not /tmp
     cache_dir.mkdir(parents=True, exist_ok=True)
-    segmenter.initialize()
+    # jieba logs "Building prefix dict …" through its module logger while it loads: quiet it for the
+    # load only, and leave the logger as the user had it.
+    logger = logging.getLogger("jieba")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        segmenter.initialize()
+    finally:
+        logger.setLevel(level)
     for term, freq in userdict.items():
         segmenter.add_word(term, freq)
     return segmenter
