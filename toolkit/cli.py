@@ -1,6 +1,7 @@
-"""Command line: ``python -m toolkit sections|reports|tokens PATH... --jsonl``.
+"""Command line: ``python -m toolkit sections|reports|tokens PATH... --jsonl`` and
+``python -m toolkit topics PATH... [--kinds problems,plans] [--k K] --json``.
 
-The JSON Lines output is a contract other tools read; its keys and their order stay stable.
+The JSON (Lines) output is a contract other tools read; its keys and their order stay stable.
 Bad input ends with exit status 1 and one line on stderr naming the file and the reason.
 """
 from __future__ import annotations
@@ -9,6 +10,7 @@ import argparse
 import json
 import sys
 
+from . import paths
 from .corpus import ReportError, read_reports
 from .sections import section_table
 
@@ -55,6 +57,102 @@ def cmd_tokens(args) -> None:
     _emit(rows, args.jsonl, TOKEN_KEYS)
 
 
+def _k_range(text: str) -> range:
+    try:
+        low, _, high = text.partition("-")
+        ks = range(int(low), int(high or low) + 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW-HIGH such as 2-20, got {text!r}") from None
+    if not ks or ks.start < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 <= LOW <= HIGH, got {text!r}")
+    return ks
+
+
+def _kinds(text: str) -> tuple[str, ...]:
+    from .topics import _check_kinds
+
+    try:
+        return _check_kinds(tuple(k.strip() for k in text.split(",") if k.strip()))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def cmd_topics(args) -> None:
+    from .dataset import build_corpus
+    from .tokenize import Tokenizer
+    from .topics import KSelection, documents, lean, prevalence
+
+    corpus = build_corpus(_reports(args))
+    docs = documents(corpus.units, Tokenizer(), kinds=args.kinds)
+    ks = range(args.k, args.k + 1) if args.k else (args.k_range or DEFAULT_K_RANGE)
+    selection = KSelection(ks, n_samples=args.samples, n_jobs=args.jobs, random_state=args.seed,
+                           clip=args.k is None and args.k_range is None,
+                           memory=None if args.no_cache else paths.CACHE_DIR / "topics")
+    try:
+        selection.fit(docs)
+    except ValueError as e:
+        raise CommandError(f"topics: {e}") from None
+    if selection.skipped_:
+        print(f"note: k = {', '.join(map(str, selection.skipped_))} skipped: more topics than "
+              f"{selection.n_terms_} terms or the units of a sample allow", file=sys.stderr)
+    model = selection.model_
+    weights = model.unit_weights()
+    prev = prevalence(weights, args.kinds, n_boot=args.n_boot, random_state=args.seed)
+    leans = {}
+    if len(args.kinds) == 2:
+        leaning = lean(weights, args.kinds, n_boot=args.n_boot, random_state=args.seed)
+        leans = dict(zip(leaning["topic"], leaning["leans"]))
+    topics = []
+    for row in selection.topic_table().itertuples(index=False):
+        part = prev[prev["topic"] == row.topic]
+        topics.append({
+            "topic": row.topic, "label": row.label, "terms": row.terms,
+            "stability": _round(row.stability), "coherence": _round(row.coherence),
+            "prevalence": {p.kind: {"mean": _round(p.prevalence), "low": _round(p.low), "high": _round(p.high)}
+                           for p in part.itertuples()},
+            "leans": str(leans[row.topic]) if leans else None})
+    result = {
+        "reports": int(corpus.reports.shape[0]),
+        "kinds": list(args.kinds),
+        "units": {k: int((docs["kind"] == k).sum()) for k in args.kinds},
+        "terms": selection.n_terms_,
+        "k": selection.k_,
+        "rule": selection.rule_,
+        "selection": [{"k": int(r.k), "stability": _round(r.stability), "stability_sd": _round(r.stability_sd),
+                       "coherence": _round(r.coherence), "unconverged": int(r.unconverged)}
+                      for r in selection.table_.itertuples()],
+        "skipped": selection.skipped_,
+        "topics": topics,
+    }
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    print(f"{result['reports']} reports, units {result['units']}, {result['terms']} terms; k = {result['k']} ({result['rule']})")
+    print("k\tstability\tcoherence")
+    for r in result["selection"]:
+        print(f"{r['k']}\t{r['stability']:.3f}\t{r['coherence']:.3f}")
+    for t in topics:
+        shares = "  ".join(f"{kind} {_fmt(v['mean'])} [{_fmt(v['low'])}, {_fmt(v['high'])}]"
+                           for kind, v in t["prevalence"].items())
+        print(f"topic {t['topic']}  stability {t['stability']:.2f}  {' '.join(t['terms'])}\n    {shares}  leans: {t['leans']}")
+
+
+DEFAULT_K_RANGE = range(2, 21)
+
+
+class CommandError(Exception):
+    """A command cannot do what it was asked (the message says why); exit status 2."""
+
+
+def _fmt(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
+def _round(x: float) -> float | None:
+    """Six decimals: readable, and the same text on every run; NaN (no data) becomes null."""
+    return None if x != x else round(float(x), 6)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m toolkit", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -71,6 +169,22 @@ def parser() -> argparse.ArgumentParser:
                            help="segmenter: rjieba (fast, default) or jieba (the reference)")
             c.add_argument("--no-cache", action="store_true", help="neither read nor write .cache/tokens")
         c.set_defaults(func=func)
+    c = sub.add_parser("topics", help="TF-IDF + NMF topics of some section kinds, k chosen by stability")
+    c.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders of *.txt")
+    c.add_argument("--kinds", type=_kinds, default=("problems", "plans"),
+                   help="comma-separated section kinds to model (default problems,plans)")
+    c.add_argument("--k", type=int, help="fit K topics (stability is still measured) instead of choosing k")
+    c.add_argument("--k-range", type=_k_range, metavar="LOW-HIGH",
+                   help="the ks to try (default 2-20, cut to what the data allow)")
+    c.add_argument("--samples", type=int, default=20, help="random 80%% samples per k for stability (default 20)")
+    c.add_argument("--n-boot", type=int, default=1000, help="bootstrap draws for the prevalence intervals")
+    c.add_argument("--seed", type=int, default=0, help="random_state of samples, NMF and bootstrap (default 0)")
+    c.add_argument("--jobs", type=int, default=-1, help="processes (default -1: all cores; same result)")
+    c.add_argument("--no-cache", action="store_true", help="neither read nor write .cache/topics (fitted rankings)")
+    c.add_argument("--json", action="store_true", help="one JSON object (the stable contract)")
+    c.add_argument("--skip-bad", action="store_true",
+                   help="skip empty, binary or undecodable files, listing each on stderr")
+    c.set_defaults(func=cmd_topics)
     return p
 
 
@@ -81,6 +195,9 @@ def main(argv=None) -> int:
     except ReportError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except CommandError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # `… | head` is fine
         return 0
     return 0

@@ -1,0 +1,664 @@
+"""Topics across the problem and plan sections: TF-IDF + NMF, k chosen by stability, problems vs plans.
+
+>>> docs = documents(corpus.units, Tokenizer())            # problem and plan units, tokenized
+>>> selection = KSelection(range(2, 21)).fit(docs)         # stability and coherence for every k
+>>> model = selection.model_                               # the TopicModel at the chosen k
+>>> model.top_terms()                                      # topic, label, rank, term, weight
+>>> prevalence(model.unit_weights(), labels=model.labels_) # share of each topic per kind, with intervals
+>>> align(model).unanswered()                              # problems no plan of their report answers
+
+**Documents** are the citable units of :mod:`toolkit.sections` (a numbered item such as （一）… or
+一是…, else a paragraph) of the chosen section kinds, with their tokens from
+:class:`toolkit.tokenize.Tokenizer` (read from its cache: tokens are never recomputed per fit).
+
+**Stability** (Greene, O'Callaghan and Cunningham 2014, "How many topics? Stability analysis for topic
+models"): for each k a reference model is fitted on all units and ``n_samples`` models on random
+``sample_fraction`` samples of them. The samples are rows of the one TF-IDF matrix, so vocabulary and
+IDF weights are those of the reference. Two topics agree by the average Jaccard of their top-``top_n``
+term rankings (the mean, over depths d = 1..t, of the Jaccard index of the first d terms); a sample
+model's topics are matched to the reference's by the Hungarian algorithm; a sample's agreement is the
+mean over matched pairs, and the stability of k the mean over samples. A topic's own stability is its
+matched agreement averaged over the samples.
+
+**Coherence** is NPMI (Bouma 2009) of each pair of a topic's top terms, with probabilities counted as
+the share of the corpus's own units containing the terms, averaged over the pairs (a pair that never
+co-occurs scores -1, a pair in every unit 1).
+
+Everything is deterministic: NMF starts from ``nndsvd`` (its randomized SVD seeded by
+``random_state``) and runs coordinate descent without shuffling; samples and bootstrap draws come from
+``numpy.random.default_rng(random_state)``; results do not depend on ``n_jobs``.
+"""
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import sklearn
+from joblib import Parallel, delayed
+from scipy.optimize import linear_sum_assignment
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.utils.validation import check_is_fitted, check_memory
+from threadpoolctl import threadpool_limits
+
+from .sections import KINDS as SECTION_KINDS
+from .sections import UNIT_COLUMNS
+
+#: The section kinds topics are fitted on by default: what is wrong, and what is promised.
+KINDS = ("problems", "plans")
+#: Columns that locate a unit in its report, so a reader can cite its exact words.
+CITE_COLUMNS = ["report_id", "kind", "section_index", "unit_index", "start", "end"]
+DOCUMENT_COLUMNS = CITE_COLUMNS + ["text", "tokens"]
+
+
+def documents(units: pd.DataFrame, tokenizer, kinds=KINDS) -> pd.DataFrame:
+    """The documents a topic model is fitted on: the units of ``kinds`` (``corpus.units``), in corpus
+    order, with a ``tokens`` column from ``tokenizer`` (a :class:`toolkit.tokenize.Tokenizer`, whose
+    cache makes a second call cheap). Columns: :data:`DOCUMENT_COLUMNS`."""
+    kinds = _check_kinds(kinds)
+    missing = set(UNIT_COLUMNS) - {"marker"} - set(units.columns)
+    if missing:
+        raise ValueError(f"units lack the columns {sorted(missing)} (pass corpus.units)")
+    chosen = units[units["kind"].isin(kinds)].reset_index(drop=True)
+    docs = chosen[CITE_COLUMNS + ["text"]].copy()
+    docs["tokens"] = pd.Series(tokenizer.tokenize_many(docs["text"].tolist()), index=docs.index, dtype=object)
+    return docs
+
+
+def _check_kinds(kinds) -> tuple[str, ...]:
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    unknown = [k for k in kinds if k not in SECTION_KINDS]
+    if unknown or not kinds:
+        raise ValueError(f"unknown section kinds {unknown or kinds}; use some of {', '.join(SECTION_KINDS)}")
+    return kinds
+
+
+def _identity(tokens):
+    """The analyzer of the TF-IDF vectorizer: documents arrive tokenized (module level, so it pickles)."""
+    return tokens
+
+
+def _token_lists(X) -> tuple[list, pd.DataFrame | None]:
+    """Token lists and, for a documents DataFrame, its other columns (citation and text)."""
+    if isinstance(X, pd.DataFrame):
+        if "tokens" not in X.columns:
+            raise ValueError("a documents DataFrame needs a 'tokens' column (see toolkit.topics.documents)")
+        return list(X["tokens"]), X.drop(columns="tokens").reset_index(drop=True)
+    docs = list(X)
+    for i, d in enumerate(docs):
+        if isinstance(d, str):
+            raise TypeError(f"document {i} is a string; pass lists of tokens (toolkit.tokenize.Tokenizer)")
+    return docs, None
+
+
+def _nmf(k: int, params: dict) -> NMF:
+    """The one NMF configuration of the toolkit: deterministic ``nndsvd`` start, no shuffling."""
+    return NMF(n_components=k, init="nndsvd", solver="cd", shuffle=False, **params)
+
+
+class TopicModel(TransformerMixin, BaseEstimator):
+    """TF-IDF over pre-tokenized units, factorised by NMF into ``n_components`` topics.
+
+    ``fit`` takes a documents DataFrame (:func:`documents`: a ``tokens`` column, and the citation
+    columns that :meth:`top_units` and :meth:`unit_weights` report) or a list of token lists.
+
+    Fitted attributes: ``vectorizer_``, ``nmf_``, ``tfidf_`` (units × terms, rows L2-normalised),
+    ``terms_`` (the vocabulary), ``components_`` (topics × terms), ``weights_`` (units × topics,
+    NMF's W), ``documents_`` (citation columns and text, when fitted on a DataFrame, else None),
+    ``labels_`` (each topic's three top terms), ``reconstruction_err_``, ``n_iter_`` and
+    ``converged_`` (False when NMF stopped at ``max_iter``; a ConvergenceWarning says so too).
+    """
+
+    def __init__(self, n_components: int = 10, *, min_df=2, max_df=0.95, sublinear_tf: bool = True,
+                 max_features: int | None = None, alpha_W: float = 0.0, l1_ratio: float = 0.0,
+                 max_iter: int = 1000, tol: float = 1e-4, random_state: int | None = 0):
+        self.n_components = n_components
+        self.min_df = min_df
+        self.max_df = max_df
+        self.sublinear_tf = sublinear_tf
+        self.max_features = max_features
+        self.alpha_W = alpha_W
+        self.l1_ratio = l1_ratio
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fitting
+    def _vectorizer(self) -> TfidfVectorizer:
+        return TfidfVectorizer(analyzer=_identity, min_df=self.min_df, max_df=self.max_df,
+                               sublinear_tf=self.sublinear_tf, max_features=self.max_features)
+
+    def _nmf_params(self) -> dict:
+        return {"alpha_W": self.alpha_W, "l1_ratio": self.l1_ratio, "max_iter": self.max_iter, "tol": self.tol,
+                "random_state": self.random_state}
+
+    def _vectorize(self, docs: list) -> tuple[TfidfVectorizer, sp.csr_matrix]:
+        vectorizer = self._vectorizer()
+        try:
+            tfidf = vectorizer.fit_transform(docs)
+        except ValueError as e:  # "After pruning, no terms remain" / "empty vocabulary"
+            raise ValueError(f"cannot fit topics on {len(docs)} documents: {e}") from None
+        return vectorizer, tfidf
+
+    def fit(self, X, y=None):
+        """Fit the vectorizer and NMF on ``X``; returns ``self``."""
+        docs, cite = _token_lists(X)
+        self._fit_matrix(*self._vectorize(docs), cite)
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Fit, and return the units' topic weights (``weights_``)."""
+        return self.fit(X).weights_
+
+    def _fit_matrix(self, vectorizer: TfidfVectorizer, tfidf, cite: pd.DataFrame | None):
+        n_docs, n_terms = tfidf.shape
+        if not 1 <= self.n_components <= min(n_docs, n_terms):
+            raise ValueError(f"n_components={self.n_components} must be between 1 and the {n_docs} documents "
+                             f"and {n_terms} terms left after min_df/max_df")
+        self.vectorizer_ = vectorizer
+        self.tfidf_ = tfidf
+        self.nmf_ = _nmf(self.n_components, self._nmf_params())
+        self.weights_ = self.nmf_.fit_transform(tfidf)
+        self.terms_ = vectorizer.get_feature_names_out()
+        self.components_ = self.nmf_.components_
+        self.reconstruction_err_ = self.nmf_.reconstruction_err_
+        self.n_iter_ = self.nmf_.n_iter_
+        self.converged_ = self.n_iter_ < self.max_iter
+        self.documents_ = cite
+        self.labels_ = ["·".join(t) for t in self.top_term_lists(3)]
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Topic weights (units × topics) of new documents, with the topics held fixed."""
+        check_is_fitted(self, "components_")
+        docs, _ = _token_lists(X)
+        return self.nmf_.transform(self.vectorizer_.transform(docs))
+
+    # ------------------------------------------------------------------ reading
+    def top_term_lists(self, n: int = 10) -> list[list[str]]:
+        """The ``n`` highest-weighted terms of each topic (ties broken by the vocabulary's order)."""
+        check_is_fitted(self, "components_")
+        return [[str(self.terms_[j]) for j in row] for row in top_indices(self.components_, n)]
+
+    def top_terms(self, n: int = 10) -> pd.DataFrame:
+        """One row per topic and rank: ``topic``, ``label``, ``rank`` (1 = highest), ``term``, ``weight``."""
+        check_is_fitted(self, "components_")
+        rows = [(k, self.labels_[k], r + 1, str(self.terms_[j]), float(self.components_[k, j]))
+                for k, row in enumerate(top_indices(self.components_, n)) for r, j in enumerate(row)]
+        return pd.DataFrame(rows, columns=["topic", "label", "rank", "term", "weight"])
+
+    def unit_weights(self, X=None, normalize: bool = True) -> pd.DataFrame:
+        """The citation columns of each unit and its weight on every topic (integer columns ``0 … k-1``).
+
+        ``X=None`` means the units the model was fitted on. With ``normalize`` each row holds the unit's
+        topic shares (summing to 1); a unit with no term of the vocabulary has no share (NaN) and
+        ``no_terms`` True, so callers see it instead of losing it.
+        """
+        check_is_fitted(self, "components_")
+        if X is None:
+            if self.documents_ is None:
+                raise ValueError("the model was fitted on token lists; pass the documents DataFrame")
+            weights, cite = self.weights_, self.documents_
+        else:
+            weights = self.transform(X)
+            cite = _token_lists(X)[1]
+            if cite is None:
+                cite = pd.DataFrame(index=range(len(weights)))
+        totals = weights.sum(axis=1)
+        table = cite.drop(columns="text", errors="ignore")
+        table["no_terms"] = totals == 0
+        values = weights / np.where(totals > 0, totals, np.nan)[:, None] if normalize else weights
+        return pd.concat([table, pd.DataFrame(values, columns=list(range(weights.shape[1])))], axis=1)
+
+    def top_units(self, n: int = 5, topic: int | None = None) -> pd.DataFrame:
+        """The ``n`` units with the highest weight on each topic (or on one ``topic``): the citation
+        columns, ``weight`` (NMF's W), ``share`` (of the unit's total weight) and ``text``. What a reader
+        quotes to show what a topic means; ties are broken by report and offset."""
+        check_is_fitted(self, "components_")
+        if self.documents_ is None:
+            raise ValueError("the model was fitted on token lists; top units need a documents DataFrame")
+        totals = self.weights_.sum(axis=1)
+        topics = range(self.n_components) if topic is None else [topic]
+        parts = []
+        for k in topics:
+            table = self.documents_.assign(weight=self.weights_[:, k],
+                                           share=np.divide(self.weights_[:, k], totals, out=np.zeros(len(totals)),
+                                                           where=totals > 0))
+            best = table[table["weight"] > 0].sort_values(["weight", "report_id", "start"],
+                                                          ascending=[False, True, True], kind="mergesort").head(n)
+            best.insert(0, "topic", k)
+            best.insert(1, "label", self.labels_[k])
+            best.insert(2, "rank", range(1, len(best) + 1))
+            parts.append(best[["topic", "label", "rank"] + CITE_COLUMNS + ["weight", "share", "text"]])
+        return pd.concat(parts, ignore_index=True)
+
+
+# ---------------------------------------------------------------------- rankings, stability, coherence
+def top_indices(components: np.ndarray, n: int) -> np.ndarray:
+    """Column indices of the ``n`` largest entries of each row, largest first (stable on ties)."""
+    n = min(n, components.shape[1])
+    return np.argsort(-components, axis=1, kind="stable")[:, :n]
+
+
+def average_jaccard(a, b) -> float:
+    """Average Jaccard index of two rankings: the mean over depths d of |a[:d] ∩ b[:d]| / |a[:d] ∪ b[:d]|."""
+    t = min(len(a), len(b))
+    if t == 0:
+        return 0.0
+    seen_a, seen_b, common, total = set(), set(), 0, 0.0
+    for d in range(t):
+        x, y = a[d], b[d]
+        if x == y:
+            common += 1
+        else:
+            common += (x in seen_b) + (y in seen_a)
+        seen_a.add(x)
+        seen_b.add(y)
+        total += common / (2 * (d + 1) - common)
+    return total / t
+
+
+def agreement(reference: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Each reference topic's average Jaccard with the topic of ``other`` it is matched to (Hungarian
+    algorithm, maximising the total). Both are topics × top-t arrays of term indices."""
+    scores = np.array([[average_jaccard(r, o) for o in other] for r in reference])
+    rows, cols = linear_sum_assignment(scores, maximize=True)
+    matched = np.zeros(len(reference))
+    matched[rows] = scores[rows, cols]
+    return matched
+
+
+def npmi_coherence(binary: sp.spmatrix, top: np.ndarray) -> np.ndarray:
+    """Mean NPMI over the pairs of each row of ``top`` (term indices), from a documents × terms 0/1 matrix."""
+    binary = sp.csc_matrix(binary)
+    n_docs = binary.shape[0]
+    out = np.zeros(len(top))
+    for k, terms in enumerate(top):
+        sub = binary[:, terms]
+        co = (sub.T @ sub).toarray().astype(float)
+        p = np.diag(co) / n_docs
+        values = []
+        for i in range(len(terms)):
+            for j in range(i + 1, len(terms)):
+                pij = co[i, j] / n_docs
+                if pij == 0:
+                    values.append(-1.0)
+                elif pij == 1:
+                    values.append(1.0)
+                else:
+                    values.append(math.log(pij / (p[i] * p[j])) / -math.log(pij))
+        out[k] = float(np.mean(values)) if values else 0.0
+    return out
+
+
+def _fit_rankings(tfidf, rows, ks, top_n: int, params: dict) -> list[tuple[np.ndarray, bool]]:
+    """For each k of ``ks``: the top-``top_n`` term indices of each topic of an NMF fitted on
+    ``tfidf[rows]`` (all rows when ``rows`` is None), and whether it converged. One BLAS thread, so
+    parallel tasks do not compete for the cores."""
+    out = []
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # counted and reported instead
+        X = tfidf.copy() if rows is None else tfidf[rows]  # the parent's matrix may be a read-only memmap
+        for k in ks:
+            nmf = _nmf(k, params).fit(X)
+            out.append((top_indices(nmf.components_, top_n), nmf.n_iter_ < params["max_iter"]))
+    return out
+
+
+def choose_k(table: pd.DataFrame, min_stability: float = 0.8, tolerance: float = 0.05) -> int:
+    """The rule that picks k from a stability table (columns ``k``, ``stability``, ``coherence``; see
+    :data:`CHOICE_RULE`): the k with the highest coherence among the *stable* ks, those whose stability
+    reaches ``min_stability`` (their topics come back, largely, in any 80% sample), or, where no k
+    reaches it, those within ``tolerance`` of the most stable k. Ties go to the smaller k.
+
+    Why not the most stable k: k = 2 is often the most stable (two halves of a corpus come back in any
+    sample) and says little; among the ks whose topics are reproducible, coherence prefers the one
+    whose topics read as themes."""
+    bar = min(min_stability, table["stability"].max() - tolerance)
+    near = table[table["stability"] >= bar]
+    best = near.sort_values(["coherence", "k"], ascending=[False, True], kind="mergesort")
+    return int(best["k"].iloc[0])
+
+
+CHOICE_RULE = ("k has the highest NPMI coherence among the ks whose stability is at least {min_stability} "
+               "(or, where no k reaches it, within {tolerance} of the highest stability); ties: the smaller k")
+
+#: Bump when the stability computation changes: part of the key of cached results (``memory``).
+SELECTION_VERSION = "1"
+
+
+def _score_samples(tfidf, samples, ks, top_n: int, params: dict, versions: tuple, n_jobs) -> dict:
+    """``{(sample, k): (top-term indices of each topic, converged)}`` for the reference (sample 0, all
+    units) and every sample, fitted over ``n_jobs`` processes. ``versions`` only keys the cache."""
+    # One task per (sample, k), the largest k first so the slowest fits do not come last.
+    tasks = [(s, k) for k in sorted(ks, reverse=True) for s in range(len(samples))]
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(_fit_rankings)(tfidf, samples[s], [k], top_n, params) for s, k in tasks)
+    return {task: result[0] for task, result in zip(tasks, results)}
+
+
+class KSelection(BaseEstimator):
+    """Choose the number of topics by stability (Greene et al. 2014) and NPMI coherence.
+
+    ``fit(docs)`` vectorizes once, then fits, for every k in ``k_range``, a reference NMF on all units
+    and ``n_samples`` NMFs on random ``sample_fraction`` samples of them, spread over ``n_jobs``
+    processes (joblib; ``None`` means 1, ``-1`` all cores; the result does not depend on it).
+    ``model`` (a :class:`TopicModel`) gives the TF-IDF and NMF parameters; its ``n_components`` is
+    ignored and its ``random_state`` replaced by this one's. A k larger than the terms or the units of
+    a sample is an error, unless ``clip`` is True: then such ks are left out and listed in ``skipped_``.
+    ``memory`` (a folder or a ``joblib.Memory``, as in scikit-learn's Pipeline) caches the fitted
+    rankings, keyed by the TF-IDF matrix, the samples, the ks and the NMF parameters (not ``n_jobs``):
+    a second fit on the same units, in another notebook say, returns at once with the same result.
+
+    Fitted attributes:
+
+    - ``table_``: one row per k: ``k``, ``stability`` (mean agreement), ``stability_sd`` (over samples),
+      ``coherence`` (mean NPMI of the reference topics), ``unconverged`` (NMF fits of this k that hit
+      ``max_iter``, out of ``n_samples + 1``);
+    - ``topics_``: one row per k and reference topic: ``k``, ``topic``, ``stability``, ``coherence``, ``terms``;
+    - ``k_``: the chosen k (:func:`choose_k` with ``min_stability`` and ``tolerance``; ``rule_`` says
+      how in words);
+    - ``model_``: the :class:`TopicModel` at ``k_`` fitted on all units (the reference model);
+    - ``n_documents_``, ``n_terms_``: the size of the TF-IDF matrix; ``skipped_``: the ks left out (``clip``).
+    """
+
+    def __init__(self, k_range=range(2, 21), *, n_samples: int = 20, sample_fraction: float = 0.8,
+                 top_n: int = 10, min_stability: float = 0.8, tolerance: float = 0.05, n_jobs: int | None = None,
+                 random_state: int = 0, model: TopicModel | None = None, clip: bool = False, memory=None):
+        self.k_range = k_range
+        self.n_samples = n_samples
+        self.sample_fraction = sample_fraction
+        self.top_n = top_n
+        self.min_stability = min_stability
+        self.tolerance = tolerance
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.model = model
+        self.clip = clip
+        self.memory = memory
+
+    def fit(self, X, y=None):
+        """Score every k on ``X`` (a documents DataFrame or token lists); returns ``self``."""
+        ks = sorted({int(k) for k in self.k_range})
+        if not ks or ks[0] < 1:
+            raise ValueError(f"k_range must hold positive numbers of topics, not {list(self.k_range)}")
+        if not 0 < self.sample_fraction <= 1:
+            raise ValueError(f"sample_fraction must be in (0, 1], not {self.sample_fraction}")
+        if self.n_samples < 1:
+            raise ValueError(f"n_samples must be at least 1, not {self.n_samples}")
+        base = (TopicModel() if self.model is None else clone(self.model)).set_params(random_state=self.random_state)
+        docs, cite = _token_lists(X)
+        vectorizer, tfidf = base._vectorize(docs)
+        tfidf.sum_duplicates()  # canonical CSR: workers never need to sort it in place
+        n_docs, n_terms = tfidf.shape
+        size = int(round(self.sample_fraction * n_docs))
+        limit = min(size, n_terms)
+        skipped = [k for k in ks if k > limit]
+        if skipped and (not self.clip or len(skipped) == len(ks)):
+            raise ValueError(f"k up to {ks[-1]} needs at least that many terms and sampled units; there are "
+                             f"{n_terms} terms and {size} units in a {self.sample_fraction:.0%} sample of {n_docs}")
+        ks = [k for k in ks if k <= limit]
+        rng = np.random.default_rng(self.random_state)
+        samples = [None] + [np.sort(rng.choice(n_docs, size=size, replace=False)) for _ in range(self.n_samples)]
+        score = _score_samples
+        if self.memory is not None:
+            memory = str(self.memory) if isinstance(self.memory, os.PathLike) else self.memory
+            score = check_memory(memory).cache(_score_samples, ignore=["n_jobs"])
+        fitted = score(tfidf, samples, ks, self.top_n, base._nmf_params(),
+                       (SELECTION_VERSION, sklearn.__version__), self.n_jobs)
+        binary = (tfidf > 0).astype(np.int32)
+        vocabulary = vectorizer.get_feature_names_out()
+        rows, topic_rows = [], []
+        for k in ks:
+            ref = fitted[(0, k)][0]
+            per_sample = np.array([agreement(ref, fitted[(s, k)][0]) for s in range(1, len(samples))])
+            coherence = npmi_coherence(binary, ref)
+            sample_means = per_sample.mean(axis=1)
+            rows.append({"k": k, "stability": float(sample_means.mean()), "stability_sd": float(sample_means.std()),
+                         "coherence": float(coherence.mean()),
+                         "unconverged": sum(not fitted[(s, k)][1] for s in range(len(samples)))})
+            per_topic = per_sample.mean(axis=0)
+            topic_rows += [{"k": k, "topic": t, "stability": float(per_topic[t]), "coherence": float(coherence[t]),
+                            "terms": [str(vocabulary[j]) for j in ref[t]]} for t in range(k)]
+        self.table_ = pd.DataFrame(rows, columns=["k", "stability", "stability_sd", "coherence", "unconverged"])
+        self.topics_ = pd.DataFrame(topic_rows, columns=["k", "topic", "stability", "coherence", "terms"])
+        self.n_documents_, self.n_terms_, self.skipped_ = n_docs, n_terms, skipped
+        self.k_ = choose_k(self.table_, self.min_stability, self.tolerance)
+        self.rule_ = CHOICE_RULE.format(min_stability=self.min_stability, tolerance=self.tolerance)
+        self.model_ = clone(base).set_params(n_components=self.k_)._fit_matrix(vectorizer, tfidf, cite)
+        return self
+
+    def topic_table(self, k: int | None = None) -> pd.DataFrame:
+        """The reference topics at ``k`` (default: the chosen k): ``topic``, ``stability``, ``coherence``,
+        ``terms``, and ``label`` (the three top terms, as in :attr:`TopicModel.labels_`)."""
+        check_is_fitted(self, "table_")
+        k = self.k_ if k is None else k
+        if k not in set(self.table_["k"]):
+            raise ValueError(f"k={k} was not tried; tried {list(self.table_['k'])}")
+        table = self.topics_[self.topics_["k"] == k].drop(columns="k").reset_index(drop=True)
+        table.insert(1, "label", ["·".join(t[:3]) for t in table["terms"]])
+        return table
+
+
+# ---------------------------------------------------------------------- problems versus plans
+def _topic_columns(table: pd.DataFrame) -> list:
+    return [c for c in table.columns if isinstance(c, (int, np.integer))]
+
+
+def _bootstrap(table: pd.DataFrame, kinds, n_boot: int, random_state) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Mean topic shares per kind (kinds × topics) and their bootstrap replicates (n_boot × kinds ×
+    topics), resampling reports with replacement. Units without a share (``no_terms``) are left out of
+    the means and counted in ``info["no_terms"]``."""
+    topics = _topic_columns(table)
+    empty = table["no_terms"].to_numpy(bool) if "no_terms" in table.columns else np.zeros(len(table), bool)
+    kept = table[~empty]
+    reports = sorted(table["report_id"].unique())
+    index = {r: i for i, r in enumerate(reports)}
+    sums = np.zeros((len(reports), len(kinds), len(topics)))
+    counts = np.zeros((len(reports), len(kinds)))
+    for g, kind in enumerate(kinds):
+        part = kept[kept["kind"] == kind]
+        rows = part["report_id"].map(index).to_numpy()
+        np.add.at(sums[:, g, :], rows, part[topics].to_numpy(float))
+        np.add.at(counts[:, g], rows, 1)
+    rng = np.random.default_rng(random_state)
+    draws = rng.multinomial(len(reports), np.full(len(reports), 1 / len(reports)), size=n_boot).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        point = sums.sum(axis=0) / counts.sum(axis=0)[:, None]
+        boot = np.einsum("br,rgt->bgt", draws, sums) / (draws @ counts)[:, :, None]
+    boot[:, (counts > 0).sum(axis=0) < 2, :] = np.nan  # one report: resampling it says nothing
+    info = {"units": counts.sum(axis=0).astype(int), "reports": (counts > 0).sum(axis=0),
+            "no_terms": np.array([int((empty & (table["kind"] == k).to_numpy()).sum()) for k in kinds])}
+    return point, boot, info
+
+
+def _labels(labels, topics) -> list[str]:
+    return [str(t) for t in topics] if labels is None else [labels[t] for t in topics]
+
+
+def prevalence(weights: pd.DataFrame, kinds=KINDS, n_boot: int = 1000, ci: float = 0.95,
+               random_state: int = 0, labels=None) -> pd.DataFrame:
+    """Each topic's prevalence in each kind of section: the mean topic share of its units, with a
+    percentile bootstrap interval that resamples *reports* (the units of one report are not
+    independent).
+
+    ``weights`` is :meth:`TopicModel.unit_weights` (shares); ``labels`` names the topics (e.g.
+    ``model.labels_``). One row per topic and kind: ``topic``, ``label``, ``kind``, ``prevalence``,
+    ``low``, ``high`` (NaN when fewer than two reports have units of the kind), ``units`` (units with
+    a share), ``no_terms`` (units with no vocabulary term, left out) and ``reports`` (reports with units
+    of that kind).
+    """
+    kinds = _check_kinds(kinds)
+    point, boot, info = _bootstrap(weights, kinds, n_boot, random_state)
+    alpha = (1 - ci) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: a kind no report has
+        low, high = np.nanquantile(boot, [alpha, 1 - alpha], axis=0)
+    topics = _topic_columns(weights)
+    names = _labels(labels, topics)
+    rows = [{"topic": t, "label": names[i], "kind": kind, "prevalence": point[g, i], "low": low[g, i],
+             "high": high[g, i], "units": int(info["units"][g]), "no_terms": int(info["no_terms"][g]),
+             "reports": int(info["reports"][g])}
+            for i, t in enumerate(topics) for g, kind in enumerate(kinds)]
+    return pd.DataFrame(rows)
+
+
+def lean(weights: pd.DataFrame, kinds=KINDS, n_boot: int = 1000, ci: float = 0.95, random_state: int = 0,
+         labels=None) -> pd.DataFrame:
+    """Which topics lean to problems and which to plans: per topic, the prevalence in each of the two
+    ``kinds``, their ``difference`` (second minus first) with a bootstrap interval over reports, and
+    ``leans``: the kind on whose side the whole interval lies, ``"neither"``, or ``"undetermined"``
+    when fewer than two reports have units of each kind (no interval)."""
+    kinds = _check_kinds(kinds)
+    if len(kinds) != 2:
+        raise ValueError(f"lean compares two kinds, not {kinds}")
+    point, boot, _ = _bootstrap(weights, kinds, n_boot, random_state)
+    alpha = (1 - ci) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = np.nanquantile(boot[:, 1] - boot[:, 0], [alpha, 1 - alpha], axis=0)
+    topics = _topic_columns(weights)
+    table = pd.DataFrame({"topic": topics, "label": _labels(labels, topics), kinds[0]: point[0],
+                          kinds[1]: point[1], "difference": point[1] - point[0], "low": low, "high": high})
+    table["leans"] = np.select([np.isnan(low) | np.isnan(high), low > 0, high < 0],
+                               ["undetermined", kinds[1], kinds[0]], "neither")
+    return table
+
+
+# ---------------------------------------------------------------------- problem → plan alignment
+SPACES = ("topic", "tfidf")
+#: The topic-space cosine from which a plan unit counts as answering a problem unit (see :func:`align`).
+MIN_SCORE = 0.5
+
+
+@dataclass
+class Alignment:
+    """Problem-to-plan alignment within each report (see :func:`align`).
+
+    - ``problems``: one row per problem unit: its citation columns and text; for each space
+      (``topic``, ``tfidf``) the best plan unit of the same report (``<space>_plan``: its row in
+      ``documents``, -1 when the report has no plan unit) and ``<space>_score`` (cosine similarity,
+      NaN without a plan unit); and ``answered``.
+    - ``pairs``: every (problem, plan) pair of units of the same report with both scores.
+    - ``documents``: the model's units (citation columns and text), which ``problem``/``plan`` index.
+    - ``kinds``: the problem kind and the plan kind; ``min_score``: the topic-space cut-off.
+    """
+
+    problems: pd.DataFrame
+    pairs: pd.DataFrame
+    documents: pd.DataFrame
+    kinds: tuple[str, str]
+    min_score: float
+
+    def best(self, n: int = 3, space: str = "topic") -> pd.DataFrame:
+        """Each problem unit with its ``n`` best-matching plan units of the same report, quoted with offsets."""
+        _check_space(space)
+        ranked = self.pairs.sort_values(["problem", space, "plan"], ascending=[True, False, True], kind="mergesort")
+        top = ranked.groupby("problem", sort=True).head(n)
+        docs = self.documents
+        problem, plan = docs.loc[top["problem"]], docs.loc[top["plan"]]
+        return pd.DataFrame({
+            "report_id": problem["report_id"].to_numpy(),
+            "problem_start": problem["start"].to_numpy(), "problem_end": problem["end"].to_numpy(),
+            "problem": problem["text"].to_numpy(),
+            "rank": top.groupby("problem").cumcount().to_numpy() + 1, "score": top[space].to_numpy(),
+            "plan_start": plan["start"].to_numpy(), "plan_end": plan["end"].to_numpy(),
+            "plan": plan["text"].to_numpy()})
+
+    def matrix(self, report_id: str, space: str = "topic", width: int = 12) -> pd.DataFrame:
+        """Problem units (rows) × plan units (columns) of one report, scored in ``space``; each labelled
+        by its start offset and first ``width`` characters."""
+        _check_space(space)
+        part = self.pairs[self.pairs["report_id"] == report_id]
+        if part.empty:
+            raise KeyError(f"report {report_id!r} has no pair of problem and plan units to align")
+        table = part.pivot(index="problem", columns="plan", values=space)
+        table.index = [self._label(i, width) for i in table.index]
+        table.columns = [self._label(i, width) for i in table.columns]
+        return table
+
+    def _label(self, row: int, width: int) -> str:
+        doc = self.documents.loc[row]
+        words = " ".join(doc["text"].split())
+        return f"{doc['start']}: {words[:width]}{'…' if len(words) > width else ''}"
+
+    def unanswered(self) -> pd.DataFrame:
+        """The problem units that no plan unit of their report answers (see :func:`align`)."""
+        return self.problems[~self.problems["answered"]].reset_index(drop=True)
+
+    def summary(self) -> pd.DataFrame:
+        """Per report: problem and plan units, problems answered, and the mean best score in each space."""
+        plans = self.documents[self.documents["kind"] == self.kinds[1]]
+        table = self.problems.groupby("report_id").agg(
+            problems=("answered", "size"), answered=("answered", "sum"),
+            topic_best=("topic_score", "mean"), tfidf_best=("tfidf_score", "mean"))
+        table.insert(1, "plans", plans.groupby("report_id").size().reindex(table.index, fill_value=0))
+        return table.reset_index()
+
+
+def _check_space(space: str) -> None:
+    if space not in SPACES:
+        raise ValueError(f"space must be one of {SPACES}, not {space!r}")
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, norms, out=np.zeros_like(matrix, dtype=float), where=norms > 0)
+
+
+ALIGN_COLUMNS = (["report_id", "section_index", "unit_index", "start", "end", "text", "problem"]
+                 + [f"{s}_{c}" for s in SPACES for c in ("plan", "score")] + ["answered"])
+
+
+def align(model: TopicModel, kinds=KINDS, min_score: float = MIN_SCORE) -> Alignment:
+    """Match every problem unit to the plan units of the same report, by the cosine similarity of their
+    topic weights (``topic``: do they speak of the same themes?) and of their TF-IDF vectors
+    (``tfidf``: do they use the same words?).
+
+    A problem unit is ``answered`` when its best plan unit reaches ``min_score`` in topic space (0.5:
+    the two units put most of their weight on the same topics). It is a cut-off, not a test: the
+    scores are in the tables, and the notebook shows where the cut falls among them. A report without
+    plan units answers none of its problems.
+    """
+    check_is_fitted(model, "components_")
+    docs = model.documents_
+    if docs is None:
+        raise ValueError("align needs a model fitted on a documents DataFrame (toolkit.topics.documents)")
+    kinds = _check_kinds(kinds)
+    if len(kinds) != 2:
+        raise ValueError(f"align matches two kinds (problems, plans), not {kinds}")
+    problem_kind, plan_kind = kinds
+    kind, report = docs["kind"].to_numpy(), docs["report_id"].to_numpy()
+    vectors = {"topic": _unit_rows(model.weights_), "tfidf": sp.csr_matrix(model.tfidf_)}
+    pairs, rows = [], []
+    for r in sorted(set(report)):
+        problems = np.flatnonzero((report == r) & (kind == problem_kind))
+        plans = np.flatnonzero((report == r) & (kind == plan_kind))
+        if not len(problems):
+            continue
+        scores = {}
+        for space, matrix in vectors.items():
+            product = matrix[problems] @ matrix[plans].T
+            scores[space] = product.toarray() if sp.issparse(product) else np.asarray(product)
+        for i, p in enumerate(problems):
+            pairs += [(r, int(p), int(q), float(scores["topic"][i, j]), float(scores["tfidf"][i, j]))
+                      for j, q in enumerate(plans)]
+            row = {"problem": int(p)}
+            for space in SPACES:
+                j = int(scores[space][i].argmax()) if len(plans) else None
+                row[f"{space}_plan"] = int(plans[j]) if j is not None else -1
+                row[f"{space}_score"] = float(scores[space][i, j]) if j is not None else np.nan
+            rows.append(row)
+    table = pd.DataFrame(rows, columns=ALIGN_COLUMNS[6:-1])
+    cite = docs.loc[table["problem"], ALIGN_COLUMNS[:6]].reset_index(drop=True)
+    table = pd.concat([cite, table], axis=1)
+    table["answered"] = table["topic_score"] >= min_score
+    pairs = pd.DataFrame(pairs, columns=["report_id", "problem", "plan", "topic", "tfidf"])
+    return Alignment(problems=table[ALIGN_COLUMNS], pairs=pairs, documents=docs, kinds=kinds, min_score=min_score)
