@@ -132,7 +132,8 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     def _vectorizer(self) -> TfidfVectorizer:
-        return TfidfVectorizer(analyzer=_identity, min_df=self.min_df, max_df=self.max_df,
+        # float32 halves the matrix every worker maps and copies; NMF keeps the input's precision.
+        return TfidfVectorizer(analyzer=_identity, min_df=self.min_df, max_df=self.max_df, dtype=np.float32,
                                sublinear_tf=self.sublinear_tf, max_features=self.max_features)
 
     def _nmf_params(self) -> dict:
@@ -305,7 +306,7 @@ def _fit_rankings(tfidf, rows, ks, top_n: int, params: dict) -> list[tuple[np.nd
     out = []
     with threadpool_limits(limits=1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # counted and reported instead
-        X = tfidf.copy() if rows is None else tfidf[rows]  # the parent's matrix may be a read-only memmap
+        X = tfidf if rows is None else tfidf[rows]  # NMF only reads X: a read-only memmap will do
         for k in ks:
             nmf = _nmf(k, params).fit(X)
             out.append((top_indices(nmf.components_, top_n), nmf.n_iter_ < params["max_iter"]))
