@@ -1,5 +1,6 @@
 """Command line: ``python -m toolkit sections|reports|tokens PATH... --jsonl`` and
-``python -m toolkit topics PATH... [--kinds problems,plans] [--k K] --json``.
+``python -m toolkit topics PATH... [--kinds problems,plans] [--k K] --json`` and
+``python -m toolkit kwic TERM_OR_THEME PATH... [--width N] --jsonl``.
 
 The JSON (Lines) output is a contract other tools read; its keys and their order stay stable.
 Bad input ends with exit status 1 and one line on stderr naming the file and the reason.
@@ -16,6 +17,7 @@ from .sections import section_table
 
 SECTION_KEYS = ("report", "index", "kind", "heading", "start", "end", "text", "found")
 TOKEN_KEYS = ("report", "section_index", "kind", "unit_index", "tokens")
+KWIC_KEYS = ("report", "kind", "unit", "start", "end", "left", "match", "right", "theme", "term")
 REPORT_KEYS = ("report", "agency", "city", "province", "year", "issued", "doc_number", "encoding")
 
 
@@ -75,6 +77,16 @@ def _kinds(text: str) -> tuple[str, ...]:
         return _check_kinds(tuple(k.strip() for k in text.split(",") if k.strip()))
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _section_kinds(text: str) -> tuple[str, ...]:
+    from .sections import KINDS
+
+    kinds = tuple(k.strip() for k in text.split(",") if k.strip())
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(f"unknown section kinds {unknown or text!r}; use some of {', '.join(KINDS)}")
+    return kinds
 
 
 def cmd_topics(args) -> None:
@@ -140,6 +152,28 @@ def cmd_topics(args) -> None:
 DEFAULT_K_RANGE = range(2, 21)
 
 
+def cmd_kwic(args) -> None:
+    from .dataset import build_corpus
+    from .themes import LexiconError, kwic, load_lexicon
+
+    try:
+        lexicon = load_lexicon(args.lexicon) if args.lexicon else load_lexicon()
+        corpus = build_corpus(_reports(args))
+        table = kwic(args.term, corpus.units, width=args.width, lexicon=lexicon, kinds=args.kinds)
+    except (LexiconError, ValueError) as e:
+        raise CommandError(f"kwic: {e}") from None
+    rows = ({"report": r["report_id"], "kind": r["kind"], "unit": [int(r["section_index"]), int(r["unit_index"])],
+             "start": int(r["start"]), "end": int(r["end"]), "left": r["left"], "match": r["match"],
+             "right": r["right"], "theme": r["theme"] or None, "term": r["term"]}
+            for r in table.to_dict("records"))
+    if args.jsonl:
+        _emit(rows, True, KWIC_KEYS)
+        return
+    for r in rows:
+        print(f"{r['report']}\t{r['kind']}\t{r['unit'][0]}.{r['unit'][1]}\t{r['start']}-{r['end']}\t"
+              f"{r['left']:>{args.width}} [{r['match']}] {r['right']}")
+
+
 class CommandError(Exception):
     """A command cannot do what it was asked (the message says why); exit status 2."""
 
@@ -185,6 +219,18 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--skip-bad", action="store_true",
                    help="skip empty, binary or undecodable files, listing each on stderr")
     c.set_defaults(func=cmd_topics)
+    c = sub.add_parser("kwic", help="every match of a theme or a term, in context")
+    c.add_argument("term", metavar="TERM_OR_THEME",
+                   help="a theme's id or core term (all its variants: data_silos, 数据孤岛) or any term")
+    c.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders of *.txt")
+    c.add_argument("--width", type=int, default=20, help="characters of context on each side (default 20)")
+    c.add_argument("--kinds", type=_section_kinds, default=None,
+                   help="comma-separated section kinds to search (default: all)")
+    c.add_argument("--lexicon", help="a themes TOML file (default data/lexicon/themes.toml)")
+    c.add_argument("--jsonl", action="store_true", help="JSON Lines output (the stable contract)")
+    c.add_argument("--skip-bad", action="store_true",
+                   help="skip empty, binary or undecodable files, listing each on stderr")
+    c.set_defaults(func=cmd_kwic)
     return p
 
 

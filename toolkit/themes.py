@@ -1,0 +1,575 @@
+"""Named themes (``data/lexicon/themes.toml``) found in the text of reports.
+
+A *theme* (数据孤岛, 跨省通办, …) is a core term and the variants real reports use for it. This module
+
+- reads and checks the lexicon (:func:`load_lexicon`: a wrong key, a duplicate or a missing core term
+  is an error naming the file and the theme);
+- finds every match in the units of a corpus (:func:`find_matches`), on the *text*, not on tokens:
+  longest variant first, across line breaks and spaces, full-width digits and letters read as ASCII, so
+  a variant jieba splits, or a PDF line break cuts, still matches; each match keeps its report, section
+  kind, unit and offsets into the report text (``corpus.quote(report_id, start, end)`` gives the words);
+- shows matches in context (:func:`kwic`, and ``python -m toolkit kwic TERM_OR_THEME PATH... --jsonl``);
+- counts them per report and section kind, and per year (:func:`prevalence`, :func:`prevalence_by_year`,
+  :func:`prevalence_figure`);
+- links themes to the topics of a :class:`toolkit.topics.TopicModel` (:func:`topic_links`);
+- proposes candidate variants for a researcher to accept (:func:`suggest_variants`); it never edits
+  the lexicon.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import ahocorasick
+import numpy as np
+import pandas as pd
+
+from . import paths
+from .sections import KINDS
+
+LEXICON = paths.LEXICON_DIR / "themes.toml"
+SCHEMA = 1
+
+#: One row per match: the theme, the variant matched, and where (offsets into the report text).
+MATCH_COLUMNS = ["theme", "term", "report_id", "kind", "section_index", "unit_index", "start", "end"]
+#: :func:`kwic` adds the words before, at and after the match.
+KWIC_COLUMNS = MATCH_COLUMNS + ["left", "match", "right"]
+#: Prevalence: matches, matched units, units, and the share of units with a match.
+PREVALENCE_COLUMNS = ["theme", "report_id", "kind", "matches", "units_matched", "units", "share"]
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_THEME_KEYS = {"id", "name", "label", "description", "exclude", "variants"}
+_VARIANT_KEYS = {"term", "seen_in"}
+#: Full-width ASCII (ＡＢＣ１２３) to ASCII: one character for one, so offsets survive.
+_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+
+
+class LexiconError(ValueError):
+    """A theme lexicon that cannot be used; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    term: str
+    seen_in: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    name: str
+    label: str
+    description: str
+    variants: tuple[Variant, ...]
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return tuple(v.term for v in self.variants)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The themes of a lexicon file, in file order. ``lexicon["data_silos"]`` or ``lexicon["数据孤岛"]``
+    (id or core term) gives one theme."""
+
+    themes: tuple[Theme, ...]
+    source: str = "<lexicon>"
+
+    @property
+    def ids(self) -> list[str]:
+        return [t.id for t in self.themes]
+
+    def __iter__(self):
+        return iter(self.themes)
+
+    def __len__(self) -> int:
+        return len(self.themes)
+
+    def __getitem__(self, key: str) -> Theme:
+        for theme in self.themes:
+            if key in (theme.id, theme.name):
+                return theme
+        raise KeyError(f"no theme {key!r} in {self.source}; themes: {', '.join(self.ids)}")
+
+    def __contains__(self, key: str) -> bool:
+        return any(key in (t.id, t.name) for t in self.themes)
+
+    def table(self) -> pd.DataFrame:
+        """One row per variant: ``theme``, ``name``, ``label``, ``term``, ``core`` (the theme's name),
+        ``seen_in`` (report ids, comma-separated) and ``n_seen``."""
+        rows = [{"theme": t.id, "name": t.name, "label": t.label, "term": v.term, "core": v.term == t.name,
+                 "seen_in": ", ".join(v.seen_in), "n_seen": len(v.seen_in)}
+                for t in self.themes for v in t.variants]
+        return pd.DataFrame(rows, columns=["theme", "name", "label", "term", "core", "seen_in", "n_seen"])
+
+    def select(self, themes: Iterable[str] | None) -> Lexicon:
+        """The lexicon restricted to some themes (ids or core terms), in the order given."""
+        if themes is None:
+            return self
+        return Lexicon(tuple(self[t] for t in themes), self.source)
+
+
+def _fail(source, message: str):
+    raise LexiconError(f"{source}: {message}")
+
+
+def _strings(value, source, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        _fail(source, f"{where} must be a list of non-empty strings, not {value!r}")
+    return tuple(v.strip() for v in value)
+
+
+def parse_lexicon(data: dict, source: str = "<lexicon>") -> Lexicon:
+    """A :class:`Lexicon` from the parsed TOML (a dict), checked: ``schema``, unique theme ids and
+    names, known keys only (a misspelt key is an error, not a silently empty field), the core term
+    among the variants, no variant twice in a theme, no whitespace inside a term."""
+    if data.get("schema") != SCHEMA:
+        _fail(source, f"schema must be {SCHEMA}, not {data.get('schema')!r}")
+    unknown = set(data) - {"schema", "theme"}
+    if unknown:
+        _fail(source, f"unknown top-level keys {sorted(unknown)} (expected schema and [[theme]] tables)")
+    raw = data.get("theme")
+    if not isinstance(raw, list) or not raw:
+        _fail(source, "no [[theme]] tables")
+    themes, seen_ids, seen_names = [], set(), set()
+    for i, t in enumerate(raw, 1):
+        where = f"theme {i} ({t.get('id', '?')})" if isinstance(t, dict) else f"theme {i}"
+        if not isinstance(t, dict):
+            _fail(source, f"{where} is not a table")
+        unknown = set(t) - _THEME_KEYS
+        if unknown:
+            _fail(source, f"{where}: unknown keys {sorted(unknown)}; expected {sorted(_THEME_KEYS)}")
+        for key in ("id", "name", "label", "variants"):
+            if key not in t:
+                _fail(source, f"{where}: missing {key!r}")
+        tid, name = t["id"], t["name"]
+        if not isinstance(tid, str) or not _ID.match(tid):
+            _fail(source, f"{where}: id must be lower-case ASCII letters, digits and _, not {tid!r}")
+        if tid in seen_ids or name in seen_names:
+            _fail(source, f"{where}: the id or name is used by an earlier theme")
+        seen_ids.add(tid)
+        seen_names.add(name)
+        if not isinstance(t["variants"], list) or not t["variants"]:
+            _fail(source, f"{where}: variants must be a non-empty list of {{term, seen_in}} tables")
+        variants, terms = [], set()
+        for v in t["variants"]:
+            if not isinstance(v, dict) or set(v) - _VARIANT_KEYS or "term" not in v:
+                _fail(source, f"{where}: each variant is {{term = \"…\", seen_in = [report ids]}}, not {v!r}")
+            term = v["term"]
+            if not isinstance(term, str) or not term or re.search(r"\s", term):
+                _fail(source, f"{where}: variant term must be a non-empty string without spaces, not {term!r}")
+            if term in terms:
+                _fail(source, f"{where}: variant {term!r} is listed twice")
+            terms.add(term)
+            variants.append(Variant(term, _strings(v.get("seen_in", []), source, f"{where}, {term}: seen_in")))
+        if name not in terms:
+            _fail(source, f"{where}: the core term {name!r} (name) must also be one of its variants")
+        themes.append(Theme(tid, name, str(t["label"]), str(t.get("description", "")), tuple(variants),
+                            _strings(t.get("exclude", []), source, f"{where}: exclude")))
+    return Lexicon(tuple(themes), str(source))
+
+
+def load_lexicon(path: str | Path = LEXICON) -> Lexicon:
+    """Read and check a theme lexicon (default ``data/lexicon/themes.toml``)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise LexiconError(f"{path}: no such lexicon file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise LexiconError(f"{path}: not valid TOML ({e})") from None
+    return parse_lexicon(data, str(path))
+
+
+# ---------------------------------------------------------------------- matching
+def _normalize(text: str) -> tuple[str, np.ndarray]:
+    """``text`` without whitespace and with full-width ASCII made ASCII, and for each of its
+    characters the offset of that character in ``text``."""
+    keep = [i for i, c in enumerate(text) if not c.isspace()]
+    return "".join(text[i] for i in keep).translate(_WIDTH).lower(), np.array(keep, dtype=np.int64)
+
+
+def _key(term: str) -> str:
+    return term.translate(_WIDTH).lower()
+
+
+def _ascii_alnum(c: str) -> bool:
+    return c.isascii() and c.isalnum()
+
+
+class ThemeMatcher:
+    """Finds the variants of some themes in texts (one Aho-Corasick automaton over every variant and
+    exclusion, built once). Within a theme, matches do not overlap: leftmost first, then longest
+    (跨省通办 inside 跨省通办事项 is one match; 12345热线 is one match, not 12345 and 热线). A match
+    lying inside one of the theme's ``exclude`` strings is dropped, and a term that begins or ends with
+    an ASCII letter or digit does not match next to another one (12345 is not found in 123456)."""
+
+    def __init__(self, lexicon: Lexicon | None = None):
+        self.lexicon = load_lexicon() if lexicon is None else lexicon
+        self._automaton = ahocorasick.Automaton()
+        entries: dict[str, list] = {}
+        for theme in self.lexicon:
+            for term in theme.terms:
+                entries.setdefault(_key(term), []).append(("term", theme.id, term))
+            for ex in theme.exclude:
+                entries.setdefault(_key(ex), []).append(("exclude", theme.id, ex))
+        for key, values in entries.items():
+            self._automaton.add_word(key, (len(key), tuple(values)))
+        self._automaton.make_automaton()
+
+    def find(self, text: str) -> list[tuple[str, str, int, int]]:
+        """``(theme, term, start, end)`` of every match in ``text``; offsets into ``text``, sorted."""
+        if not text:
+            return []
+        compact, where = _normalize(text)
+        hits: dict[str, list] = {}
+        excluded: dict[str, list] = {}
+        for last, (length, values) in self._automaton.iter(compact):
+            start = last - length + 1
+            for role, theme, term in values:
+                (hits if role == "term" else excluded).setdefault(theme, []).append((start, last + 1, term))
+        out = []
+        for theme, found in hits.items():
+            spans = excluded.get(theme, [])
+            end_taken = -1
+            for start, end, term in sorted(found, key=lambda h: (h[0], -(h[1] - h[0]))):
+                if start < end_taken or any(s <= start and end <= e for s, e, _ in spans):
+                    continue
+                a, b = int(where[start]), int(where[end - 1]) + 1
+                if (_ascii_alnum(term[0]) and a > 0 and _ascii_alnum(text[a - 1].translate(_WIDTH))) or \
+                        (_ascii_alnum(term[-1]) and b < len(text) and _ascii_alnum(text[b].translate(_WIDTH))):
+                    continue
+                out.append((theme, term, a, b))
+                end_taken = end
+        return sorted(out, key=lambda m: (m[2], self.lexicon.ids.index(m[0])))
+
+
+def _check_units(units: pd.DataFrame) -> None:
+    missing = {"report_id", "kind", "section_index", "unit_index", "start", "end", "text"} - set(units.columns)
+    if missing:
+        raise ValueError(f"units lack the columns {sorted(missing)} (pass corpus.units)")
+
+
+def _units_of(units) -> pd.DataFrame:
+    if units is None:
+        from .dataset import load_corpus
+
+        return load_corpus().units
+    return units.units if hasattr(units, "units") else units
+
+
+def find_matches(units=None, lexicon: Lexicon | None = None, themes: Iterable[str] | None = None,
+                 kinds: Iterable[str] | None = None) -> pd.DataFrame:
+    """Every match of the lexicon's themes (or of some ``themes``) in ``units`` (``corpus.units`` or a
+    :class:`toolkit.Corpus`; default: the seed reports), in corpus order. ``kinds`` keeps some section
+    kinds only. Columns :data:`MATCH_COLUMNS`; ``start``/``end`` are offsets into the report text."""
+    units = _units_of(units)
+    _check_units(units)
+    if kinds is not None:
+        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+        unknown = set(kinds) - set(KINDS)
+        if unknown:
+            raise ValueError(f"unknown section kinds {sorted(unknown)}; use some of {', '.join(KINDS)}")
+        units = units[units["kind"].isin(kinds)]
+    matcher = ThemeMatcher((load_lexicon() if lexicon is None else lexicon).select(themes))
+    rows = []
+    for u in units[["report_id", "kind", "section_index", "unit_index", "start", "text"]].itertuples(index=False):
+        for theme, term, a, b in matcher.find(u.text):
+            rows.append((theme, term, u.report_id, u.kind, u.section_index, u.unit_index, u.start + a, u.start + b))
+    return pd.DataFrame(rows, columns=MATCH_COLUMNS).astype(
+        {"section_index": "int64", "unit_index": "int64", "start": "int64", "end": "int64"})
+
+
+def resolve(term_or_theme: str, lexicon: Lexicon | None = None) -> Lexicon:
+    """What :func:`kwic` looks for: a theme id or core term means the whole theme (every variant); any
+    other string means that string alone (with the theme it is a variant of, if any, as its theme)."""
+    lexicon = load_lexicon() if lexicon is None else lexicon
+    if not isinstance(term_or_theme, str) or not term_or_theme.strip() or re.search(r"\s", term_or_theme.strip()):
+        raise ValueError(f"expected a theme or a term without spaces, not {term_or_theme!r}")
+    key = term_or_theme.strip()
+    if key in lexicon:
+        return lexicon.select([key])
+    owners = [t for t in lexicon if key in t.terms]
+    theme = owners[0] if owners else None
+    single = Theme(theme.id if theme else "", key, theme.label if theme else "", "", (Variant(key),),
+                   theme.exclude if theme else ())
+    return Lexicon((single,), f"{key!r}")
+
+
+def _context(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def kwic(term_or_theme: str, units=None, *, width: int = 20, lexicon: Lexicon | None = None,
+         kinds: Iterable[str] | None = None) -> pd.DataFrame:
+    """Keyword in context: every match of a theme (its id or core term: all its variants) or of one
+    term, in ``units`` (``corpus.units`` or a Corpus; default: the seed reports), with ``width``
+    characters of the unit's text on either side (whitespace shown as one space). Columns
+    :data:`KWIC_COLUMNS`; ``match`` is the text as written (a variant cut by a line break keeps it)."""
+    if int(width) < 0:
+        raise ValueError(f"width must be at least 0, not {width}")
+    units = _units_of(units)
+    _check_units(units)
+    matches = find_matches(units, resolve(term_or_theme, lexicon), kinds=kinds)
+    if matches.empty:
+        return pd.DataFrame(columns=KWIC_COLUMNS)
+    keyed = units.set_index(["report_id", "section_index", "unit_index"])[["start", "text"]]
+    located = keyed.loc[list(zip(matches["report_id"], matches["section_index"], matches["unit_index"]))]
+    left, match, right = [], [], []
+    for (ustart, text), a, b in zip(located.itertuples(index=False), matches["start"], matches["end"]):
+        a, b = a - ustart, b - ustart
+        left.append(_context(text[max(0, a - width):a]))
+        match.append(text[a:b])
+        right.append(_context(text[b:b + width]))
+    return matches.assign(left=left, match=match, right=right)[KWIC_COLUMNS]
+
+
+# ---------------------------------------------------------------------- prevalence
+def prevalence(matches: pd.DataFrame, units, themes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Per theme, report and section kind: ``matches`` (count), ``units_matched`` (units with at least
+    one match), ``units`` (units of that kind in that report) and ``share`` = units_matched / units.
+    Every theme × (report, kind) that has units gets a row, zeros included; a theme with no match
+    anywhere is still listed when named in ``themes`` (default: the themes of ``matches``)."""
+    units = _units_of(units)
+    themes = list(dict.fromkeys(matches["theme"])) if themes is None else list(themes)
+    sizes = units.groupby(["report_id", "kind"], sort=False).size().rename("units").reset_index()
+    grid = pd.DataFrame({"theme": themes}).merge(sizes, how="cross")
+    cell = ["theme", "report_id", "kind"]
+    counted = matches.groupby(cell).size().rename("matches").to_frame().join(
+        matches.drop_duplicates(cell + ["section_index", "unit_index"]).groupby(cell).size().rename("units_matched"))
+    table = grid.merge(counted.reset_index(), on=cell, how="left")
+    table[["matches", "units_matched"]] = table[["matches", "units_matched"]].fillna(0).astype("int64")
+    table["share"] = table["units_matched"] / table["units"]
+    order = {k: i for i, k in enumerate(KINDS)}
+    table = table.sort_values(["theme", "report_id", "kind"], key=lambda c: c.map(order) if c.name == "kind" else
+                              (c.map({t: i for i, t in enumerate(themes)}) if c.name == "theme" else c),
+                              kind="mergesort")
+    return table[PREVALENCE_COLUMNS].reset_index(drop=True)
+
+
+def prevalence_by_year(table: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """:func:`prevalence` summed over the reports of each year (``reports``: ``corpus.reports``, whose
+    ``year`` column dates them): ``theme``, ``year``, ``kind``, ``reports``, ``reports_matched``,
+    ``matches``, ``units_matched``, ``units``, ``share``. Reports without a year are counted under
+    year ``<NA>`` rather than dropped."""
+    years = reports.set_index("report_id")["year"]
+    missing = set(table["report_id"]) - set(years.index)
+    if missing:
+        raise ValueError(f"reports {sorted(missing)[:5]} are not in the reports table")
+    data = table.assign(year=table["report_id"].map(years).astype("Int64"),
+                        matched=(table["matches"] > 0).astype("int64"))
+    out = data.groupby(["theme", "year", "kind"], sort=False, dropna=False).agg(
+        reports=("report_id", "nunique"), reports_matched=("matched", "sum"), matches=("matches", "sum"),
+        units_matched=("units_matched", "sum"), units=("units", "sum")).reset_index()
+    out["share"] = out["units_matched"] / out["units"]
+    return out.sort_values("year", kind="mergesort", na_position="last").reset_index(drop=True)
+
+
+def prevalence_matrix(table: pd.DataFrame, kinds: Iterable[str] = ("problems", "plans", "achievements"),
+                      value: str = "share", labels: dict | None = None) -> pd.DataFrame:
+    """The heatmap's matrix: rows are themes, columns (report, kind) pairs, cells ``value``
+    (``share``, ``matches`` or ``units_matched``); a report without units of a kind has an empty
+    (NaN) cell, not a zero. ``labels`` renames the reports (e.g. report id to label)."""
+    kinds = list(kinds)
+    themes = list(dict.fromkeys(table["theme"]))
+    data = table[table["kind"].isin(kinds)]
+    matrix = data.pivot_table(index="theme", columns=["kind", "report_id"], values=value, aggfunc="first")
+    reports = list(dict.fromkeys(table["report_id"]))
+    columns = pd.MultiIndex.from_product([kinds, reports], names=["kind", "report_id"])
+    matrix = matrix.reindex(index=themes, columns=columns)
+    if labels:
+        matrix = matrix.rename(columns=labels, level="report_id")
+    return matrix
+
+
+def prevalence_figure(table: pd.DataFrame, lexicon: Lexicon | None = None,
+                      kinds: Iterable[str] = ("problems", "plans", "achievements"), labels: dict | None = None,
+                      value: str = "share", max_reports: int | None = None):
+    """A heatmap of :func:`prevalence` (one panel per section kind; rows: themes with their core
+    term; columns: reports; colour: ``value``; grey: the report has no such section). With
+    ``max_reports``, only the reports with the most matched units are drawn (the title says so)."""
+    import matplotlib as mpl
+
+    from . import plotting
+
+    lexicon = load_lexicon() if lexicon is None else lexicon
+    kinds = list(kinds)
+    full = prevalence_matrix(table, kinds, value)
+    reports = list(dict.fromkeys(table["report_id"]))
+    note = ""
+    if max_reports is not None and len(reports) > max_reports:
+        weight = table.groupby("report_id")["units_matched"].sum()
+        keep = set(weight.sort_values(ascending=False, kind="mergesort").index[:max_reports])
+        reports = [r for r in reports if r in keep]
+        note = f" (the {max_reports} of {len(weight)} reports with most matched units)"
+    names = {t.id: f"{t.name}  {t.label}" for t in lexicon if t.id in full.index}
+    vmax = float(np.nanmax(full.to_numpy(dtype=float))) if np.isfinite(full.to_numpy(dtype=float)).any() else 1.0
+    vmax = vmax if vmax > 0 else 1.0
+    fig, axes = plotting.subplots(1, len(kinds), figsize=(2.2 + 0.32 * len(reports) * len(kinds), 0.9 + 0.36 * len(full)),
+                                  sharey=True, squeeze=False, constrained_layout=True)
+    image = None
+    for ax, kind in zip(axes[0], kinds):
+        block = full[kind].reindex(columns=reports).to_numpy(dtype=float)
+        masked = np.ma.masked_invalid(block)
+        cmap = mpl.colormaps["Blues"].with_extremes(bad="#d9d9d9")
+        image = ax.imshow(masked, aspect="auto", cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest")
+        ax.set_title(kind)
+        ax.set_xticks(range(len(reports)))
+        ax.set_xticklabels([(labels or {}).get(r, r) for r in reports], rotation=90, fontsize=7)
+        ax.set_yticks(range(len(full)))
+        ax.set_yticklabels([names.get(t, t) for t in full.index], fontsize=8)
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8,
+                 label={"share": "share of units with a match"}.get(value, value))
+    fig.suptitle(f"Theme prevalence by report and section kind{note}", fontsize=10)
+    return fig
+
+
+# ---------------------------------------------------------------------- themes and topics
+def topic_links(model, matches: pd.DataFrame, lexicon: Lexicon | None = None) -> pd.DataFrame:
+    """Which topics of a fitted :class:`toolkit.topics.TopicModel` carry each theme, two ways:
+
+    - ``term_weight``: the summed weight of the theme's variants in the topic's component, each
+      component scaled to sum 1 (only variants that are terms of the model's vocabulary count; a
+      variant jieba splits into several tokens has no weight of its own; ``terms_in_vocabulary`` says
+      how many count);
+    - ``unit_share``: the mean topic share of the model's units that hold a match of the theme
+      (``units`` of them; NaN where none does).
+
+    One row per theme and topic: ``theme``, ``topic``, ``label``, ``term_weight``,
+    ``terms_in_vocabulary``, ``unit_share``, ``units``."""
+    lexicon = load_lexicon() if lexicon is None else lexicon
+    components = np.asarray(model.components_, dtype=float)
+    totals = components.sum(axis=1, keepdims=True)
+    scaled = np.divide(components, totals, out=np.zeros_like(components), where=totals > 0)
+    index = {str(t): j for j, t in enumerate(model.terms_)}
+    weights = model.unit_weights()
+    keys = ["report_id", "section_index", "unit_index"]
+    topics = list(range(model.n_components))
+    rows = []
+    for theme in lexicon:
+        cols = [index[t] for t in theme.terms if t in index]
+        term_weight = scaled[:, cols].sum(axis=1) if cols else np.zeros(len(topics))
+        hit = matches.loc[matches["theme"] == theme.id, keys].drop_duplicates()
+        matched = weights.merge(hit, on=keys, how="inner")
+        matched = matched[~matched["no_terms"]]
+        share = matched[topics].mean(axis=0).to_numpy(dtype=float) if len(matched) else np.full(len(topics), np.nan)
+        rows += [{"theme": theme.id, "topic": k, "label": model.labels_[k], "term_weight": float(term_weight[k]),
+                  "terms_in_vocabulary": len(cols), "unit_share": float(share[k]), "units": len(matched)}
+                 for k in topics]
+    return pd.DataFrame(rows, columns=["theme", "topic", "label", "term_weight", "terms_in_vocabulary",
+                                       "unit_share", "units"])
+
+
+def carriers(links: pd.DataFrame, by: str = "unit_share") -> pd.DataFrame:
+    """For each theme, the topic that carries it most (by ``unit_share`` or ``term_weight``), with
+    both measures; themes with no matched unit in the model have no carrier (NaN topic)."""
+    rows = []
+    for theme, group in links.groupby("theme", sort=False):
+        values = group[by]
+        if values.isna().all() or (values.fillna(0) <= 0).all():
+            rows.append({"theme": theme, "topic": np.nan, "label": "", "term_weight": np.nan,
+                         "unit_share": np.nan, "units": int(group["units"].iloc[0])})
+            continue
+        best = group.loc[values.idxmax()]
+        rows.append({"theme": theme, "topic": int(best["topic"]), "label": best["label"],
+                     "term_weight": best["term_weight"], "unit_share": best["unit_share"], "units": int(best["units"])})
+    return pd.DataFrame(rows, columns=["theme", "topic", "label", "term_weight", "unit_share", "units"])
+
+
+# ---------------------------------------------------------------------- growing the lexicon
+def suggest_variants(theme: str, docs: pd.DataFrame, matches: pd.DataFrame, lexicon: Lexicon | None = None,
+                     model=None, min_units: int = 2, top: int = 20) -> pd.DataFrame:
+    """Candidate variants of a theme for a researcher to judge (never added to the lexicon).
+
+    ``docs`` are tokenized units (:func:`toolkit.topics.documents`, any kinds); ``matches`` come from
+    :func:`find_matches` on the same units. A candidate is a token of at least two characters that is
+    not a variant and not part of one (those co-occur trivially), found in at least ``min_units`` of
+    the units that match the theme. Columns:
+
+    - ``units_with_theme``: matched units holding the token; ``units``: all units holding it;
+    - ``lift``: how much more often the token occurs in matched units than in the others, smoothed
+      ``((a + 0.5) / (A + 1)) / ((b + 0.5) / (B + 1))`` (a, b: units holding it with and without the
+      theme; A, B: units with and without it);
+    - ``topic_similarity`` (with ``model``): cosine between the token's topic loadings (its column of
+      the components) and the mean topic shares of the matched units; NaN without a model or when the
+      token is not in the model's vocabulary;
+    - ``rank``: by lift, then by units_with_theme; with a model, the mean of that rank and the rank by
+      similarity. Ties go to the token seen first in the corpus.
+    """
+    lexicon = load_lexicon() if lexicon is None else lexicon
+    chosen = lexicon[theme]
+    keys = ["report_id", "section_index", "unit_index"]
+    hit = set(map(tuple, matches.loc[matches["theme"] == chosen.id, keys].itertuples(index=False)))
+    in_theme = np.array([k in hit for k in zip(docs["report_id"], docs["section_index"], docs["unit_index"])])
+    n_in, n_out = int(in_theme.sum()), int((~in_theme).sum())
+    if n_in == 0:
+        return pd.DataFrame(columns=["rank", "term", "units_with_theme", "units", "lift", "topic_similarity"])
+    with_theme: dict[str, int] = {}
+    everywhere: dict[str, int] = {}
+    for tokens, inside in zip(docs["tokens"], in_theme):
+        for token in dict.fromkeys(tokens):
+            everywhere[token] = everywhere.get(token, 0) + 1
+            if inside:
+                with_theme[token] = with_theme.get(token, 0) + 1
+    variants = chosen.terms
+    rows = []
+    for token, a in with_theme.items():
+        if a < min_units or len(token) < 2 or token.isdigit() or any(token in v for v in variants):
+            continue
+        b = everywhere[token] - a
+        lift = ((a + 0.5) / (n_in + 1)) / ((b + 0.5) / (n_out + 1))
+        rows.append({"term": token, "units_with_theme": a, "units": everywhere[token], "lift": lift})
+    table = pd.DataFrame(rows, columns=["term", "units_with_theme", "units", "lift"])
+    table["topic_similarity"] = np.nan
+    if model is not None and len(table):
+        weights = model.unit_weights()
+        matched = weights.merge(pd.DataFrame(sorted(hit), columns=keys), on=keys, how="inner")
+        matched = matched[~matched["no_terms"]]
+        topics = list(range(model.n_components))
+        if len(matched):
+            centre = matched[topics].mean(axis=0).to_numpy(dtype=float)
+            index = {str(t): j for j, t in enumerate(model.terms_)}
+            sims = []
+            for term in table["term"]:
+                j = index.get(term)
+                if j is None:
+                    sims.append(np.nan)
+                    continue
+                col = np.asarray(model.components_[:, j], dtype=float)
+                norm = np.linalg.norm(col) * np.linalg.norm(centre)
+                sims.append(float(col @ centre / norm) if norm > 0 else 0.0)
+            table["topic_similarity"] = sims
+    if len(table):
+        order = table.sort_values(["lift", "units_with_theme"], ascending=False, kind="mergesort").index
+        by_lift = pd.Series(np.arange(1, len(table) + 1), index=order).reindex(table.index)
+        score = by_lift.astype(float)
+        if table["topic_similarity"].notna().any():
+            order = table.sort_values("topic_similarity", ascending=False, kind="mergesort", na_position="last").index
+            by_sim = pd.Series(np.arange(1, len(table) + 1), index=order).reindex(table.index)
+            score = (by_lift + by_sim) / 2
+        table = table.assign(_score=score).sort_values("_score", kind="mergesort").drop(columns="_score")
+    table.insert(0, "rank", range(1, len(table) + 1))
+    return table.head(top).reset_index(drop=True)
+
+
+def cooccurrence(matches: pd.DataFrame, units, lexicon: Lexicon | None = None) -> pd.DataFrame:
+    """Units in which two themes both match (themes × themes; the diagonal: units matching the theme)."""
+    lexicon = load_lexicon() if lexicon is None else lexicon
+    keys = ["report_id", "section_index", "unit_index"]
+    ids = [t.id for t in lexicon]
+    sets = {t: set(map(tuple, matches.loc[matches["theme"] == t, keys].itertuples(index=False))) for t in ids}
+    return pd.DataFrame([[len(sets[a] & sets[b]) for b in ids] for a in ids], index=ids, columns=ids)
+
+
+__all__ = ["KWIC_COLUMNS", "LEXICON", "Lexicon", "LexiconError", "MATCH_COLUMNS", "PREVALENCE_COLUMNS", "Theme",
+           "ThemeMatcher", "Variant", "carriers", "cooccurrence", "find_matches", "kwic", "load_lexicon",
+           "parse_lexicon", "prevalence", "prevalence_by_year", "prevalence_figure", "prevalence_matrix",
+           "resolve", "suggest_variants", "topic_links"]
