@@ -358,6 +358,29 @@ def test_alignment_tables(docs, model):
         result.best(space="words")
 
 
+def test_figures_draw_what_the_tables_hold(docs, model, selection):
+    from toolkit.topic_figures import alignment_figure, prevalence_figure, selection_figure
+
+    fig = selection_figure(selection)
+    top, bottom = fig.axes
+    assert list(top.lines[0].get_xdata()) == list(selection.table_["k"])
+    assert [line.get_xdata()[0] for line in bottom.lines[1:]] == [selection.k_]  # the chosen k marked
+    prev = prevalence(model.unit_weights(), n_boot=50, labels=model.labels_)
+    fig = prevalence_figure(prev)
+    assert len(fig.axes[0].get_yticklabels()) == model.n_components
+    changed = docs.copy()  # r0's plans only speak of law: its other problems are unanswered
+    changed.loc[(changed.report_id == "r0") & (changed.kind == "plans"), "tokens"] = pd.Series(
+        [["法治", "学法", "普法", "培训", "依法", "执法"]] * len(changed), index=changed.index)
+    result = align(TopicModel(3, min_df=1).fit(changed[DOCUMENT_COLUMNS]))
+    fig = alignment_figure(result, ["r0", "r1"])
+    assert len(fig.axes) == 3  # two reports and the colour bar
+    unanswered = {f"{a}" for a in result.unanswered().query("report_id == 'r0'")["start"]}
+    marked = {t.get_text().split(" ")[1].rstrip(":") for t in fig.axes[0].get_yticklabels() if t.get_text().startswith("×")}
+    assert marked == unanswered and len(marked) >= 2
+    with pytest.raises(ValueError, match="at least one report"):
+        alignment_figure(result, [])
+
+
 # --------------------------------------------------------------------------- the seeds
 @pytest.fixture(scope="module")
 def seeds():

@@ -48,6 +48,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted, check_memory
 from threadpoolctl import threadpool_limits
 
+from . import paths
 from .sections import KINDS as SECTION_KINDS
 from .sections import UNIT_COLUMNS
 
@@ -663,3 +664,12 @@ def align(model: TopicModel, kinds=KINDS, min_score: float = MIN_SCORE) -> Align
     table["answered"] = table["topic_score"] >= min_score
     pairs = pd.DataFrame(pairs, columns=["report_id", "problem", "plan", "topic", "tfidf"])
     return Alignment(problems=table[ALIGN_COLUMNS], pairs=pairs, documents=docs, kinds=kinds, min_score=min_score)
+
+
+def select_topics(docs: pd.DataFrame, k_range=range(2, 21), *, n_samples: int = 20, random_state: int = 0,
+                  n_jobs: int | None = -1, cache: bool = True) -> KSelection:
+    """The k selection the notebooks use (03 and 04 must see the same model): :class:`KSelection` over
+    ``k_range`` with ``n_samples`` samples, all cores, ks the data cannot carry left out (``clip``), and
+    the fitted rankings cached in ``.cache/topics`` (so the second notebook reuses the first's fits)."""
+    return KSelection(k_range, n_samples=n_samples, n_jobs=n_jobs, random_state=random_state, clip=True,
+                      memory=paths.CACHE_DIR / "topics" if cache else None).fit(docs)
