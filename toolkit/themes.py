@@ -424,6 +424,7 @@ def prevalence_figure(table: pd.DataFrame, lexicon: Lexicon | None = None,
         ax.set_yticks(range(len(full)))
         ax.set_yticklabels([names.get(t, t) for t in full.index], fontsize=8)
         ax.tick_params(length=0)
+        ax.grid(False)
         for spine in ax.spines.values():
             spine.set_visible(False)
     fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8,
@@ -468,6 +469,30 @@ def topic_links(model, matches: pd.DataFrame, lexicon: Lexicon | None = None) ->
                                        "unit_share", "units"])
 
 
+def topic_links_figure(links: pd.DataFrame, lexicon: Lexicon | None = None, value: str = "unit_share"):
+    """A heatmap of :func:`topic_links`: themes (rows) by topics (columns, with their labels), cells
+    ``value``; a theme no modelled unit names stays blank."""
+    from . import plotting
+
+    lexicon = load_lexicon() if lexicon is None else lexicon
+    ids = [t.id for t in lexicon if t.id in set(links["theme"])]
+    grid = links.pivot(index="theme", columns="topic", values=value).reindex(ids)
+    topic_labels = links.drop_duplicates("topic").set_index("topic")["label"]
+    names = {t.id: f"{t.name}  {t.label}" for t in lexicon}
+    fig, ax = plotting.subplots(figsize=(2.6 + 0.42 * grid.shape[1], 1.4 + 0.34 * len(grid)), constrained_layout=True)
+    image = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="Greens", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_xticks(range(grid.shape[1]))
+    ax.set_xticklabels([f"{k} {topic_labels[k]}" for k in grid.columns], rotation=90, fontsize=7)
+    ax.set_yticks(range(len(grid)))
+    ax.set_yticklabels([names[t] for t in grid.index], fontsize=8)
+    ax.tick_params(length=0)
+    ax.grid(False)
+    fig.colorbar(image, ax=ax, shrink=0.8, label={"unit_share": "mean topic share of the units naming the theme",
+                                                  "term_weight": "weight of the theme's terms"}.get(value, value))
+    ax.set_title("Which topics carry each theme (blank: no modelled unit names it)", fontsize=9)
+    return fig
+
+
 def carriers(links: pd.DataFrame, by: str = "unit_share") -> pd.DataFrame:
     """For each theme, the topic that carries it most (by ``unit_share`` or ``term_weight``), with
     both measures; themes with no matched unit in the model have no carrier (NaN topic)."""
@@ -486,13 +511,15 @@ def carriers(links: pd.DataFrame, by: str = "unit_share") -> pd.DataFrame:
 
 # ---------------------------------------------------------------------- growing the lexicon
 def suggest_variants(theme: str, docs: pd.DataFrame, matches: pd.DataFrame, lexicon: Lexicon | None = None,
-                     model=None, min_units: int = 2, top: int = 20) -> pd.DataFrame:
+                     model=None, min_units: int = 2, top: int = 20, same_kinds: bool = True) -> pd.DataFrame:
     """Candidate variants of a theme for a researcher to judge (never added to the lexicon).
 
     ``docs`` are tokenized units (:func:`toolkit.topics.documents`, any kinds); ``matches`` come from
     :func:`find_matches` on the same units. A candidate is a token of at least two characters that is
     not a variant and not part of one (those co-occur trivially), found in at least ``min_units`` of
-    the units that match the theme. Columns:
+    the units that match the theme. With ``same_kinds`` the comparison is among units of the section
+    kinds the theme is matched in (else words of the kind, 存在 and 问题 for a theme named only among
+    problems, would rank high). Columns:
 
     - ``units_with_theme``: matched units holding the token; ``units``: all units holding it;
     - ``lift``: how much more often the token occurs in matched units than in the others, smoothed
@@ -501,13 +528,16 @@ def suggest_variants(theme: str, docs: pd.DataFrame, matches: pd.DataFrame, lexi
     - ``topic_similarity`` (with ``model``): cosine between the token's topic loadings (its column of
       the components) and the mean topic shares of the matched units; NaN without a model or when the
       token is not in the model's vocabulary;
-    - ``rank``: by lift, then by units_with_theme; with a model, the mean of that rank and the rank by
-      similarity. Ties go to the token seen first in the corpus.
+    - ``rank``: by lift (then units_with_theme); with a model, by the mean of the two percentile
+      ranks, lift and similarity, for tokens that have both (a token outside the model's vocabulary
+      keeps its lift percentile). Ties go to the token seen first in the corpus.
     """
     lexicon = load_lexicon() if lexicon is None else lexicon
     chosen = lexicon[theme]
     keys = ["report_id", "section_index", "unit_index"]
     hit = set(map(tuple, matches.loc[matches["theme"] == chosen.id, keys].itertuples(index=False)))
+    if same_kinds:
+        docs = docs[docs["kind"].isin(set(matches.loc[matches["theme"] == chosen.id, "kind"]))]
     in_theme = np.array([k in hit for k in zip(docs["report_id"], docs["section_index"], docs["unit_index"])])
     n_in, n_out = int(in_theme.sum()), int((~in_theme).sum())
     if n_in == 0:
@@ -549,12 +579,11 @@ def suggest_variants(theme: str, docs: pd.DataFrame, matches: pd.DataFrame, lexi
             table["topic_similarity"] = sims
     if len(table):
         order = table.sort_values(["lift", "units_with_theme"], ascending=False, kind="mergesort").index
-        by_lift = pd.Series(np.arange(1, len(table) + 1), index=order).reindex(table.index)
-        score = by_lift.astype(float)
-        if table["topic_similarity"].notna().any():
-            order = table.sort_values("topic_similarity", ascending=False, kind="mergesort", na_position="last").index
-            by_sim = pd.Series(np.arange(1, len(table) + 1), index=order).reindex(table.index)
-            score = (by_lift + by_sim) / 2
+        score = pd.Series(np.arange(1, len(table) + 1) / len(table), index=order).reindex(table.index)
+        similar = table["topic_similarity"].notna()
+        if similar.any():
+            sims = table.loc[similar, "topic_similarity"].rank(ascending=False, method="first") / similar.sum()
+            score[similar] = (score[similar] + sims) / 2
         table = table.assign(_score=score).sort_values("_score", kind="mergesort").drop(columns="_score")
     table.insert(0, "rank", range(1, len(table) + 1))
     return table.head(top).reset_index(drop=True)
@@ -570,6 +599,6 @@ def cooccurrence(matches: pd.DataFrame, units, lexicon: Lexicon | None = None) -
 
 
 __all__ = ["KWIC_COLUMNS", "LEXICON", "Lexicon", "LexiconError", "MATCH_COLUMNS", "PREVALENCE_COLUMNS", "Theme",
-           "ThemeMatcher", "Variant", "carriers", "cooccurrence", "find_matches", "kwic", "load_lexicon",
+           "ThemeMatcher", "Variant", "carriers", "cooccurrence", "topic_links_figure", "find_matches", "kwic", "load_lexicon",
            "parse_lexicon", "prevalence", "prevalence_by_year", "prevalence_figure", "prevalence_matrix",
            "resolve", "suggest_variants", "topic_links"]
