@@ -35,8 +35,8 @@
 # | [00-overview](00-overview.ipynb) | what the project asks, the corpus at a glance, the environment | this notebook |
 # | [01-corpus](01-corpus.ipynb) | loading and segmentation: reports → cleaned text, metadata, sections (achievements / problems / plans), units | available |
 # | [02-tokens](02-tokens.ipynb) | tokens per unit: jieba with the project's lexicon and stopwords | available |
-# | 03-topics | topics (TF-IDF + NMF) and how problems compare with plans | planned |
-# | 04-themes | theme lexicons (数据孤岛, 跨省通办, …): keyword in context and prevalence | planned |
+# | [03-topics](03-topics.ipynb) | topics (TF-IDF + NMF, k chosen by stability), problems versus plans, problem → plan alignment | available |
+# | [04-themes](04-themes.ipynb) | named themes (数据孤岛, 跨省通办, …): keyword in context, prevalence, links to topics | available |
 #
 # ## Running it
 #

@@ -98,5 +98,5 @@ pd.DataFrame({"sentence": sentences,
               "with lexicon": [" | ".join(tokenizer.tokenize(s)) for s in sentences]})
 
 # %% [markdown]
-# **Next:** 03-topics (planned) models these tokens with TF-IDF and NMF and compares problems with plans.
+# **Next:** [03-topics](03-topics.ipynb) models these tokens with TF-IDF and NMF and compares problems with plans.
 # Back to the [overview](00-overview.ipynb).
