@@ -134,3 +134,17 @@ def test_style_is_a_context():
             assert matplotlib.rcParams["axes.spines.top"] is False
             assert matplotlib.rcParams["savefig.dpi"] == plotting.DPI
         assert matplotlib.rcParams["axes.spines.top"] is True
+
+
+def test_svg_clip_ids_do_not_depend_on_invisible_float_noise(tmp_path):
+    """Matplotlib names a clip rectangle by a hash of its exact coordinates; a layout engine can move
+    one by 1e-12 between runs. savefig numbers clip paths instead, so the bytes stay the same."""
+    written = []
+    for i, shift in enumerate((0.0, 1e-12)):
+        fig, ax = plotting.subplots(figsize=(3, 2))
+        ax.imshow([[0, 1], [1, 0]])
+        ax.set_position([0.1 + shift, 0.1, 0.8, 0.8])
+        (svg,) = plotting.savefig(fig, "clip", formats=("svg",), directory=tmp_path / str(i))
+        written.append(svg.read_bytes())
+    assert b'<clipPath id="clip1">' in written[0] and b'url(#clip1)' in written[0]
+    assert written[0] == written[1]

@@ -12,6 +12,8 @@ Formats: PNG for slides, SVG (text as paths, self-contained) or PDF (searchable 
 from __future__ import annotations
 
 import contextlib
+import io
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import metadata, resources
@@ -238,6 +240,24 @@ def savefig(
     with mpl.rc_context(SAVE_RC):
         for fmt in formats:
             path = directory / f"{name}.{fmt}"
-            fig.savefig(path, format=fmt, dpi=DPI, metadata=_metadata(fmt, name, font, caption))
+            if fmt == "svg":
+                buffer = io.StringIO()
+                fig.savefig(buffer, format=fmt, dpi=DPI, metadata=_metadata(fmt, name, font, caption))
+                path.write_text(_stable_svg_ids(buffer.getvalue()), encoding="utf-8")
+            else:
+                fig.savefig(path, format=fmt, dpi=DPI, metadata=_metadata(fmt, name, font, caption))
             written.append(path)
     return tuple(written)
+
+
+_CLIP_ID = re.compile(r'<clipPath id="(p[0-9a-f]+)">')
+
+
+def _stable_svg_ids(svg: str) -> str:
+    """Number the SVG's clip paths in order of appearance. Matplotlib names a clip rectangle by a
+    hash of its coordinates, and a layout engine can move one by 1e-12 between runs: invisible, but
+    it changes the name and so the bytes."""
+    names = {old: f"clip{i}" for i, old in enumerate(dict.fromkeys(_CLIP_ID.findall(svg)), 1)}
+    if not names:
+        return svg
+    return re.sub(r"\b(" + "|".join(map(re.escape, names)) + r")\b", lambda m: names[m.group(1)], svg)
