@@ -180,3 +180,16 @@ def test_backends_agree_on_the_seeds(seeds):
     b = Tokenizer(backend="rjieba", cache=False).tokenize_many(texts)
     differing = [i for i in range(len(texts)) if a[i] != b[i]]
     assert len(differing) <= len(texts) // 1000, [(a[i], b[i]) for i in differing]
+
+
+def test_equal_tokens_are_one_string_object(tmp_path):
+    """Large corpora hold pointers to ~30,000 distinct tokens, not millions of strings."""
+    for cache in (False, True):
+        tokenizer = Tokenizer(cache=cache, cache_dir=tmp_path)
+        first, second = tokenizer.tokenize_many(["推进数据共享交换平台建设", "加强数据共享，完善交换平台"])
+        shared = set(first) & set(second)
+        assert shared, (first, second)
+        for token in shared:
+            assert first[first.index(token)] is second[second.index(token)]
+        again, = Tokenizer(cache=cache, cache_dir=tmp_path).tokenize_many(["加强数据共享，完善交换平台"])
+        assert again == second and all(a is b for a, b in zip(again, second))  # read back from the cache too

@@ -36,6 +36,7 @@ import hashlib
 import logging
 import re
 import sqlite3
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -265,11 +266,13 @@ class Tokenizer:
 
     def tokenize_many(self, texts) -> list[list[str]]:
         """The final tokens of each text: each distinct text is segmented once, and looked up in or
-        added to the cache."""
+        added to the cache. Equal tokens are one string object (interned): a corpus of 100,000 units
+        holds some 30,000 distinct tokens, and millions of pointers to them instead of millions of
+        strings (about 90 bytes each)."""
         texts = list(texts)
         distinct = list(dict.fromkeys(texts))
         if not self.cache:
-            found = {t: self.tokenize(t) for t in distinct}
+            found = {t: list(map(sys.intern, self.tokenize(t))) for t in distinct}
             return [found[t] for t in texts]
         keys = {t: hashlib.sha1(t.encode("utf-8")).hexdigest() for t in distinct}
         found = {}
@@ -284,11 +287,11 @@ class Tokenizer:
             for text, key in keys.items():
                 joined = by_key.get(key)
                 if joined is None:
-                    tokens = self.tokenize(text)
+                    tokens = list(map(sys.intern, self.tokenize(text)))
                     new.append((key, _SEP.join(tokens)))
                     found[text] = tokens
                 else:
-                    found[text] = joined.split(_SEP) if joined else []
+                    found[text] = list(map(sys.intern, joined.split(_SEP))) if joined else []
             if new:
                 db.executemany("INSERT OR REPLACE INTO tokens (key, tokens) VALUES (?, ?)", new)
         return [found[t] for t in texts]
