@@ -1,6 +1,7 @@
 """Benchmark the choice of k (toolkit.topics.KSelection) on the municipal corpus (run by hand, never in tests).
 
-    .venv/bin/python benchmarks/bench_topics.py [CORPUS_DIR] [--units 100000] [--samples 20] [--skip-memory]
+    .venv/bin/python benchmarks/bench_topics.py [CORPUS_DIR] [--units 100000] [--samples 20]
+                                                [--skip-speed] [--skip-memory]
 
 What is measured, in one run:
 
@@ -11,10 +12,13 @@ What is measured, in one run:
    fit: 21 NMF fits per k) with ``n_jobs=1`` (the plain baseline: one process, one BLAS thread per
    fit) and with ``n_jobs=-1`` (joblib processes on every core). The two tables must be identical.
    ``speedup`` = baseline time / parallel time.
-3. **Memory at scale**: the problem and plan units replicated (each copy its own report id) to
-   ``--units`` units, and the same whole selection with ``n_jobs=-1``. ``peak_mb`` is the highest total
-   memory of this process and its worker processes (sum of proportional set sizes, sampled every 0.2 s
-   with psutil; the sum of resident sizes, which counts every shared page once per process, is printed
+3. **Memory at scale**: the problem and plan units replicated (each copy its own report id, its own
+   texts and token lists, as distinct units would; tokens interned, as the tokenizer returns them) to
+   ``--units`` units, and the same whole selection with ``n_jobs=-1``, in a fresh child process that
+   holds nothing else (this process's corpus and earlier selections would otherwise be counted).
+   ``peak_mb`` is the highest total memory of that child and its worker processes (sum of
+   proportional set sizes, sampled every 0.2 s with psutil; the sum of resident sizes, which counts
+   every shared page, libraries and the memory-mapped TF-IDF matrix, once per process, is printed
    beside it as an upper bound). It includes the replicated units themselves. This part takes the
    longest (about 14 times the corpus's selection).
 
@@ -23,8 +27,13 @@ The last line is ``speedup=… peak_mb=…``.
 from __future__ import annotations
 
 import argparse
+import gc
+import json
 import os
+import pickle
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -84,10 +93,27 @@ def timed(func):
 
 
 def replicate(docs: pd.DataFrame, n_units: int) -> pd.DataFrame:
-    """``docs`` repeated (copy i of report r becomes report ``r#i``) and cut to ``n_units`` rows."""
+    """``docs`` repeated (copy i of report r becomes report ``r#i``) and cut to ``n_units`` rows. Each
+    copy is unpickled afresh, so it owns its texts and token lists, as distinct units would; the
+    tokens are interned, as :meth:`toolkit.tokenize.Tokenizer.tokenize_many` returns them."""
     copies = -(-n_units // len(docs))
-    parts = [docs.assign(report_id=docs["report_id"] + f"#{i}") for i in range(copies)]
+    frozen = pickle.dumps(docs, protocol=pickle.HIGHEST_PROTOCOL)
+    parts = []
+    for i in range(copies):
+        part = pickle.loads(frozen)
+        part["tokens"] = [list(map(sys.intern, tokens)) for tokens in part["tokens"]]
+        parts.append(part.assign(report_id=part["report_id"] + f"#{i}"))
     return pd.concat(parts, ignore_index=True).head(n_units)
+
+
+def memory_child(docs_file: Path, n_units: int, samples: int) -> None:
+    """The memory measurement, run in a child process: only the replicated units and the selection."""
+    big = replicate(pd.read_pickle(docs_file), n_units)
+    gc.collect()
+    with PeakMemory() as memory:
+        scaled, seconds = timed(lambda: KSelection(K_RANGE, n_samples=samples, n_jobs=-1).fit(big))
+    print(json.dumps({"units": len(big), "terms": scaled.n_terms_, "k": scaled.k_, "seconds": seconds,
+                      "peak_mb": memory.peak / 2**20, "peak_rss_mb": memory.peak_rss / 2**20}))
 
 
 def main(argv: list[str]) -> int:
@@ -96,7 +122,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--units", type=int, default=100_000, help="units for the memory measurement")
     parser.add_argument("--samples", type=int, default=20, help="80%% samples per k")
     parser.add_argument("--skip-memory", action="store_true", help="skip the replicated-corpus measurement")
+    parser.add_argument("--skip-speed", action="store_true", help="skip the n_jobs=1 / n_jobs=-1 timing")
+    parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)  # internal: see memory_child
     args = parser.parse_args(argv)
+    if args.memory_child:
+        memory_child(args.memory_child, args.units, args.samples)
+        return 0
     if not args.corpus.is_dir():
         print(f"benchmark needs the corpus folder {args.corpus} (absent)", file=sys.stderr)
         return 2
@@ -117,25 +148,33 @@ def main(argv: list[str]) -> int:
         return KSelection(K_RANGE, n_samples=args.samples, n_jobs=n_jobs).fit(data)
 
     fits = len(K_RANGE) * (args.samples + 1)
-    base, t_base = timed(lambda: select(docs, 1))
-    fast, t_fast = timed(lambda: select(docs, -1))
-    pd.testing.assert_frame_equal(base.table_, fast.table_)
-    pd.testing.assert_frame_equal(base.topics_, fast.topics_)
-    print(f"selection k={K_RANGE.start}..{K_RANGE.stop - 1}, {args.samples} samples: {fits} NMF fits on "
-          f"{base.n_documents_} units x {base.n_terms_} terms; chosen k = {base.k_}; identical tables")
-    print(f"{'n_jobs=1 (baseline)':<22} {t_base:8.1f} s")
-    print(f"{'n_jobs=-1 (all cores)':<22} {t_fast:8.1f} s")
-    speedup = t_base / t_fast
+    speedup = float("nan")
+    if not args.skip_speed:
+        base, t_base = timed(lambda: select(docs, 1))
+        fast, t_fast = timed(lambda: select(docs, -1))
+        pd.testing.assert_frame_equal(base.table_, fast.table_)
+        pd.testing.assert_frame_equal(base.topics_, fast.topics_)
+        print(f"selection k={K_RANGE.start}..{K_RANGE.stop - 1}, {args.samples} samples: {fits} NMF fits on "
+              f"{base.n_documents_} units x {base.n_terms_} terms; chosen k = {base.k_}; identical tables")
+        print(f"{'n_jobs=1 (baseline)':<22} {t_base:8.1f} s")
+        print(f"{'n_jobs=-1 (all cores)':<22} {t_fast:8.1f} s")
+        speedup = t_base / t_fast
+        del base, fast
 
     peak_mb = float("nan")
     if not args.skip_memory:
-        big = replicate(docs, args.units)
-        with PeakMemory() as memory:
-            scaled, t_big = timed(lambda: select(big, -1))
-        peak_mb = memory.peak / 2**20
-        print(f"replicated: {len(big)} units x {scaled.n_terms_} terms, {fits} NMF fits in {t_big:.0f} s, "
-              f"chosen k = {scaled.k_}; peak memory of process + workers {peak_mb:.0f} MB "
-              f"(sum of resident sizes, shared pages counted in each: {memory.peak_rss / 2**20:.0f} MB)")
+        with tempfile.TemporaryDirectory() as tmp:
+            docs_file = Path(tmp) / "docs.pkl"
+            docs.to_pickle(docs_file)
+            child = subprocess.run([sys.executable, __file__, "--memory-child", str(docs_file), "--units",
+                                    str(args.units), "--samples", str(args.samples)],
+                                   capture_output=True, text=True, check=True)
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+        peak_mb = result["peak_mb"]
+        print(f"replicated: {result['units']} units x {result['terms']} terms, {fits} NMF fits in "
+              f"{result['seconds']:.0f} s, chosen k = {result['k']}; peak memory of the selection's process "
+              f"and its workers {peak_mb:.0f} MB (sum of resident sizes, shared pages counted in each: "
+              f"{result['peak_rss_mb']:.0f} MB)")
     print(f"speedup={speedup:.2f} peak_mb={peak_mb:.0f}")
     return 0
 
