@@ -139,7 +139,9 @@ print("wrote", ", ".join(path.name for path in written))
 # ## 5 · Growing the lexicon
 #
 # Candidate variants of 数据孤岛 and 跨省通办: tokens found in units that name the theme (at least twice)
-# and rarely elsewhere (`lift`), and close to those units in topic space (`topic_similarity`). They are
+# and rarely in other units of the same section kinds (`z`: the log odds ratio over its standard error,
+# so a token seen twice does not outrank one seen twenty times; `lift` for reading), and close to those
+# units in topic space (`topic_similarity`). They are
 # suggestions: a researcher reads them in context (`kwic(term)`) and adds the good ones, with the
 # report they were seen in, to `data/lexicon/themes.toml`.
 

@@ -289,7 +289,7 @@ def test_suggestions_are_ranked_and_never_added(model_and_docs, seeds, matches):
     model, docs = model_and_docs
     before = (paths.LEXICON_DIR / "themes.toml").read_bytes()
     table = suggest_variants("跨省通办", docs, matches, min_units=1, model=model)
-    assert list(table.columns) == ["rank", "term", "units_with_theme", "units", "lift", "topic_similarity"]
+    assert list(table.columns) == ["rank", "term", "units_with_theme", "units", "lift", "z", "topic_similarity"]
     assert table["rank"].tolist() == list(range(1, len(table) + 1)) and len(table) > 0
     variants = load_lexicon()["cross_region"].terms
     assert not any(t in v for t in table["term"] for v in variants)  # no variant nor a piece of one

@@ -17,6 +17,7 @@ A *theme* (数据孤岛, 跨省通办, …) is a core term and the variants real
 """
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Iterable
@@ -524,13 +525,16 @@ def suggest_variants(theme: str, docs: pd.DataFrame, matches: pd.DataFrame, lexi
     - ``units_with_theme``: matched units holding the token; ``units``: all units holding it;
     - ``lift``: how much more often the token occurs in matched units than in the others, smoothed
       ``((a + 0.5) / (A + 1)) / ((b + 0.5) / (B + 1))`` (a, b: units holding it with and without the
-      theme; A, B: units with and without it);
+      theme; A, B: units with and without the theme);
+    - ``z``: the log odds ratio of the same 2 × 2 table (0.5 added to each cell) over its standard
+      error: distinctive *and* seen often enough to tell (a token seen twice has a high lift and a
+      wide error);
     - ``topic_similarity`` (with ``model``): cosine between the token's topic loadings (its column of
       the components) and the mean topic shares of the matched units; NaN without a model or when the
       token is not in the model's vocabulary;
-    - ``rank``: by lift (then units_with_theme); with a model, by the mean of the two percentile
-      ranks, lift and similarity, for tokens that have both (a token outside the model's vocabulary
-      keeps its lift percentile). Ties go to the token seen first in the corpus.
+    - ``rank``: by ``z`` (then units_with_theme); with a model, by the mean of the two percentile
+      ranks, z and similarity, for tokens that have both (a token outside the model's vocabulary
+      keeps its z percentile). Ties go to the token seen first in the corpus.
     """
     lexicon = load_lexicon() if lexicon is None else lexicon
     chosen = lexicon[theme]
@@ -541,7 +545,7 @@ def suggest_variants(theme: str, docs: pd.DataFrame, matches: pd.DataFrame, lexi
     in_theme = np.array([k in hit for k in zip(docs["report_id"], docs["section_index"], docs["unit_index"])])
     n_in, n_out = int(in_theme.sum()), int((~in_theme).sum())
     if n_in == 0:
-        return pd.DataFrame(columns=["rank", "term", "units_with_theme", "units", "lift", "topic_similarity"])
+        return pd.DataFrame(columns=["rank", "term", "units_with_theme", "units", "lift", "z", "topic_similarity"])
     with_theme: dict[str, int] = {}
     everywhere: dict[str, int] = {}
     for tokens, inside in zip(docs["tokens"], in_theme):
@@ -556,8 +560,10 @@ def suggest_variants(theme: str, docs: pd.DataFrame, matches: pd.DataFrame, lexi
             continue
         b = everywhere[token] - a
         lift = ((a + 0.5) / (n_in + 1)) / ((b + 0.5) / (n_out + 1))
-        rows.append({"term": token, "units_with_theme": a, "units": everywhere[token], "lift": lift})
-    table = pd.DataFrame(rows, columns=["term", "units_with_theme", "units", "lift"])
+        cells = np.array([a, n_in - a, b, n_out - b], dtype=float) + 0.5
+        z = (math.log(cells[0] / cells[1]) - math.log(cells[2] / cells[3])) / math.sqrt((1 / cells).sum())
+        rows.append({"term": token, "units_with_theme": a, "units": everywhere[token], "lift": lift, "z": z})
+    table = pd.DataFrame(rows, columns=["term", "units_with_theme", "units", "lift", "z"])
     table["topic_similarity"] = np.nan
     if model is not None and len(table):
         weights = model.unit_weights()
@@ -578,7 +584,7 @@ def suggest_variants(theme: str, docs: pd.DataFrame, matches: pd.DataFrame, lexi
                 sims.append(float(col @ centre / norm) if norm > 0 else 0.0)
             table["topic_similarity"] = sims
     if len(table):
-        order = table.sort_values(["lift", "units_with_theme"], ascending=False, kind="mergesort").index
+        order = table.sort_values(["z", "units_with_theme"], ascending=False, kind="mergesort").index
         score = pd.Series(np.arange(1, len(table) + 1) / len(table), index=order).reindex(table.index)
         similar = table["topic_similarity"].notna()
         if similar.any():
