@@ -59,7 +59,7 @@ def assert_clean_form(text: str) -> None:
     ("梅州市政务服务数据管理局".encode("gb18030"), "gb18030"),
 ])
 def test_decode_records_the_encoding(data: bytes, encoding: str) -> None:
-    assert decode(data, "x.txt") == ("梅州市政务服务数据管理局", encoding)
+    assert decode(data, "x.txt") == ("梅州市政务服务数据管理局", encoding, 1.0)
 
 
 def test_read_report_from_gb18030_with_crlf_and_full_width(tmp_path: Path) -> None:
@@ -78,10 +78,12 @@ def test_read_report_from_gb18030_with_crlf_and_full_width(tmp_path: Path) -> No
     (b"", EmptyReportError, "empty"),
     (b" \r\n\t\n", EmptyReportError, "whitespace"),
     ("\u3000\u3000\n".encode("utf-8"), EmptyReportError, "whitespace"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", BinaryReportError, "NUL"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", BinaryReportError, "a PNG image, not text"),
+    (b"GIF89a\x00\x01\x00", BinaryReportError, "a GIF image, not text"),
+    ("报告".encode("utf-8") + b"\x00\x01", BinaryReportError, "NUL"),
     (bytes(range(1, 9)) * 50 + "报告".encode("utf-8"), BinaryReportError, "control"),
-    (b"\xff\xfe" + "报告".encode("utf-16-le"), UndecodableReportError, "UTF-16"),
-    (b"\x81\x20\xfe\xff\x80", UndecodableReportError, "neither UTF-8 nor GB18030"),
+    (b"\xff\xfe" + b"\x00\xd8", UndecodableReportError, "UTF-16-LE byte-order mark but not UTF-16 text"),
+    (b"\x81\x20\xfe\xff\x80", UndecodableReportError, "neither UTF-8, GB18030 nor Big5"),
     (b"\xef\xbb\xbf\xff\xfe\x81", UndecodableReportError, "byte-order mark"),
 ])
 def test_bad_input_raises_a_specific_error_naming_file_and_reason(
@@ -335,8 +337,9 @@ def test_read_reports_raises_or_skips_bad_files(tmp_path: Path) -> None:
         read_reports(tmp_path)
     reports, errors = read_reports([tmp_path, tmp_path / "missing.txt"], skip_bad=True)
     assert [report.report_id for report in reports] == ["a_good"]
+    # paths that give no report are found before any file is read
     assert [(type(error), error.path.name) for error in errors] == [
-        (EmptyReportError, "b_empty.txt"), (BinaryReportError, "c_binary.txt"), (ReportError, "missing.txt")]
+        (ReportError, "missing.txt"), (EmptyReportError, "b_empty.txt"), (BinaryReportError, "c_binary.txt")]
 
 
 # --------------------------------------------------------------------------- manifest and geo table

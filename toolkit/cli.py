@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
 
 from . import paths
-from .corpus import ReportError, read_reports
-from .sections import section_table
+from .corpus import MAX_BYTES, ReportError, read_reports
+from .dataset import segment_report
 
 SECTION_KEYS = ("report", "index", "kind", "heading", "start", "end", "text", "found")
 TOKEN_KEYS = ("report", "section_index", "kind", "unit_index", "tokens")
@@ -22,10 +23,26 @@ REPORT_KEYS = ("report", "agency", "city", "province", "year", "issued", "doc_nu
 
 
 def _reports(args):
-    reports, errors = read_reports(args.paths, skip_bad=args.skip_bad)
+    reports, errors = read_reports(args.paths, skip_bad=args.skip_bad, max_bytes=args.max_bytes)
+    _skipped(errors)
+    if not reports:
+        raise ReportError(args.paths[0] if len(args.paths) == 1 else ", ".join(args.paths),
+                          f"no report could be read ({len(errors)} skipped, listed above)")
+    return reports
+
+
+def _skipped(errors) -> None:
     for e in errors:
         print(f"skipped {e}", file=sys.stderr)
-    return reports
+
+
+def _corpus(args):
+    """The reports of ``args.paths`` segmented, each failure named (and skipped with --skip-bad)."""
+    from .dataset import build_corpus
+
+    corpus = build_corpus(_reports(args), skip_bad=args.skip_bad)
+    _skipped(corpus.errors)
+    return corpus
 
 
 def _emit(rows, jsonl: bool, keys) -> None:
@@ -37,8 +54,14 @@ def _emit(rows, jsonl: bool, keys) -> None:
 
 
 def cmd_sections(args) -> None:
-    for r in _reports(args):
-        table, _ = section_table(r.report_id, r.text, r.meta.get("year"))
+    for r in _reports(args):  # report by report, so the first lines come out at once
+        try:
+            table, _ = segment_report(r)
+        except ReportError as error:
+            if not args.skip_bad:
+                raise
+            _skipped([error])
+            continue
         rows = ({"report": r.report_id, **rec} for rec in table.drop(columns="report_id").to_dict("records"))
         _emit(rows, args.jsonl, SECTION_KEYS)
 
@@ -49,10 +72,9 @@ def cmd_reports(args) -> None:
 
 
 def cmd_tokens(args) -> None:
-    from .dataset import build_corpus
     from .tokenize import Tokenizer
 
-    corpus = build_corpus(_reports(args))
+    corpus = _corpus(args)
     tokenizer = Tokenizer(backend=args.backend, cache=not args.no_cache)
     units = tokenizer.tokenize_units(corpus.units)
     rows = ({"report": rec["report_id"], **rec} for rec in units.to_dict("records"))
@@ -90,12 +112,11 @@ def _section_kinds(text: str) -> tuple[str, ...]:
 
 
 def cmd_topics(args) -> None:
-    from .dataset import build_corpus
     from .tokenize import Tokenizer
     from .topics import KSelection, documents, lean, prevalence
 
-    corpus = build_corpus(_reports(args))
-    docs = documents(corpus.units, Tokenizer(), kinds=args.kinds)
+    corpus = _corpus(args)
+    docs = documents(corpus.units, Tokenizer(cache=not args.no_cache), kinds=args.kinds)
     ks = range(args.k, args.k + 1) if args.k else (args.k_range or DEFAULT_K_RANGE)
     selection = KSelection(ks, n_samples=args.samples, n_jobs=args.jobs, random_state=args.seed,
                            clip=args.k is None and args.k_range is None,
@@ -153,12 +174,11 @@ DEFAULT_K_RANGE = range(2, 21)
 
 
 def cmd_kwic(args) -> None:
-    from .dataset import build_corpus
     from .themes import LexiconError, kwic, load_lexicon
 
     try:
         lexicon = load_lexicon(args.lexicon) if args.lexicon else load_lexicon()
-        corpus = build_corpus(_reports(args))
+        corpus = _corpus(args)
         table = kwic(args.term, corpus.units, width=args.width, lexicon=lexicon, kinds=args.kinds)
     except (LexiconError, ValueError) as e:
         raise CommandError(f"kwic: {e}") from None
@@ -187,24 +207,48 @@ def _round(x: float) -> float | None:
     return None if x != x else round(float(x), 6)
 
 
+def _megabytes(text: str) -> int | None:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of megabytes such as 50, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of megabytes, got {text!r}")
+    return None if value == 0 else int(value * 1_000_000)
+
+
+def _reading_options() -> argparse.ArgumentParser:
+    """The options every verb that reads reports shares."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--skip-bad", action="store_true",
+                   help="skip reports that cannot be read or segmented, listing each with its reason on stderr")
+    p.add_argument("--max-mb", dest="max_bytes", type=_megabytes, default=MAX_BYTES, metavar="MB",
+                   help=f"largest report file read, in MB (default {MAX_BYTES // 1_000_000}; 0: no limit)")
+    p.add_argument("--debug", action="store_true", help="on an error, show the Python traceback too")
+    return p
+
+
+PATHS_HELP = "report files or folders (searched recursively for *.txt)"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m toolkit", description=__doc__.split("\n")[0])
+    common = _reading_options()
     sub = p.add_subparsers(dest="command", required=True)
     for name, func, help_ in (("sections", cmd_sections, "one record per section, in report order"),
                               ("reports", cmd_reports, "one record per report, with its metadata"),
                               ("tokens", cmd_tokens, "one record per unit, with its tokens")):
-        c = sub.add_parser(name, help=help_)
-        c.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders of *.txt")
+        c = sub.add_parser(name, help=help_, parents=[common])
+        c.add_argument("paths", nargs="+", metavar="PATH", help=PATHS_HELP)
         c.add_argument("--jsonl", action="store_true", help="JSON Lines output (the stable contract)")
-        c.add_argument("--skip-bad", action="store_true",
-                       help="skip empty, binary or undecodable files, listing each on stderr")
         if name == "tokens":
             c.add_argument("--backend", choices=("rjieba", "jieba"), default="rjieba",
                            help="segmenter: rjieba (fast, default) or jieba (the reference)")
             c.add_argument("--no-cache", action="store_true", help="neither read nor write .cache/tokens")
         c.set_defaults(func=func)
-    c = sub.add_parser("topics", help="TF-IDF + NMF topics of some section kinds, k chosen by stability")
-    c.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders of *.txt")
+    c = sub.add_parser("topics", help="TF-IDF + NMF topics of some section kinds, k chosen by stability",
+                       parents=[common])
+    c.add_argument("paths", nargs="+", metavar="PATH", help=PATHS_HELP)
     c.add_argument("--kinds", type=_kinds, default=("problems", "plans"),
                    help="comma-separated section kinds to model (default problems,plans)")
     c.add_argument("--k", type=int, help="fit K topics (stability is still measured) instead of choosing k")
@@ -214,36 +258,43 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--n-boot", type=int, default=1000, help="bootstrap draws for the prevalence intervals")
     c.add_argument("--seed", type=int, default=0, help="random_state of samples, NMF and bootstrap (default 0)")
     c.add_argument("--jobs", type=int, default=-1, help="processes (default -1: all cores; same result)")
-    c.add_argument("--no-cache", action="store_true", help="neither read nor write .cache/topics (fitted rankings)")
+    c.add_argument("--no-cache", action="store_true",
+                   help="no cache at any stage: neither read nor write .cache/tokens or .cache/topics")
     c.add_argument("--json", action="store_true", help="one JSON object (the stable contract)")
-    c.add_argument("--skip-bad", action="store_true",
-                   help="skip empty, binary or undecodable files, listing each on stderr")
     c.set_defaults(func=cmd_topics)
-    c = sub.add_parser("kwic", help="every match of a theme or a term, in context")
+    c = sub.add_parser("kwic", help="every match of a theme or a term, in context", parents=[common])
     c.add_argument("term", metavar="TERM_OR_THEME",
                    help="a theme's id or core term (all its variants: data_silos, 数据孤岛) or any term")
-    c.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders of *.txt")
+    c.add_argument("paths", nargs="+", metavar="PATH", help=PATHS_HELP)
     c.add_argument("--width", type=int, default=20, help="characters of context on each side (default 20)")
     c.add_argument("--kinds", type=_section_kinds, default=None,
                    help="comma-separated section kinds to search (default: all)")
     c.add_argument("--lexicon", help="a themes TOML file (default data/lexicon/themes.toml)")
     c.add_argument("--jsonl", action="store_true", help="JSON Lines output (the stable contract)")
-    c.add_argument("--skip-bad", action="store_true",
-                   help="skip empty, binary or undecodable files, listing each on stderr")
     c.set_defaults(func=cmd_kwic)
     return p
 
 
 def main(argv=None) -> int:
+    """Run one verb. Exit status 0 on success, 1 when a report cannot be read (one line on stderr
+    naming the file and the reason), 2 when the command cannot do what it was asked, 1 for any other
+    failure (one line; ``--debug`` shows the traceback)."""
     args = parser().parse_args(argv)
     try:
         args.func(args)
-    except ReportError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    except CommandError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # `… | head` is fine
+        sys.stderr.close()  # no "Exception ignored … BrokenPipeError" when Python flushes stdout at exit
         return 0
+    except Exception as e:  # noqa: BLE001 - one line for the user; the traceback with --debug
+        if args.debug:
+            traceback.print_exc()
+        if isinstance(e, ReportError):
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        if isinstance(e, CommandError):
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print(f"error: {args.command}: {type(e).__name__}: {e}" + ("" if args.debug else " (--debug shows where)"),
+              file=sys.stderr)
+        return 1
     return 0

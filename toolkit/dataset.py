@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .corpus import Report, ReportError, read_reports
+from .corpus import MAX_BYTES, Report, ReportError, guarded, read_reports
 from .paths import RAW_DIR
 from .sections import KINDS, SECTION_COLUMNS, UNIT_COLUMNS, section_table
 
 REPORT_COLUMNS = ["report_id", "label", "agency", "city", "province", "year", "issued", "doc_number",
-                  "source", "title", "encoding", "sha256", "chars", "path", "text"]
+                  "source", "title", "encoding", "encoding_confidence", "notes", "sha256", "chars", "path", "text"]
 
 
 @dataclass
@@ -76,18 +76,35 @@ def report_row(report: Report, label: str | None = None) -> dict:
     return {
         "report_id": report.report_id, "label": label or report.report_id,
         **{k: meta.get(k) for k in ("agency", "city", "province", "year", "issued", "doc_number", "source", "title")},
-        "encoding": report.encoding, "sha256": report.sha256, "chars": len(report.text),
+        "encoding": report.encoding, "encoding_confidence": report.encoding_confidence,
+        "notes": "; ".join(report.notes), "sha256": report.sha256, "chars": len(report.text),
         "path": str(report.path), "text": report.text,
     }
 
 
-def build_corpus(reports: list[Report], errors: list[ReportError] | None = None) -> Corpus:
-    """Segment already-read reports into a :class:`Corpus`."""
+def segment_report(report: Report) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sections and units of one report; any failure is a :class:`ReportError` naming its file."""
+    return guarded(section_table, report.path, report.report_id, report.text, report.meta.get("year"))
+
+
+def build_corpus(reports: list[Report], errors: list[ReportError] | None = None, skip_bad: bool = False) -> Corpus:
+    """Segment already-read reports into a :class:`Corpus`.
+
+    A report whose segmentation fails raises its :class:`ReportError`, or, with ``skip_bad``, is left
+    out and listed in ``Corpus.errors`` while the others go on.
+    """
     labels = _labels([r.path for r in reports])
+    errors = list(errors or [])
     rows, sections, units, removed = [], [], [], []
     for r in reports:
+        try:
+            s, u = segment_report(r)
+        except ReportError as error:
+            if not skip_bad:
+                raise
+            errors.append(error)
+            continue
         rows.append(report_row(r, labels.get(r.path)))
-        s, u = section_table(r.report_id, r.text, r.meta.get("year"))
         sections.append(s)
         units.append(u)
         removed.extend({"report_id": r.report_id, "line": x.line, "rule": x.rule, "text": x.text} for x in r.removed)
@@ -98,16 +115,20 @@ def build_corpus(reports: list[Report], errors: list[ReportError] | None = None)
         sections=pd.concat(sections, ignore_index=True) if sections else pd.DataFrame(columns=SECTION_COLUMNS),
         units=pd.concat(units, ignore_index=True) if units else pd.DataFrame(columns=UNIT_COLUMNS),
         removed=pd.DataFrame(removed, columns=["report_id", "line", "rule", "text"]),
-        errors=list(errors or []),
+        errors=errors,
     )
 
 
-def load_corpus(path: str | Path | list = RAW_DIR, skip_bad: bool = False) -> Corpus:
-    """Read, clean and segment every report at ``path`` (a folder of ``*.txt``, a file, or a list).
+def load_corpus(path: str | Path | list = RAW_DIR, skip_bad: bool = False, max_bytes: int | None = MAX_BYTES) -> Corpus:
+    """Read, clean and segment every report at ``path``: a folder (searched recursively for ``*.txt``),
+    a file, or a list of them.
 
-    A bad file (empty, binary, undecodable) raises :class:`toolkit.corpus.ReportError` naming it;
-    with ``skip_bad=True`` it is left out and listed, with its reason, in ``Corpus.errors``.
+    A bad file (empty, binary, undecodable, garbled, too large, not a regular file) or a failure while
+    reading or segmenting one report raises :class:`toolkit.corpus.ReportError` naming the file and
+    the reason; with ``skip_bad=True`` that report is left out and listed, with its reason, in
+    ``Corpus.errors``, and the others are read. ``max_bytes`` is the largest file read (default
+    :data:`toolkit.corpus.MAX_BYTES`, 50 MB; None for no limit).
     """
     paths = path if isinstance(path, (list, tuple)) else [path]
-    reports, errors = read_reports(paths, skip_bad=skip_bad)
-    return build_corpus(reports, errors)
+    reports, errors = read_reports(paths, skip_bad=skip_bad, max_bytes=max_bytes)
+    return build_corpus(reports, errors, skip_bad=skip_bad)
