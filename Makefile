@@ -70,8 +70,8 @@ lock: ## re-resolve requirements.lock to the newest versions pyproject.toml allo
 	rm -rf build/lock-venv
 	@echo "$(LOCK) re-resolved: bring environment.yml to the same versions; make test checks they agree"
 
-clean: ## remove build/ and caches (keeps .venv)
-	rm -rf build .pytest_cache *.egg-info
+clean: ## remove build/ and caches: .cache/ (tokens, topic fits), test caches (keeps .venv)
+	rm -rf build .cache .pytest_cache .hypothesis *.egg-info
 	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean ## also remove .venv
