@@ -15,54 +15,33 @@ normalisation of :func:`normalise`.
 """
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime
-import hashlib
 import os
 import re
-import stat
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import NamedTuple
 
 import pandas as pd
 
-from toolkit.paths import GEO_DIR, MANIFEST
+from .errors import BinaryReportError, EmptyReportError, FormatError, ReportError, UndecodableReportError
+from .paths import GEO_DIR, MANIFEST
+from .readers import MAX_BYTES, RawReport, ReadOptions, Source, discover, read_bytes, read_file, report_ids
+from .readers.txt import MIN_COMMON_SHARE, Decoded, common_share, decode, is_markup, strip_markup
+
+__all__ = ["BinaryReportError", "Decoded", "EmptyReportError", "FormatError", "MAX_BYTES", "MIN_COMMON_SHARE",
+           "Report", "ReportError", "UndecodableReportError", "clean", "common_share", "decode", "discover",
+           "extract_metadata", "is_markup", "normalise", "pages_of", "read_bytes", "read_report", "read_reports",
+           "repair_lines", "report_paths", "strip_chrome", "strip_markup"]
 
 PathLike = str | os.PathLike[str]
 #: A non-blank line of a text, stripped, with its 1-based line number.
 Line = tuple[int, str]
-
-
-# --------------------------------------------------------------------------- errors
-
-class ReportError(ValueError):
-    """A report that cannot be read; ``str(error) == f"{path}: {reason}"``."""
-
-    def __init__(self, path: PathLike, reason: str) -> None:
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
-
-    def __reduce__(self) -> tuple[type, tuple[Path, str]]:
-        return type(self), (self.path, self.reason)
-
-
-class EmptyReportError(ReportError):
-    """The file is empty or holds only whitespace (or only page chrome)."""
-
-
-class BinaryReportError(ReportError):
-    """The file holds NUL bytes or control characters: it is not text."""
-
-
-class UndecodableReportError(ReportError):
-    """The file is neither UTF-8 nor GB18030."""
 
 
 # --------------------------------------------------------------------------- records
@@ -101,142 +80,19 @@ class Report:
     meta: dict
     removed: tuple[Removed, ...]
     repairs: tuple[Repair, ...]
-    #: The share of common Chinese characters in the decoded text (see :func:`common_share`).
+    #: The share of common Chinese characters in the decoded text (see :func:`toolkit.readers.txt.common_share`).
     encoding_confidence: float = 1.0
     #: What reading did besides the usual cleaning, in words ("HTML markup removed (12 tags)").
     notes: tuple[str, ...] = ()
+    #: Where the report is: the file, an archive member, a table row.
+    source: Source | None = None
+    #: What the format states besides the text (a table row's other columns, a page's title and date).
+    fields: dict = field(default_factory=dict)
+    #: For a paginated format (PDF): ``(offset, page)`` where each page begins in ``text``.
+    pages: tuple[tuple[int, int], ...] = ()
 
 
-# --------------------------------------------------------------------------- decoding
-
-_CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1f\x7f]")  # C0 controls except \t \n \v \f \r
-_MAX_CONTROL_SHARE = 0.001
-#: Byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one).
-_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8-sig"),
-         (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"))
-#: What a file that is not text starts with, and what it is (a document in another format named .txt).
-_MAGIC = ((b"%PDF-", "a PDF document"), (b"PK\x03\x04", "a zip archive (or a .docx/.xlsx, which are zip archives)"),
-          (b"PK\x05\x06", "an empty zip archive"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old binary Office document (.doc/.wps/.xls)"),
-          (b"{\\rtf", "an RTF document"), (b"\x1f\x8b", "a gzip archive"), (b"Rar!", "a RAR archive"),
-          (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
-          (b"GIF8", "a GIF image"))
-#: The legacy Chinese encodings a file that is not UTF-8 may be in, as charset-normalizer names them.
-LEGACY_ENCODINGS = ("gb18030", "big5")
-#: A text is refused as garbled when fewer than this share of its Chinese characters are common ones.
-MIN_COMMON_SHARE = 0.9
-#: ... judged only on texts with at least this many Chinese characters (a short text may be all names).
-MIN_JUDGED_CHARACTERS = 20
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
-class Decoded(NamedTuple):
-    """A report's decoded text, the encoding it was read in, and how plausible the result is as Chinese:
-    the share of its Chinese characters that are common ones (see :func:`common_share`)."""
-
-    text: str
-    encoding: str
-    confidence: float
-
-
-@lru_cache(maxsize=1)
-def common_characters() -> frozenset[str]:
-    """The common Chinese characters, simplified and traditional: GB 2312's level-1 hanzi (its 3,755
-    most frequent) and Big5's 常用字 block (5,401 characters), read from Python's own codecs."""
-    def block(codec: str, leads: range, trails: Iterable[int]) -> set[str]:
-        found = set()
-        for lead in leads:
-            for trail in trails:
-                try:
-                    found.add(bytes((lead, trail)).decode(codec))
-                except UnicodeDecodeError:
-                    pass
-        return found
-
-    gb2312_level1 = block("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF))
-    big5_common = {c for c in block("big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)])
-                   if c.encode("big5") <= b"\xc6\x7e"}
-    return frozenset(gb2312_level1 | big5_common)
-
-
-def common_share(text: str) -> tuple[float, int]:
-    """The share of the Chinese characters of ``text`` that are common ones, and how many there are.
-
-    Real prose, simplified or traditional, scores 0.99 to 1 (the rare characters are in names); Big5
-    bytes read as GB18030, or GBK bytes read as Big5, score about 0.5: garbled text reads as rare
-    characters."""
-    common = common_characters()
-    han = _HAN.findall(text)
-    if not han:
-        return 0.0, 0
-    return sum(c in common for c in han) / len(han), len(han)
-
-
-def _sniff(data: bytes) -> str | None:
-    """What a file whose bytes are not text is, by its first bytes (a PDF, a zip archive …)."""
-    return next((what for magic, what in _MAGIC if data.startswith(magic)), None)
-
-
-def _plausible(text: str) -> bool:
-    share, han = common_share(text)
-    return han > 0 and (han < MIN_JUDGED_CHARACTERS or share >= MIN_COMMON_SHARE)
-
-
-def decode(data: bytes, path: PathLike) -> Decoded:
-    """Decode a report's bytes; return :class:`Decoded` ``(text, encoding, confidence)``.
-
-    A byte-order mark decides (UTF-8, UTF-16 or UTF-32, each recorded with its mark: ``utf-8-sig``,
-    ``utf-16-le`` …). Otherwise strict UTF-8 is tried, then the legacy encodings GB18030 and Big5 in
-    the order charset-normalizer ranks them; the first decoding that reads as Chinese prose wins (see
-    :func:`common_share`). Raises :class:`EmptyReportError`, :class:`BinaryReportError` (another
-    format's file, a NUL byte, or more than 1 in 1000 bytes a control character) or
-    :class:`UndecodableReportError` (no encoding decodes it, or none gives Chinese prose).
-    """
-    if not data.strip():
-        raise EmptyReportError(path, "empty file" if not data else "only whitespace")
-    if what := _sniff(data):
-        raise BinaryReportError(path, f"{what}, not text")
-    bom = next(((mark, encoding) for mark, encoding in _BOMS if data.startswith(mark)), None)
-    if bom is None:
-        if b"\x00" in data:
-            raise BinaryReportError(path, f"NUL byte at offset {data.index(0)}: not text")
-        controls = len(_CONTROL_BYTES.findall(data))
-        if controls > _MAX_CONTROL_SHARE * len(data):
-            raise BinaryReportError(path, f"{controls} control characters in {len(data)} bytes: not text")
-    candidates = [bom[1]] if bom else ["utf-8", *_ranked_legacy(data)]
-    decoded = []
-    for encoding in candidates:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if bom and encoding != "utf-8-sig":
-            text = text.removeprefix("\ufeff")
-        if not text.strip():
-            raise EmptyReportError(path, "only whitespace")
-        if _HAN.search(text) is None and (bom or encoding == "utf-8"):
-            raise UndecodableReportError(path, f"no Chinese characters in {encoding} text: not a Chinese report")
-        share, _ = common_share(text)
-        if _plausible(text):
-            return Decoded(text, encoding, round(share, 4))
-        decoded.append((encoding, share))
-    if bom and not decoded:
-        raise UndecodableReportError(path, f"{bom[1].upper().removesuffix('-SIG')} byte-order mark but not "
-                                           f"{bom[1].upper().removesuffix('-SIG').rsplit('-', 1)[0]} text")
-    if not decoded:
-        raise UndecodableReportError(path, "neither UTF-8, GB18030 nor Big5 throughout: a damaged file, or one that mixes encodings")
-    tried = ", ".join(f"{encoding} {share:.0%}" for encoding, share in decoded)
-    raise UndecodableReportError(
-        path, f"garbled in every encoding tried: too few common Chinese characters ({tried}; "
-              f"Chinese prose has at least {MIN_COMMON_SHARE:.0%}): a wrong or mixed encoding")
-
-
-def _ranked_legacy(data: bytes) -> list[str]:
-    """GB18030 and Big5, most likely first, as charset-normalizer ranks them for these bytes."""
-    from charset_normalizer import from_bytes
-
-    ranked = [match.encoding for match in from_bytes(data[:200_000], cp_isolation=list(LEGACY_ENCODINGS))]
-    return [e for e in ranked if e in LEGACY_ENCODINGS] + [e for e in LEGACY_ENCODINGS if e not in ranked]
-
+# --------------------------------------------------------------------------- normalising
 
 _HALF_WIDTH = {code: code - 0xFEE0 for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))}
 _HALF_WIDTH[0x3000] = 0x20  # ideographic (full-width) space
@@ -391,6 +247,7 @@ _LONG_LINE = 60  # characters: longer than any heading or title of the genre
 _WRAP_TOLERANCE = 6  # display columns a hard-wrapped line may fall short of the wrap width
 _MIN_WRAPPED_LINES = 10
 _CONTEXT = 10  # characters recorded on each side of a repair
+_MAX_TITLE = 300  # characters: a paragraph longer than this is neither a heading nor a title
 
 
 def _width(text: str) -> int:
@@ -446,26 +303,44 @@ def _repair(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     * otherwise, a line of at least 60 characters whose paragraph is neither a heading
       (一、 （一） 1. 一是 … without a sentence inside) nor a title.
     """
-    wrap = _wrap_width([text for _, text in lines])
-    paragraphs: list[Line] = []
-    repairs: list[Repair] = []
-    piece: Line | None = None  # the last physical line added to paragraphs[-1]
-    for number, text in lines:
-        if piece is not None:
-            start, paragraph = paragraphs[-1]
-            if wrap:
-                long = _width(piece[1]) >= wrap - _WRAP_TOLERANCE
-            else:
-                long = len(piece[1]) >= _LONG_LINE and not _is_heading(paragraph) and not _is_title(paragraph)
-            if long and not _SENTENCE_END.search(piece[1]) and not _starts_block(text):
-                space = " " if re.match(r"[A-Za-z]", text) and re.search(r"[A-Za-z]$", paragraph) else ""
-                repairs.append(Repair(piece[0], paragraph[-_CONTEXT:], text[:_CONTEXT]))
-                paragraphs[-1] = (start, paragraph + space + text)
-                piece = (number, text)
-                continue
-        paragraphs.append((number, text))
-        piece = (number, text)
+    paragraphs, repairs, _ = _repair_mapped(lines)
     return paragraphs, repairs
+
+
+def _repair_mapped(lines: Sequence[Line]) -> tuple[list[Line], list[Repair], list[tuple[int, int]]]:
+    """:func:`_repair`, and where each physical line went: ``(offset in the joined text, line number)``
+    for every line (the joined text is the paragraphs joined by ``"\\n"``). Linear in the text's size."""
+    wrap = _wrap_width([text for _, text in lines])
+    paragraphs: list[tuple[int, list[str]]] = []  # first line number, pieces (joined at the end)
+    repairs: list[Repair] = []
+    pieces: list[tuple[int, int]] = []
+    offset = 0  # where the next piece starts in the joined text
+    previous: Line | None = None  # the last physical line added to paragraphs[-1]
+    length = 0  # of paragraphs[-1]
+    for number, text in lines:
+        if previous is not None:
+            if wrap:
+                long = _width(previous[1]) >= wrap - _WRAP_TOLERANCE
+            else:  # a heading or title is short: a long paragraph is neither (and is not joined again)
+                long = len(previous[1]) >= _LONG_LINE and (length > _MAX_TITLE or not _is_heading(
+                    paragraph := "".join(paragraphs[-1][1])) and not _is_title(paragraph))
+            if long and not _SENTENCE_END.search(previous[1]) and not _starts_block(text):
+                space = " " if re.match(r"[A-Za-z]", text) and re.search(r"[A-Za-z]$", previous[1]) else ""
+                before = "".join(paragraphs[-1][1])[-_CONTEXT:] if len(previous[1]) < _CONTEXT else previous[1][-_CONTEXT:]
+                repairs.append(Repair(previous[0], before, text[:_CONTEXT]))
+                paragraphs[-1][1].append(space + text)
+                pieces.append((offset + len(space), number))
+                offset += len(space) + len(text)
+                length += len(space) + len(text)
+                previous = (number, text)
+                continue
+            offset += 1  # the newline between paragraphs
+        paragraphs.append((number, [text]))
+        length = len(text)
+        pieces.append((offset, number))
+        offset += len(text)
+        previous = (number, text)
+    return [(number, "".join(parts)) for number, parts in paragraphs], repairs, pieces
 
 
 def repair_lines(text: str) -> tuple[str, list[Repair]]:
@@ -704,290 +579,115 @@ def extract_metadata(text: str, removed: Sequence[Removed] = ()) -> dict:
     }
 
 
-# --------------------------------------------------------------------------- markup in a text file
+# --------------------------------------------------------------------------- reports
 
-_HTML_TAG = re.compile(
-    r"<\s*/?\s*(?:html|head|body|meta|title|p|br|div|span|table|tbody|thead|tr|td|th|h[1-6]|ul|ol|li|a|b|i|u|em"
-    r"|strong|font|section|article|header|footer|nav|img|script|style|center|blockquote|pre|hr|sub|sup)"
-    r"(?:\s[^<>]{0,2000})?/?>|<!doctype\s+html", re.IGNORECASE)
-#: Tags that end a line of text; a table cell ends with a tab.
-_BLOCK_TAGS = {"address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "footer", "form", "h1",
-               "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "nav", "ol", "p", "pre", "section", "table",
-               "title", "tr", "ul", "center"}
-_HIDDEN_TAGS = {"script", "style", "noscript", "template"}
-
-
-class _VisibleText(HTMLParser):
-    """The visible text of an HTML document or fragment, one block per line (standard library parser)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden = 0
-        self.tags = 0
-
-    def handle_starttag(self, tag, attrs):
-        self.tags += 1
-        if tag in _HIDDEN_TAGS:
-            self.hidden += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-        elif tag in ("td", "th"):
-            self.parts.append("\t")
-
-    def handle_startendtag(self, tag, attrs):
-        self.tags += 1
-        if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        self.tags += 1
-        if tag in _HIDDEN_TAGS:
-            self.hidden = max(0, self.hidden - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if not self.hidden:
-            self.parts.append(data)
-
-
-def is_markup(text: str) -> bool:
-    """True when a text file holds HTML: a doctype, or at least two HTML tags."""
-    found = 0
-    for _ in _HTML_TAG.finditer(text):
-        found += 1
-        if found >= 2:
-            return True
-    return False
-
-
-def strip_markup(text: str) -> tuple[str, int]:
-    """The visible text of HTML (a page saved as .txt, or paragraphs in ``<p>`` tags): blocks on lines
-    of their own, table cells separated by tabs, scripts and styles dropped, entities resolved.
-    Returns the text and the number of tags removed."""
-    parser = _VisibleText()
-    parser.feed(text)
-    parser.close()
-    return "".join(parser.parts), parser.tags
-
-
-# --------------------------------------------------------------------------- files
-
-#: Suffixes of the report files a folder is searched for (matched without regard to case).
-SUFFIXES = (".txt",)
-#: The largest report file read, in bytes (``max_bytes`` of :func:`read_report` and :func:`load_corpus`).
-MAX_BYTES = 50_000_000
-#: A corpus folder's own documentation, never read as a report (names matched without regard to case).
-_DOCUMENTATION = re.compile(r"(?:readme|licen[cs]e|copying|manifest|notice|changelog)(?:[._ -].*)?|metadata\.csv",
-                            re.IGNORECASE)
-_FILE_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
-
-
-def _size(n: int) -> str:
-    """A file size for a message: 3,734 bytes, 60.0 MB, 1.2 GB."""
-    return f"{n:,} bytes" if n < 100_000 else f"{n / 1e6:.1f} MB" if n < 1e9 else f"{n / 1e9:.1f} GB"
-
-
-def read_bytes(path: PathLike, max_bytes: int | None = MAX_BYTES) -> bytes:
-    """The bytes of a regular file, at most ``max_bytes`` (None: no limit).
-
-    Raises :class:`ReportError` for a FIFO, device, socket or folder (opened without blocking, never
-    read), a file over the limit, and any OS error (missing, permission, symlink loop), each naming
-    the file and the reason.
-    """
-    path = Path(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as error:
-        raise ReportError(path, f"cannot read: {error.strerror or error}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = next((what for test, what in _FILE_KINDS if test(info.st_mode)), "not a regular file")
-            raise ReportError(path, f"{kind}, not a regular file: not read")
-        if max_bytes is not None and info.st_size > max_bytes:
-            raise ReportError(path, f"{_size(info.st_size)}, over the {_size(max_bytes)} limit for one "
-                                    f"report (max_bytes)")
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
-    except OSError as error:
-        raise ReportError(path, f"cannot read: {error.strerror or error}") from None
-    finally:
-        os.close(fd)
-    if max_bytes is not None and len(data) > max_bytes:  # it grew while being read
-        raise ReportError(path, f"over the {_size(max_bytes)} limit for one report (max_bytes)")
-    return data
-
-
-def read_report(path: PathLike, report_id: str | None = None, max_bytes: int | None = MAX_BYTES) -> Report:
-    """Read, clean and describe one report file; raise a :class:`ReportError` if it is not usable.
-
-    ``report_id`` defaults to the file's stem (:func:`discover` makes ids unique across a corpus).
-    """
-    path = Path(path)
-    data = read_bytes(path, max_bytes)
-    text, encoding, confidence = decode(data, path)
-    notes = []
-    if is_markup(text):
-        text, tags = strip_markup(text)
-        notes.append(f"HTML markup removed ({tags} tags)")
-    kept, removed = _strip_chrome(_numbered(normalise(text)))
+def clean(raw: RawReport, report_id: str | None = None) -> Report:
+    """A raw report (see :mod:`toolkit.readers`) cleaned and described: normalised, page chrome
+    removed (the reader's and the cleaner's, each recorded), broken lines joined, metadata extracted.
+    Raises :class:`EmptyReportError` when nothing but chrome is left."""
+    numbered = _numbered(normalise(raw.text))
+    chrome = [(number, line) for number, line in numbered if number in raw.chrome]
+    lines = [(number, line) for number, line in numbered if number not in raw.chrome]
+    kept, removed = _strip_chrome(lines)
+    removed = sorted([Removed(number, line, raw.chrome[number]) for number, line in chrome] + removed,
+                     key=lambda r: r.line)
+    removed = [Removed(0, text, rule) for rule, text in raw.removed] + removed
     if not kept:
-        raise EmptyReportError(path, "nothing but page chrome" + (" and markup" if notes else ""))
-    paragraphs, repairs = _repair(kept)
+        raise EmptyReportError(raw.source, "nothing but page chrome" + (" and markup" if raw.notes else ""))
+    paragraphs, repairs, pieces = _repair_mapped(kept)
     cleaned = _joined(paragraphs)
     return Report(
-        report_id=report_id or path.stem,
-        path=path,
-        sha256=hashlib.sha256(data).hexdigest(),
-        encoding=encoding,
+        report_id=report_id or raw.source.name,
+        path=raw.source.path,
+        sha256=raw.sha256,
+        encoding=raw.encoding,
         text=cleaned,
         meta=extract_metadata(cleaned, removed),
         removed=tuple(removed),
         repairs=tuple(repairs),
-        encoding_confidence=confidence,
-        notes=tuple(notes),
+        encoding_confidence=raw.confidence,
+        notes=tuple(raw.notes),
+        source=raw.source,
+        fields=dict(raw.fields),
+        pages=_page_map(pieces, raw.pages),
     )
 
 
-def _as_list(paths: PathLike | Iterable[PathLike]) -> list[PathLike]:
-    """One path, or several, as a list."""
-    return [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+def _page_map(pieces: list[tuple[int, int]], pages: Sequence[int]) -> tuple[tuple[int, int], ...]:
+    """``(offset, page)`` where each page begins in the cleaned text, from the (offset, source line) of
+    every piece of it and the source line each page starts on; empty for a text without pages."""
+    if not pages:
+        return ()
+    out: list[tuple[int, int]] = []
+    for offset, line in pieces:
+        page = bisect.bisect_right(pages, line)  # 1-based: pages[0] is the first line of page 1
+        if not out or out[-1][1] != page:
+            out.append((offset, page))
+    return tuple(out)
 
 
-@dataclass(frozen=True)
-class Found:
-    """A report file found under a path the user gave: the file, and the folder it was found in (None
-    for a file given by itself)."""
-
-    path: Path
-    root: Path | None
-
-
-def _outside(path: Path, real_root: Path) -> ReportError | None:
-    """The error for a symlink that is broken, loops, or leads out of the corpus folder; None if it stays in."""
-    try:
-        target = path.resolve(strict=True)
-    except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop (Python 3.11)
-        return ReportError(path, f"broken symlink or symlink loop: {getattr(error, 'strerror', None) or error}")
-    if not target.is_relative_to(real_root):
-        return ReportError(path, f"symlink to {target}, outside the corpus folder: not followed")
-    return None
+def pages_of(report: Report, start: int, end: int) -> tuple[int, ...]:
+    """The pages of a paginated report that ``text[start:end]`` lies on (empty for other formats)."""
+    if not report.pages:
+        return ()
+    offsets = [offset for offset, _ in report.pages]
+    first = max(bisect.bisect_right(offsets, start) - 1, 0)
+    last = max(bisect.bisect_right(offsets, max(end - 1, start)) - 1, 0)
+    return tuple(sorted({page for _, page in report.pages[first:last + 1]}))
 
 
-def _walk(root: Path) -> tuple[list[Found], list[ReportError], Counter]:
-    """The report files under a folder, recursively, sorted by relative path; with the entries that
-    cannot be read (symlinks that leave the folder, loop or are broken) as errors, and a count of the
-    other files by suffix (to say what a folder without reports holds). Symlinks that stay inside the
-    folder are followed, each real folder once."""
-    found: list[Found] = []
-    errors: list[ReportError] = []
-    others: Counter = Counter()
-    real_root = root.resolve()
-    visited = {real_root}
-    for folder, dirs, files in os.walk(root, followlinks=True, onerror=lambda e: errors.append(
-            ReportError(e.filename or root, f"cannot list folder: {e.strerror or e}"))):
-        here = Path(folder)
-        keep = []
-        for name in sorted(dirs):
-            path = here / name
-            if name.startswith("."):
-                continue
-            if path.is_symlink() and (error := _outside(path, real_root)):
-                errors.append(error)
-                continue
-            real = path.resolve()
-            if real in visited:
-                errors.append(ReportError(path, f"a second path to the folder {real} (a symlink loop?): not read twice"))
-                continue
-            visited.add(real)
-            keep.append(name)
-        dirs[:] = keep
-        for name in sorted(files):
-            path = here / name
-            if name.startswith(".") or _DOCUMENTATION.fullmatch(name):
-                continue
-            if path.suffix.lower() not in SUFFIXES:
-                others[path.suffix.lower() or "(no suffix)"] += 1
-                continue
-            if path.is_symlink() and (error := _outside(path, real_root)):
-                errors.append(error)
-                continue
-            found.append(Found(path, root))
-    found.sort(key=lambda f: f.path.relative_to(root).parts)
-    return found, errors, others
+def read_report(path: PathLike, report_id: str | None = None, max_bytes: int | None = MAX_BYTES,
+                options: ReadOptions | None = None) -> Report:
+    """Read, clean and describe the one report in a file; raise a :class:`ReportError` if it is not
+    usable, or if the file holds several reports (a table, an archive: use :func:`read_reports`).
 
-
-def discover(paths: PathLike | Iterable[PathLike]) -> tuple[list[Found], list[ReportError]]:
-    """The report files under ``paths``: files as given (any suffix), folders searched recursively for
-    ``*.txt`` (any case), hidden entries and a folder's documentation (README*, LICENSE*, MANIFEST*,
-    metadata.csv) left out. Returns what was found, and the paths that cannot give a report as errors:
-    a missing path, a folder with no report file (saying what it holds), a symlink that leaves its
-    folder, is broken or loops (not followed)."""
-    found: list[Found] = []
-    errors: list[ReportError] = []
-    for item in map(Path, _as_list(paths)):
-        if item.is_dir():
-            files, problems, others = _walk(item)
-            found += files
-            errors += problems
-            if not files:
-                held = ", ".join(f"{n} {suffix}" for suffix, n in sorted(others.items())) or "no files"
-                errors.append(ReportError(item, f"no report files ({', '.join('*' + s for s in SUFFIXES)}, "
-                                                f"searched recursively) in this folder: it holds {held}"))
-        elif item.exists() or item.is_symlink():
-            found.append(Found(item, None))
-        else:
-            errors.append(ReportError(item, "no such file or folder"))
-    return found, errors
-
-
-def report_ids(found: Sequence[Found]) -> list[str]:
-    """One id per file, unique: the file's stem; where stems repeat, the path relative to its folder
-    without the suffix (``2023/report``), and where that repeats too, with it."""
-    def relative(f: Found, suffix: bool) -> str:
-        base = f.path.relative_to(f.root) if f.root is not None else Path(f.path.parent.name) / f.path.name
-        return (base if suffix else base.with_suffix("")).as_posix()
-
-    stems = Counter(f.path.stem for f in found)
-    ids = [f.path.stem if stems[f.path.stem] == 1 else relative(f, False) for f in found]
-    repeated = Counter(ids)
-    ids = [relative(f, True) if repeated[i] > 1 else i for f, i in zip(found, ids)]
-    seen: Counter = Counter()
-    unique = []
-    for i in ids:  # the same file given twice, or the same relative path under two folders
-        seen[i] += 1
-        unique.append(i if seen[i] == 1 else f"{i}#{seen[i]}")
-    return unique
-
-
-def report_paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
-    """The report files under ``paths`` (see :func:`discover`); the first path that gives none raises
-    its :class:`ReportError`."""
-    found, errors = discover(paths)
-    if errors:
-        raise errors[0]
-    return [f.path for f in found]
+    ``report_id`` defaults to the file's stem (:func:`toolkit.readers.discover` makes ids unique
+    across a corpus)."""
+    options = replace(options or ReadOptions(), max_bytes=max_bytes)
+    items = read_file(path, options)
+    if len(items) != 1:
+        raise ReportError(path, f"holds {len(items)} reports: read it with read_reports or load_corpus")
+    if isinstance(items[0], ReportError):
+        raise items[0]
+    return guarded(clean, items[0].source, items[0], report_id)
 
 
 def read_reports(paths: PathLike | Iterable[PathLike], skip_bad: bool = False,
-                 max_bytes: int | None = MAX_BYTES) -> tuple[list[Report], list[ReportError]]:
-    """Read every report under ``paths`` (see :func:`discover`).
+                 max_bytes: int | None = MAX_BYTES,
+                 options: ReadOptions | None = None) -> tuple[list[Report], list[ReportError]]:
+    """Read every report under ``paths`` (see :func:`toolkit.readers.discover`): files, folders
+    (searched recursively), and the reports inside tables and archives.
 
-    With ``skip_bad=False`` the first bad file (or path) raises its ReportError; with
-    ``skip_bad=True`` bad files are skipped and returned with their reasons, and the others are read.
+    With ``skip_bad=False`` the first bad file, item or path raises its ReportError; with
+    ``skip_bad=True`` bad ones are skipped and returned with their reasons, and the others are read.
     An unexpected failure inside the toolkit on one report is a ReportError too ("internal error …"),
-    so it never takes the other reports down.
+    so it never takes the other reports down. Report ids are unique: a file's (or member's) stem, with
+    the row for a table, qualified by the relative path where names repeat.
     """
+    options = replace(options or ReadOptions(), max_bytes=max_bytes)
     found, errors = discover(paths)
     if errors and not skip_bad:
         raise errors[0]
-    reports: list[Report] = []
-    for f, report_id in zip(found, report_ids(found)):
+    raws: list[RawReport] = []
+    for f in found:
         try:
-            reports.append(guarded(read_report, f.path, f.path, report_id, max_bytes))
+            items = guarded(read_file, f.path, f.path, options)
+        except ReportError as error:
+            if not skip_bad:
+                raise
+            errors.append(error)
+            continue
+        for item in items:
+            if isinstance(item, ReportError):
+                if not skip_bad:
+                    raise item
+                errors.append(item)
+            else:
+                raws.append((f, item))
+    reports: list[Report] = []
+    for (f, raw), report_id in zip(raws, report_ids([(f, raw.source) for f, raw in raws])):
+        try:
+            reports.append(guarded(clean, raw.source, raw, report_id))
         except ReportError as error:
             if not skip_bad:
                 raise
@@ -995,15 +695,24 @@ def read_reports(paths: PathLike | Iterable[PathLike], skip_bad: bool = False,
     return reports, errors
 
 
-def guarded(function, path: Path, *args):
-    """``function(*args)``, with any exception other than a ReportError turned into one naming ``path``
+def report_paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
+    """The report files under ``paths`` (see :func:`toolkit.readers.discover`); the first path that
+    gives none raises its :class:`ReportError`."""
+    found, errors = discover(paths)
+    if errors:
+        raise errors[0]
+    return [f.path for f in found]
+
+
+def guarded(function, where, *args):
+    """``function(*args)``, with any exception other than a ReportError turned into one naming ``where``
     (the original is chained as its cause, for ``--debug``)."""
     try:
         return function(*args)
     except ReportError:
         raise
     except Exception as error:  # noqa: BLE001 - one report must not take the others down
-        raise ReportError(path, f"internal error while reading: {type(error).__name__}: {error}") from error
+        raise ReportError(where, f"internal error while reading: {type(error).__name__}: {error}") from error
 
 
 MANIFEST_COLUMNS = ("file", "id", "sha256", "source", "retrieved")

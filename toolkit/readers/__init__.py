@@ -1,0 +1,292 @@
+"""One reader per format, behind one registry: a file's bytes → raw reports.
+
+>>> from toolkit.readers import discover, read_file
+>>> found, errors = discover(["corpus/"])              # the report files under a folder (recursively)
+>>> items = read_file(found[0].path, ReadOptions())    # RawReports (and ReportErrors, one per bad item)
+
+A reader is a function ``read(data, source, options) -> list[RawReport | ReportError]`` registered by
+suffix in :data:`READERS` (a new format is a new module and one line there). A :class:`RawReport`
+carries the text as the format gives it (lines separated by ``"\n"``), where it came from
+(:class:`Source`: the file, an archive member, a table row), the fields the format itself states (a
+table's columns, a page's title and date), and for a PDF the line each page starts on. Everything
+after the reader (cleaning, metadata, sections) is blind to the format.
+"""
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ReportError
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a report is: a file, a member of an archive, a row of a table (or a row of a table inside
+    an archive). ``str(source)`` is how messages and tables name it: ``reports.zip!浙江.docx``,
+    ``reports.tsv#row 12``."""
+
+    path: Path
+    member: str | None = None
+    row: int | None = None  # the 1-based row of a table, counted without the header
+
+    def __str__(self) -> str:
+        text = str(self.path)
+        if self.member is not None:
+            text += f"!{self.member}"
+        if self.row is not None:
+            text += f"#row {self.row}"
+        return text
+
+    @property
+    def name(self) -> str:
+        """The name a report id is made from: the member's or the file's stem (and the row)."""
+        stem = Path(self.member).stem if self.member is not None else self.path.stem
+        return stem if self.row is None else f"{stem}#{self.row}"
+
+
+@dataclass(frozen=True)
+class RawReport:
+    """A report as its format gives it, before any cleaning.
+
+    - ``text``: the text, lines separated by ``"\n"`` (a table row's text may have none);
+    - ``encoding``: how the text was obtained (``utf-8``, ``gb18030``, ``docx``, ``pdf``, ``html`` …)
+      and ``confidence`` (the share of common Chinese characters, see :func:`toolkit.readers.txt.common_share`);
+    - ``sha256``: of the bytes the report came from (the file or member; a table row's text in UTF-8);
+    - ``fields``: what the format states besides the text (a table row's other columns, a page's title
+      and date, a Word file's core properties), as strings;
+    - ``chrome``: the 1-based numbers of lines of ``text`` the reader knows to be page chrome (a PDF's
+      running headers and footers), each with the rule that says so; the cleaner removes and records them;
+    - ``removed``: what the reader left out of ``text`` altogether (a Word file's headers and footers),
+      as ``(rule, text)`` pairs;
+    - ``pages``: for a paginated format, the 1-based line of ``text`` each page starts on;
+    - ``notes``: what the reader did that a user should know, in words.
+    """
+
+    source: Source
+    text: str
+    encoding: str
+    sha256: str
+    confidence: float = 1.0
+    fields: dict = field(default_factory=dict)
+    chrome: dict = field(default_factory=dict)
+    removed: tuple = ()
+    pages: tuple = ()
+    notes: tuple = ()
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read: ``format`` forces a reader (``"tsv"`` for a table saved as .txt); ``columns`` names
+    the columns of a table without a header row (``("year", "text")``); ``text_column`` names a table's
+    text column; ``max_bytes`` is the largest file (and archive member) read; ``max_members`` and
+    ``max_unpacked`` bound what an archive may hold."""
+
+    format: str | None = None
+    columns: tuple[str, ...] | None = None
+    text_column: str | None = None
+    max_bytes: int | None = 50_000_000
+    max_members: int = 10_000
+    max_unpacked: int = 2_000_000_000
+
+
+#: A reader: ``(bytes, where they are, options) -> raw reports, and an error for each item that is bad``.
+Reader = Callable[[bytes, Source, ReadOptions], list]
+
+#: The largest report file read, in bytes (``max_bytes`` of :func:`read_bytes` and ``load_corpus``).
+MAX_BYTES = ReadOptions.max_bytes
+
+
+def _registry() -> dict[str, Reader]:
+    from . import txt
+
+    return {".txt": txt.read}
+
+
+READERS: dict[str, Reader] = _registry()
+#: The suffixes a folder is searched for (matched without regard to case).
+SUFFIXES: tuple[str, ...] = tuple(READERS)
+#: ``ReadOptions.format`` values: a suffix without its dot.
+FORMATS: tuple[str, ...] = tuple(s.lstrip(".") for s in SUFFIXES)
+
+
+def reader_for(name: str, options: ReadOptions) -> Reader:
+    """The reader for a file name (by its suffix, any case), or the one ``options.format`` names."""
+    suffix = ("." + options.format.lower().lstrip(".")) if options.format else Path(name).suffix.lower()
+    if suffix in READERS:
+        return READERS[suffix]
+    return READERS[".txt"]  # a file given by name with another suffix is read as text
+
+
+def read_file(path: PathLike, options: ReadOptions | None = None) -> list:
+    """The raw reports in one file (a table or an archive holds several), and a :class:`ReportError`
+    for each item that cannot be read. Raises the ReportError of a file that cannot be read at all."""
+    options = options or ReadOptions()
+    path = Path(path)
+    data = read_bytes(path, options.max_bytes)
+    return reader_for(path.name, options)(data, Source(path), options)
+
+
+#: A corpus folder's own documentation, never read as a report (names matched without regard to case).
+_DOCUMENTATION = re.compile(r"(?:readme|licen[cs]e|copying|manifest|notice|changelog)(?:[._ -].*)?|metadata\.csv",
+                            re.IGNORECASE)
+_FILE_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def _size(n: int) -> str:
+    """A file size for a message: 3,734 bytes, 60.0 MB, 1.2 GB."""
+    return f"{n:,} bytes" if n < 100_000 else f"{n / 1e6:.1f} MB" if n < 1e9 else f"{n / 1e9:.1f} GB"
+
+
+def read_bytes(path: PathLike, max_bytes: int | None = MAX_BYTES) -> bytes:
+    """The bytes of a regular file, at most ``max_bytes`` (None: no limit).
+
+    Raises :class:`ReportError` for a FIFO, device, socket or folder (opened without blocking, never
+    read), a file over the limit, and any OS error (missing, permission, symlink loop), each naming
+    the file and the reason.
+    """
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        raise ReportError(path, f"cannot read: {error.strerror or error}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((what for test, what in _FILE_KINDS if test(info.st_mode)), "not a regular file")
+            raise ReportError(path, f"{kind}, not a regular file: not read")
+        if max_bytes is not None and info.st_size > max_bytes:
+            raise ReportError(path, f"{_size(info.st_size)}, over the {_size(max_bytes)} limit for one "
+                                    f"report (max_bytes)")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+    except OSError as error:
+        raise ReportError(path, f"cannot read: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
+    if max_bytes is not None and len(data) > max_bytes:  # it grew while being read
+        raise ReportError(path, f"over the {_size(max_bytes)} limit for one report (max_bytes)")
+    return data
+
+
+def _as_list(paths: PathLike | Iterable[PathLike]) -> list[PathLike]:
+    """One path, or several, as a list."""
+    return [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A report file found under a path the user gave: the file, and the folder it was found in (None
+    for a file given by itself)."""
+
+    path: Path
+    root: Path | None
+
+
+def _outside(path: Path, real_root: Path) -> ReportError | None:
+    """The error for a symlink that is broken, loops, or leads out of the corpus folder; None if it stays in."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop (Python 3.11)
+        return ReportError(path, f"broken symlink or symlink loop: {getattr(error, 'strerror', None) or error}")
+    if not target.is_relative_to(real_root):
+        return ReportError(path, f"symlink to {target}, outside the corpus folder: not followed")
+    return None
+
+
+def _walk(root: Path) -> tuple[list[Found], list[ReportError], Counter]:
+    """The report files under a folder, recursively, sorted by relative path; with the entries that
+    cannot be read (symlinks that leave the folder, loop or are broken) as errors, and a count of the
+    other files by suffix (to say what a folder without reports holds). Symlinks that stay inside the
+    folder are followed, each real folder once."""
+    found: list[Found] = []
+    errors: list[ReportError] = []
+    others: Counter = Counter()
+    real_root = root.resolve()
+    visited = {real_root}
+    for folder, dirs, files in os.walk(root, followlinks=True, onerror=lambda e: errors.append(
+            ReportError(e.filename or root, f"cannot list folder: {e.strerror or e}"))):
+        here = Path(folder)
+        keep = []
+        for name in sorted(dirs):
+            path = here / name
+            if name.startswith("."):
+                continue
+            if path.is_symlink() and (error := _outside(path, real_root)):
+                errors.append(error)
+                continue
+            real = path.resolve()
+            if real in visited:
+                errors.append(ReportError(path, f"a second path to the folder {real} (a symlink loop?): not read twice"))
+                continue
+            visited.add(real)
+            keep.append(name)
+        dirs[:] = keep
+        for name in sorted(files):
+            path = here / name
+            if name.startswith(".") or _DOCUMENTATION.fullmatch(name):
+                continue
+            if path.suffix.lower() not in SUFFIXES:
+                others[path.suffix.lower() or "(no suffix)"] += 1
+                continue
+            if path.is_symlink() and (error := _outside(path, real_root)):
+                errors.append(error)
+                continue
+            found.append(Found(path, root))
+    found.sort(key=lambda f: f.path.relative_to(root).parts)
+    return found, errors, others
+
+
+def discover(paths: PathLike | Iterable[PathLike]) -> tuple[list[Found], list[ReportError]]:
+    """The report files under ``paths``: files as given (any suffix), folders searched recursively for
+    ``*.txt`` (any case), hidden entries and a folder's documentation (README*, LICENSE*, MANIFEST*,
+    metadata.csv) left out. Returns what was found, and the paths that cannot give a report as errors:
+    a missing path, a folder with no report file (saying what it holds), a symlink that leaves its
+    folder, is broken or loops (not followed)."""
+    found: list[Found] = []
+    errors: list[ReportError] = []
+    for item in map(Path, _as_list(paths)):
+        if item.is_dir():
+            files, problems, others = _walk(item)
+            found += files
+            errors += problems
+            if not files:
+                held = ", ".join(f"{n} {suffix}" for suffix, n in sorted(others.items())) or "no files"
+                errors.append(ReportError(item, f"no report files ({', '.join('*' + s for s in SUFFIXES)}, "
+                                                f"searched recursively) in this folder: it holds {held}"))
+        elif item.exists() or item.is_symlink():
+            found.append(Found(item, None))
+        else:
+            errors.append(ReportError(item, "no such file or folder"))
+    return found, errors
+
+
+def report_ids(items: Sequence[tuple[Found, Source]]) -> list[str]:
+    """One id per report, unique: its name (the file's or member's stem, ``#row`` for a table row);
+    where names repeat, qualified by the file's path relative to its folder (``2023/report``), and
+    where that repeats too, by the path with its suffix."""
+    def relative(f: Found, source: Source, suffix: bool) -> str:
+        base = f.path.relative_to(f.root) if f.root is not None else Path(f.path.parent.name) / f.path.name
+        base = (base if suffix else base.with_suffix("")).as_posix()
+        if source.member is not None:
+            base += "!" + (source.member if suffix else Path(source.member).with_suffix("").as_posix())
+        return base if source.row is None else f"{base}#{source.row}"
+
+    names = [source.name for _, source in items]
+    counts = Counter(names)
+    ids = [n if counts[n] == 1 else relative(f, s, False) for (f, s), n in zip(items, names)]
+    repeated = Counter(ids)
+    ids = [relative(f, s, True) if repeated[i] > 1 else i for (f, s), i in zip(items, ids)]
+    seen: Counter = Counter()
+    unique = []
+    for i in ids:  # the same file given twice, or the same relative path under two folders
+        seen[i] += 1
+        unique.append(i if seen[i] == 1 else f"{i}~{seen[i]}")
+    return unique
