@@ -28,7 +28,11 @@ Which tokens are kept (:meth:`Tokenizer.keep`), in this order:
 The cache (:data:`toolkit.paths.CACHE_DIR` ``/tokens``, git-ignored) keeps the final tokens of each
 distinct text in an SQLite file named by a fingerprint of the tokenizer version, the backend and its
 options, the stopword list and the bytes of every lexicon file: editing a lexicon file starts a new
-cache file, so a stale token list is never read.
+cache file, so a stale token list is never read. One table, ``tokens(key, tokens, checksum)``: ``key``
+is the sha256 of the text, ``tokens`` the tokens joined by U+001F, ``checksum`` the sha256 of key and
+tokens, verified on every read. A row that fails it is dropped and recomputed; a file that is not such
+a database (truncated, not SQLite, another schema) is renamed ``<name>.corrupt`` and rebuilt; either way
+one :class:`toolkit.cache.CacheWarning` names the file and the reason (see :mod:`toolkit.cache`).
 """
 from __future__ import annotations
 
@@ -37,15 +41,18 @@ import logging
 import re
 import sqlite3
 import sys
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from . import paths
+from .cache import CacheWarning, set_aside, sha256, warn  # noqa: F401 (CacheWarning: re-exported)
 
-#: Bump when the segmentation or the filtering rules change: it is part of the cache fingerprint.
-TOKENIZER_VERSION = "2"
+#: Bump when the segmentation, the filtering rules or the cache's schema change: it is part of the cache
+#: fingerprint (3: sha256 keys and a checksum per row).
+TOKENIZER_VERSION = "3"
 BACKENDS = ("jieba", "rjieba")
 USERDICT = "userdict.txt"
 STOPWORDS = "stopwords.txt"
@@ -55,6 +62,11 @@ LEXICON_FILES = (USERDICT, STOPWORDS)
 TOKENS_COLUMN = "tokens"
 
 _SEP = "\x1f"  # joins the tokens of one text in the cache (no token holds a control character)
+#: The one table of a token cache file, exactly as ``sqlite_master`` records it.
+_SCHEMA = "CREATE TABLE tokens (key TEXT PRIMARY KEY, tokens TEXT NOT NULL, checksum TEXT NOT NULL) WITHOUT ROWID"
+#: SQLite primary result codes that say nothing about the file's content (busy, locked, read-only,
+#: I/O, disk full, cannot open …): the file is not set aside for these, the error is raised, naming it.
+_ENVIRONMENT_ERRORS = {3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 23}
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _WORDLIKE = re.compile(r"[\w]")  # any letter, digit or CJK character
@@ -64,6 +76,10 @@ _NUMBER = re.compile(r"[0-9零〇一二三四五六七八九十百千万亿两.,
 
 class LexiconError(ValueError):
     """A lexicon file is missing or has a line that cannot be read (the message names file and line)."""
+
+
+class _Unusable(Exception):
+    """A token cache file that is a database, but not a token cache of this version."""
 
 
 # --------------------------------------------------------------------------- lexicon files
@@ -268,32 +284,17 @@ class Tokenizer:
         """The final tokens of each text: each distinct text is segmented once, and looked up in or
         added to the cache. Equal tokens are one string object (interned): a corpus of 100,000 units
         holds some 30,000 distinct tokens, and millions of pointers to them instead of millions of
-        strings (about 90 bytes each)."""
+        strings (about 90 bytes each).
+
+        A cached row that fails its checksum is recomputed, a cache file that is not a token cache is
+        set aside and rebuilt: the tokens returned are always those :meth:`tokenize` gives, and a
+        :class:`toolkit.cache.CacheWarning` (one per call) names the file and what was wrong."""
         texts = list(texts)
         distinct = list(dict.fromkeys(texts))
-        if not self.cache:
-            found = {t: list(map(sys.intern, self.tokenize(t))) for t in distinct}
-            return [found[t] for t in texts]
-        keys = {t: hashlib.sha1(t.encode("utf-8")).hexdigest() for t in distinct}
-        found = {}
-        with self._connect() as db:
-            by_key = {}
-            key_list = list(keys.values())
-            for i in range(0, len(key_list), 900):  # SQLite's limit on bound parameters
-                chunk = key_list[i:i + 900]
-                rows = db.execute(f"SELECT key, tokens FROM tokens WHERE key IN ({','.join('?' * len(chunk))})", chunk)
-                by_key.update(rows)
-            new = []
-            for text, key in keys.items():
-                joined = by_key.get(key)
-                if joined is None:
-                    tokens = list(map(sys.intern, self.tokenize(text)))
-                    new.append((key, _SEP.join(tokens)))
-                    found[text] = tokens
-                else:
-                    found[text] = list(map(sys.intern, joined.split(_SEP))) if joined else []
-            if new:
-                db.executemany("INSERT OR REPLACE INTO tokens (key, tokens) VALUES (?, ?)", new)
+        if self.cache:
+            found = self._cached(distinct)
+        else:
+            found = {t: self._interned(t) for t in distinct}
         return [found[t] for t in texts]
 
     def tokenize_units(self, units: pd.DataFrame, column: str = "text") -> pd.DataFrame:
@@ -302,11 +303,105 @@ class Tokenizer:
         out[TOKENS_COLUMN] = pd.Series(self.tokenize_many(units[column].tolist()), index=units.index, dtype=object)
         return out
 
-    def _connect(self) -> sqlite3.Connection:
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.cache_path)
-        db.execute("CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, tokens TEXT NOT NULL)")
+    # ---- the cache
+    def _interned(self, text: str) -> list[str]:
+        return list(map(sys.intern, self.tokenize(text)))
+
+    def _cached(self, distinct: list[str]) -> dict[str, list[str]]:
+        """Tokens of each distinct text, read from the cache file or computed and added to it. A file
+        that turns out not to be a token cache, at any step, is set aside and the lookup done once more
+        on a new file (texts already segmented are not segmented again)."""
+        path = self.cache_path
+        keys = {t: text_key(t) for t in distinct}
+        computed: dict[str, list[str]] = {}
+
+        def compute(text: str) -> list[str]:
+            if text not in computed:
+                computed[text] = self._interned(text)
+            return computed[text]
+
+        for attempt in (1, 2):
+            try:
+                found, bad = self._lookup(path, keys, compute)
+            except (sqlite3.DatabaseError, _Unusable) as error:
+                code = getattr(error, "sqlite_errorcode", None)
+                environmental = code is not None and code & 0xFF in _ENVIRONMENT_ERRORS
+                if environmental or attempt == 2:
+                    if isinstance(error, sqlite3.Error):
+                        raise type(error)(f"token cache {path}: {error}") from error
+                    raise
+                for sidecar in ("-wal", "-shm", "-journal"):  # SQLite's own files for the old content
+                    path.with_name(path.name + sidecar).unlink(missing_ok=True)
+                done = set_aside(path)
+                warn(f"token cache {path}: {error}; {done} and rebuilt")
+                continue
+            if bad:
+                entries = "1 entry" if bad == 1 else f"{bad} entries"
+                warn(f"token cache {path}: {entries} failed the checksum; dropped and recomputed")
+            return found
+        raise AssertionError("unreachable")
+
+    def _lookup(self, path: Path, keys: dict[str, str], compute) -> tuple[dict[str, list[str]], int]:
+        """Read the rows of ``keys`` from ``path``, verify them, compute and write the missing and the
+        bad ones. Returns the tokens of each text and the number of rows that failed the checksum."""
+        with closing(self._connect(path)) as db:
+            rows = {}
+            key_list = list(keys.values())
+            for i in range(0, len(key_list), 900):  # SQLite's limit on bound parameters
+                chunk = key_list[i:i + 900]
+                rows.update((key, (joined, checksum)) for key, joined, checksum in db.execute(
+                    f"SELECT key, tokens, checksum FROM tokens WHERE key IN ({','.join('?' * len(chunk))})", chunk))
+            found, new, bad = {}, [], 0
+            for text, key in keys.items():
+                row = rows.get(key)
+                if row is not None:
+                    joined, checksum = row
+                    if isinstance(joined, str) and checksum == entry_checksum(key, joined):
+                        found[text] = list(map(sys.intern, joined.split(_SEP))) if joined else []
+                        continue
+                    bad += 1
+                tokens = found[text] = compute(text)
+                joined = _SEP.join(tokens)
+                new.append((key, joined, entry_checksum(key, joined)))
+            if new:
+                with db:  # one transaction
+                    db.executemany("INSERT OR REPLACE INTO tokens (key, tokens, checksum) VALUES (?, ?, ?)", new)
+        return found, bad
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        """A connection to the cache file ``path`` (created if absent), in WAL mode, whose schema has been
+        checked: :class:`_Unusable` for a database holding anything else. The caller closes it."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            tables = db.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+            if not tables:
+                with db:
+                    db.execute(_SCHEMA.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
+            elif tables != [("table", "tokens", _SCHEMA)]:
+                held = []
+                for kind, name, _ in sorted(tables, key=lambda row: str(row[1])):
+                    if kind == "table" and not str(name).startswith("sqlite_"):
+                        columns = [row[1] for row in db.execute("SELECT * FROM pragma_table_info(?)", (name,))]
+                        held.append(f"{name}({', '.join(columns)})")
+                raise _Unusable(f"not a token cache of version {TOKENIZER_VERSION} "
+                                f"(it holds {', '.join(held) or 'no table'})")
+        except BaseException:
+            db.close()
+            raise
         return db
+
+
+def text_key(text: str) -> str:
+    """The cache key of a text: the sha256 of its UTF-8 bytes."""
+    return sha256(text.encode("utf-8"))
+
+
+def entry_checksum(key: str, joined: str) -> str:
+    """The checksum of a cache row: the sha256 of its key and its joined tokens."""
+    return sha256(f"{key}\n{joined}".encode("utf-8"))
 
 
 # --------------------------------------------------------------------------- diagnostics
