@@ -27,16 +27,34 @@ co-occurs scores -1, a pair in every unit 1).
 Everything is deterministic: NMF starts from ``nndsvd`` (its randomized SVD seeded by
 ``random_state``) and runs coordinate descent without shuffling; samples and bootstrap draws come from
 ``numpy.random.default_rng(random_state)``; results do not depend on ``n_jobs``.
+
+**Cache** (``KSelection(memory=folder)``, ``select_topics(cache=True)``: ``.cache/topics``): the fitted
+rankings of one ``fit`` are one entry, keyed by a sha256 over the TF-IDF matrix, the samples, the ks,
+``top_n``, the NMF parameters and the versions of the selection, scikit-learn, NumPy and SciPy. An entry
+is two files: ``rankings-<key[:32]>.json`` (the key, the layout of the arrays and the sha256 of the
+archive) and ``rankings-<key[:32]>-<sha256[:16]>.npz`` (``np.savez``: ``top_k<k>``, the top-term indices
+of every fit at k, fits × k × top_n, fit 0 being the reference on all units; ``converged``, fits × ks).
+Both are written under a temporary name and renamed into place, the sidecar last. Archives are read
+with ``allow_pickle=False`` after their checksum is verified: nothing in the folder is ever unpickled,
+and an entry that is corrupt, foreign or does not match is set aside (``*.corrupt``) and recomputed,
+with one :class:`toolkit.cache.CacheWarning` naming the file.
 """
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import math
 import os
+import re
 import warnings
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy
 import scipy.sparse as sp
 import sklearn
 from joblib import Parallel, delayed
@@ -45,10 +63,11 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.utils.validation import check_is_fitted, check_memory
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from . import paths
+from .cache import set_aside, sha256, warn, write_atomic
 from .sections import KINDS as SECTION_KINDS
 from .sections import UNIT_COLUMNS
 
@@ -332,18 +351,172 @@ def choose_k(table: pd.DataFrame, min_stability: float = 0.8, tolerance: float =
 CHOICE_RULE = ("k has the highest NPMI coherence among the ks whose stability is at least {min_stability} "
                "(or, where no k reaches it, within {tolerance} of the highest stability); ties: the smaller k")
 
-#: Bump when the stability computation changes: part of the key of cached results (``memory``).
-SELECTION_VERSION = "1"
+#: Bump when the stability computation or the cache's layout changes: part of the key of cached
+#: results (``memory``). 2: own ``.npz`` + JSON cache instead of joblib.Memory's pickles.
+SELECTION_VERSION = "2"
 
 
-def _score_samples(tfidf, samples, ks, top_n: int, params: dict, versions: tuple, n_jobs) -> dict:
+def _score_samples(tfidf, samples, ks, top_n: int, params: dict, n_jobs) -> dict:
     """``{(sample, k): (top-term indices of each topic, converged)}`` for the reference (sample 0, all
-    units) and every sample, fitted over ``n_jobs`` processes. ``versions`` only keys the cache."""
+    units) and every sample, fitted over ``n_jobs`` processes."""
     # One task per (sample, k), the largest k first so the slowest fits do not come last.
     tasks = [(s, k) for k in sorted(ks, reverse=True) for s in range(len(samples))]
     results = Parallel(n_jobs=n_jobs)(
         delayed(_fit_rankings)(tfidf, samples[s], [k], top_n, params) for s, k in tasks)
     return {task: result[0] for task, result in zip(tasks, results)}
+
+
+def _selection_key(tfidf, samples, ks, top_n: int, params: dict) -> str:
+    """sha256 over everything the fitted rankings depend on (not ``n_jobs``): the TF-IDF matrix (shape,
+    data, indices, indptr), the samples, the ks, ``top_n``, the NMF parameters and the versions."""
+    digest = hashlib.sha256()
+
+    def feed(label: str, data) -> None:
+        view = memoryview(data).cast("B")
+        digest.update(f"{label}:{view.nbytes}\0".encode())
+        digest.update(view)
+
+    feed("format", _RankingCache.FORMAT.encode())
+    feed("versions", json.dumps([SELECTION_VERSION, sklearn.__version__, np.__version__, scipy.__version__]).encode())
+    feed("shape", json.dumps([int(n) for n in tfidf.shape]).encode())
+    for name in ("data", "indices", "indptr"):
+        array = np.ascontiguousarray(getattr(tfidf, name))
+        feed(f"{name}:{array.dtype.str}", array)
+    feed("samples", str(len(samples)).encode())
+    for sample in samples:
+        if sample is None:
+            feed("sample:all", b"")
+        else:
+            array = np.ascontiguousarray(sample)
+            feed(f"sample:{array.dtype.str}", array)
+    feed("ks", json.dumps([int(k) for k in ks]).encode())
+    feed("top_n", str(int(top_n)).encode())
+    feed("params", json.dumps(params, sort_keys=True, default=repr).encode())
+    return digest.hexdigest()
+
+
+class _BadEntry(Exception):
+    """A cache entry that cannot be used: ``path`` is the file at fault, the message the reason,
+    ``archive`` the entry's archive when the sidecar named one."""
+
+    def __init__(self, path: Path, reason: str, archive: Path | None = None):
+        super().__init__(reason)
+        self.path, self.archive = path, archive
+
+
+class _RankingCache:
+    """The fitted rankings of :class:`KSelection`, one entry per call in ``folder``: a JSON sidecar and
+    an ``.npz`` of plain arrays (see the module's docstring). Never unpickles anything."""
+
+    FORMAT = "toolkit.topics.KSelection rankings"
+
+    def __init__(self, folder):
+        if not isinstance(folder, (str, os.PathLike)):
+            raise TypeError(f"memory must be a folder (a str or a path) or None, not {type(folder).__name__}: "
+                            "pickled caches such as joblib.Memory are no longer used; pass the folder itself, "
+                            "e.g. memory='.cache/topics'")
+        self.folder = Path(folder)
+
+    @staticmethod
+    def layout(ks, n_fits: int, top_n: int, n_terms: int) -> dict:
+        """What the arrays of an entry must be: names, shapes and dtypes."""
+        index = np.dtype(np.intp).str
+        arrays = {f"top_k{k}": [[int(n_fits), int(k), int(top_n)], index] for k in ks}
+        arrays["converged"] = [[int(n_fits), len(ks)], np.dtype(bool).str]
+        return {"ks": [int(k) for k in ks], "fits": int(n_fits), "top_n": int(top_n), "n_terms": int(n_terms),
+                "arrays": arrays}
+
+    def _stem(self, key: str) -> str:
+        return f"rankings-{key[:32]}"
+
+    def load(self, key: str, layout: dict) -> dict | None:
+        """The cached ``{(sample, k): (top-term indices, converged)}`` of ``key``, or None when there is
+        none. An unusable entry is set aside, with one :class:`toolkit.cache.CacheWarning`, and None
+        returned: the caller recomputes it."""
+        sidecar = self.folder / f"{self._stem(key)}.json"
+        if not sidecar.is_file():  # an .npz without its sidecar is an unfinished write: a miss
+            return None
+        try:
+            arrays = self._read(sidecar, key, layout)
+        except _BadEntry as bad:
+            for path in (sidecar, bad.archive):
+                if path is not None and path.exists():
+                    set_aside(path)
+            warn(f"topics cache {bad.path}: {bad}; entry set aside as *.corrupt and recomputed")
+            return None
+        return {(s, k): (arrays[f"top_k{k}"][s], bool(arrays["converged"][s, j]))
+                for j, k in enumerate(layout["ks"]) for s in range(layout["fits"])}
+
+    def _read(self, sidecar: Path, key: str, layout: dict) -> dict:
+        try:
+            entry = json.loads(sidecar.read_bytes().decode("utf-8"))
+        except (ValueError, OSError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            raise _BadEntry(sidecar, "sidecar is not valid JSON") from None
+        stem = self._stem(key)
+        if (not isinstance(entry, dict) or entry.get("format") != self.FORMAT
+                or entry.get("version") != SELECTION_VERSION or entry.get("key") != key
+                or not isinstance(entry.get("sha256"), str) or not isinstance(entry.get("file"), str)
+                or not re.fullmatch(rf"{stem}-[0-9a-f]{{16}}\.npz", entry["file"])):
+            raise _BadEntry(sidecar, "sidecar is not an entry of this version for this key")
+        if entry.get("layout") != layout:
+            raise _BadEntry(sidecar, "sidecar's layout does not match the call")
+        archive = self.folder / entry["file"]
+        try:
+            data = archive.read_bytes()
+        except OSError:
+            raise _BadEntry(sidecar, f"its archive {archive.name} is missing") from None
+        if sha256(data) != entry["sha256"]:
+            raise _BadEntry(archive, f"sha256 does not match its sidecar {sidecar.name}", archive)
+        return self._arrays(archive, data, layout)
+
+    @staticmethod
+    def _arrays(archive: Path, data: bytes, layout: dict) -> dict:
+        if not data.startswith(b"PK\x03\x04"):  # what np.savez writes: a zip archive, nothing else is loaded
+            raise _BadEntry(archive, "not an .npz archive", archive)
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+                if sorted(npz.files) != sorted(layout["arrays"]):
+                    raise _BadEntry(archive, "its arrays do not match the sidecar's layout", archive)
+                arrays = {}
+                for name in npz.files:
+                    try:
+                        arrays[name] = npz[name]
+                    except ValueError:  # allow_pickle=False: an object array is refused, not unpickled
+                        raise _BadEntry(archive, f"{name} is not an array of plain values", archive) from None
+        except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile):
+            raise _BadEntry(archive, "not a readable .npz archive", archive) from None
+        for name, (shape, dtype) in layout["arrays"].items():
+            array = arrays[name]
+            if not isinstance(array, np.ndarray) or list(array.shape) != shape or array.dtype.str != dtype:
+                raise _BadEntry(archive, "its arrays do not match the sidecar's layout", archive)
+            if name != "converged" and array.size and not (0 <= array.min() and array.max() < layout["n_terms"]):
+                raise _BadEntry(archive, f"{name} holds term indices outside the vocabulary", archive)
+        return arrays
+
+    def store(self, key: str, layout: dict, fitted: dict) -> None:
+        """Write the entry of ``key``: the archive, then the sidecar, each atomically. A folder that
+        cannot be written is reported by a warning, not an error (the result is not lost)."""
+        ks, n_fits = layout["ks"], layout["fits"]
+        arrays = {f"top_k{k}": np.stack([fitted[(s, k)][0] for s in range(n_fits)]).astype(np.intp, copy=False)
+                  for k in ks}
+        arrays["converged"] = np.array([[fitted[(s, k)][1] for k in ks] for s in range(n_fits)], dtype=bool)
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        data = buffer.getvalue()
+        checksum = sha256(data)
+        stem = self._stem(key)
+        # The archive is named by its checksum: a sidecar always points at the archive written with it,
+        # even when two processes store the same entry at once.
+        archive = self.folder / f"{stem}-{checksum[:16]}.npz"
+        entry = {"format": self.FORMAT, "version": SELECTION_VERSION, "key": key, "file": archive.name,
+                 "sha256": checksum, "layout": layout}
+        sidecar = self.folder / f"{stem}.json"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(archive, data)
+            write_atomic(sidecar, (json.dumps(entry, indent=1) + "\n").encode("utf-8"))
+        except OSError as e:
+            warn(f"topics cache {sidecar}: not written ({e})")
 
 
 class KSelection(BaseEstimator):
@@ -355,9 +528,11 @@ class KSelection(BaseEstimator):
     ``model`` (a :class:`TopicModel`) gives the TF-IDF and NMF parameters; its ``n_components`` is
     ignored and its ``random_state`` replaced by this one's. A k larger than the terms or the units of
     a sample is an error, unless ``clip`` is True: then such ks are left out and listed in ``skipped_``.
-    ``memory`` (a folder or a ``joblib.Memory``, as in scikit-learn's Pipeline) caches the fitted
-    rankings, keyed by the TF-IDF matrix, the samples, the ks and the NMF parameters (not ``n_jobs``):
-    a second fit on the same units, in another notebook say, returns at once with the same result.
+    ``memory`` (a folder, str or path; None: no cache) caches the fitted rankings, keyed by the TF-IDF
+    matrix, the samples, the ks, ``top_n``, the NMF parameters and the versions (not ``n_jobs``): a
+    second fit on the same units, in another notebook say, returns at once with the same result. The
+    cache holds ``.npz`` arrays and JSON, never pickles (see the module's docstring); a
+    ``joblib.Memory`` is refused with a TypeError.
 
     Fitted attributes:
 
@@ -388,6 +563,7 @@ class KSelection(BaseEstimator):
 
     def fit(self, X, y=None):
         """Score every k on ``X`` (a documents DataFrame or token lists); returns ``self``."""
+        cache = None if self.memory is None else _RankingCache(self.memory)
         ks = sorted({int(k) for k in self.k_range})
         if not ks or ks[0] < 1:
             raise ValueError(f"k_range must hold positive numbers of topics, not {list(self.k_range)}")
@@ -409,12 +585,16 @@ class KSelection(BaseEstimator):
         ks = [k for k in ks if k <= limit]
         rng = np.random.default_rng(self.random_state)
         samples = [None] + [np.sort(rng.choice(n_docs, size=size, replace=False)) for _ in range(self.n_samples)]
-        score = _score_samples
-        if self.memory is not None:
-            memory = str(self.memory) if isinstance(self.memory, os.PathLike) else self.memory
-            score = check_memory(memory).cache(_score_samples, ignore=["n_jobs"])
-        fitted = score(tfidf, samples, ks, self.top_n, base._nmf_params(),
-                       (SELECTION_VERSION, sklearn.__version__), self.n_jobs)
+        params = base._nmf_params()
+        fitted = None
+        if cache is not None:
+            key = _selection_key(tfidf, samples, ks, self.top_n, params)
+            layout = cache.layout(ks, len(samples), min(self.top_n, n_terms), n_terms)
+            fitted = cache.load(key, layout)
+        if fitted is None:
+            fitted = _score_samples(tfidf, samples, ks, self.top_n, params, self.n_jobs)
+            if cache is not None:
+                cache.store(key, layout, fitted)
         binary = (tfidf > 0).astype(np.int32)
         vocabulary = vectorizer.get_feature_names_out()
         rows, topic_rows = [], []
