@@ -10,6 +10,8 @@ The segmenter works on character offsets into the cleaned text (see :mod:`toolki
 1. **Headings.** Top-level headings are ``一、…`` at the start of a line (or after a sentence end in
    text that lost its line breaks) and short unnumbered lines whose words name a part of a report
    (回顾, 不足, 打算, 安排 …). Lower levels (``（一）``/``(一)``, ``1.``/``1、``, ``一是``) only make units.
+   Headings never overlap: one that would run on into the next (``一、……：二、……`` in text without
+   line breaks) ends where the next begins, and a section keeps the offset where its body begins.
 2. **Kinds.** A heading's kind comes from its words (:data:`KIND_RULES`, first match wins, problems
    before plans before achievements) and from a year in it: a year after the year under review means
    plans. A heading that names no kind continues the part it stands in (a task list after
@@ -186,8 +188,23 @@ def find_headings(text: str, year: int | None = None) -> list[Heading]:
             if ls > body and is_bare_heading(text[ls:le].strip(), year)]
     # an unnumbered heading must not sit inside a numbered heading's line
     taken = {h.start for h in numbered}
-    headings = numbered + [h for h in bare if h.start not in taken]
-    return sorted(headings, key=lambda h: h.start)
+    headings = sorted(numbered + [h for h in bare if h.start not in taken], key=lambda h: h.start)
+    return _disjoint(text, headings)
+
+
+def _disjoint(text: str, headings: list[Heading]) -> list[Heading]:
+    """Cut each heading off where the next one begins, so no two overlap: in text that lost its line
+    breaks a short line may hold two (``一、：二、``, ``2023年工作回顾 二、存在问题``)."""
+    out = []
+    for i, h in enumerate(headings):
+        nxt = headings[i + 1].start if i + 1 < len(headings) else len(text)
+        if h.end > nxt:
+            h = Heading(h.start, nxt, text[h.start:nxt].strip(), h.numbered)
+        if h.text:
+            out.append(h)
+    return out
+
+
 
 
 #: Words of a document title or signature (the report's own name, its agency), never of a part heading.
@@ -334,6 +351,7 @@ class Section:
     end: int
     found: str      # "heading" or "inline"
     rule: str       # why it has its kind, e.g. "keyword:打算", "continues:plans", "opening:problems"
+    body: int | None = None  # offset after the heading's text, where the units begin (None: no heading)
 
 
 def segment(text: str, year: int | None = None) -> list[Section]:
@@ -354,7 +372,8 @@ def segment(text: str, year: int | None = None) -> list[Section]:
             kind = None  # 七、聚力改善民生……创造更多发展成果 in a task list is still a task
         if kind is None:
             kind, rule = current if current != "other" else "achievements", f"continues:{current}"
-        parts.append(Section(0, kind, h.text, h.start, max(end, h.end), "heading", rule))
+        body = _text_end(text, h.start, h.end)
+        parts.append(Section(0, kind, h.text, h.start, max(end, h.end), "heading", rule, body))
         current = kind
     if not parts:
         body = [Section(0, "other", "", 0, len(text), "inline", "no-headings")]
@@ -403,7 +422,8 @@ def _split_subheadings(text: str, sections: list[Section], year: int | None) -> 
                 kind, rule = heading_kind(line, year)
                 if kind in _ORDER and _ORDER[kind] > _ORDER.get(current.kind, 3):
                     pieces[-1] = replace(current, end=ps)
-                    pieces.append(Section(0, kind, line, ps, s.end, "heading", f"subheading:{rule}"))
+                    pieces.append(Section(0, kind, line, ps, s.end, "heading", f"subheading:{rule}",
+                                          _text_end(text, ps, pe)))
             last = pieces[-1]
             if last.kind == "problems" and (_PLANS_WORDS.search(last.heading) or not has_plans):
                 for ps, pe in _paragraphs(text, _body_start(text, last), last.end):
@@ -452,11 +472,23 @@ def _split_at(sections: list[Section], i: int, cut: int, stop: int, kind: str, r
     return sections[:i] + pieces + sections[i + 1:]
 
 
+def _text_end(text: str, start: int, end: int) -> int:
+    """``end`` less the whitespace before it: where ``text[start:end].strip()`` ends."""
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
 def _body_start(text: str, section: Section) -> int:
-    """Where a section's body begins: after its heading, if it has one."""
-    if section.found != "heading":
+    """Where a section's body begins: after its heading (the offset kept when the heading was found),
+    never before the section's start nor past its end."""
+    if section.body is not None:
+        return min(max(section.body, section.start), section.end)
+    if section.found != "heading" or not section.heading:
         return section.start
-    return text.index(section.heading, section.start, section.end) + len(section.heading)
+    # a Section built by hand, without its body offset: look for its heading inside it
+    at = text.find(section.heading, section.start, section.end)
+    return section.start if at < 0 else at + len(section.heading)
 
 
 def _openings(text: str, sections: list[Section], kinds=("achievements",)):
