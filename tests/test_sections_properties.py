@@ -9,6 +9,7 @@ The budget is fixed and the examples derandomized (the same examples in every ru
 from __future__ import annotations
 
 import re
+import time
 from functools import lru_cache
 
 import pytest
@@ -203,3 +204,29 @@ def test_quotes_through_the_corpus(tmp_path):
     for table in (corpus.sections, corpus.units):
         for row in table.itertuples():
             assert corpus.quote(row.report_id, row.start, row.end) == row.text
+
+
+# --------------------------------------------------------------------------- scale
+def numbered_report(n: int) -> str:
+    """A report of ``n`` parts under headings 一、 … 九十九、 (over and over), each over a seed paragraph."""
+    paragraphs, _, words = material()
+    numerals = [CN[i - 1] if i <= 10 else (CN[i // 10 - 1] if i >= 20 else "") + "十" + (CN[i % 10 - 1] if i % 10 else "")
+                for i in range(1, 100)]
+    lines = ["某市数据局2023年工作总结", "市政府："]
+    for i in range(n):
+        lines += [f"{numerals[i % 99]}、{words[i % len(words)]}", paragraphs[i % len(paragraphs)]]
+    return "\n".join(lines + ["某市数据局", "2023年12月20日"])
+
+
+@pytest.mark.parametrize("name, text", [
+    ("10k headings", numbered_report(10_000)),  # 130 s when each section rescanned the whole text
+    ("one line", "".join(seed_lines()) * 40),   # a ~1 MB line: heading ends were found by scanning to its end
+    ("blank lines", "一、主要成效\n" + "\u3000\n" * 200_000 + "二、存在问题\n物"),
+    ("attachment", "标题\n正文。\n附件" + " " * 100_000 + "x"),  # 附件\s*\d*\s*[:：] backtracked quadratically
+])
+def test_segmentation_takes_linear_time(name, text):
+    """Texts a quadratic segmenter takes minutes on segment in well under the bound (about a second)."""
+    start = time.perf_counter()
+    sections, units = section_table("r", text, 2023)
+    assert time.perf_counter() - start < 15
+    assert "".join(sections.text) == text

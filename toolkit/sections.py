@@ -24,10 +24,15 @@ The segmenter works on character offsets into the cleaned text (see :mod:`toolki
    and the signature and date after the last are ``other`` sections.
 
 Every character of the text belongs to exactly one section; units never overlap.
+
+Segmentation takes time linear in the text: its lines are indexed once (:class:`_Lines`) and each
+section looks its paragraphs up by bisection, never rescanning the whole text (10,000 headings or a
+60 MB text take seconds; see ``benchmarks/bench_sections.py``).
 """
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -135,12 +140,42 @@ def _marker_number(heading: str) -> int:
     return int(m.group(1)) if m.group(1).isdigit() else _cn_number(m.group(1))
 
 
-def _lines(text: str):
-    """(start, end) offsets of each line, without its newline."""
-    pos = 0
-    for line in text.split("\n"):
-        yield pos, pos + len(line)
-        pos += len(line) + 1
+class _Lines:
+    """The lines of one text, found once: every line's start, and the start and end of every line that
+    is not blank (the paragraphs). Helpers look lines up by bisection instead of rescanning the text
+    for each section, which made segmentation quadratic in the number of headings."""
+
+    __slots__ = ("text", "starts", "para_starts", "para_ends")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        self.starts.extend(m.end() for m in re.finditer("\n", text))
+        spans = [m.span() for m in _NONBLANK_LINE.finditer(text)]
+        self.para_starts = [a for a, _ in spans]
+        self.para_ends = [b for _, b in spans]
+
+
+#: A line with a character other than whitespace (``str.strip`` and ``\s`` agree on whitespace).
+_NONBLANK_LINE = re.compile(r"^[^\n]*\S[^\n]*", re.M)
+#: The index of the text segmented last, reused while the same text (the same object) is asked about.
+_LAST_LINES: _Lines | None = None
+
+
+def _lines_of(text: str) -> _Lines:
+    """The line index of ``text``, built once per text (a one-slot cache checked by identity)."""
+    global _LAST_LINES
+    index = _LAST_LINES
+    if index is None or index.text is not text:
+        index = _LAST_LINES = _Lines(text)
+    return index
+
+
+def _line_end(text: str, pos: int) -> int:
+    """Offset of the newline that ends the line holding ``pos`` (``len(text)`` on the last line)."""
+    starts = _lines_of(text).starts
+    i = bisect_right(starts, pos)
+    return starts[i] - 1 if i < len(starts) else len(text)
 
 
 def _heading_end(text: str, start: int, line_end: int) -> int:
@@ -153,6 +188,10 @@ def _heading_end(text: str, start: int, line_end: int) -> int:
     if m is None:
         return start + 2 + len(window)
     return start + 2 + m.start() + (1 if m.group(0) in _END else 0)
+
+
+#: The first line of the body: longer than a heading, or ending as a sentence or a salutation does.
+_BODY_LINE = re.compile(rf"^(?:[^\n]{{{MAX_HEADING + 1}}}|[^\n]*[{_END}：:]$)", re.M)
 
 
 def find_headings(text: str, year: int | None = None) -> list[Heading]:
@@ -171,8 +210,7 @@ def find_headings(text: str, year: int | None = None) -> list[Heading]:
         start_of_line = rf"(?:^|(?<=[{_END}：:])\s*|(?<=\s))" if broken else r"^"
         for m in re.finditer(rf"{start_of_line}({pattern.pattern})", text, flags=re.M):
             start = m.start(1)
-            line_end = text.find("\n", start)
-            line_end = len(text) if line_end < 0 else line_end
+            line_end = _line_end(text, start)
             end = _heading_end(text, start, line_end)
             if level == 1 or end == line_end:  # lower levels head the top only as lines of their own
                 found.append(Heading(start, end, text[start:end].strip(), True))
@@ -183,8 +221,9 @@ def find_headings(text: str, year: int | None = None) -> list[Heading]:
             break
 
     # an unnumbered line heads a part only after the body has begun: the lines before it are the title
-    body = next((ls for ls, le in _lines(text) if le - ls > MAX_HEADING or text[le - 1:le] in tuple(_END + "：:")), 0)
-    bare = [Heading(ls, le, text[ls:le].strip(), False) for ls, le in _lines(text)
+    m = _BODY_LINE.search(text)
+    body = m.start() if m else 0
+    bare = [Heading(ls, le, text[ls:le].strip(), False) for ls, le in _paragraphs(text, body, len(text))
             if ls > body and is_bare_heading(text[ls:le].strip(), year)]
     # an unnumbered heading must not sit inside a numbered heading's line
     taken = {h.start for h in numbered}
@@ -203,8 +242,6 @@ def _disjoint(text: str, headings: list[Heading]) -> list[Heading]:
         if h.text:
             out.append(h)
     return out
-
-
 
 
 #: Words of a document title or signature (the report's own name, its agency), never of a part heading.
@@ -256,11 +293,19 @@ def _first_sentence(text: str, start: int, end: int, limit: int = 160, least: in
 
 def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Paragraph spans inside [start, end), without newlines."""
+    index = _lines_of(text)
+    starts, ends = index.para_starts, index.para_ends
     spans = []
-    for ls, le in _lines(text):
-        s, e = max(ls, start), min(le, end)
-        if s < e and text[s:e].strip():
-            spans.append((s, e))
+    i = bisect_right(ends, start)  # the first paragraph that ends after ``start``
+    while i < len(starts) and starts[i] < end:
+        ls, le = starts[i], ends[i]
+        if start <= ls and le <= end:
+            spans.append((ls, le))
+        else:  # a paragraph cut by the range: keep its part inside, unless that is blank
+            s, e = max(ls, start), min(le, end)
+            if s < e and text[s:e].strip():
+                spans.append((s, e))
+        i += 1
     return spans
 
 
@@ -293,7 +338,7 @@ def is_plan_opening(sentence: str, year: int | None = None) -> bool:
 _DATE_LINE = re.compile(r"^\s*(?:(?:19|20)\d\d|[〇○零一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,3}\s*日\s*$")
 _SIGNATURE = re.compile(r"^\S{2,30}(?:局|委|办|厅|处|中心|政府|办公室|委员会|小组|公司|集团|党组|党委)(?:[（(][^）)]{2,20}[）)])?$")
 #: Lines that open the back matter of an official document: attachments, distribution, contact.
-_BACK_MATTER = re.compile(r"^(?:附件\s*\d*\s*[:：]|附件\s*$|抄送\s*[:：]|[（(]此件|[（(]?联系人\s*[:：]|\S{2,30}\d{4}\s*年.{1,6}日印发$)")
+_BACK_MATTER = re.compile(r"^(?:附件\s*(?:\d+\s*)?[:：]|附件\s*$|抄送\s*[:：]|[（(]此件|[（(]?联系人\s*[:：]|\S{2,30}\d{4}\s*年.{1,6}日印发$)")
 
 
 def _closing_start(text: str, start: int) -> int:
