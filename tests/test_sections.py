@@ -250,7 +250,7 @@ def test_cli_reports_jsonl(seeds):
 
 
 @pytest.mark.parametrize("content, reason", [(b"", "empty"), (b"\x00\x01\x02binary\x00", "not text"),
-                                             (b"\x80\x80\xff\xff" * 20, "neither utf-8 nor gb18030")])
+                                             (b"\x80\x80\xff\xff" * 20, "neither utf-8, gb18030 nor big5")])
 def test_cli_bad_input_is_one_line_exit_1(tmp_path, content, reason):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(content)
