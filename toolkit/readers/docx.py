@@ -1,0 +1,121 @@
+"""Word reports (``.docx``, python-docx): the body's paragraphs and tables in the order they stand.
+
+A table is kept where it stands among the paragraphs, one line per row, its cells joined by a tab (a
+cell's own line breaks become spaces; a merged cell is written once). Headers and footers are page
+chrome: left out of the text and recorded in ``RawReport.removed`` as ``("docx_header", text)`` and
+``("docx_footer", text)``. The core properties' title and creation date become the fields ``title``
+and ``date`` (``YYYY-MM-DD``) where they are set.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+
+from ..errors import EmptyReportError, FormatError
+from . import RawReport, ReadOptions, Source
+from .txt import common_share
+
+#: What an old binary Office file (or a password-protected .docx, which is one) starts with.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: A creation date before this year is a template's or a broken clock's, not the report's.
+_EARLIEST_YEAR = 1980
+
+
+def _cell_text(cell) -> str:
+    return " ".join(line.strip() for line in cell.text.splitlines() if line.strip())
+
+
+def _table_lines(table) -> list[str]:
+    """One line per row, the cells joined by a tab; a cell merged across columns is written once."""
+    lines = []
+    for row in table.rows:
+        cells, seen = [], set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:  # a horizontally merged cell appears once per grid column
+                continue
+            seen.add(id(cell._tc))
+            cells.append(_cell_text(cell))
+        if any(cells):
+            lines.append("\t".join(cells))
+    return lines
+
+
+def _body_lines(document) -> list[str]:
+    """The paragraphs and table rows of the body, in the order they stand."""
+    from docx.table import Table
+
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            lines += _table_lines(block)
+        else:
+            lines += block.text.split("\n")  # a manual line break (w:br) is a line end
+    return lines
+
+
+def _chrome(document) -> list[tuple[str, str]]:
+    """The text of every header and footer (first-page and even-page ones too), each line once."""
+    found: list[tuple[str, str]] = []
+    for section in document.sections:
+        for rule, parts in (("docx_header", (section.header, section.first_page_header, section.even_page_header)),
+                            ("docx_footer", (section.footer, section.first_page_footer, section.even_page_footer))):
+            for part in parts:
+                if part.is_linked_to_previous:  # no definition of its own: the previous section's, already seen
+                    continue
+                for block in part.iter_inner_content():
+                    texts = _table_lines(block) if hasattr(block, "rows") else block.text.split("\n")
+                    for text in texts:
+                        if text.strip() and (rule, text.strip()) not in found:
+                            found.append((rule, text.strip()))
+    return found
+
+
+def _fields(document) -> dict:
+    properties = document.core_properties
+    fields = {}
+    if properties.title and properties.title.strip():
+        fields["title"] = properties.title.strip()
+    created = properties.created
+    if created is not None and created.year >= _EARLIEST_YEAR:
+        fields["date"] = created.date().isoformat()
+    return fields
+
+
+def read(data: bytes, source: Source, options: ReadOptions) -> list[RawReport]:
+    """One report: the body's text, headers and footers recorded as removed, title and date as fields.
+    Raises :class:`FormatError` for a file python-docx cannot open (a damaged or renamed file)."""
+    from docx import Document
+
+    from .archive import check_package
+
+    if data.startswith(_OLE_MAGIC):
+        raise FormatError(source, "not a readable Word file: an old binary .doc (or a password-protected .docx) "
+                                  "inside: convert it to .docx first, e.g. soffice --headless --convert-to docx FILE")
+    check_package(data, source, options, "Word file")
+    try:
+        document = Document(io.BytesIO(data))
+        lines = _body_lines(document)
+        removed = _chrome(document)
+        fields = _fields(document)
+    except FormatError:
+        raise
+    except Exception as error:  # noqa: BLE001 - python-docx raises KeyError, ValueError, lxml errors …
+        raise FormatError(source, f"not a readable Word file: {_reason(error)}") from error
+    text = "\n".join(lines)
+    if not text.strip():
+        raise EmptyReportError(source, "no text in the Word file's body")
+    share, _ = common_share(text)
+    return [RawReport(source=source, text=text, encoding="docx", confidence=round(share, 4),
+                      sha256=hashlib.sha256(data).hexdigest(), fields=fields, removed=tuple(removed))]
+
+
+def _reason(error: Exception) -> str:
+    """An exception as the reason of a message: its text, or its type where the text says nothing."""
+    from docx.opc.exceptions import PackageNotFoundError
+
+    if isinstance(error, PackageNotFoundError):
+        return "not a zip package (a .docx is one)"
+    if isinstance(error, KeyError):
+        return f"a part is missing: {error}"
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
