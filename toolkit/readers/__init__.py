@@ -104,9 +104,11 @@ MAX_BYTES = ReadOptions.max_bytes
 
 
 def _registry() -> dict[str, Reader]:
-    from . import txt
+    from . import archive, docx, html, legacy, pdf, table, txt
 
-    return {".txt": txt.read}
+    return {".txt": txt.read, ".docx": docx.read, ".pdf": pdf.read, ".html": html.read, ".htm": html.read,
+            ".csv": table.read, ".tsv": table.read, ".jsonl": table.read, ".parquet": table.read,
+            ".xlsx": table.read, ".dta": table.read, ".zip": archive.read, ".doc": legacy.read, ".wps": legacy.read}
 
 
 READERS: dict[str, Reader] = _registry()
