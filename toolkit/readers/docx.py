@@ -40,13 +40,29 @@ def _table_lines(table) -> list[str]:
     return lines
 
 
-def _body_lines(document) -> list[str]:
-    """The paragraphs and table rows of the body, in the order they stand."""
+def _blocks(container, parent):
+    """The paragraphs and tables of a body (or header, footer) element in document order, those inside
+    content controls (``w:sdt``, which ``iter_inner_content`` passes over) included."""
+    from docx.oxml.ns import qn
     from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
+    for child in container.iterchildren():
+        if child.tag == qn("w:p"):
+            yield Paragraph(child, parent)
+        elif child.tag == qn("w:tbl"):
+            yield Table(child, parent)
+        elif child.tag == qn("w:sdt"):
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                yield from _blocks(content, parent)
+
+
+def _lines(container, parent) -> list[str]:
+    """The lines of the paragraphs and table rows of a body, header or footer, in the order they stand."""
     lines: list[str] = []
-    for block in document.iter_inner_content():
-        if isinstance(block, Table):
+    for block in _blocks(container, parent):
+        if hasattr(block, "rows"):
             lines += _table_lines(block)
         else:
             lines += block.text.split("\n")  # a manual line break (w:br) is a line end
@@ -62,11 +78,9 @@ def _chrome(document) -> list[tuple[str, str]]:
             for part in parts:
                 if part.is_linked_to_previous:  # no definition of its own: the previous section's, already seen
                     continue
-                for block in part.iter_inner_content():
-                    texts = _table_lines(block) if hasattr(block, "rows") else block.text.split("\n")
-                    for text in texts:
-                        if text.strip() and (rule, text.strip()) not in found:
-                            found.append((rule, text.strip()))
+                for text in _lines(part._element, part):
+                    if text.strip() and (rule, text.strip()) not in found:
+                        found.append((rule, text.strip()))
     return found
 
 
@@ -94,7 +108,7 @@ def read(data: bytes, source: Source, options: ReadOptions) -> list[RawReport]:
     check_package(data, source, options, "Word file")
     try:
         document = Document(io.BytesIO(data))
-        lines = _body_lines(document)
+        lines = _lines(document.element.body, document._body)
         removed = _chrome(document)
         fields = _fields(document)
     except FormatError:

@@ -27,6 +27,8 @@ from .txt import MIN_COMMON_SHARE, MIN_JUDGED_CHARACTERS, common_share, decode, 
 MIN_MAIN_SHARE = 0.3
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml\b[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml\b[^>]*\?>")
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 #: Charsets whose superset is read instead.
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "big5": "big5hkscs", "big5hkscs": "big5hkscs"}
@@ -38,8 +40,9 @@ _TITLE_SEPARATOR = re.compile(r"\s*[_|｜]\s*|\s+[-—–]\s+")
 # --------------------------------------------------------------------------- decoding
 
 def _declared(data: bytes) -> str | None:
-    """The charset a page declares in its first 4 KB, as Python names it (a superset where there is one)."""
-    found = _META_CHARSET.search(data[:4096])
+    """The charset a page declares in its first 4 KB (``<meta charset>``, ``<meta http-equiv>``, an XHTML
+    page's XML declaration), as Python names it (a superset where there is one)."""
+    found = _META_CHARSET.search(data[:4096]) or _XML_ENCODING.search(data[:4096])
     if not found:
         return None
     try:
@@ -184,6 +187,7 @@ def read(data: bytes, source: Source, options: ReadOptions) -> list[RawReport]:
     import trafilatura
 
     page, encoding, confidence = decode_page(data, source)
+    page = _XML_DECLARATION.sub("", page, count=1)  # lxml refuses a str that declares its encoding
     visible, _ = strip_markup(_HEAD.sub("", page, count=1))  # the <title> is metadata, not text on the page
     try:
         main = main_text(page)
