@@ -637,6 +637,19 @@ def test_jsonl_bad_line_is_an_error_for_that_row(tmp_path):
     assert items[3].fields == {"year": "2020", "tags": '["a", "b"]'}
 
 
+def test_xlsx_first_sheet_and_empty_cells(tmp_path):
+    import pandas as pd
+
+    table = pd.DataFrame({"year": pd.array([2022, None], dtype="Int64"), "text": PARAGRAPHS[1:3],
+                          "date": [pd.Timestamp("2022-01-28"), pd.NaT]})
+    with pd.ExcelWriter(tmp_path / "r.xlsx") as writer:
+        table.to_excel(writer, sheet_name="报告", index=False)
+        table.to_excel(writer, sheet_name="备份", index=False)
+    first, second = reports(read_file(tmp_path / "r.xlsx"))
+    assert first.fields == {"year": "2022", "date": "2022-01-28"} and second.fields == {}
+    assert first.notes == ("the first sheet ('报告') is read; 1 other sheet is not",)
+
+
 def test_broken_tables(tmp_path):
     assert format_error(write(tmp_path, "r.parquet", b"PAR1 not really")).reason.startswith("not a readable Parquet file: ")
     assert format_error(write(tmp_path, "r.xlsx", b"PK\x03\x04 no")).reason.startswith("not a readable Excel file: ")

@@ -17,7 +17,6 @@ import datetime
 import hashlib
 import io
 import json
-import math
 import re
 from pathlib import PurePosixPath
 
@@ -42,19 +41,14 @@ def _kind(source: Source, options: ReadOptions) -> str:
 
 
 def _string(value) -> str | None:
-    """A cell as a field's string; None for an empty cell (NaN, None, NaT, "")."""
-    if value is None:
+    """A cell as a field's string; None for an empty cell (None, NaN, NaT, pd.NA, "")."""
+    import pandas as pd
+
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return None
     if isinstance(value, float):
-        if math.isnan(value):
-            return None
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, (datetime.datetime, datetime.date)):
-        try:
-            if value != value:  # NaT
-                return None
-        except TypeError:
-            pass
         if isinstance(value, datetime.datetime) and value.time() == datetime.time(0):
             return value.date().isoformat()
         return value.isoformat()
@@ -182,12 +176,12 @@ def _binary(data: bytes, source: Source, options: ReadOptions, kind: str):
             from .archive import check_package
 
             check_package(data, source, options, "Excel file")
-            sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None if options.columns else 0,
-                                   engine="openpyxl")
-            name, frame = next(iter(sheets.items()))
-            if len(sheets) > 1:
-                notes.append(f"the first sheet ({name!r}) is read; {len(sheets) - 1} other sheet"
-                             f"{'s are' if len(sheets) > 2 else ' is'} not")
+            with pd.ExcelFile(io.BytesIO(data), engine="openpyxl") as workbook:
+                names = workbook.sheet_names
+                frame = workbook.parse(names[0], header=None if options.columns else 0)
+            if len(names) > 1:
+                notes.append(f"the first sheet ({names[0]!r}) is read; {len(names) - 1} other sheet"
+                             f"{'s are' if len(names) > 2 else ' is'} not")
         else:
             frame = pd.read_stata(io.BytesIO(data), convert_categoricals=True)
     except FormatError:
