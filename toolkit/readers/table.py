@@ -178,7 +178,7 @@ def _binary(data: bytes, source: Source, options: ReadOptions, kind: str):
             check_package(data, source, options, "Excel file")
             with pd.ExcelFile(io.BytesIO(data), engine="openpyxl") as workbook:
                 names = workbook.sheet_names
-                frame = workbook.parse(names[0], header=None if options.columns else 0)
+                frame = pd.read_excel(workbook, sheet_name=names[0], header=None if options.columns else 0)
             if len(names) > 1:
                 notes.append(f"the first sheet ({names[0]!r}) is read; {len(names) - 1} other sheet"
                              f"{'s are' if len(names) > 2 else ' is'} not")
