@@ -23,8 +23,11 @@ from toolkit.corpus import (
 )
 from toolkit.paths import PROJECT_ROOT, RAW_DIR
 
-SEED = sorted(RAW_DIR.glob("*.txt"))[1]  # 001: a bureau report with all three parts
+SEEDS = sorted(RAW_DIR.glob("*.txt"))
+SEED = SEEDS[1]  # 001: a bureau report with all three parts
 SEED_TEXT = SEED.read_text(encoding="utf-8")
+#: Three different reports (a corpus of copies of one report is a corpus of duplicates).
+TEXTS = [path.read_text(encoding="utf-8") for path in SEEDS[:3]]
 TRADITIONAL = ("市法治政府建設工作領導小組辦公室：\n根據《宜賓市法治政府建設關於報送2021年度法治政府建設情況報告的通知》要求，"
                "現將我局二零二一年法治政府建設工作情況報告如下。\n一、推進政務服務標準化，優化營商環境，打破數據孤島。\n"
                "二、存在的問題\n部門之間數據共享不夠，系統互不聯通。\n三、下一步工作打算\n我局將繼續推進跨省通辦。\n")
@@ -227,29 +230,32 @@ def test_empty_folder(tmp_path):
     with pytest.raises(ReportError) as caught:
         load_corpus(tmp_path)
     assert caught.value.path == tmp_path
-    assert caught.value.reason == "no report files (*.txt, searched recursively) in this folder: it holds no files"
+    assert caught.value.reason == ("no report file in this folder or its subfolders: it holds no files (reports are "
+                                   "read from .txt .docx .pdf .html .htm .csv .tsv .jsonl .parquet .xlsx .dta .zip "
+                                   ".doc .wps)")
 
 
 def test_folder_of_other_formats_says_what_it_holds(tmp_path):
-    for name in ("a.docx", "b.docx", "c.pdf", "README.md"):
+    for name in ("a.md", "b.md", "c.rtf", "README.md", "d.JPG"):
         write(tmp_path, name, b"x")
     with pytest.raises(ReportError) as caught:
         load_corpus(tmp_path)
-    assert caught.value.reason == ("no report files (*.txt, searched recursively) in this folder: "
-                                   "it holds 2 .docx, 1 .pdf")
+    assert caught.value.reason.startswith("no report file in this folder or its subfolders: it holds 1 .jpg, "
+                                          "2 .md, 1 .rtf (reports are read from .txt .docx")
 
 
 def test_corpus_documentation_is_not_a_report(tmp_path):
     write(tmp_path, "r.txt", SEED_TEXT)
-    for name in ("README.txt", "LICENSE.txt", "MANIFEST.txt", "metadata.csv", ".hidden.txt"):
+    for name in ("README.txt", "LICENSE.txt", "MANIFEST.txt", "MANIFEST.tsv", ".hidden.txt"):
         write(tmp_path, name, "说明文件，不是报告。")
+    write(tmp_path, "metadata.csv", "file,city\nr.txt,宜宾\n")
     assert list(load_corpus(tmp_path).reports["report_id"]) == ["r"]
 
 
 def test_subfolders_are_read_recursively_and_ids_stay_unique(tmp_path):
-    write(tmp_path, "2020/report.txt", SEED_TEXT)
-    write(tmp_path, "2021/report.txt", SEED_TEXT.replace("2021", "2022"))
-    write(tmp_path, "2021/other.txt", SEED_TEXT)
+    write(tmp_path, "2020/report.txt", TEXTS[0])
+    write(tmp_path, "2021/report.txt", TEXTS[1])
+    write(tmp_path, "2021/other.txt", TEXTS[2])
     corpus = load_corpus(tmp_path)
     assert list(corpus.reports["report_id"]) == ["2020/report", "other", "2021/report"]
     unit = corpus.units[corpus.units["report_id"] == "2021/report"].iloc[0]
@@ -257,7 +263,7 @@ def test_subfolders_are_read_recursively_and_ids_stay_unique(tmp_path):
 
 
 def test_same_name_in_two_folders_given_separately(tmp_path):
-    a, b = write(tmp_path, "a/report.txt", SEED_TEXT), write(tmp_path, "b/report.txt", SEED_TEXT)
+    a, b = write(tmp_path, "a/report.txt", TEXTS[0]), write(tmp_path, "b/report.txt", TEXTS[1])
     corpus = load_corpus([a, b])
     assert list(corpus.reports["report_id"]) == ["a/report", "b/report"]
     for report_id in corpus.reports["report_id"]:
@@ -347,8 +353,8 @@ def _fail_on(report_id: str, monkeypatch):
 
 
 def test_a_segmenter_failure_takes_only_its_report_down(tmp_path, monkeypatch):
-    for name in ("a", "b", "c"):
-        write(tmp_path, f"{name}.txt", SEED_TEXT)
+    for name, text in zip("abc", TEXTS):
+        write(tmp_path, f"{name}.txt", text)
     _fail_on("b", monkeypatch)
     with pytest.raises(ReportError) as caught:
         load_corpus(tmp_path)
@@ -366,11 +372,11 @@ def test_a_reading_failure_takes_only_its_report_down(tmp_path, monkeypatch):
     real = corpus_module.extract_metadata
     calls = []
 
-    def failing(text, removed=()):
+    def failing(*args, **kwargs):
         calls.append(1)
         if len(calls) == 1:
             raise KeyError("boom")
-        return real(text, removed)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(corpus_module, "extract_metadata", failing)
     reports, errors = read_reports(tmp_path, skip_bad=True)
@@ -406,8 +412,7 @@ def test_cli_nothing_readable_is_an_error(tmp_path):
 
 def test_cli_empty_folder(tmp_path):
     line = one_error_line(cli("sections", str(tmp_path)))
-    assert line == (f"error: {tmp_path}: no report files (*.txt, searched recursively) in this folder: "
-                    f"it holds no files")
+    assert line.startswith(f"error: {tmp_path}: no report file in this folder or its subfolders: it holds no files")
 
 
 def test_cli_fifo(tmp_path):

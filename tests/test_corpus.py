@@ -242,18 +242,24 @@ def test_hard_wrapped_pdf_text_is_rejoined() -> None:
 
 # --------------------------------------------------------------------------- metadata
 
+PREFECTURE = dict(level="prefecture", county=None)
 SEED_META = {
-    "000": dict(agency="梅州市政务服务数据管理局", city="梅州市", province="广东省", year=2020, issued="2020-12-23",
-                doc_number=None, source="梅州市人民政府门户网站", title="梅州市政务服务数据管理局2020年法治政府建设年度报告"),
-    "001": dict(agency="宜宾市政务服务和非公经济发展局", city="宜宾市", province="四川省", year=2021,
-                issued="2021-12-06", doc_number=None, source=None, title=None),
-    "002": dict(agency="周口市行政审批和政务信息管理局", city="周口市", province="河南省", year=2023,
-                issued="2023-12-25", doc_number=None, source="市行政审批和政务信息管理局",
-                title="周口市行政审批和政务信息管理局 2023年度法治政府建设情况"),
-    "003": dict(agency="邵阳市行政审批服务局", city="邵阳市", province="湖南省", year=2019, issued=None,
-                doc_number=None, source=None, title=None),
-    "004": dict(agency="汕头市政务服务数据管理局", city="汕头市", province="广东省", year=2019, issued="2019-12-16",
-                doc_number="汕政数〔2019〕98号", source=None, title="市政务服务数据管理局 2019年度法治政府建设情况报告"),
+    "000": dict(PREFECTURE, government="梅州市人民政府", agency="梅州市政务服务数据管理局", city="梅州市",
+                province="广东省", year=2020, issued="2020-12-23", doc_number=None, source="梅州市人民政府门户网站",
+                title="梅州市政务服务数据管理局2020年法治政府建设年度报告", found_by="agency:梅州市"),
+    "001": dict(PREFECTURE, government="宜宾市人民政府", agency="宜宾市政务服务和非公经济发展局", city="宜宾市",
+                province="四川省", year=2021, issued="2021-12-06", doc_number=None, source=None, title=None,
+                found_by="agency:宜宾市"),
+    "002": dict(PREFECTURE, government="周口市人民政府", agency="周口市行政审批和政务信息管理局", city="周口市",
+                province="河南省", year=2023, issued="2023-12-25", doc_number=None, source="市行政审批和政务信息管理局",
+                title="周口市行政审批和政务信息管理局 2023年度法治政府建设情况", found_by="agency:周口市"),
+    # the agency names only its level (市行政审批服务局): the body names 邵阳市 and no other city
+    "003": dict(PREFECTURE, government="邵阳市人民政府", agency="邵阳市行政审批服务局", city="邵阳市",
+                province="湖南省", year=2019, issued=None, doc_number=None, source=None, title=None,
+                found_by="body:邵阳市 named 7 of 7 times"),
+    "004": dict(PREFECTURE, government="汕头市人民政府", agency="汕头市政务服务数据管理局", city="汕头市",
+                province="广东省", year=2019, issued="2019-12-16", doc_number="汕政数〔2019〕98号", source=None,
+                title="市政务服务数据管理局 2019年度法治政府建设情况报告", found_by="agency:汕头市"),
 }
 
 
@@ -290,9 +296,17 @@ def test_a_government_work_report_covers_the_year_before_its_session() -> None:
 
 def test_city_by_short_names_ignores_provinces_and_districts() -> None:
     text = ("今年以来，市行政审批服务局围绕吉林省部署，吉林省、吉林省、吉林省各地经验值得借鉴。"
-            "黄山区、黄山区、黄山区交流。通化市营商环境持续优化，通化企业满意度提升。")
+            "黄山区、黄山区、黄山区交流。通化市营商环境持续优化，通化企业满意度提升，通化经验得到推广。")
     meta = extract_metadata(text)
     assert (meta["city"], meta["province"], meta["agency"]) == ("通化市", "吉林省", "通化市行政审批服务局")
+    assert meta["found_by"] == "body:通化市 named 3 of 3 times"
+
+
+def test_the_body_names_the_city_only_of_a_level_only_agency_and_only_when_it_dominates() -> None:
+    twice = "今年以来，市行政审批服务局推进改革。通化市营商环境持续优化，通化企业满意度提升，长春、吉林交流。"
+    assert extract_metadata(twice)["city"] is None  # named twice of four: too weak
+    provincial = "今年以来，省政务服务中心推进改革。深圳市、深圳市、深圳市、深圳市先行先试。"
+    assert extract_metadata(provincial)["city"] is None  # a provincial body: never the city its body names
 
 
 def test_a_national_report_has_no_city() -> None:
@@ -405,13 +419,34 @@ def test_every_municipal_report_loads_in_clean_form(municipal: list[corpus.Repor
 
 
 @needs_municipal
-def test_municipal_city_and_province_match_the_file_name(municipal: list[corpus.Report]) -> None:
-    table = {row["short_name"]: row for row in prefectures()}
-    failures = [f"{report.path.name}: city={report.meta['city']} province={report.meta['province']}"
-                for report in municipal
-                if (report.meta["city"], report.meta["province"])
-                != (table[report.report_id]["name"], table[report.report_id]["province"])]
-    assert len(failures) <= 0.05 * len(municipal), "city/province failures:\n" + "\n".join(failures)
+def test_municipal_government_matches_the_file_name(municipal: list[corpus.Report]) -> None:
+    """Every municipal report names the government of its file; the corpus's known defects are read
+    as what they are: three copies of the national report, a district of 黄山市, the county-level city
+    恩施市, and the county-level cities 天门 and 潜江 that no prefecture administers."""
+    from toolkit import geo
+
+    special = {
+        "台州": ("national", "国务院", None, None), "襄阳": ("national", "国务院", None, None),
+        "贵阳": ("national", "国务院", None, None),
+        "黄山": ("county", "黄山区人民政府", "黄山市", "黄山区"),
+        "恩施": ("county", "恩施市人民政府", "恩施土家族苗族自治州", "恩施市"),
+        "天门": ("county", "天门市人民政府", None, "天门市"), "潜江": ("county", "潜江市人民政府", None, "潜江市"),
+    }
+    failures = []
+    for report in municipal:
+        meta = report.meta
+        got = (meta["level"], meta["government"], meta["city"], meta["county"])
+        if report.report_id in special:
+            expected = special[report.report_id]
+        else:
+            place = next(d for d in geo.lookup(report.report_id) + geo.lookup(report.report_id + "市")
+                         if d.level == "prefecture" or d.is_municipality)
+            level = "province" if place.level == "province" else "prefecture"
+            seat = "行政公署" if place.name.endswith(("地区", "盟")) else "人民政府"
+            expected = (level, place.name + seat, place.prefecture or place.name, None)
+        if got != expected:
+            failures.append(f"{report.path.name}: {got} != {expected} ({meta['found_by']})")
+    assert not failures, "\n".join(failures)
 
 
 @needs_municipal

@@ -35,7 +35,7 @@ def test_fingerprint_without_manifest_hashes_the_texts(tmp_path):
     (tmp_path / "a.txt").write_text("一", encoding="utf-8")
     what, first = corpus_fingerprint(tmp_path)
     (tmp_path / "a.txt").write_text("二", encoding="utf-8")
-    assert what == "*.txt" and corpus_fingerprint(tmp_path)[1] != first
+    assert what == "report files" and corpus_fingerprint(tmp_path)[1] != first
 
 
 def test_committed_index_lists_every_committed_figure():

@@ -244,9 +244,12 @@ def test_cli_sections_jsonl_contract(seeds):
 def test_cli_reports_jsonl(seeds):
     out = run_cli("reports", str(RAW_DIR / "004_d8afab74e82c466f.txt"), "--jsonl")
     record = json.loads(out.stdout)
-    assert list(record) == ["report", "agency", "city", "province", "year", "issued", "doc_number", "encoding"]
-    assert (record["city"], record["province"], record["year"], record["issued"], record["doc_number"]) == \
-        ("汕头市", "广东省", 2019, "2019-12-16", "汕政数〔2019〕98号")
+    assert list(record) == ["report", "label", "level", "government", "agency", "province", "city", "county", "year",
+                            "issued_year", "issued", "doc_number", "title", "source", "url", "duplicate_of", "format",
+                            "encoding", "path", "member", "row", "pages", "notes"]
+    assert (record["level"], record["government"], record["city"], record["province"], record["year"],
+            record["issued"], record["doc_number"], record["label"]) == \
+        ("prefecture", "汕头市人民政府", "汕头市", "广东省", 2019, "2019-12-16", "汕政数〔2019〕98号", "汕头市 2019")
 
 
 @pytest.mark.parametrize("content, reason", [(b"", "empty"), (b"\x00\x01\x02binary\x00", "not text"),
@@ -274,7 +277,7 @@ def test_cli_skip_bad_lists_each_bad_file(tmp_path):
 def test_municipal_reports_get_all_three_parts():
     if not MUNICIPAL_DIR.is_dir():
         pytest.skip(f"municipal corpus absent: {MUNICIPAL_DIR} (expected ../shared beside the project)")
-    corpus = load_corpus(MUNICIPAL_DIR)
+    corpus = load_corpus(MUNICIPAL_DIR, keep_duplicates=True)  # all 143, the national copies too
     kinds = corpus.sections.groupby("report_id").kind.agg(set)
     failures = sorted(r for r, k in kinds.items() if not set(MAIN) <= k)
     share = 1 - len(failures) / len(kinds)

@@ -13,17 +13,27 @@ import sys
 import traceback
 
 from . import paths
+import pandas as pd
+
 from .corpus import MAX_BYTES, ReportError, read_reports
+from .readers import FORMATS, ReadOptions
 from .dataset import segment_report
 
 SECTION_KEYS = ("report", "index", "kind", "heading", "start", "end", "text", "found")
 TOKEN_KEYS = ("report", "section_index", "kind", "unit_index", "tokens")
 KWIC_KEYS = ("report", "kind", "unit", "start", "end", "left", "match", "right", "theme", "term")
-REPORT_KEYS = ("report", "agency", "city", "province", "year", "issued", "doc_number", "encoding")
+REPORT_KEYS = ("report", "label", "level", "government", "agency", "province", "city", "county", "year",
+               "issued_year", "issued", "doc_number", "title", "source", "url", "duplicate_of", "format",
+               "encoding", "path", "member", "row", "pages", "notes")
+
+
+def _options(args) -> ReadOptions:
+    return ReadOptions(format=args.format, columns=args.columns, text_column=args.text_column)
 
 
 def _reports(args):
-    reports, errors = read_reports(args.paths, skip_bad=args.skip_bad, max_bytes=args.max_bytes)
+    reports, errors = read_reports(args.paths, skip_bad=args.skip_bad, max_bytes=args.max_bytes,
+                                   options=_options(args))
     _skipped(errors)
     if not reports:
         raise ReportError(args.paths[0] if len(args.paths) == 1 else ", ".join(args.paths),
@@ -40,7 +50,7 @@ def _corpus(args):
     """The reports of ``args.paths`` segmented, each failure named (and skipped with --skip-bad)."""
     from .dataset import build_corpus
 
-    corpus = build_corpus(_reports(args), skip_bad=args.skip_bad)
+    corpus = build_corpus(_reports(args), skip_bad=args.skip_bad, keep_duplicates=args.keep_duplicates)
     _skipped(corpus.errors)
     return corpus
 
@@ -67,8 +77,22 @@ def cmd_sections(args) -> None:
 
 
 def cmd_reports(args) -> None:
-    rows = ({"report": r.report_id, **r.meta, "encoding": r.encoding} for r in _reports(args))
-    _emit(rows, args.jsonl, REPORT_KEYS)
+    from .dataset import report_table
+
+    errors: list[ReportError] = []
+    table, _ = report_table(_reports(args), errors, skip_bad=args.skip_bad)
+    _skipped(errors)
+    for record in table.to_dict("records"):
+        row = {"report": record["report_id"], **{k: _plain(v) for k, v in record.items()}}
+        row["notes"] = record["notes"] or None
+        _emit([row], args.jsonl, REPORT_KEYS)
+
+
+def _plain(value):
+    """A table value as JSON has it: pandas' missing values as null, numpy numbers as numbers."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def cmd_tokens(args) -> None:
@@ -224,8 +248,22 @@ def _reading_options() -> argparse.ArgumentParser:
                    help="skip reports that cannot be read or segmented, listing each with its reason on stderr")
     p.add_argument("--max-mb", dest="max_bytes", type=_megabytes, default=MAX_BYTES, metavar="MB",
                    help=f"largest report file read, in MB (default {MAX_BYTES // 1_000_000}; 0: no limit)")
+    p.add_argument("--format", type=str.lower, choices=FORMATS, metavar="FORMAT",
+                   help=f"read every file given as this format ({', '.join(FORMATS)}): e.g. tsv for a table saved as .txt")
+    p.add_argument("--columns", type=_column_names, metavar="A,B,…",
+                   help="column names of a table without a header row, e.g. year,text (year_under_review,text)")
+    p.add_argument("--text-column", metavar="NAME", help="the column of a table that holds each report's text")
+    p.add_argument("--keep-duplicates", action="store_true",
+                   help="keep reports that duplicate an earlier one in the analysis (default: flagged and left out)")
     p.add_argument("--debug", action="store_true", help="on an error, show the Python traceback too")
     return p
+
+
+def _column_names(text: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(","))
+    if not all(names) or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"expected distinct comma-separated column names, got {text!r}")
+    return names
 
 
 PATHS_HELP = "report files or folders (searched recursively for *.txt)"

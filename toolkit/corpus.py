@@ -90,6 +90,8 @@ class Report:
     fields: dict = field(default_factory=dict)
     #: For a paginated format (PDF): ``(offset, page)`` where each page begins in ``text``.
     pages: tuple[tuple[int, int], ...] = ()
+    #: The folder the file was found in (None for a file given by itself): a metadata.csv there describes it.
+    root: Path | None = None
 
 
 # --------------------------------------------------------------------------- normalising
@@ -122,6 +124,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _DATE = (r"(?P<y>\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*月"
          r"\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日")
 _DATE_LINE = re.compile(rf"[（(]?\s*{_DATE}\s*[）)]?")
+_DATE_SEARCH = re.compile(_DATE)
 _ORG_SUFFIX = (r"人民政府|行政公署|委员会|办公室|办公厅|领导小组|管理局|服务局|局|委|办|厅|院|中心|政府|行署|公署"
                r"|所|站|部|处|署|队")
 _ORG_LINE = re.compile(rf"[\u4e00-\u9fff（）()]{{1,30}}?(?:{_ORG_SUFFIX})")
@@ -392,22 +395,6 @@ def _city_mentions(text: str) -> Iterable[_Place]:
             yield place
 
 
-def _first_city(text: str) -> _Place | None:
-    return next(iter(_city_mentions(text)), None)
-
-
-def _most_named_city(text: str) -> _Place | None:
-    """The city the text names most often (ties: the one named first)."""
-    counts = Counter(_city_mentions(text))
-    return counts.most_common(1)[0][0] if counts else None
-
-
-def _province_named(text: str) -> str | None:
-    """The province ``text`` starts with (广东省…, 北京市…), if any."""
-    _, _, provinces = _places()
-    return next((full for name, full in provinces.items() if text.startswith(name)), None)
-
-
 # --------------------------------------------------------------------------- metadata
 
 _HEAD_LINES = 8  # the letterhead/title block is within the first lines
@@ -419,10 +406,14 @@ _TITLE_AGENCY = re.compile(rf"(?:关于)?(?P<org>[^\d\s，。；]{{2,40}}?(?:{_O
 _SPEAKER = re.compile(r"我代表(?P<who>[^，,。\s]{0,15}?)(?P<gov>国务院|人民政府|行政公署|行署|政府)")
 _OPENING_AGENCY = re.compile(rf"^[^，,。\n]{{0,12}}[，,]\s*(?P<org>[市州区县][\u4e00-\u9fff]{{2,30}}?(?:{_ORG_SUFFIX}))",
                              re.MULTILINE)
-_COVERED_YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?[^\d\s，。；：,;:]{0,16}?"
+_YEAR_NUMBER = r"(?:19|20)\d{2}|[一二][〇○零一二三四五六七八九]{3}"  # 2024, 二〇二四
+_COVERED_YEAR = re.compile(rf"({_YEAR_NUMBER})\s*年度?[^\d\s，。；：,;:]{{0,16}}?"
                            r"(?:工作回顾|工作总结|总结|回顾|工作情况|建设情况|情况报告|年度报告)")
-_SESSION_YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*在[^，。]{0,40}?人民代表大会")
-_OPENING_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?:以来|度|是|，|,)")
+_OPENING_YEAR = re.compile(rf"({_YEAR_NUMBER})\s*年(?:以来|度|是|，|,)")
+#: The opening of a 政府工作报告: "——2024年1月16日在亳州市第五届人民代表大会第三次会议上" (the date may
+#: be elsewhere on the line, or missing; 全国 for the national congress).
+_SESSION = re.compile(r"在\s*(?P<place>[^在，,。；\n]{0,24}?)\s*第\s*[〇○零一二三四五六七八九十百\d]{1,4}\s*届\s*"
+                      r"(?P<national>全国)?\s*人民代表大会")
 _WEBSITE = re.compile(r"(?:^|(?<=[\s>＞»›|｜:：]))(?P<site>[\u4e00-\u9fffA-Za-z]{2,30}?(?:门户网站|政府网站|政府网|网站))"
                       r"(?=$|[\s>＞»›|｜])")
 _SOURCE_FIELD = re.compile(rf"(?:{_FIELD_NAME})\s*[:：]\s*(?P<source>[^\s，。；！？:：]{{1,30}})")
@@ -490,43 +481,59 @@ def _agency(lines: Sequence[str], head: Sequence[str], title: str | None) -> str
     return opening["org"] if opening else None
 
 
-def _qualified(agency: str | None, city: _Place | None) -> str | None:
-    """Prefix the city to an agency that names only its level: 市行政审批服务局 → 邵阳市行政审批服务局.
+def _qualified(agency: str | None, place: "geo.Division | None") -> str | None:
+    """Prefix the government's name to an agency that names only its level: 市行政审批服务局 →
+    邵阳市行政审批服务局, 区政务服务中心 → 海拉尔区政务服务中心.
 
-    Done only when the level matches the city's (市 for a …市, 州 for a …州, none for a
-    行政公署 of a 地区/盟), so a county-level 市人民政府 inside a 自治州 stays as written.
-    """
-    if agency is None or city is None:
+    Done only when the level word matches the place's name (市 for a …市, 州 for a …州, 区 for a …区,
+    none for a 行政公署 of a 地区/盟), so a county-level 市人民政府 inside a 自治州 stays as written."""
+    if agency is None or place is None:
         return agency
-    if agency == "行政公署" and city.name.endswith(("地区", "盟")):
-        return city.name + agency
-    if agency[0] in "市州" and city.name.endswith(agency[0]):
-        return city.name + agency[1:]
+    if agency == "行政公署" and place.name.endswith(("地区", "盟")):
+        return place.name + agency
+    if agency[0] in "省市州区县旗盟" and place.name.endswith(agency[0]) and not agency.startswith(place.name):
+        return place.name + agency[1:]
     return agency
+
+
+def _session(lines: Sequence[str]) -> re.Match[str] | None:
+    """The session of a people's congress the report was delivered at, named in its opening lines."""
+    opening = "\n".join(lines[:_HEAD_LINES + 2])[:600]
+    return _SESSION.search(opening)
+
+
+def _session_date(lines: Sequence[str]) -> str | None:
+    """The date of the session a 政府工作报告 was delivered at: on the line that names the session."""
+    if (session := _session(lines)) is None:
+        return None
+    start = session.string.rfind("\n", 0, session.start()) + 1
+    dated = _DATE_SEARCH.search(session.string, start, session.end())
+    return _iso_date(dated) if dated else None
 
 
 def _year(lines: Sequence[str], head: Sequence[str]) -> int | None:
     """The year the report covers.
 
     The first “YYYY年(度)…工作回顾/总结/工作情况/建设情况/年度报告” (2019年工作总结暨2020年工作计划 →
-    2019); else, for a 政府工作报告, the year before its session (2024年1月16日在…人民代表大会 →
-    2023); else the first year the opening of the body dwells on (2023年是…, 2019年以来，…).
+    2019; 二〇二四年工作回顾 → 2024); else, for a 政府工作报告, the year before its session (2024年1月16日在…
+    人民代表大会 → 2023); else the first year the opening of the body dwells on (2023年是…, 2019年以来，…).
     """
     text = "\n".join(lines)
     if covered := _COVERED_YEAR.search(text):
-        return int(covered[1])
-    if session := _SESSION_YEAR.search(text):
-        return int(session[1]) - 1
+        return _number(covered[1])
+    if session_date := _session_date(lines):
+        return int(session_date[:4]) - 1
     opening = _OPENING_YEAR.search("\n".join(lines[len(head):len(head) + _OPENING_LINES]))
-    return int(opening[1]) if opening else None
+    return _number(opening[1]) if opening else None
 
 
 def _issued(lines: Sequence[str]) -> str | None:
-    """The signing date: a date line (or signature + date line) among the last lines."""
+    """The date of the report: a date line (or signature + date line) among the last lines, else the
+    date of the congress session it was delivered at (both may be in Chinese numerals)."""
     for line in reversed(lines[-_TAIL_LINES:]):
         if (dated := _DATE_LINE.fullmatch(line)) or ((dated := _SIGNATURE_LINE.fullmatch(line)) and dated["y"]):
             return _iso_date(dated)
-    return None
+    return _session_date(lines)
 
 
 def _doc_number(head: Sequence[str]) -> str | None:
@@ -546,36 +553,181 @@ def _source(lines: Sequence[str], removed: Sequence[Removed]) -> str | None:
     return None
 
 
-def extract_metadata(text: str, removed: Sequence[Removed] = ()) -> dict:
-    """Describe a cleaned report: agency, city, province, year, issued, doc_number, source, title.
+#: The levels of government, from the top; a county includes districts and county-level cities.
+LEVELS = ("national", "province", "prefecture", "county")
+#: Metadata fields in the order tables and the CLI show them.
+METADATA_FIELDS = ("level", "government", "agency", "province", "city", "county", "year", "issued", "doc_number",
+                   "source", "title")
+_MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
+_NATIONAL_AGENCY = re.compile(r"^(?:国务院|中华人民共和国国务院|中央人民政府)")
+#: A body of the government that names only its level (市行政审批服务局, 县人民政府): its place is elsewhere.
+_LEVEL_ONLY = re.compile(r"^[省市州区县旗盟]")
+_BODY_MIN_MENTIONS = 3  # a level-only agency's city from the body: named at least this often …
+_BODY_MIN_SHARE = 2 / 3  # … and at least this share of the body's city mentions
 
-    * ``agency``: the issuing body (see :func:`_agency`); when the text names only its level
-      (市行政审批服务局) the city is prefixed (邵阳市行政审批服务局).
-    * ``city``: full name (梅州市) of the city the agency, the title or the letterhead names;
-      failing that, the city the text names most often. None for a national report (国务院)
-      or a provincial body.
-    * ``province``: the city's, from ``data/geo/prefectures.csv``.
-    * ``year``: the year covered (see :func:`_year`); ``issued``: the signing date near the
-      end (not a web publication time); ``doc_number``: the letterhead's 发文字号;
-      ``source``: the publishing website or 来源 the page names, looked up in ``removed`` too.
+
+def _first_division(*texts: str | None):
+    """The first division of government named in the first of ``texts`` that names one (full names:
+    浙江省, 梅州市, 海拉尔区, and the short forms of autonomous regions: 宁夏, 广西)."""
+    from . import geo
+
+    for text in texts:
+        if text and (found := geo.find_governments(text)):
+            return found[0][2]
+    return None
+
+
+#: The level a report speaks for, in its own words: 我代表市人民政府, 我代表行署; else 全州/我州 ….
+_SPEAKS_FOR = re.compile(r"我代表(?P<who>省|自治区|市|州|盟|地区|区|县|旗)?(?:人民政府|政府|行政公署|行署)")
+_OURS = re.compile(r"我(自治区|省|市|州|盟|区|县|旗)(?!委|长|级|直)")
+_WHOLE = re.compile(r"全(自治区|市|州|盟|区|县|旗)(?!委|长|级|直)")
+_SELF_MIN = 3  # 全州 … counted at least this often to say the level
+#: Which divisions a level word fits: 区 is a district or an autonomous region (全区 of 广西).
+_WORD_FITS = {"省": ("省",), "自治区": ("自治区",), "市": ("市",), "州": ("州",), "盟": ("盟",),
+              "地区": ("地区", "盟"), "行署": ("地区", "盟"), "区": ("区",), "县": ("县",), "旗": ("旗",)}
+
+
+@dataclass(frozen=True)
+class _Within:
+    """A county-level report inside a known prefecture, the county itself not named."""
+
+    prefecture: object
+
+
+def _level_word(lines: Sequence[str]) -> str | None:
+    """The word a report uses for its own level: the speaker's (我代表市人民政府 → 市, 我代表行署 → 行署),
+    else the commonest of 我省/我市/我州/我区/我县 …, else of 全市/全州/全区/全县 … if said often enough."""
+    speaks = _SPEAKS_FOR.search("\n".join(lines[:_HEAD_LINES + 2]))
+    if speaks is not None:
+        return speaks["who"] or ("行署" if "行" in speaks.group() else None)
+    text = "\n".join(lines)
+    ours = Counter(_OURS.findall(text))
+    if ours:
+        return ours.most_common(1)[0][0]
+    whole = Counter(_WHOLE.findall(text))  # 全省 is left out: 居全省第一 compares, it does not speak for
+    if whole:
+        word, n = whole.most_common(1)[0]
+        return word if n >= _SELF_MIN else None
+    return None
+
+
+def _fits(place, word: str | None) -> bool:
+    """Whether a division is of the kind a level word names (a …市 for 市, a …区 or 自治区 for 区 …)."""
+    return word is None or place.name.endswith(_WORD_FITS[word])
+
+
+def _named_division(name: str, word: str | None):
+    """The one division a file's name is (六安, 海拉尔区; 恩施 with 我代表市人民政府: 恩施市, not 恩施州)."""
+    from . import geo
+
+    stem = name.strip()
+    if not (2 <= len(stem) <= 12 and re.fullmatch(r"[\u4e00-\u9fff]+", stem)):
+        return None
+    candidates = geo.lookup(stem)
+    fitting = [d for d in candidates if _fits(d, word)]
+    if len(fitting) == 1:
+        return fitting[0]
+    prefectures = [d for d in candidates if d.level == "prefecture"]
+    if not fitting and word in ("区", "县", "旗") and len(prefectures) == 1:
+        return _Within(prefectures[0])  # 黄山.txt holding the report of a district of 黄山市 not named
+    return None
+
+
+def _government(lines: Sequence[str], head: Sequence[str], title: str | None, agency: str | None, text: str,
+                name: str | None = None):
+    """The government behind a report and how it was found: ``(division or "national" or None, rule)``.
+
+    In order of trust: the congress the report was delivered at (在浙江省第十四届人民代表大会…上;
+    全国人民代表大会: national); the speaker (我代表国务院: national); the issuing body (letterhead,
+    signature, title: 梅州市政务服务数据管理局); the title; the title block; the file's name where it is
+    exactly a division's (六安.txt, 海拉尔区.docx) and fits the level the speaker names (我代表市人民政府:
+    a 市; 我代表区人民政府 in 黄山.txt: a district of 黄山市, which one unknown). Never the first place the
+    body names. Only for a body that names its level alone (市行政审批服务局) is the city the body names
+    far more than any other taken (at least 3 times and 2/3 of all city mentions)."""
+    if session := _session(lines):
+        if session["national"]:
+            return "national", "congress:全国人民代表大会"
+        if place := _first_division(session["place"]):
+            return place, f"congress:{place.name}"
+    if agency and _NATIONAL_AGENCY.match(agency):
+        return "national", f"agency:{agency}"
+    for rule, candidate in (("agency", agency), ("title", title), ("head", "\n".join(head))):
+        if place := _first_division(candidate):
+            return place, f"{rule}:{place.name}"
+    word = _level_word(lines)
+    if name and (place := _named_division(name, word)) is not None:
+        if isinstance(place, _Within):
+            return place, f"file name:{place.prefecture.name} (a county-level report inside it: {word})"
+        return place, f"file name:{place.name}"
+    if agency and _LEVEL_ONLY.match(agency) and agency[0] in "市州":
+        counts = Counter(_city_mentions(text))
+        if counts:
+            city, n = counts.most_common(1)[0]
+            if n >= _BODY_MIN_MENTIONS and n >= _BODY_MIN_SHARE * sum(counts.values()):
+                from . import geo
+
+                place = geo.resolve(city.name)
+                if place is not None and _fits(place, agency[0]):
+                    return place, f"body:{city.name} named {n} of {sum(counts.values())} times"
+    return None, ""
+
+
+def _government_fields(place) -> dict:
+    """level, government, province, city, county of a division (or of the national government)."""
+    if place == "national":
+        return {"level": "national", "government": "国务院", "province": None, "city": None, "county": None}
+    if isinstance(place, _Within):
+        return {"level": "county", "government": None, "province": place.prefecture.province,
+                "city": place.prefecture.name, "county": None}
+    if place is None:
+        return {"level": None, "government": None, "province": None, "city": None, "county": None}
+    seat = "行政公署" if place.level == "prefecture" and place.name.endswith(("地区", "盟")) else "人民政府"
+    if place.level == "province":
+        city = place.name if place.name in _MUNICIPALITIES else None
+        return {"level": "province", "government": place.name + "人民政府", "province": place.name, "city": city,
+                "county": None}
+    if place.level == "prefecture":
+        return {"level": "prefecture", "government": place.name + seat, "province": place.province,
+                "city": place.name, "county": None}
+    return {"level": "county", "government": place.name + "人民政府", "province": place.province,
+            "city": place.prefecture or None, "county": place.name}
+
+
+def extract_metadata(text: str, removed: Sequence[Removed] = (), name: str | None = None) -> dict:
+    """Describe a cleaned report: :data:`METADATA_FIELDS` and ``found_by`` (how the government was found).
+
+    * ``level`` (:data:`LEVELS`), ``government`` (浙江省人民政府, 海拉尔区人民政府, 国务院), ``province``,
+      ``city`` (a provincial report has none, except the four municipalities, which are their own city;
+      a county's city is its prefecture) and ``county``: from the government found by :func:`_government`
+      in the division table (``data/geo/divisions.csv``); empty when the text does not say: a wrong
+      place is worse than none.
+    * ``agency``: the issuing body (see :func:`_agency`); the government itself for a 政府工作报告; when
+      the text names only its level (市行政审批服务局) the place is prefixed (邵阳市行政审批服务局).
+    * ``year``: the year under review (see :func:`_year`); ``issued``: the date of the report (its
+      signature, else its congress session); ``doc_number``: the letterhead's 发文字号; ``source``: the
+      publishing website or 来源 the page names, looked up in ``removed`` too; ``title``.
     """
     lines = text.split("\n") if text else []
     head = _head(lines)
     title = _title(head)
     agency = _agency(lines, head, title)
-    named = _first_city(agency or "") or _first_city(title or "") or _first_city("\n".join(head))
-    province = _province_named(agency or "")
-    national_or_provincial = agency == "国务院" or (province is not None and named is None)
-    city = named or (None if national_or_provincial else _most_named_city(text))
+    place, found_by = _government(lines, head, title, agency, text, name)
+    fields = _government_fields(place)
+    congress = found_by.startswith("congress:") or bool(agency and _SPEAKER.search(
+        "\n".join(lines[:_HEAD_LINES + 2])) and agency.endswith(("人民政府", "国务院", "行政公署")))
+    if congress and fields["government"]:
+        agency = fields["government"]
+    elif place not in (None, "national") and not isinstance(place, _Within):
+        agency = _qualified(agency, place)
     return {
-        "agency": _qualified(agency, city),
-        "city": city.name if city else None,
-        "province": city.province if city else province,
+        **fields,
+        "agency": agency,
         "year": _year(lines, head),
         "issued": _issued(lines),
         "doc_number": _doc_number(head),
         "source": _source(lines, removed),
         "title": title,
+        "found_by": found_by,
     }
 
 
@@ -602,7 +754,7 @@ def clean(raw: RawReport, report_id: str | None = None) -> Report:
         sha256=raw.sha256,
         encoding=raw.encoding,
         text=cleaned,
-        meta=extract_metadata(cleaned, removed),
+        meta=extract_metadata(cleaned, removed, Path(raw.source.member or raw.source.path.name).stem),
         removed=tuple(removed),
         repairs=tuple(repairs),
         encoding_confidence=raw.confidence,
@@ -687,7 +839,7 @@ def read_reports(paths: PathLike | Iterable[PathLike], skip_bad: bool = False,
     reports: list[Report] = []
     for (f, raw), report_id in zip(raws, report_ids([(f, raw.source) for f, raw in raws])):
         try:
-            reports.append(guarded(clean, raw.source, raw, report_id))
+            reports.append(replace(guarded(clean, raw.source, raw, report_id), root=f.root))
         except ReportError as error:
             if not skip_bad:
                 raise

@@ -60,7 +60,7 @@ class NotebookError(RuntimeError):
 class Parameters:
     """What a notebook's ``parameters`` cell (``CORPUS``, ``FIGURES``) resolves to."""
 
-    corpus: Path  #: folder of ``*.txt`` reports
+    corpus: Path  #: a folder of reports, or one file (a table, an archive, a PDF …)
     figures: Path  #: where :func:`toolkit.plotting.savefig` should write
     name: str  #: ``raw`` for the project's corpus, else the corpus folder's name
 
@@ -77,14 +77,16 @@ def resolve_parameters(corpus: str | Path | None = None, figures: str | Path | N
     ``figures/<corpus folder name>/`` for any other. Relative paths are taken from the project root.
     """
     corpus_dir = paths.RAW_DIR if corpus is None else _absolute(corpus)
-    if not corpus_dir.is_dir():
-        raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
+    if not corpus_dir.exists():
+        raise FileNotFoundError(f"corpus not found: {corpus_dir} (a folder of reports, or one file: a table, "
+                                f"an archive, a PDF …)")
     own = corpus_dir == paths.RAW_DIR
+    name = "raw" if own else (corpus_dir.name if corpus_dir.is_dir() else corpus_dir.stem)
     if figures is not None:
         figures_dir = _absolute(figures)
     else:
-        figures_dir = paths.FIGURES_DIR if own else paths.FIGURES_DIR / corpus_dir.name
-    return Parameters(corpus_dir, figures_dir, "raw" if own else corpus_dir.name)
+        figures_dir = paths.FIGURES_DIR if own else paths.FIGURES_DIR / name
+    return Parameters(corpus_dir, figures_dir, name)
 
 
 def _absolute(path: str | Path) -> Path:
@@ -250,18 +252,24 @@ def run(
 
 
 def corpus_fingerprint(corpus: Path) -> tuple[str, str]:
-    """(what was hashed, its sha256) for a corpus folder: its manifest (``manifest.csv`` or
-    ``MANIFEST.tsv``) where it has one, else the sorted names and contents of its ``*.txt`` files."""
+    """(what was hashed, its sha256) for a corpus: a file's bytes; a folder's manifest (``manifest.csv``
+    or ``MANIFEST.tsv``) where it has one, else the relative names and contents of its report files."""
     import hashlib
 
+    from .readers import discover
+
+    if corpus.is_file():
+        return corpus.name, hashlib.sha256(corpus.read_bytes()).hexdigest()
     for name in ("manifest.csv", "MANIFEST.tsv"):
         manifest = corpus / name
         if manifest.is_file():
             return name, hashlib.sha256(manifest.read_bytes()).hexdigest()
     digest = hashlib.sha256()
-    for path in sorted(corpus.glob("*.txt")):
-        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
-    return "*.txt", digest.hexdigest()
+    found, _ = discover(corpus)
+    for f in found:
+        digest.update(f.path.relative_to(corpus).as_posix().encode() + b"\0"
+                      + hashlib.sha256(f.path.read_bytes()).digest())
+    return "report files", digest.hexdigest()
 
 
 def write_figure_index(parameters: Parameters, notebook_paths: list[Path] | None = None) -> Path:

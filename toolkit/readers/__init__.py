@@ -261,8 +261,8 @@ def discover(paths: PathLike | Iterable[PathLike]) -> tuple[list[Found], list[Re
             errors += problems
             if not files:
                 held = ", ".join(f"{n} {suffix}" for suffix, n in sorted(others.items())) or "no files"
-                errors.append(ReportError(item, f"no report files ({', '.join('*' + s for s in SUFFIXES)}, "
-                                                f"searched recursively) in this folder: it holds {held}"))
+                errors.append(ReportError(item, f"no report file in this folder or its subfolders: it holds "
+                                                f"{held} (reports are read from {' '.join(SUFFIXES)})"))
         elif item.exists() or item.is_symlink():
             found.append(Found(item, None))
         else:

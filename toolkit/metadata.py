@@ -1,0 +1,276 @@
+"""Report metadata a researcher can put in a regression: what was detected in the text, completed or
+overridden by what the user knows (a table's columns, a ``metadata.csv`` beside the files), each value
+with where it came from; readable labels; duplicates.
+
+>>> table = describe(reports)          # one row per report: the fields, their provenance, labels
+>>> duplicates(texts)                  # report → the report it duplicates (identical or near-identical)
+
+**Fields** (:data:`FIELDS`): ``level`` (national / province / prefecture / county), ``government``,
+``agency``, ``province``, ``city``, ``county``, ``year`` (the year under review), ``issued_year``,
+``issued`` (a date), ``doc_number``, ``title``, ``url``. Each has a ``<field>_from`` column:
+``detected`` (read from the text by :func:`toolkit.corpus.extract_metadata`), ``document`` (a title the
+file itself states: a Word file's core properties, a web page's title; used only where the text gives
+none), ``table`` (a column of the table the report is a row of), ``metadata.csv`` (the user's file),
+``derived`` (computed from other fields, e.g. the government of a city given by a table), or empty when
+the value is empty.
+
+**Which year a table's year column holds.** A column called just ``year`` is ambiguous: in the tables
+researchers keep (the national series, a Stata file of city reports) it is the year the report was
+delivered, so it is read as ``issued_year``; ``year_under_review`` (or ``review_year``) names the other.
+The year under review is still detected in the text; where nothing is detected it is taken as the
+issued year minus one (a 政府工作报告 reviews the year before it is delivered: ``year_from`` says
+``issued_year-1``), and where the two differ by anything but one year the report gets a note.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import ReportError
+
+#: The metadata fields, in the order tables and the CLI show them.
+FIELDS = ("level", "government", "agency", "province", "city", "county", "year", "issued_year", "issued",
+          "doc_number", "title", "url")
+PROVENANCE = ("detected", "document", "table", "metadata.csv", "derived", "issued_year-1")
+METADATA_FILE = "metadata.csv"
+
+#: Column names (lower-cased, spaces and hyphens as underscores) that mean a field. ``year`` alone is
+#: the year a report was delivered (see the module's docstring).
+COLUMN_FIELDS = {
+    **dict.fromkeys(("level", "级别", "层级", "行政级别"), "level"),
+    **dict.fromkeys(("government", "gov", "政府"), "government"),
+    **dict.fromkeys(("agency", "issuer", "机构", "发文机关", "发布机构"), "agency"),
+    **dict.fromkeys(("province", "prov", "area", "region", "省", "省份", "地区"), "province"),
+    **dict.fromkeys(("city", "prefecture", "市", "城市", "地级市"), "city"),
+    **dict.fromkeys(("county", "district", "县", "区县", "县区"), "county"),
+    **dict.fromkeys(("year_under_review", "review_year", "covered_year", "year_reviewed", "回顾年份"), "year"),
+    **dict.fromkeys(("year", "issued_year", "year_issued", "report_year", "年份", "年度"), "issued_year"),
+    **dict.fromkeys(("issued", "date", "issue_date", "日期", "发布日期", "成文日期"), "issued"),
+    **dict.fromkeys(("doc_number", "文号", "发文字号"), "doc_number"),
+    **dict.fromkeys(("title", "name", "标题", "题目"), "title"),
+    **dict.fromkeys(("url", "link", "链接", "网址"), "url"),
+}
+_LEVEL_WORDS = {"national": "national", "国家": "national", "全国": "national", "中央": "national",
+                "province": "province", "provincial": "province", "省": "province", "省级": "province",
+                "prefecture": "prefecture", "city": "prefecture", "municipal": "prefecture", "市": "prefecture",
+                "地级": "prefecture", "地市": "prefecture", "county": "county", "district": "county",
+                "县": "county", "县级": "county", "区县": "county", "区": "county"}
+_PLACE_FIELDS = ("province", "city", "county")
+_MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
+
+
+class MetadataError(ReportError):
+    """A metadata.csv that cannot be used (the message names the file and the reason)."""
+
+
+def field_of(column: str) -> str | None:
+    """The metadata field a table or metadata.csv column means, if any."""
+    return COLUMN_FIELDS.get(re.sub(r"[\s\-]+", "_", str(column).strip().lower()))
+
+
+def _year(value) -> int | None:
+    match = re.search(r"(?:19|20)\d{2}", str(value))
+    return int(match.group()) if match else None
+
+
+def _place(field: str, value: str):
+    """A province/city/county value as the division table names it (浙江 → 浙江省), or None."""
+    from . import geo
+
+    level = {"province": "province", "city": "prefecture", "county": "county"}[field]
+    candidates = [d for d in geo.lookup(value) if d.level == level or (field == "city" and d.name in _MUNICIPALITIES)]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def normalise_value(field: str, value):
+    """A user's value in the toolkit's form: years as ints, levels as :data:`toolkit.corpus.LEVELS`,
+    places by their full names (杭州 → 杭州市) where the division table knows them; empty → None."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() in ("", "nan", "NaN"):
+        return None
+    value = str(value).strip()
+    if field in ("year", "issued_year"):
+        return _year(value)
+    if field == "level":
+        return _LEVEL_WORDS.get(value.lower(), value.lower())
+    if field in _PLACE_FIELDS:
+        division = _place(field, value)
+        return division.name if division is not None else value
+    return value
+
+
+def read_metadata_file(path: str | Path) -> pd.DataFrame:
+    """A user's ``metadata.csv``: a ``file`` column (a file name, a path relative to the folder, or an
+    archive member) and any of the field columns (:data:`COLUMN_FIELDS`); UTF-8 (with or without BOM)."""
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, csv.Error) as error:
+        raise MetadataError(path, f"cannot read: {error}") from None
+    if "file" not in table.columns:
+        raise MetadataError(path, "no 'file' column (the name of the report file each row describes)")
+    unknown = [c for c in table.columns if c != "file" and field_of(c) is None]
+    if unknown:
+        raise MetadataError(path, f"unknown columns {unknown}; use some of {', '.join(FIELDS)}")
+    duplicated = table["file"][table["file"].duplicated()].tolist()
+    if duplicated:
+        raise MetadataError(path, f"files listed twice: {duplicated}")
+    return table
+
+
+def metadata_files(folders: Iterable[Path]) -> dict[Path, pd.DataFrame]:
+    """The ``metadata.csv`` of each folder that has one."""
+    return {folder: read_metadata_file(folder / METADATA_FILE) for folder in sorted(set(folders))
+            if (folder / METADATA_FILE).is_file()}
+
+
+def _keys(source, root: Path | None) -> list[str]:
+    """The names a metadata.csv row may use for a report: member, relative path, file name."""
+    keys = []
+    if source.member is not None:
+        keys.append(source.member)
+    if root is not None:
+        try:
+            keys.append(source.path.relative_to(root).as_posix())
+        except ValueError:
+            pass
+    keys.append(source.path.name)
+    return keys
+
+
+def describe(detected: dict, source=None, fields: dict | None = None, user: dict | None = None) -> tuple[dict, list[str]]:
+    """The metadata of one report: ``detected`` (from :func:`toolkit.corpus.extract_metadata`),
+    completed and overridden by a table row's ``fields`` (for a report that is not a table row, ``fields``
+    are the document's own properties and only fill a missing title) and then by the user's
+    ``metadata.csv`` row ``user`` (both column → value). Returns the fields with their ``<field>_from`` provenance, and the
+    notes a user should read (a table year that disagrees with the text)."""
+    values = {f: detected.get(f) for f in FIELDS}
+    origin = {f: "detected" if values[f] is not None else "" for f in FIELDS}
+    if values["issued"] and values["issued_year"] is None:
+        values["issued_year"], origin["issued_year"] = _year(values["issued"]), "derived"
+    given: dict[str, str] = {}
+    if source is not None and source.row is None:  # a document's own properties (a Word file's, a page's)
+        fields, document = {}, fields or {}
+        if values["title"] is None and document.get("title"):
+            values["title"], origin["title"] = str(document["title"]).strip(), "document"
+    for layer, label in ((fields or {}, "table"), (user or {}, METADATA_FILE)):
+        for column, raw in layer.items():
+            field = field_of(column)
+            if field is None or (value := normalise_value(field, raw)) is None:
+                continue
+            values[field], origin[field] = value, label
+            given[field] = label
+    notes = []
+    if any(f in given for f in _PLACE_FIELDS):
+        _derive_government(values, origin, given)
+    if values["issued_year"] is not None:
+        if values["year"] is None:
+            values["year"], origin["year"] = values["issued_year"] - 1, "issued_year-1"
+        elif values["issued_year"] - values["year"] not in (0, 1) and origin["year"] == "detected":
+            notes.append(f"the text reviews {values['year']}, but the {origin['issued_year']} says it was issued in "
+                         f"{values['issued_year']} ({values['issued_year'] - values['year']:+d} years, not the usual 1)")
+    out = dict(values)
+    out.update({f"{f}_from": origin[f] if values[f] is not None else "" for f in FIELDS})
+    return out, notes
+
+
+def _derive_government(values: dict, origin: dict, given: dict) -> None:
+    """After a user gave places: make level, government and the other places agree with the most specific
+    place given (county, else city, else province), unless the user gave them too."""
+    from . import geo
+
+    county, city, province = values["county"], values["city"], values["province"]
+    if "county" in given:
+        division = geo.resolve(county, within=city or province)
+        level, seat, city_of = "county", county, (division.prefecture if division else city)
+    elif "city" in given and not (values["level"] == "county" and origin["level"] == "detected"
+                                  and values["city"] == city):
+        level, seat, city_of = ("province" if city in _MUNICIPALITIES and values["level"] == "province"
+                                else "prefecture"), city, city
+        if origin["county"] == "detected":
+            values["county"], origin["county"] = None, "derived"
+    elif "province" in given and "city" not in given and values["province"] != province:
+        return
+    else:
+        return
+    if "province" not in given:
+        division = geo.resolve(seat)
+        if division is not None:
+            values["province"], origin["province"] = division.province, "derived"
+    if "level" not in given:
+        values["level"], origin["level"] = level, "derived"
+    if "city" not in given and city_of != values["city"]:
+        values["city"], origin["city"] = city_of, "derived"
+    if "government" not in given:
+        suffix = "行政公署" if level == "prefecture" and seat.endswith(("地区", "盟")) else "人民政府"
+        values["government"], origin["government"] = seat + suffix, "derived"
+
+
+# --------------------------------------------------------------------------- labels
+
+def label(meta: dict, fallback: str) -> str:
+    """A readable label from the fields: the place and the report's own year (浙江省 2025 for the 2025
+    report reviewing 2024, 海拉尔区 2018, 国务院 2022, 梅州市 2020); ``fallback`` (the report id)
+    where no place is known."""
+    place = (meta.get("county") or meta.get("city") if meta.get("level") in ("county", "prefecture") else None) \
+        or (meta.get("province") if meta.get("level") == "province" else None) \
+        or ("国务院" if meta.get("level") == "national" else None)
+    if place is None:
+        return fallback
+    title_year = _year(meta.get("title") or "")
+    year = title_year or meta.get("issued_year") or meta.get("year")
+    return f"{place} {year}" if year else place
+
+
+def unique_labels(labels: Sequence[str], ids: Sequence[str]) -> list[str]:
+    """Labels made unique: a repeated label gets its report id in brackets (梅州市 2020 [000_5e9c…])."""
+    counts = pd.Series(list(labels)).value_counts()
+    return [f"{lab} [{rid}]" if counts[lab] > 1 else lab for lab, rid in zip(labels, ids)]
+
+
+# --------------------------------------------------------------------------- duplicates
+
+#: Near-identical: this share of the two texts' rare 8-character shingles in common (Jaccard).
+NEAR_DUPLICATE = 0.8
+SHINGLE = 8
+#: Shingles found in more reports than this are boilerplate (slogans, formulae), not evidence of a copy.
+MAX_SHINGLE_REPORTS = 50
+
+
+def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[int | None]:
+    """For each text, the index of an earlier text it duplicates, else None.
+
+    Identical texts (after cleaning, ignoring whitespace) are duplicates; so are near-identical ones:
+    the Jaccard similarity of their sets of 8-character shingles reaches ``threshold``, counting only
+    shingles found in at most :data:`MAX_SHINGLE_REPORTS` texts (so the genre's boilerplate does not
+    make two different reports alike). The same report with different page chrome, a title line more
+    or a paragraph less, is caught; two reports of one government in two years are not. Each duplicate
+    points to the first text of its group."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    squeezed = [re.sub(r"\s+", "", t) for t in texts]
+    first: dict[str, int] = {}
+    out: list[int | None] = []
+    for i, t in enumerate(squeezed):
+        out.append(first.setdefault(t, i) if t in first else None)
+        first.setdefault(t, i)
+    if len(texts) < 2:
+        return out
+    vectorizer = HashingVectorizer(analyzer="char", ngram_range=(SHINGLE, SHINGLE), n_features=2 ** 22,
+                                   alternate_sign=False, norm=None, binary=True, dtype=np.float32)
+    X = vectorizer.transform(squeezed).tocsc()
+    df = np.diff(X.indptr)
+    X = X[:, np.flatnonzero((df >= 2) & (df <= MAX_SHINGLE_REPORTS))].tocsr()  # shingles shared, but rare
+    sizes = np.asarray((vectorizer.transform(squeezed) > 0).sum(axis=1)).ravel()
+    inter = (X @ X.T).tocoo()
+    for i, j, common in zip(inter.row, inter.col, inter.data):
+        if j >= i or out[i] is not None:
+            continue
+        union = sizes[i] + sizes[j] - common
+        if union > 0 and common / union >= threshold:
+            out[i] = out[j] if out[j] is not None else int(j)
+    return out
