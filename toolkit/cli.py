@@ -266,7 +266,7 @@ def _column_names(text: str) -> tuple[str, ...]:
     return names
 
 
-PATHS_HELP = "report files or folders (searched recursively for *.txt)"
+PATHS_HELP = ("report files (.txt .docx .pdf .html, tables, .zip) or folders of them (searched recursively)")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -114,6 +114,23 @@ def _numbered(text: str) -> list[Line]:
     return [(number, stripped) for number, line in enumerate(text.split("\n"), 1) if (stripped := line.strip())]
 
 
+#: A paragraph break in text that lost its line breaks (a table cell, a web page flattened): the two
+#: ideographic spaces that indent each paragraph of a Chinese document, inside a long line.
+_FLATTENED_BREAK = re.compile(r"\s*\u3000{2,}\s*")
+_FLATTENED_LINE = 200  # characters: a line this long holding such breaks is several paragraphs
+
+
+def _paragraph_lines(text: str) -> list[Line]:
+    """:func:`_numbered` of the normalised text, where a long line that still shows its paragraphs'
+    indentation (……。　　二、……) is split there; its pieces keep the line's number."""
+    out: list[Line] = []
+    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        pieces = (_FLATTENED_BREAK.split(line) if len(line) > _FLATTENED_LINE and "\u3000\u3000" in line
+                  else (line,))
+        out.extend((number, stripped) for piece in pieces if (stripped := normalise(piece).strip()))
+    return out
+
+
 def _joined(lines: Iterable[Line]) -> str:
     return "\n".join(line for _, line in lines)
 
@@ -737,7 +754,7 @@ def clean(raw: RawReport, report_id: str | None = None) -> Report:
     """A raw report (see :mod:`toolkit.readers`) cleaned and described: normalised, page chrome
     removed (the reader's and the cleaner's, each recorded), broken lines joined, metadata extracted.
     Raises :class:`EmptyReportError` when nothing but chrome is left."""
-    numbered = _numbered(normalise(raw.text))
+    numbered = _paragraph_lines(raw.text)
     chrome = [(number, line) for number, line in numbered if number in raw.chrome]
     lines = [(number, line) for number, line in numbered if number not in raw.chrome]
     kept, removed = _strip_chrome(lines)

@@ -76,8 +76,7 @@ def report_row(report: Report, user: dict | None = None) -> tuple[dict, list[str
         "report_id": report.report_id, "label": report.report_id, **{f: meta[f] for f in FIELDS},
         "source": report.meta.get("source") or report.fields.get("source"), "duplicate_of": None,
         "found_by": report.meta.get("found_by", ""), **{f"{f}_from": meta[f"{f}_from"] for f in FIELDS},
-        "format": report.encoding if report.encoding in ("docx", "pdf", "html") else
-        (report.encoding.split(":")[0] if ":" in report.encoding else "txt"),
+        "format": _format(report),
         "encoding": report.encoding, "encoding_confidence": report.encoding_confidence,
         "notes": "; ".join([*report.notes, *notes]),
         "fields": json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else "",
@@ -93,6 +92,14 @@ def segment_report(report: Report) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The sections and units of one report; any failure is a :class:`ReportError` naming its file."""
     return guarded(section_table, report.source or report.path, report.report_id, report.text,
                    report.meta.get("year"))
+
+
+def _format(report: Report) -> str:
+    """What a report was read from: ``txt``, ``docx``, ``pdf``, ``html`` or ``table`` (a row)."""
+    if report.source is not None and report.source.row is not None:
+        return "table"
+    kind = report.encoding.split(":")[0]
+    return kind if kind in ("docx", "pdf", "html") else "txt"
 
 
 def _user_rows(reports: list[Report]) -> dict[str, dict]:
@@ -196,8 +203,11 @@ def _pages_text(pages: tuple[int, ...]) -> str:
 def load_corpus(path: str | Path | list = RAW_DIR, skip_bad: bool = False, max_bytes: int | None = MAX_BYTES, *,
                 format: str | None = None, columns=None, text_column: str | None = None,
                 keep_duplicates: bool = False) -> Corpus:
-    """Read, clean and segment every report at ``path``: a folder (searched recursively for ``*.txt``),
-    a file, or a list of them.
+    """Read, clean and segment every report at ``path``: a folder (searched recursively for report
+    files: .txt, .docx, .pdf, .html/.htm, tables .csv/.tsv/.jsonl/.parquet/.xlsx/.dta, .zip archives),
+    a file, or a list of them. ``format``, ``columns`` and ``text_column`` say how to read a table
+    (see :class:`toolkit.readers.ReadOptions`): ``format="tsv", columns=("year", "text")`` for a
+    headerless table saved as .txt.
 
     A bad file (empty, binary, undecodable, garbled, too large, not a regular file) or a failure while
     reading or segmenting one report raises :class:`toolkit.corpus.ReportError` naming the file and

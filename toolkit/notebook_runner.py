@@ -346,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
         description="Execute notebooks/NN-*.ipynb in order (what `make figures` runs).",
     )
     parser.add_argument("names", nargs="*", help="run only the notebooks whose names start with these (e.g. 01)")
-    parser.add_argument("--corpus", help="folder of *.txt reports (default: data/raw); copies go to build/notebooks/")
+    parser.add_argument("--corpus", help="a folder of reports or one file (a table, an archive, a PDF …; default: "
+                                            "data/raw); copies go to build/notebooks/")
     parser.add_argument("--figures", help="folder for the figures (default: figures/ or figures/<corpus name>/)")
     args = parser.parse_args(argv)
     try:

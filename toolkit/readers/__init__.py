@@ -248,8 +248,8 @@ def _walk(root: Path) -> tuple[list[Found], list[ReportError], Counter]:
 
 def discover(paths: PathLike | Iterable[PathLike]) -> tuple[list[Found], list[ReportError]]:
     """The report files under ``paths``: files as given (any suffix), folders searched recursively for
-    ``*.txt`` (any case), hidden entries and a folder's documentation (README*, LICENSE*, MANIFEST*,
-    metadata.csv) left out. Returns what was found, and the paths that cannot give a report as errors:
+    the suffixes of :data:`SUFFIXES` (any case), hidden entries and a folder's documentation (README*,
+    LICENSE*, MANIFEST*, metadata.csv) left out. Returns what was found, and the paths that cannot give a report as errors:
     a missing path, a folder with no report file (saying what it holds), a symlink that leaves its
     folder, is broken or loops (not followed)."""
     found: list[Found] = []

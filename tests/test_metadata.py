@@ -1,0 +1,247 @@
+"""The government behind each report (level, government, agency, province, city, county, year), the
+user's corrections (table columns, metadata.csv) with their provenance, labels and duplicates, on
+synthetic reports of every level and on the shared corpora (skipped with a reason when absent)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from toolkit import load_corpus
+from toolkit.corpus import extract_metadata
+from toolkit.metadata import MetadataError, duplicates, label
+from toolkit.paths import PROJECT_ROOT, RAW_DIR, SHARED_DIR
+
+CORPORA = SHARED_DIR / "corpora"
+PROVINCIAL, ARCHIVES = CORPORA / "provincial-2025", CORPORA / "archives"
+NATIONAL, BEIJING_PDF, MUNICIPAL = CORPORA / "national-1954-2022", CORPORA / "beijing-2024-pdf", CORPORA / "municipal-2024"
+MUNICIPALITIES = {"北京市", "天津市", "上海市", "重庆市"}
+SEEDS = sorted(RAW_DIR.glob("*.txt"))
+
+
+def needs(folder: Path):
+    return pytest.mark.skipif(not folder.is_dir(), reason=f"shared corpus absent: {folder} (../shared beside the project)")
+
+
+def meta_of(*lines: str, name: str | None = None) -> dict:
+    return extract_metadata("\n".join(lines), name=name)
+
+
+# --------------------------------------------------------------------------- every level, from the text
+
+def test_a_provincial_report_has_no_city():
+    meta = meta_of("2026年浙江省政府工作报告", "——2026年1月27日在浙江省第十四届人民代表大会第四次会议上",
+                   "各位代表：", "现在，我代表省人民政府，向大会报告工作。", "一、2025年工作回顾",
+                   "过去一年，杭州、宁波、温州、杭州、杭州经济较快增长。")
+    assert (meta["level"], meta["government"], meta["agency"], meta["province"], meta["city"], meta["county"]) == (
+        "province", "浙江省人民政府", "浙江省人民政府", "浙江省", None, None)
+    assert (meta["year"], meta["issued"], meta["found_by"]) == (2025, "2026-01-27", "congress:浙江省")
+
+
+def test_a_municipality_is_its_own_city():
+    meta = meta_of("——2025年1月14日在北京市第十六届人民代表大会第三次会议上", "各位代表：")
+    assert (meta["level"], meta["province"], meta["city"]) == ("province", "北京市", "北京市")
+
+
+def test_an_autonomous_region_named_by_its_short_form():
+    meta = meta_of("2025年宁夏政府工作报告", "各位代表：", "现在，我代表自治区人民政府向大会报告工作。")
+    assert (meta["level"], meta["government"], meta["province"]) == ("province", "宁夏回族自治区人民政府", "宁夏回族自治区")
+
+
+def test_a_district_names_its_prefecture_as_city():
+    meta = meta_of("海拉尔区人民政府2018年政府工作报告", "各位代表：", "现在，我代表区人民政府向大会报告工作。",
+                   "一、2017年工作回顾", "过去一年，呼伦贝尔市、满洲里市、满洲里市、满洲里市经济增长。")
+    assert (meta["level"], meta["government"], meta["province"], meta["city"], meta["county"]) == (
+        "county", "海拉尔区人民政府", "内蒙古自治区", "呼伦贝尔市", "海拉尔区")
+    assert meta["year"] == 2017
+    assert label(meta, "x") == "海拉尔区 2018"
+
+
+def test_the_national_report():
+    meta = meta_of("政府工作报告", "——2022年3月5日在第十三届全国人民代表大会第五次会议上", "国务院总理 李克强",
+                   "各位代表：", "现在，我代表国务院，向大会报告政府工作。", "一、2021年工作回顾", "鞍山市、鞍山市发展。")
+    assert (meta["level"], meta["government"], meta["agency"], meta["province"], meta["city"]) == (
+        "national", "国务院", "国务院", None, None)
+    assert (meta["year"], meta["issued"]) == (2021, "2022-03-05")
+
+
+def test_a_date_in_chinese_numerals_gives_the_year():
+    meta = meta_of("政府工作报告", "——二〇二六年一月二十七日在湖北省第十四届人民代表大会第五次会议上", "各位代表：",
+                   "现在，我代表省人民政府向大会报告工作。", "过去一年，全省经济稳中向好。")
+    assert (meta["issued"], meta["year"], meta["province"]) == ("2026-01-27", 2025, "湖北省")
+
+
+def test_nothing_said_stays_empty():
+    """A report that names no government: a wrong place is worse than none."""
+    meta = meta_of("各位代表：", "现在，我代表市人民政府向大会报告工作。", "一、2023年工作回顾",
+                   "过去一年，深圳、广州、佛山、深圳合作深化，深圳市场活跃。")
+    assert (meta["level"], meta["government"], meta["province"], meta["city"]) == (None, None, None, None)
+
+
+def test_the_file_name_fits_the_speaker():
+    lines = ("各位代表：", "现在，我代表市人民政府向大会报告工作。", "一、2023年工作回顾")
+    assert meta_of(*lines, name="恩施")["government"] == "恩施市人民政府"  # 市, not 恩施州
+    assert meta_of(*lines, name="六安")["government"] == "六安市人民政府"
+    district = ("各位代表：", "现在，我代表区人民政府向大会报告工作。")
+    meta = meta_of(*district, name="吉林")  # no district named 吉林: a district of 吉林市, which one unknown
+    assert (meta["level"], meta["government"], meta["city"], meta["county"]) == ("county", None, "吉林市", None)
+    assert meta_of(*lines, name="report_2023")["government"] is None
+
+
+# --------------------------------------------------------------------------- the user's corrections
+
+def _seed_folder(tmp_path: Path, n: int = 2) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for path in SEEDS[:n]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
+def test_metadata_csv_overrides_with_provenance(tmp_path):
+    folder = _seed_folder(tmp_path)
+    (folder / "metadata.csv").write_text(f"file,county,year\n{SEEDS[0].name},梅江区,2019\n", encoding="utf-8")
+    reports = load_corpus(folder).reports.set_index("report_id")
+    first = reports.loc[SEEDS[0].stem]
+    assert (first["level"], first["government"], first["county"], first["city"], first["province"]) == (
+        "county", "梅江区人民政府", "梅江区", "梅州市", "广东省")
+    assert (first["county_from"], first["level_from"], first["government_from"], first["year_from"]) == (
+        "metadata.csv", "derived", "derived", "detected")
+    # a column called just "year" is the year the report was issued; the text reviews 2020
+    assert (first["issued_year"], first["issued_year_from"], first["year"]) == (2019, "metadata.csv", 2020)
+    assert first["notes"] == "the text reviews 2020, but the metadata.csv says it was issued in 2019 (-1 years, not the usual 1)"
+    second = reports.loc[SEEDS[1].stem]
+    assert (second["city"], second["city_from"]) == ("宜宾市", "detected")
+
+
+def test_metadata_csv_year_under_review(tmp_path):
+    folder = _seed_folder(tmp_path, 1)
+    (folder / "metadata.csv").write_text(f"file,year_under_review\n{SEEDS[0].name},2018\n", encoding="utf-8")
+    row = load_corpus(folder).reports.iloc[0]
+    assert (row["year"], row["year_from"]) == (2018, "metadata.csv")
+
+
+def test_a_bad_metadata_csv_is_an_error_naming_it(tmp_path):
+    folder = _seed_folder(tmp_path, 1)
+    (folder / "metadata.csv").write_text("file,colour\nx.txt,red\n", encoding="utf-8")
+    with pytest.raises(MetadataError) as caught:
+        load_corpus(folder)
+    assert str(caught.value) == (f"{folder / 'metadata.csv'}: unknown columns ['colour']; use some of level, "
+                                 "government, agency, province, city, county, year, issued_year, issued, "
+                                 "doc_number, title, url")
+
+
+def _table_text(year: int, city: str) -> str:
+    return (f"各位代表：　　现在，我代表市人民政府，向大会报告工作，请予审议。　　一、{year}年工作回顾　　过去一年，"
+            f"{city}经济稳中向好，地区生产总值增长5%。　　二、存在的问题　　发展不平衡问题仍然突出。"
+            f"　　三、{year + 1}年工作安排　　我们将继续推进高质量发展，{city}将扩大开放。")
+
+
+def test_a_headerless_tsv_with_columns(tmp_path):
+    table = tmp_path / "reports.txt"
+    table.write_text(f"2022\t{_table_text(2021, '宜宾')}\n2023\t{_table_text(2022, '泸州')}\n", encoding="utf-8")
+    corpus = load_corpus(table, format="tsv", columns=("year", "text"))
+    rows = corpus.reports
+    assert list(rows["issued_year"]) == [2022, 2023] and set(rows["issued_year_from"]) == {"table"}
+    assert list(rows["year"]) == [2021, 2022] and set(rows["year_from"]) == {"detected"}
+    assert set(corpus.sections["kind"]) >= {"achievements", "problems", "plans"}  # one-line rows still segment
+
+
+def test_a_table_year_under_review_and_place_columns(tmp_path):
+    table = tmp_path / "reports.csv"
+    pd.DataFrame({"year_under_review": [2021], "province": ["四川"], "city": ["宜宾"],
+                  "content": [_table_text(2021, "宜宾")]}).to_csv(table, index=False)
+    row = load_corpus(table).reports.iloc[0]
+    assert (row["level"], row["government"], row["province"], row["city"], row["year"]) == (
+        "prefecture", "宜宾市人民政府", "四川省", "宜宾市", 2021)
+    assert (row["city_from"], row["province_from"], row["year_from"], row["government_from"]) == (
+        "table", "table", "table", "derived")
+
+
+def test_a_table_year_that_disagrees_with_the_text_is_noted(tmp_path):
+    table = tmp_path / "reports.csv"
+    pd.DataFrame({"year": [2025], "text": [_table_text(2021, "宜宾")]}).to_csv(table, index=False)
+    row = load_corpus(table).reports.iloc[0]
+    assert row["notes"] == "the text reviews 2021, but the table says it was issued in 2025 (+4 years, not the usual 1)"
+
+
+def test_cli_reports_of_a_headerless_table(tmp_path):
+    table = tmp_path / "reports.txt"
+    table.write_text(f"2022\t{_table_text(2021, '宜宾')}\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "toolkit", "reports", str(table), "--format", "tsv",
+                          "--columns", "year,text", "--jsonl"], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert out.returncode == 0, out.stderr
+    record = json.loads(out.stdout)
+    assert (record["issued_year"], record["year"], record["row"], record["format"]) == (2022, 2021, 1, "table")
+
+
+# --------------------------------------------------------------------------- duplicates
+
+def test_duplicates_identical_and_near_identical():
+    texts = [p.read_text(encoding="utf-8") for p in SEEDS[:3]]
+    chrome = "首页 > 政务公开 > 工作报告\n" + texts[0] + "\n扫一扫在手机打开当前页\n分享到：微信 微博"
+    reflowed = texts[1].replace("\n", "")  # the same report without its line breaks
+    assert duplicates([texts[0], texts[1], texts[2], texts[0], chrome, reflowed]) == [None, None, None, 0, 0, 1]
+
+
+def test_two_years_of_one_government_are_not_duplicates():
+    one = SEEDS[0].read_text(encoding="utf-8")
+    assert duplicates([one, one[: len(one) // 2]]) == [None, None]
+
+
+def test_duplicates_are_listed_and_left_out(tmp_path):
+    folder = _seed_folder(tmp_path, 2)
+    (folder / "copy.txt").write_bytes(SEEDS[0].read_bytes())
+    corpus = load_corpus(folder)
+    assert corpus.reports.set_index("report_id").loc["copy", "duplicate_of"] == SEEDS[0].stem
+    assert "copy" not in set(corpus.units["report_id"])
+    assert "copy" in set(load_corpus(folder, keep_duplicates=True).units["report_id"])
+
+
+# --------------------------------------------------------------------------- the shared corpora
+
+@needs(PROVINCIAL)
+@pytest.mark.parametrize("folder", [PROVINCIAL, ARCHIVES])
+def test_provincial_docx_and_their_archive(folder):
+    if not folder.is_dir():
+        pytest.skip(f"shared corpus absent: {folder}")
+    reports = load_corpus(folder).reports
+    assert len(reports) == 31 and set(reports["level"]) == {"province"}
+    assert set(reports["year"]) == {2024}
+    named = reports["report_id"].str.extract(r"2025年(.+?)政府工作报告")[0]
+    for short, province, city in zip(named, reports["province"], reports["city"]):
+        assert province.startswith(short), (short, province)
+        assert (city if isinstance(city, str) else None) == (province if province in MUNICIPALITIES else None)
+    assert reports["province"].nunique() == 31
+    assert set(reports["label"].str[-4:]) == {"2025"}
+
+
+@needs(NATIONAL)
+def test_national_table():
+    reports = load_corpus(NATIONAL).reports
+    assert len(reports) == 53
+    assert set(reports["level"]) == {"national"} and set(reports["government"]) == {"国务院"}
+    assert (reports["issued_year"] - reports["year"] == 1).all()
+    assert reports["city"].isna().all() and reports["province"].isna().all()
+    assert reports["label"].iloc[0] == "国务院 2022"
+
+
+@needs(BEIJING_PDF)
+def test_beijing_pdf_pages_per_unit():
+    corpus = load_corpus(BEIJING_PDF)
+    row = corpus.reports.iloc[0]
+    assert (row["level"], row["province"], row["city"], row["year"], row["format"]) == (
+        "province", "北京市", "北京市", 2023, "pdf")
+    units = corpus.units
+    assert units["pages"].ne("").all()
+    assert units["pages"].iloc[0] == "1" and units["pages"].iloc[-1] == str(row["pages"])
+
+
+@needs(MUNICIPAL)
+def test_municipal_national_copies_are_duplicates():
+    reports = load_corpus(MUNICIPAL).reports.set_index("report_id")
+    assert reports["duplicate_of"].dropna().to_dict() == {"襄阳": "台州", "贵阳": "台州"}
