@@ -330,3 +330,13 @@ def test_municipal_matching_generalises():
     texts = corpus.reports.set_index("report_id")["text"]
     quoted = [("".join(texts[r][a:b].split())) for r, a, b in zip(found["report_id"], found["start"], found["end"])]
     assert all(q.lower() == t.lower() or t.isascii() for q, t in zip(quoted, found["term"]))
+
+
+def test_suggestions_for_a_theme_no_unit_names(model_and_docs, matches):
+    """A corpus where a theme never occurs (provincial reports never say 数据孤岛) gives no candidates, not
+    a TypeError from an empty float array."""
+    _, docs = model_and_docs
+    none = matches.iloc[0:0]
+    table = suggest_variants("数据孤岛", docs, none)
+    assert table.empty and list(table.columns) == ["rank", "term", "units_with_theme", "units", "lift", "z",
+                                                   "topic_similarity"]

@@ -542,7 +542,8 @@ def suggest_variants(theme: str, docs: pd.DataFrame, matches: pd.DataFrame, lexi
     hit = set(map(tuple, matches.loc[matches["theme"] == chosen.id, keys].itertuples(index=False)))
     if same_kinds:
         docs = docs[docs["kind"].isin(set(matches.loc[matches["theme"] == chosen.id, "kind"]))]
-    in_theme = np.array([k in hit for k in zip(docs["report_id"], docs["section_index"], docs["unit_index"])])
+    in_theme = np.array([k in hit for k in zip(docs["report_id"], docs["section_index"], docs["unit_index"])],
+                        dtype=bool)  # bool even when no unit is left
     n_in, n_out = int(in_theme.sum()), int((~in_theme).sum())
     if n_in == 0:
         return pd.DataFrame(columns=["rank", "term", "units_with_theme", "units", "lift", "z", "topic_similarity"])
