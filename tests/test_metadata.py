@@ -245,3 +245,28 @@ def test_beijing_pdf_pages_per_unit():
 def test_municipal_national_copies_are_duplicates():
     reports = load_corpus(MUNICIPAL).reports.set_index("report_id")
     assert reports["duplicate_of"].dropna().to_dict() == {"襄阳": "台州", "贵阳": "台州"}
+
+
+def test_a_given_city_keeps_a_detected_county_inside_it():
+    from toolkit.metadata import describe
+
+    detected = meta_of("海拉尔区人民政府2018年政府工作报告", "各位代表：")
+    meta, notes = describe(detected, fields={"city": "呼伦贝尔"}, source=None)
+    assert (meta["level"], meta["county"], meta["city"], meta["city_from"]) == ("county", "海拉尔区", "呼伦贝尔市", "table")
+    meta, _ = describe(detected, fields={"city": "满洲里"}, source=None)  # a county-level city: the county
+    assert (meta["level"], meta["government"], meta["county"], meta["city"], meta["government_from"]) == (
+        "county", "满洲里市人民政府", "满洲里市", "呼伦贝尔市", "derived")
+    meta, _ = describe(detected, fields={"city": "杭州"}, source=None)  # another city: the user is right
+    assert (meta["level"], meta["government"], meta["county"], meta["province"]) == (
+        "prefecture", "杭州市人民政府", None, "浙江省")
+
+
+def test_a_given_province_that_contradicts_the_text_empties_the_rest():
+    from toolkit.metadata import describe
+
+    detected = meta_of("海拉尔区人民政府2018年政府工作报告", "各位代表：")
+    meta, notes = describe(detected, fields={"province": "浙江"}, source=None)
+    assert (meta["province"], meta["level"], meta["government"], meta["city"], meta["county"]) == (
+        "浙江省", None, None, None, None)
+    assert notes == ["the text names a government in 内蒙古自治区, the table says 浙江省: level, government, city and "
+                     "county left empty"]

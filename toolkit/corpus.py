@@ -383,7 +383,7 @@ class _Place:
 
 
 @lru_cache(maxsize=1)
-def _places() -> tuple[dict[str, tuple[_Place, bool]], re.Pattern[str], dict[str, str]]:
+def _places() -> tuple[dict[str, tuple[_Place, bool]], re.Pattern[str]]:
     """From ``data/geo/prefectures.csv``: alias → (city, is it a full name), a regex of all aliases, province names."""
     aliases: dict[str, tuple[_Place, bool]] = {}
     with open(GEO_DIR / "prefectures.csv", encoding="utf-8", newline="") as handle:
@@ -393,10 +393,7 @@ def _places() -> tuple[dict[str, tuple[_Place, bool]], re.Pattern[str], dict[str
             aliases[place.name] = (place, True)
             if place.name.endswith("自治州"):
                 aliases[place.short_name + "州"] = (place, True)  # 凉山州
-    provinces = {place.province: place.province for place, _ in aliases.values()}
-    for province in list(provinces):
-        provinces[re.sub(r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区)$", "", province)] = province
-    return aliases, re.compile(_alternatives(*aliases)), provinces
+    return aliases, re.compile(_alternatives(*aliases))
 
 
 def _city_mentions(text: str) -> Iterable[_Place]:
@@ -405,7 +402,7 @@ def _city_mentions(text: str) -> Iterable[_Place]:
     A short name followed by 省 区 县 镇 乡 村 路 街 names something else (吉林省, 黄山区,
     朝阳区 of Beijing) and is not counted.
     """
-    aliases, pattern, _ = _places()
+    aliases, pattern = _places()
     for match in pattern.finditer(text):
         place, full = aliases[match.group()]
         if full or not re.match(r"[省区县镇乡村路街]", text[match.end():match.end() + 1]):
@@ -575,10 +572,7 @@ LEVELS = ("national", "province", "prefecture", "county")
 #: Metadata fields in the order tables and the CLI show them.
 METADATA_FIELDS = ("level", "government", "agency", "province", "city", "county", "year", "issued", "doc_number",
                    "source", "title")
-_MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 _NATIONAL_AGENCY = re.compile(r"^(?:国务院|中华人民共和国国务院|中央人民政府)")
-#: A body of the government that names only its level (市行政审批服务局, 县人民政府): its place is elsewhere.
-_LEVEL_ONLY = re.compile(r"^[省市州区县旗盟]")
 _BODY_MIN_MENTIONS = 3  # a level-only agency's city from the body: named at least this often …
 _BODY_MIN_SHARE = 2 / 3  # … and at least this share of the body's city mentions
 
@@ -676,7 +670,7 @@ def _government(lines: Sequence[str], head: Sequence[str], title: str | None, ag
         if isinstance(place, _Within):
             return place, f"file name:{place.prefecture.name} (a county-level report inside it: {word})"
         return place, f"file name:{place.name}"
-    if agency and _LEVEL_ONLY.match(agency) and agency[0] in "市州":
+    if agency and agency[0] in "市州":  # a body that names only its level: 市行政审批服务局
         counts = Counter(_city_mentions(text))
         if counts:
             city, n = counts.most_common(1)[0]
@@ -700,7 +694,7 @@ def _government_fields(place) -> dict:
         return {"level": None, "government": None, "province": None, "city": None, "county": None}
     seat = "行政公署" if place.level == "prefecture" and place.name.endswith(("地区", "盟")) else "人民政府"
     if place.level == "province":
-        city = place.name if place.name in _MUNICIPALITIES else None
+        city = place.name if place.is_municipality else None
         return {"level": "province", "government": place.name + "人民政府", "province": place.name, "city": city,
                 "county": None}
     if place.level == "prefecture":

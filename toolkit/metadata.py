@@ -61,7 +61,6 @@ _LEVEL_WORDS = {"national": "national", "国家": "national", "全国": "nationa
                 "地级": "prefecture", "地市": "prefecture", "county": "county", "district": "county",
                 "县": "county", "县级": "county", "区县": "county", "区": "county"}
 _PLACE_FIELDS = ("province", "city", "county")
-_MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 
 
 class MetadataError(ReportError):
@@ -83,7 +82,10 @@ def _place(field: str, value: str):
     from . import geo
 
     level = {"province": "province", "city": "prefecture", "county": "county"}[field]
-    candidates = [d for d in geo.lookup(value) if d.level == level or (field == "city" and d.name in _MUNICIPALITIES)]
+    found = geo.lookup(value)
+    candidates = [d for d in found if d.level == level or (field == "city" and d.is_municipality)]
+    if not candidates and field == "city":  # a county-level city given as the city (满洲里)
+        candidates = [d for d in found if d.level == "county" and d.name.endswith("市")]
     return candidates[0] if len(candidates) == 1 else None
 
 
@@ -166,7 +168,7 @@ def describe(detected: dict, source=None, fields: dict | None = None, user: dict
             given[field] = label
     notes = []
     if any(f in given for f in _PLACE_FIELDS):
-        _derive_government(values, origin, given)
+        notes += _derive_government(values, origin, given, detected)
     if values["issued_year"] is not None:
         if values["year"] is None:
             values["year"], origin["year"] = values["issued_year"] - 1, "issued_year-1"
@@ -178,36 +180,47 @@ def describe(detected: dict, source=None, fields: dict | None = None, user: dict
     return out, notes
 
 
-def _derive_government(values: dict, origin: dict, given: dict) -> None:
-    """After a user gave places: make level, government and the other places agree with the most specific
-    place given (county, else city, else province), unless the user gave them too."""
+def _derive_government(values: dict, origin: dict, given: dict, detected: dict) -> list[str]:
+    """After a user gave places: make level, government and the other places agree with the most
+    specific place given (county, else city, else province), unless the user gave them too. Returns
+    notes on conflicts with what the text said."""
     from . import geo
 
-    county, city, province = values["county"], values["city"], values["province"]
+    if "city" in given and "county" not in given and (place := geo.resolve(values["city"])) is not None \
+            and place.level == "county":  # a county-level city given as the city: it is the county
+        values["county"], origin["county"] = place.name, given["city"]
+        values["city"], origin["city"] = place.prefecture or None, "derived"
+        given = {**given, "county": given["city"]}
     if "county" in given:
-        division = geo.resolve(county, within=city or province)
-        level, seat, city_of = "county", county, (division.prefecture if division else city)
-    elif "city" in given and not (values["level"] == "county" and origin["level"] == "detected"
-                                  and values["city"] == city):
-        level, seat, city_of = ("province" if city in _MUNICIPALITIES and values["level"] == "province"
-                                else "prefecture"), city, city
-        if origin["county"] == "detected":
+        division = geo.resolve(values["county"], within=values["city"] or values["province"])
+        level, seat = "county", values["county"]
+        city = division.prefecture if division is not None else values["city"]
+    elif "city" in given:
+        if detected.get("level") == "county" and detected.get("city") == values["city"]:
+            return []  # the text names a county of that city: it stays the county's report
+        seat = city = values["city"]
+        level = "province" if city in geo.MUNICIPALITIES else "prefecture"
+        if "county" not in given:
             values["county"], origin["county"] = None, "derived"
-    elif "province" in given and "city" not in given and values["province"] != province:
-        return
-    else:
-        return
-    if "province" not in given:
-        division = geo.resolve(seat)
-        if division is not None:
-            values["province"], origin["province"] = division.province, "derived"
+    else:  # a province alone: keep what the text found inside it, drop what lies elsewhere
+        if detected.get("province") in (None, values["province"]):
+            return []
+        for field in ("level", "government", "city", "county"):
+            if field not in given:
+                values[field], origin[field] = None, "derived"
+        return [f"the text names a government in {detected['province']}, the {given['province']} says "
+                f"{values['province']}: level, government, city and county left empty"]
+    division = geo.resolve(seat, within=values["province"]) if "province" in given else geo.resolve(seat)
+    if "province" not in given and division is not None:
+        values["province"], origin["province"] = division.province, "derived"
     if "level" not in given:
         values["level"], origin["level"] = level, "derived"
-    if "city" not in given and city_of != values["city"]:
-        values["city"], origin["city"] = city_of, "derived"
+    if "city" not in given and city != values["city"]:
+        values["city"], origin["city"] = city, "derived"
     if "government" not in given:
         suffix = "行政公署" if level == "prefecture" and seat.endswith(("地区", "盟")) else "人民政府"
         values["government"], origin["government"] = seat + suffix, "derived"
+    return []
 
 
 # --------------------------------------------------------------------------- labels
