@@ -270,3 +270,22 @@ def test_a_given_province_that_contradicts_the_text_empties_the_rest():
         "浙江省", None, None, None, None)
     assert notes == ["the text names a government in 内蒙古自治区, the table says 浙江省: level, government, city and "
                      "county left empty"]
+
+
+def test_cli_units_contract(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "toolkit", "units", str(SEEDS[1]), "--jsonl"], capture_output=True,
+                         text=True, cwd=PROJECT_ROOT)
+    assert out.returncode == 0, out.stderr
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert list(records[0]) == ["report", "section_index", "kind", "unit_index", "marker", "start", "end", "text",
+                                "pages"]
+    text = load_corpus(SEEDS[1]).reports.iloc[0]["text"]
+    assert all(text[r["start"]:r["end"]] == r["text"] and r["pages"] is None for r in records)
+
+
+@needs(BEIJING_PDF)
+def test_cli_units_of_a_pdf_give_pages():
+    out = subprocess.run([sys.executable, "-m", "toolkit", "units", str(BEIJING_PDF), "--jsonl"], capture_output=True,
+                         text=True, cwd=PROJECT_ROOT)
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert records[0]["pages"] == "1" and records[-1]["pages"] == "13"

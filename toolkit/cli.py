@@ -1,4 +1,4 @@
-"""Command line: ``python -m toolkit sections|reports|tokens PATH... --jsonl`` and
+"""Command line: ``python -m toolkit sections|units|reports|tokens PATH... --jsonl`` and
 ``python -m toolkit topics PATH... [--kinds problems,plans] [--k K] --json`` and
 ``python -m toolkit kwic TERM_OR_THEME PATH... [--width N] --jsonl``.
 
@@ -21,6 +21,8 @@ from .dataset import segment_report
 
 SECTION_KEYS = ("report", "index", "kind", "heading", "start", "end", "text", "found")
 TOKEN_KEYS = ("report", "section_index", "kind", "unit_index", "tokens")
+UNIT_KEYS = ("report", "section_index", "kind", "unit_index", "marker", "start", "end", "text", "pages")
+UNIT_PAGES = "pages"
 KWIC_KEYS = ("report", "kind", "unit", "start", "end", "left", "match", "right", "theme", "term")
 REPORT_KEYS = ("report", "label", "level", "government", "agency", "province", "city", "county", "year",
                "issued_year", "issued", "doc_number", "title", "source", "url", "duplicate_of", "format",
@@ -93,6 +95,15 @@ def _plain(value):
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     return value.item() if hasattr(value, "item") else value
+
+
+def cmd_units(args) -> None:
+    """One record per citable unit: the same contract as ``sections``, plus the pages of a PDF's unit."""
+    units = _corpus(args).units
+    if UNIT_PAGES not in units.columns:
+        units = units.assign(**{UNIT_PAGES: None})
+    rows = ({"report": rec["report_id"], **{k: _plain(v) for k, v in rec.items()}} for rec in units.to_dict("records"))
+    _emit(rows, args.jsonl, UNIT_KEYS)
 
 
 def cmd_tokens(args) -> None:
@@ -275,6 +286,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     for name, func, help_ in (("sections", cmd_sections, "one record per section, in report order"),
                               ("reports", cmd_reports, "one record per report, with its metadata"),
+                              ("units", cmd_units, "one record per citable unit (an item or a paragraph)"),
                               ("tokens", cmd_tokens, "one record per unit, with its tokens")):
         c = sub.add_parser(name, help=help_, parents=[common])
         c.add_argument("paths", nargs="+", metavar="PATH", help=PATHS_HELP)
