@@ -43,7 +43,7 @@ import pandas as pd
 from toolkit import load_corpus, notebook_runner, plotting
 from toolkit.tokenize import Tokenizer
 from toolkit.topic_figures import alignment_figure, prevalence_figure, selection_figure
-from toolkit.topics import align, documents, lean, prevalence, select_topics
+from toolkit.topics import align, documents, lean, prevalence, select_topics, trust_notes
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
 corpus = load_corpus(params.corpus)
@@ -181,21 +181,9 @@ quotes.assign(label=quotes["report_id"].map(labels), text=quotes["text"].str.sli
 # Computed from the data, so it holds for whichever corpus the notebook ran on:
 
 # %%
-problems = docs[docs["kind"] == "problems"]
-notes = []
-if len(problems) < 100:
-    notes.append(f"only {len(problems)} problem units: topic shares among problems rest on a handful of "
-                 "paragraphs; read the intervals, not the points")
-if problems["report_id"].nunique() < 20:
-    notes.append(f"problem units come from {problems['report_id'].nunique()} reports: the bootstrap over reports "
-                 "has few distinct resamples, so its intervals are rough")
-if selection.table_["stability"].max() < selection.min_stability:
-    notes.append("no k reaches the stability bar: the topics change with the sample; treat them as descriptive")
-per_report = alignment.problems.groupby("report_id").size()
-if len(per_report) and per_report.median() < 5:
-    notes.append(f"a median of {per_report.median():.0f} problem units per report: each heatmap is a few rows; "
-                 "an unanswered problem is one paragraph, not a pattern")
-print("\n".join(f"- {n}" for n in notes) or "- no warning: enough units and reports for the intervals to mean something")
+trust = trust_notes(docs, selection, alignment)
+print(f"units per kind: {trust['units']}; reports per kind: {trust['reports']}")
+print("\n".join(f"- {w}" for w in trust["warnings"]) or "- no warning: enough units and reports for the intervals to mean something")
 
 # %% [markdown]
 # What else to keep in mind:

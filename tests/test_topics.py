@@ -428,7 +428,7 @@ def test_cli_topics_json_is_complete_and_identical_twice():
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
     result = json.loads(first.stdout)
-    assert list(result) == ["reports", "kinds", "units", "terms", "k", "rule", "selection", "skipped", "topics"]
+    assert list(result) == ["reports", "kinds", "units", "terms", "k", "rule", "selection", "skipped", "topics", "notes"]
     assert result["units"] == {"problems": 12, "plans": 20} and result["reports"] == 5
     assert [s["k"] for s in result["selection"]] == [2, 3, 4, 5] and result["k"] in (2, 3, 4, 5)
     assert len(result["topics"]) == result["k"]
@@ -473,3 +473,16 @@ def test_municipal_topics_generalise(municipal_docs):
     # a 政府工作报告's problem paragraph names the themes its many plan units take up
     assert result.problems["answered"].mean() > 0.9
     assert result.problems["topic_score"].median() > result.problems["tfidf_score"].median()
+
+
+def test_trust_notes_warn_when_the_problems_side_is_thin():
+    from toolkit.topics import trust_notes
+
+    docs = pd.DataFrame({"kind": ["problems"] * 6 + ["plans"] * 40,
+                         "report_id": ["a", "b", "c", "d", "e", "f"] + ["a"] * 40})
+    notes = trust_notes(docs)
+    assert notes["units"] == {"problems": 6, "plans": 40} and notes["reports"] == {"problems": 6, "plans": 1}
+    assert notes["warnings"][0].startswith("the problems side is too thin to read: 6 problem units from 6 reports "
+                                           "(1.0 per report;")
+    many = pd.DataFrame({"kind": ["problems"] * 150, "report_id": [f"r{i % 30}" for i in range(150)]})
+    assert trust_notes(many, kinds=("problems",))["warnings"] == []

@@ -148,7 +148,7 @@ def _section_kinds(text: str) -> tuple[str, ...]:
 
 def cmd_topics(args) -> None:
     from .tokenize import Tokenizer
-    from .topics import KSelection, documents, lean, prevalence
+    from .topics import KSelection, documents, lean, prevalence, trust_notes
 
     corpus = _corpus(args)
     docs = documents(corpus.units, Tokenizer(cache=not args.no_cache), kinds=args.kinds)
@@ -191,11 +191,14 @@ def cmd_topics(args) -> None:
                       for r in selection.table_.itertuples()],
         "skipped": selection.skipped_,
         "topics": topics,
+        "notes": trust_notes(docs, selection, kinds=args.kinds),
     }
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
         return
     print(f"{result['reports']} reports, units {result['units']}, {result['terms']} terms; k = {result['k']} ({result['rule']})")
+    for warning in result["notes"]["warnings"]:
+        print(f"warning: {warning}")
     print("k\tstability\tcoherence")
     for r in result["selection"]:
         print(f"{r['k']}\t{r['stability']:.3f}\t{r['coherence']:.3f}")

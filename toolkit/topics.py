@@ -846,6 +846,46 @@ def align(model: TopicModel, kinds=KINDS, min_score: float = MIN_SCORE) -> Align
     return Alignment(problems=table[ALIGN_COLUMNS], pairs=pairs, documents=docs, kinds=kinds, min_score=min_score)
 
 
+#: Below these the problems side is too thin to read (issue 14): units in all, and units per report.
+MIN_PROBLEM_UNITS = 100
+MIN_UNITS_PER_REPORT = 3
+MIN_REPORTS = 20
+
+
+def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=KINDS) -> dict:
+    """What a reader must know before trusting the topics: units and reports per kind, and warnings
+    computed from the data (the same notes in ``toolkit topics --json`` and notebook 03).
+
+    Returns ``{"units": {kind: n}, "reports": {kind: n}, "warnings": [str, …]}``. Warnings: fewer than
+    :data:`MIN_PROBLEM_UNITS` problem units, or fewer than :data:`MIN_UNITS_PER_REPORT` per report with
+    problems (topic shares then rest on a handful of paragraphs); fewer than :data:`MIN_REPORTS` reports
+    (the bootstrap over reports has few distinct resamples); with a ``selection``, no k reaching the
+    stability bar; with an ``alignment``, a median under 5 problem units per report."""
+    kinds = _check_kinds(kinds)
+    units = {k: int((docs["kind"] == k).sum()) for k in kinds}
+    reports = {k: int(docs.loc[docs["kind"] == k, "report_id"].nunique()) for k in kinds}
+    warnings_ = []
+    if "problems" in kinds:
+        n, r = units["problems"], reports["problems"]
+        if n < MIN_PROBLEM_UNITS or (r and n / r < MIN_UNITS_PER_REPORT):
+            warnings_.append(f"the problems side is too thin to read: {n} problem units from {r} reports "
+                             f"({n / r if r else 0:.1f} per report; below {MIN_PROBLEM_UNITS} units or "
+                             f"{MIN_UNITS_PER_REPORT} per report, topic shares among problems rest on a handful of "
+                             "paragraphs): read the intervals, not the points")
+        if 0 < r < MIN_REPORTS:
+            warnings_.append(f"problem units come from {r} reports: the bootstrap over reports has few distinct "
+                             "resamples, so its intervals are rough")
+    if selection is not None and selection.table_["stability"].max() < selection.min_stability:
+        warnings_.append("no k reaches the stability bar: the topics change with the sample; treat them as "
+                         "descriptive")
+    if alignment is not None:
+        per_report = alignment.problems.groupby("report_id").size()
+        if len(per_report) and per_report.median() < 5:
+            warnings_.append(f"a median of {per_report.median():.0f} problem units per report: each alignment "
+                             "is a few rows; an unanswered problem is one paragraph, not a pattern")
+    return {"units": units, "reports": reports, "warnings": warnings_}
+
+
 def select_topics(docs: pd.DataFrame, k_range=range(2, 21), *, n_samples: int = 20, random_state: int = 0,
                   n_jobs: int | None = -1, cache: bool = True) -> KSelection:
     """The k selection the notebooks use (03 and 04 must see the same model): :class:`KSelection` over
