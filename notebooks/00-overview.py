@@ -61,21 +61,23 @@ import pandas as pd
 from toolkit import load_corpus, notebook_runner, plotting
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
-corpus = load_corpus(params.corpus)
+corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
 reports = corpus.reports.set_index("report_id")
 print(f"corpus {params.name!r}: {len(reports)} reports read, {len(corpus.errors)} unreadable")
 
 # %% [markdown]
 # ## The corpus at a glance
 #
-# Who wrote each report, for which year, its length (characters of the cleaned text, page chrome
-# removed) and how often it names the two themes above. [01-corpus](01-corpus.ipynb) shows how the
+# Who wrote each report (its label names the government and the report's year), at which level of
+# government, its length (characters of the cleaned text, page chrome removed) and how often it names
+# the two themes above. [01-corpus](01-corpus.ipynb) shows how the
 # text is cleaned and cut into sections.
 
 # %%
 glance = pd.DataFrame(
     {
-        "report": reports["city"].fillna(reports["label"]) + " " + reports["year"].astype("string").fillna(""),
+        "report": reports["label"],
+        "level": reports["level"],
         "agency": reports["agency"],
         "characters": reports["chars"],
         "数据孤岛": reports["text"].str.count("数据孤岛"),

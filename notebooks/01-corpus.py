@@ -37,19 +37,52 @@ from toolkit import load_corpus, notebook_runner, plotting
 from toolkit.dataset import parts_found, section_lengths
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
-corpus = load_corpus(params.corpus)
+corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
 print(f"corpus {params.name!r}: {len(corpus.reports)} reports, {len(corpus.sections)} sections, "
       f"{len(corpus.units)} units")
 
 # %% [markdown]
 # ## The reports and their metadata
 #
-# Agency, city and province (from `data/geo/prefectures.csv`), the year the report covers, the date it
-# was signed and its document number, where the text states them; `label` is the readable id from
-# `data/raw/manifest.csv`.
+# Each report names the government behind it: its `level` (national, province, prefecture, county),
+# the `government`, the issuing `agency`, and its `province`, `city` and `county` from the division
+# table in `data/geo/divisions.csv`. They are read from the congress session it was delivered at, the
+# speaker, the issuing body, the title or the file's name, never from the first place its body
+# names; what the text does not say stays empty. `year` is the year under review, `issued` the date
+# of the report. `found_by` says how the government was found, and each field's `…_from` column where
+# its value came from (`detected`, `table`, `metadata.csv`, `derived`). `label` is made from the fields.
 
 # %%
-corpus.reports.drop(columns=["text", "path", "sha256"]).set_index("report_id").head(20)
+shown = ["label", "level", "government", "agency", "province", "city", "county", "year", "issued", "format",
+         "found_by"]
+corpus.reports.set_index("report_id")[shown].head(20)
+
+# %% [markdown]
+# Where the reports came from: their formats (text, Word, PDF, web pages, table rows, archive members)
+# and how the text was decoded, with the share of common Chinese characters (`encoding_confidence`,
+# 1.0 for clean text; a garbled text is refused below 0.9).
+
+# %%
+corpus.reports.groupby(["format", "encoding"]).agg(reports=("report_id", "size"),
+                                                   min_confidence=("encoding_confidence", "min"))
+
+# %% [markdown]
+# **Duplicates**: the same report filed twice (identical or near-identical text) is flagged with the
+# report it copies and left out of every analysis below.
+
+# %%
+duplicated = corpus.reports[corpus.reports["duplicate_of"].notna()]
+print(f"{len(duplicated)} duplicate(s)" + ("" if duplicated.empty else ":"))
+duplicated[["report_id", "label", "duplicate_of"]]
+
+# %% [markdown]
+# Reports that could not be read, with the reason (none when the list is empty), and what reading
+# noted about the others:
+
+# %%
+print("\n".join(map(str, corpus.errors)) or "every report was read")
+notes = corpus.reports.loc[corpus.reports["notes"] != "", ["label", "notes"]]
+notes.head(10)
 
 # %% [markdown]
 # ## What was removed as page chrome
@@ -102,7 +135,8 @@ for row in problems.head(8).itertuples():
 # or a paragraph; `marker` is its numbering (（一）, 一是, 1.) where it has one.
 
 # %%
-corpus.units.groupby("kind").agg(units=("text", "size"), median_chars=("text", lambda t: int(t.str.len().median())))
+lengths_per_unit = corpus.units["end"] - corpus.units["start"]
+corpus.units.assign(chars=lengths_per_unit).groupby("kind")["chars"].describe(percentiles=[0.5, 0.9, 0.99]).round(0)
 
 # %%
 corpus.units[corpus.units["kind"] == "problems"][["report_id", "section_index", "unit_index", "marker",

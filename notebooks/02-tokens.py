@@ -34,7 +34,7 @@ from toolkit import load_corpus, notebook_runner, plotting
 from toolkit.tokenize import Tokenizer, split_occurrences, term_counts
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
-corpus = load_corpus(params.corpus)
+corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
 tokenizer = Tokenizer()
 units = tokenizer.tokenize_units(corpus.units)
 print(tokenizer)

@@ -46,7 +46,7 @@ from toolkit.topic_figures import alignment_figure, prevalence_figure, selection
 from toolkit.topics import align, documents, lean, prevalence, select_topics, trust_notes
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
-corpus = load_corpus(params.corpus)
+corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
 labels = dict(zip(corpus.reports["report_id"], corpus.reports["label"]))
 docs = documents(corpus.units, Tokenizer())  # problem and plan units; tokens from the tokenizer's cache
 counts = docs.groupby("kind")["report_id"].agg(units="size", reports="nunique").reindex(["problems", "plans"])

@@ -44,7 +44,7 @@ from toolkit.tokenize import Tokenizer
 from toolkit.topics import documents, select_topics
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
-corpus = load_corpus(params.corpus)
+corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
 labels = dict(zip(corpus.reports["report_id"], corpus.reports["label"]))
 lexicon = load_lexicon()
 print(f"corpus {params.name!r}: {corpus.reports.shape[0]} reports, {len(corpus.units)} units; "

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 
@@ -42,3 +43,18 @@ def test_committed_index_lists_every_committed_figure():
     text = (FIGURES_DIR / "README.md").read_text(encoding="utf-8")
     stems = {p.stem for p in FIGURES_DIR.glob("*.png")}
     assert stems and all(f"| `{stem}` |" in text for stem in stems)
+
+
+def test_runner_stops_at_once_when_no_report_can_be_read(tmp_path):
+    from toolkit.notebook_runner import NotebookError, preflight
+
+    (tmp_path / "a.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    with pytest.raises(NotebookError) as caught:
+        preflight(tmp_path)
+    assert str(caught.value) == (f"{tmp_path}: no report could be read (1 unreadable; the first: {tmp_path / 'a.doc'}: "
+                                 "an old binary Word/WPS document: convert it to .docx first, e.g. soffice "
+                                 "--headless --convert-to docx FILE)")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(NotebookError, match="no report file in this folder or its subfolders: it holds no files"):
+        preflight(empty)

@@ -238,7 +238,9 @@ def run(
         raise NotebookError(f"no notebook matches {paths.NOTEBOOKS_DIR / NOTEBOOK_GLOB} {names or ''}")
     check_kernel()
     parameters = resolve_parameters(corpus, figures)
-    print(f"Running {len(selected)} notebook(s) on {parameters.corpus}, figures to {parameters.figures}", flush=True)
+    readable = preflight(parameters.corpus)
+    print(f"Running {len(selected)} notebook(s) on {parameters.corpus} ({readable}), figures to {parameters.figures}",
+          flush=True)
     written = []
     for number, notebook in enumerate(selected, 1):
         start = time.monotonic()
@@ -249,6 +251,23 @@ def run(
     if not names:  # a partial run leaves the index of the full one
         print(f"wrote {write_figure_index(parameters, selected).relative_to(paths.PROJECT_ROOT)}", flush=True)
     return written
+
+
+def preflight(corpus: Path) -> str:
+    """Read the corpus once before any notebook runs; raise a one-line :class:`NotebookError` when no
+    report can be read (saying what was found and why none of it was readable), instead of letting the
+    notebooks fail deep inside. Returns a summary ("143 reports, 2 unreadable")."""
+    from .corpus import read_reports
+    from .errors import ReportError
+
+    try:
+        reports, errors = read_reports(corpus, skip_bad=True)
+    except ReportError as error:
+        raise NotebookError(str(error)) from None
+    if not reports:
+        first = f"; the first: {errors[0]}" if errors else ""
+        raise NotebookError(f"{corpus}: no report could be read ({len(errors)} unreadable{first})")
+    return f"{len(reports)} reports" + (f", {len(errors)} unreadable (listed in 01-corpus)" if errors else "")
 
 
 def corpus_fingerprint(corpus: Path) -> tuple[str, str]:
