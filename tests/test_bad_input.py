@@ -151,9 +151,11 @@ def test_text_without_chinese(tmp_path):
 
 
 @pytest.mark.parametrize(("data", "reason"), [
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "a PDF document, not text"),
-    (b"PK\x03\x04\x14\x00\x00\x00", "a zip archive (or a .docx/.xlsx, which are zip archives), not text"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "an old binary Office document (.doc/.wps/.xls), not text"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "a PDF document, not text: name it .pdf to read it"),
+    (b"PK\x03\x04\x14\x00\x00\x00", "a zip archive (or a .docx/.xlsx, which are zip archives), not text: give it "
+                                   "its own suffix (.zip, .docx, .xlsx) to read it"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "an old binary Office document (.doc/.wps/.xls), not text: "
+                                               "convert it to .docx first, e.g. soffice --headless --convert-to docx FILE"),
 ])
 def test_pdf_zip_or_doc_named_txt(tmp_path, data, reason):
     error = error_of(write(tmp_path, "report.txt", data))
@@ -398,7 +400,7 @@ def test_cli_skip_bad_lists_each_and_goes_on(tmp_path):
     out = cli("reports", str(tmp_path), "--jsonl", "--skip-bad")
     assert out.returncode == 0
     assert out.stderr.splitlines() == [f"skipped {tmp_path / 'b.txt'}: empty file",
-                                       f"skipped {tmp_path / 'c.txt'}: a PDF document, not text"]
+                                       f"skipped {tmp_path / 'c.txt'}: a PDF document, not text: name it .pdf to read it"]
     assert len(out.stdout.splitlines()) == 1
 
 

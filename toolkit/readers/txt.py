@@ -25,11 +25,16 @@ _MAX_CONTROL_SHARE = 0.001
 _BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8-sig"),
          (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"))
 #: What a file that is not text starts with, and what it is (a document in another format named .txt).
-_MAGIC = ((b"%PDF-", "a PDF document"), (b"PK\x03\x04", "a zip archive (or a .docx/.xlsx, which are zip archives)"),
-          (b"PK\x05\x06", "an empty zip archive"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old binary Office document (.doc/.wps/.xls)"),
-          (b"{\\rtf", "an RTF document"), (b"\x1f\x8b", "a gzip archive"), (b"Rar!", "a RAR archive"),
-          (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
-          (b"GIF8", "a GIF image"))
+_MAGIC = ((b"%PDF-", "a PDF document, not text: name it .pdf to read it"),
+          (b"PK\x03\x04", "a zip archive (or a .docx/.xlsx, which are zip archives), not text: give it its own suffix "
+                         "(.zip, .docx, .xlsx) to read it"),
+          (b"PK\x05\x06", "an empty zip archive, not text"),
+          (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old binary Office document (.doc/.wps/.xls), not text: convert it "
+                                               "to .docx first, e.g. soffice --headless --convert-to docx FILE"),
+          (b"{\\rtf", "an RTF document, not text"), (b"\x1f\x8b", "a gzip archive, not text"),
+          (b"Rar!", "a RAR archive, not text"), (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive, not text"),
+          (b"\x89PNG", "a PNG image, not text"), (b"\xff\xd8\xff", "a JPEG image, not text"),
+          (b"GIF8", "a GIF image, not text"))
 #: The legacy Chinese encodings a file that is not UTF-8 may be in, as charset-normalizer names them.
 LEGACY_ENCODINGS = ("gb18030", "big5")
 #: A text is refused as garbled when fewer than this share of its Chinese characters are common ones.
@@ -104,7 +109,7 @@ def decode(data: bytes, path) -> Decoded:
     if not data.strip():
         raise EmptyReportError(path, "empty file" if not data else "only whitespace")
     if what := _sniff(data):
-        raise BinaryReportError(path, f"{what}, not text")
+        raise BinaryReportError(path, what)
     bom = next(((mark, encoding) for mark, encoding in _BOMS if data.startswith(mark)), None)
     if bom is None:
         if b"\x00" in data:
