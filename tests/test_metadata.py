@@ -289,3 +289,23 @@ def test_cli_units_of_a_pdf_give_pages():
                          text=True, cwd=PROJECT_ROOT)
     records = [json.loads(line) for line in out.stdout.splitlines()]
     assert records[0]["pages"] == "1" and records[-1]["pages"] == "13"
+
+
+def test_a_provincial_web_page_named_by_its_website(tmp_path):
+    """A provincial report saved from the web: no title, no session line, the government only in the
+    page chrome (the breadcrumb names the provincial portal) and the speaker's level."""
+    page = tmp_path / "report.txt"
+    page.write_text("\n".join([
+        "湖北省人民政府门户网站 > 政务公开 > 政府工作报告",
+        "发布时间：2026-01-28 10:00 来源：湖北日报",
+        "【字体：大 中 小】 打印",
+        "各位代表：",
+        "现在，我代表省人民政府，向大会报告工作，请予审议。",
+        "一、2025年工作回顾",
+        "过去一年，武汉、宜昌、襄阳、武汉、武汉经济较快增长。",
+        "二、2026年工作安排",
+        "我们将继续推进高质量发展。",
+    ]), encoding="utf-8")
+    row = load_corpus(page).reports.iloc[0]
+    assert (row["level"], row["government"], row["province"], row["year"]) == ("province", "湖北省人民政府", "湖北省", 2025)
+    assert row["found_by"] == "website:湖北省人民政府门户网站" and pd.isna(row["city"])

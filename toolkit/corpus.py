@@ -645,15 +645,16 @@ def _named_division(name: str, word: str | None):
 
 
 def _government(lines: Sequence[str], head: Sequence[str], title: str | None, agency: str | None, text: str,
-                name: str | None = None):
+                name: str | None = None, site: str | None = None):
     """The government behind a report and how it was found: ``(division or "national" or None, rule)``.
 
     In order of trust: the congress the report was delivered at (在浙江省第十四届人民代表大会…上;
     全国人民代表大会: national); the speaker (我代表国务院: national); the issuing body (letterhead,
     signature, title: 梅州市政务服务数据管理局); the title; the title block; the file's name where it is
     exactly a division's (六安.txt, 海拉尔区.docx) and fits the level the speaker names (我代表市人民政府:
-    a 市; 我代表区人民政府 in 黄山.txt: a district of 黄山市, which one unknown). Never the first place the
-    body names. Only for a body that names its level alone (市行政审批服务局) is the city the body names
+    a 市; 我代表区人民政府 in 黄山.txt: a district of 黄山市, which one unknown); the website that published
+    it (湖北省人民政府门户网站, from the page's breadcrumb or footer), when it fits that level too. Never the
+    first place the body names. Only for a body that names its level alone (市行政审批服务局) is the city the body names
     far more than any other taken (at least 3 times and 2/3 of all city mentions)."""
     if session := _session(lines):
         if session["national"]:
@@ -670,6 +671,8 @@ def _government(lines: Sequence[str], head: Sequence[str], title: str | None, ag
         if isinstance(place, _Within):
             return place, f"file name:{place.prefecture.name} (a county-level report inside it: {word})"
         return place, f"file name:{place.name}"
+    if word and site and (place := _first_division(site)) is not None and _fits(place, word):
+        return place, f"website:{site}"
     if agency and agency[0] in "市州":  # a body that names only its level: 市行政审批服务局
         counts = Counter(_city_mentions(text))
         if counts:
@@ -722,7 +725,8 @@ def extract_metadata(text: str, removed: Sequence[Removed] = (), name: str | Non
     head = _head(lines)
     title = _title(head)
     agency = _agency(lines, head, title)
-    place, found_by = _government(lines, head, title, agency, text, name)
+    site = _source(lines, removed)
+    place, found_by = _government(lines, head, title, agency, text, name, site)
     fields = _government_fields(place)
     congress = found_by.startswith("congress:") or bool(agency and _SPEAKER.search(
         "\n".join(lines[:_HEAD_LINES + 2])) and agency.endswith(("人民政府", "国务院", "行政公署")))
@@ -736,7 +740,7 @@ def extract_metadata(text: str, removed: Sequence[Removed] = (), name: str | Non
         "year": _year(lines, head),
         "issued": _issued(lines),
         "doc_number": _doc_number(head),
-        "source": _source(lines, removed),
+        "source": site,
         "title": title,
         "found_by": found_by,
     }
