@@ -222,7 +222,8 @@ def test_deterministic(seeds):
 def test_section_table_columns():
     s, u = section_table("x", BUREAU, 2022)
     assert list(s.columns) == ["report_id", "index", "kind", "heading", "start", "end", "found", "rule", "text"]
-    assert list(u.columns) == ["report_id", "section_index", "kind", "unit_index", "marker", "start", "end", "text"]
+    assert list(u.columns) == ["report_id", "section_index", "kind", "unit_index", "marker", "role", "start", "end",
+                               "text"]
 
 
 # --------------------------------------------------------------------------- command line

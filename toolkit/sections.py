@@ -642,6 +642,14 @@ def _finish(text: str, sections: list[Section]) -> list[Section]:
 
 
 # --------------------------------------------------------------------------- units
+#: The roles of a unit (the ``role`` column): a shortcoming or task of a list, the sentence that
+#: announces the list, the sentence that promises to solve what it names, or an ordinary paragraph.
+ROLES = ("item", "lead_in", "closing", "")
+
+#: Longest unit: a longer passage (text that lost its line breaks) is cut at sentence ends.
+MAX_UNIT = 1500
+
+
 @dataclass(frozen=True)
 class Unit:
     section_index: int
@@ -649,6 +657,7 @@ class Unit:
     start: int
     end: int
     marker: str
+    role: str = ""
 
 
 def _enumeration_starts(text: str, start: int, end: int) -> list[tuple[int, str]]:
@@ -663,27 +672,219 @@ def _enumeration_starts(text: str, start: int, end: int) -> list[tuple[int, str]
     return found if len(found) >= 2 else []
 
 
+#: A sentence end (with the closing quotes or brackets that follow it).
+_SENTENCE = re.compile(r"[。！？!?][”’」』）)]*")
+#: The sentence that ends a problems part by promising to solve them (对此，我们将……认真加以解决).
+_CLOSING_OPEN = re.compile(r"^(?:[^，,。]{0,8}[，,])?\s*(?:对此|对于?(?:这些|以上|上述|此类)|面对(?:这些|上述|以上)|"
+                           r"针对(?:这些|以上|上述)|对(?:以上|上述|这些)|知不足|我们(?:一定|将|要|必须|务必|会|定将)|"
+                           r"我们.{0,6}(?:正视|直面|重视)|必须|务必|要(?:正视|直面))")
+_CLOSING_WORDS = re.compile(r"解决|改进|克服|应对|直面|正视|整改|改正|不辜负|加以|破解|措施|奋进|力行|重视")
+#: The admission that announces a list of problems (我们也清醒认识到，……面临不少困难和挑战，主要是：).
+_ADMISSION = re.compile(r"清醒|看到|认识到|意识到|存在|面临|不容忽视")
+#: The clause that frames the list, ending in its comma (……我们也清醒地认识到，).
+_FRAME_CLAUSE = re.compile(r"(?:认识到|看到|意识到|清醒)[^，,：:；;。]{0,4}[，,：:]")
+_MAINLY = re.compile(r"\s*主要(?:是|有|表现在|体现在|表现为)[：:]")
+#: What a lead-in sentence names: the problems to come (……还存在不少缺点。).
+_LIST_NOUN = re.compile(r"问题|不足|困难|挑战|短板|差距|弱项|矛盾|缺点|缺陷|风险")
+
+
+def is_closing(sentence: str) -> bool:
+    """True for a sentence that promises to solve the problems just named (对此，我们将……切实加以解决;
+    对于这些问题，我们一定……; 我们将正视问题，……)."""
+    s = sentence.strip()
+    return bool(_CLOSING_OPEN.match(s) and _CLOSING_WORDS.search(s)) and not _ANY_MARKER.match(s)
+
+
+def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans of [start, end), each with its end punctuation, the last running to ``end``."""
+    spans, pos = [], start
+    for m in _SENTENCE.finditer(text, start, end):
+        if text[pos:m.end()].strip():
+            spans.append((pos, m.end()))
+        pos = m.end()
+    if text[pos:end].strip():
+        spans.append((pos, end))
+    return spans
+
+
+def _clauses(text: str, start: int, end: int, seps: str) -> list[tuple[int, int]]:
+    """[start, end) cut after each of ``seps`` outside quotes and brackets (each piece keeps its mark)."""
+    spans, pos, depth = [], start, 0
+    for i in range(start, end):
+        c = text[i]
+        if c in "“‘「『（(《【":
+            depth += 1
+        elif c in "”’」』）)》】":
+            depth = max(depth - 1, 0)
+        elif c in seps and depth == 0:
+            if text[pos:i + 1].strip():
+                spans.append((pos, i + 1))
+            pos = i + 1
+    if text[pos:end].strip():
+        spans.append((pos, end))
+    return spans
+
+
+def _promise_start(sentences: list[tuple[int, int]], text: str) -> int | None:
+    """Where the trailing closing sentences of a passage begin (None: there are none). The first
+    sentence never counts: a passage is not all closing."""
+    cut = None
+    for a, b in reversed(sentences[1:]):
+        if is_closing(text[a:b]):
+            cut = a
+        else:
+            break
+    return cut
+
+
+def _lead_in_end(text: str, start: int, end: int) -> int | None:
+    """End of the lead-in of a paragraph that opens by admitting problems, or None.
+
+    The lead-in is the first sentence up to its "：" (……主要表现在：), else the whole first sentence when
+    it ends before the list begins (……还存在一些问题和短板。主要是：……), else its framing clause (我们也
+    清醒认识到，) when the list follows in the same sentence."""
+    sentences = _sentences(text, start, end)
+    if not sentences:
+        return None
+    a, b = sentences[0]
+    first = text[a:b]
+    if not (_ADMISSION.search(first) and (_LIST_NOUN.search(first) or _FRAME_CLAUSE.search(first))):
+        return None
+    semi = min((i for i in (first.find("；"), first.find(";")) if i >= 0), default=len(first))
+    colon = min((i for i in (first.find("："), first.find(":")) if i >= 0), default=len(first))
+    if colon < semi:
+        return a + colon + 1
+    if semi == len(first) and len(sentences) > 1 and _LIST_NOUN.search(first):
+        m = _MAINLY.match(text, b)
+        return m.end() if m else b
+    m = _FRAME_CLAUSE.search(first)
+    if m and m.end() < semi:
+        return a + m.end()
+    return None
+
+
+def _list_pieces(text: str, start: int, end: int, commas: bool) -> list[tuple[int, int]]:
+    """The items of a list written inline: cut at "；" and sentence ends, else (``commas``, a list
+    after a lead-in in one sentence) at its commas; "等等" stays with the item before it."""
+    pieces = _clauses(text, start, end, "；;。！？!?")
+    if len(pieces) == 1 and commas:
+        pieces = _clauses(text, start, end, "，,")
+    merged: list[tuple[int, int]] = []
+    for a, b in pieces:
+        bit = text[a:b].strip(" \t\u3000，,；;。")
+        if merged and (len(bit) < 4 or re.fullmatch(r"等等?", bit)):
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    if len(merged) > 1 and len(text[merged[0][0]:merged[0][1]].strip()) < 4:
+        merged[:2] = [(merged[0][0], merged[1][1])]
+    return merged
+
+
+def _problem_paragraph(text: str, start: int, end: int, alone: bool) -> list[tuple[int, int, str]]:
+    """(start, end, role) of the units of one paragraph of a problems part without an enumeration:
+    its lead-in, one unit per shortcoming, its closing. A paragraph that does not open with an
+    admission is one shortcoming unless it is the part's only paragraph (then its clauses are)."""
+    sentences = _sentences(text, start, end)
+    close = _promise_start(sentences, text)
+    body_end = close if close is not None else end
+    lead = _lead_in_end(text, start, body_end)
+    out: list[tuple[int, int, str]] = []
+    if lead is not None and lead < body_end and text[lead:body_end].strip():
+        out.append((start, lead, "lead_in"))
+        out += [(a, b, "item") for a, b in _list_pieces(text, lead, body_end, commas=True)]
+    elif alone or lead is not None:
+        out += [(a, b, "item") for a, b in _list_pieces(text, start, body_end, commas=False)]
+    else:
+        out.append((start, body_end, "item"))
+    if close is not None:
+        out.append((close, end, "closing"))
+    return out
+
+
+def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) in pieces of at most :data:`MAX_UNIT` characters, cut at sentence ends (preferably
+    one followed by a blank or a list marker, where a paragraph began before the line breaks were
+    lost); a stretch without a sentence end stays whole."""
+    pieces, pos = [], start
+    while end - pos > MAX_UNIT:
+        limit = pos + MAX_UNIT
+        best = good = None
+        for m in _SENTENCE.finditer(text, pos + 1, limit):
+            cut = m.end()
+            best = cut
+            if cut - pos >= MAX_UNIT // 3 and (text[cut:cut + 1].isspace() or _ANY_MARKER.match(text, cut)
+                                               or _L4.match(text, cut) or text.startswith("各位代表", cut)):
+                good = cut
+        cut = good or best
+        if cut is None or cut >= end:
+            break
+        pieces.append((pos, cut))
+        pos = cut
+        while pos < end and text[pos].isspace():
+            pos += 1
+    pieces.append((pos, end))
+    return pieces
+
+
+def _enumerated(text: str, first: int, ps: int, pe: int, marker: str, enum, kind: str) -> list[tuple[int, int, str, str]]:
+    """The units of a paragraph with an inline enumeration: the text before 一是 (a lead-in when it
+    announces the list), each item, and in a problems part the closing after the last item."""
+    starts = list(enum)
+    lead = None
+    if starts[0][0] == ps:  # the paragraph opens with 一是 (under its item heading, if any)
+        starts[0] = (first, starts[0][1])
+    else:
+        lead = (first, starts[0][0], marker)
+    ends = [o for o, _ in starts[1:]] + [pe]
+    out = []
+    if lead is not None:
+        before = text[lead[0]:lead[1]].strip()
+        announces = kind == "problems" or before.endswith(("：", ":")) or len(before) <= 60
+        out.append((lead[0], lead[1], lead[2], "lead_in" if announces and kind != "achievements" or
+                    kind == "problems" else ""))
+    for (a, mk), b in zip(starts, ends):
+        out.append((a, b, mk, "item"))
+    if kind == "problems":
+        a, b, mk, _ = out[-1]
+        close = _promise_start(_sentences(text, a, b), text)
+        if close is not None:
+            out[-1] = (a, close, mk, "item")
+            out.append((close, b, "", "closing"))
+    return out
+
+
 def units_of(text: str, section: Section) -> list[Unit]:
-    """The citable units of a section: its numbered items, else its paragraphs.
+    """The citable units of a section: its numbered items, else its paragraphs, each with its role.
 
     A paragraph is one unit, split further at an inline enumeration (一是……二是……). A short item
     heading on a line of its own (（一）推进审批服务便民化工作) opens the unit that follows it. The
-    section's own heading line belongs to no unit.
+    section's own heading line belongs to no unit. In a problems part each shortcoming is a unit
+    (``role`` ``item``): the paragraph that admits them is cut into its lead-in (``lead_in``), the
+    shortcomings it lists (一是……; "；"-separated clauses; sentences; the commas of a one-sentence
+    list) and the closing promise (``closing``, 对此，我们将……加以解决). No unit is longer than
+    :data:`MAX_UNIT` characters unless it has no sentence end.
     """
     body_start = _body_start(text, section)
-    spans: list[tuple[int, int, str]] = []
-    pending = None  # start of a heading-only line waiting for its body
+    problems = section.kind == "problems"
+    paragraphs = []
     for ps, pe in _paragraphs(text, body_start, section.end):
         line = text[ps:pe]
         ps += len(line) - len(line.lstrip())
         pe -= len(line) - len(line.rstrip())
-        if ps >= pe:
-            continue
+        if ps < pe:
+            paragraphs.append((ps, pe))
+    body = [(ps, pe) for ps, pe in paragraphs if not (_ANY_MARKER.match(text, ps) and pe - ps <= MAX_HEADING
+                                                      and text[pe - 1] not in _END)]
+    alone = len(body) == 1
+    spans: list[tuple[int, int, str, str]] = []
+    pending = None  # start of a heading-only line waiting for its body
+    for k, (ps, pe) in enumerate(paragraphs):
         m = _ANY_MARKER.match(text, ps)
         marker = m.group(0) if m else ""
         if marker and pe - ps <= MAX_HEADING and text[pe - 1] not in _END:
             if pending is not None:
-                spans.append((pending[0], pending[1], pending[2]))
+                spans.append((*pending, "item" if problems else ""))
             pending = (ps, pe, marker)
             continue
         first = ps
@@ -692,30 +893,38 @@ def units_of(text: str, section: Section) -> list[Unit]:
             pending = None
         enum = _enumeration_starts(text, ps, pe)
         if enum:
-            starts = list(enum)
-            if starts[0][0] == ps:  # the paragraph opens with 一是 (under its item heading, if any)
-                starts[0] = (first, starts[0][1])
-            else:
-                starts.insert(0, (first, marker))
-            ends = [o for o, _ in starts[1:]] + [pe]
-            for (a, mk), b in zip(starts, ends):
-                while b > a and text[b - 1] in " \t\u3000":
-                    b -= 1
-                if b > a:
-                    spans.append((a, b, mk))
+            spans.extend(_enumerated(text, first, ps, pe, marker, enum, section.kind))
+            continue
+        if not marker:
+            m4 = _L4.match(text, ps)
+            marker = m4.group(0) if m4 else ""
+        if problems and not marker:
+            pieces = _problem_paragraph(text, ps, pe, alone)
+            if text[ps:pe].endswith(("：", ":")) and pe - ps <= 200 and len(pieces) == 1:
+                pieces = [(ps, pe, "lead_in")]  # a paragraph of its own announcing the list below
+            elif len(pieces) == 1 and k == len(paragraphs) - 1 and k > 0 and is_closing(_first_sentence(text, ps, pe)):
+                pieces = [(ps, pe, "closing")]
+            for j, (a, b, role) in enumerate(pieces):
+                spans.append((first if j == 0 else a, b, "", role))
         else:
-            if not marker:
-                m4 = _L4.match(text, ps)
-                marker = m4.group(0) if m4 else ""
-            spans.append((first, pe, marker))
+            spans.append((first, pe, marker, "item" if problems or marker else ""))
     if pending is not None:
-        spans.append(pending)
-    return [Unit(section.index, i, a, b, mk) for i, (a, b, mk) in enumerate(spans)]
+        spans.append((*pending, "item" if problems else ""))
+    units = []
+    for a, b, mk, role in spans:
+        for j, (x, y) in enumerate(_split_long(text, a, b) if b - a > MAX_UNIT else [(a, b)]):
+            while y > x and text[y - 1].isspace():
+                y -= 1
+            while x < y and text[x].isspace():
+                x += 1
+            if y > x:
+                units.append(Unit(section.index, len(units), x, y, mk if j == 0 else "", role))
+    return units
 
 
 # --------------------------------------------------------------------------- tables
 SECTION_COLUMNS = ["report_id", "index", "kind", "heading", "start", "end", "found", "rule", "text"]
-UNIT_COLUMNS = ["report_id", "section_index", "kind", "unit_index", "marker", "start", "end", "text"]
+UNIT_COLUMNS = ["report_id", "section_index", "kind", "unit_index", "marker", "role", "start", "end", "text"]
 
 
 def section_table(report_id: str, text: str, year: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -725,5 +934,5 @@ def section_table(report_id: str, text: str, year: int | None = None) -> tuple[p
     for s in sections:
         srows.append([report_id, s.index, s.kind, s.heading, s.start, s.end, s.found, s.rule, text[s.start:s.end]])
         for u in units_of(text, s):
-            urows.append([report_id, s.index, s.kind, u.unit_index, u.marker, u.start, u.end, text[u.start:u.end]])
+            urows.append([report_id, s.index, s.kind, u.unit_index, u.marker, u.role, u.start, u.end, text[u.start:u.end]])
     return pd.DataFrame(srows, columns=SECTION_COLUMNS), pd.DataFrame(urows, columns=UNIT_COLUMNS)
