@@ -275,11 +275,11 @@ def _in_sequence(headings: list[Heading]) -> list[Heading]:
 
 
 # --------------------------------------------------------------------------- inline parts
-_PROBLEM_NOUN = re.compile(r"问题|不足|困难|挑战|短板|差距|弱项|矛盾|[不未]及预期|[未低]于预期|未达预期|未能实现|隐忧|风险隐患|"
+_PROBLEM_NOUN = re.compile(r"问题|不足|事故|困难|挑战|短板|差距|弱项|矛盾|[不未]及预期|[未低]于预期|未达预期|未能实现|隐忧|风险隐患|"
                            r"薄弱环节|有待(?:提高|加强|提升|完善|改进)|滞后|瓶颈|距离")
 _PROBLEM_FRAME = re.compile(r"清醒|存在|面临|不容忽视|还有|仍有|尚有|[不未]及预期|[未低]于预期|未达预期|需要特别报告|"
-                            r"需要?向.{0,6}说明|看到|认识到|意识到|差距|虽然[^。]{0,60}但")
-_PROBLEM_STRONG = re.compile(r"清醒|不容忽视|需要?向.{0,6}说明|需要特别报告|问题和不足|不足和问题")
+                            r"(?:需要?|要)向.{0,6}说明|看到|认识到|意识到|差距|虽然[^。]{0,60}但")
+_PROBLEM_STRONG = re.compile(r"清醒|不容忽视|(?:需要?|要)向.{0,6}说明|需要特别报告|问题和不足|不足和问题")
 
 _SENTENCE_END = re.compile(r"[。！？!?]")
 
@@ -565,6 +565,10 @@ def _split_problems(text: str, sections: list[Section], year: int | None) -> lis
     s = sections[i]
     if "\n" not in text[cut:stop]:  # the admission ends where the plans begin, in text without line breaks
         for ss in _sentence_starts(text, cut, stop, every=True):
+            sentence = _first_sentence(text, ss, stop, least=0)
+            last = not text[ss + len(sentence):stop].strip()
+            if last and is_closing(sentence) and not sentence.rstrip().endswith(("：", ":")):
+                break  # the promise that ends the admission (对此，我们将……) is no plan
             if ss > cut and is_plan_opening(_first_sentence(text, ss, stop), year):
                 stop = ss
                 break
@@ -575,6 +579,20 @@ def _split_problems(text: str, sections: list[Section], year: int | None) -> lis
                 stop = pe
             else:
                 break
+    # the paragraphs just before that admit problems too (总结一年来的工作，我们清醒地看到……; 这里特别要
+    # 向大会说明……事故) belong to the part, and so does the closing promise after it (对此，我们将……)
+    paragraphs = _paragraphs(text, _body_start(text, s), s.end)
+    k = bisect_right([a for a, _ in paragraphs], cut) - 1
+    while k > 0 and paragraphs[k][0] == cut and paragraphs[k - 1][0] > s.start:
+        ps, pe = paragraphs[k - 1]
+        if not is_problem_opening(_first_sentence(text, ps, pe)):
+            break
+        cut, k = ps, k - 1
+    for ps, pe in paragraphs:
+        if ps >= stop:
+            if ps - stop <= 2 and pe - ps <= 300 and is_closing(_first_sentence(text, ps, pe)):
+                stop = pe
+            break
     stop = _next_line_start(text, stop, s.end)
     return _split_at(sections, i, cut, stop, "problems", "opening:problems")
 
@@ -678,7 +696,9 @@ _SENTENCE = re.compile(r"[。！？!?][”’」』）)]*")
 _CLOSING_OPEN = re.compile(r"^(?:[^，,。]{0,8}[，,])?\s*(?:对此|对于?(?:这些|以上|上述|此类)|面对(?:这些|上述|以上)|"
                            r"针对(?:这些|以上|上述)|对(?:以上|上述|这些)|知不足|我们(?:一定|将|要|必须|务必|会|定将)|"
                            r"我们.{0,6}(?:正视|直面|重视)|必须|务必|要(?:正视|直面))")
-_CLOSING_WORDS = re.compile(r"解决|改进|克服|应对|直面|正视|整改|改正|不辜负|加以|破解|措施|奋进|力行|重视")
+#: Openings that answer the list just named, a closing whatever words follow (对此，……).
+_ANSWERING = re.compile(r"对此|对于?(?:这些|以上|上述|此类)|面对(?:这些|上述|以上)|针对|对(?:以上|上述|这些)")
+_CLOSING_WORDS = re.compile(r"解决|改进|克服|应对|直面|正视|整改|改正|不辜负|加以|破解|措施|奋进|力行|重视|汲取|吸取|教训")
 #: The admission that announces a list of problems (我们也清醒认识到，……面临不少困难和挑战，主要是：).
 _ADMISSION = re.compile(r"清醒|看到|认识到|意识到|存在|面临|不容忽视")
 #: The clause that frames the list, ending in its comma (……我们也清醒地认识到，).
@@ -692,7 +712,10 @@ def is_closing(sentence: str) -> bool:
     """True for a sentence that promises to solve the problems just named (对此，我们将……切实加以解决;
     对于这些问题，我们一定……; 我们将正视问题，……)."""
     s = sentence.strip()
-    return bool(_CLOSING_OPEN.match(s) and _CLOSING_WORDS.search(s)) and not _ANY_MARKER.match(s)
+    m = _CLOSING_OPEN.match(s)
+    if m is None or _ANY_MARKER.match(s):
+        return False
+    return bool(_ANSWERING.search(m.group(0)) or _CLOSING_WORDS.search(s))
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -1,0 +1,206 @@
+"""Units that hold up in analysis (issue 14): one shortcoming per problem unit, the lead-in and the
+closing promise apart (column ``role``), no paragraph-sized units in text that lost its line breaks,
+and the hand-labelled problem items of 20 real reports (tests/gold/problem_items.csv).
+
+The synthetic texts are written for review, as a second reader would vary the genre; none is copied
+from a report."""
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+
+import pandas as pd
+import pytest
+
+from toolkit import load_corpus
+from toolkit.paths import PROJECT_ROOT, SHARED_DIR
+from toolkit.sections import MAX_UNIT, ROLES, UNIT_COLUMNS, section_table, segment, units_of
+
+GOLD = PROJECT_ROOT / "tests" / "gold" / "problem_items.csv"
+CORPORA = SHARED_DIR / "corpora"
+
+
+def problem_units(text: str, year: int = 2023) -> list[tuple[str, str]]:
+    """(role, text) of the units of the problems sections of ``text``."""
+    _, units = section_table("r", text, year)
+    rows = units[units.kind == "problems"]
+    return list(zip(rows.role, rows.text))
+
+
+REVIEW = "一、2023年工作回顾\n过去一年，全市地区生产总值增长5.2%，一般公共预算收入增长6%，城乡居民收入稳步提高。\n"
+PLANS = "二、2024年工作安排\n今年政府工作的总体要求是：稳中求进。我们将重点抓好以下工作。\n"
+
+
+# --------------------------------------------------------------------------- the role column
+def test_role_column_and_values():
+    assert UNIT_COLUMNS[UNIT_COLUMNS.index("marker") + 1] == "role"
+    assert ROLES == ("item", "lead_in", "closing", "")
+    _, units = section_table("r", REVIEW + "我们也清醒认识到，发展还面临一些问题：产业不强；创新不足。对此，我们将认真加以解决。\n" + PLANS, 2023)
+    assert set(units.role) <= set(ROLES)
+
+
+# --------------------------------------------------------------------------- problems: one unit per shortcoming
+def test_semicolon_list_after_colon_lead_in():
+    text = REVIEW + ("在看到成绩的同时，我们也清醒认识到，发展还存在不少问题和不足，主要表现在：产业结构偏重，新兴产业规模偏小；"
+                     "项目储备不足；民生领域还有短板，公共服务供给不足。对此，我们将采取有力措施，认真加以解决。\n") + PLANS
+    assert problem_units(text) == [
+        ("lead_in", "在看到成绩的同时，我们也清醒认识到，发展还存在不少问题和不足，主要表现在："),
+        ("item", "产业结构偏重，新兴产业规模偏小；"), ("item", "项目储备不足；"), ("item", "民生领域还有短板，公共服务供给不足。"),
+        ("closing", "对此，我们将采取有力措施，认真加以解决。")]
+
+
+def test_comma_list_in_one_sentence_splits_at_commas():
+    text = REVIEW + ("同时，我们也清醒地认识到，当前还面临着不少困难和问题，主要表现在：内生动力依然不足，投资增长乏力，"
+                     "区域发展不够协调，统筹发展和安全任务艰巨等等。对此，我们将沉着应对挑战。\n") + PLANS
+    roles = problem_units(text)
+    assert [r for r, _ in roles] == ["lead_in", "item", "item", "item", "item", "closing"]
+    assert roles[-2][1] == "统筹发展和安全任务艰巨等等。"
+
+
+def test_framing_clause_is_the_lead_in_when_the_list_follows_in_the_sentence():
+    text = REVIEW + ("我们也清醒地认识到，年度目标完成还有差距；对标高质量发展还有不少短板，主要是：产业链条不长；"
+                     "财政收支矛盾突出。我们将直面问题，不回避、不推脱，切实加以解决。\n") + PLANS
+    assert problem_units(text) == [
+        ("lead_in", "我们也清醒地认识到，"), ("item", "年度目标完成还有差距；"),
+        ("item", "对标高质量发展还有不少短板，主要是：产业链条不长；"), ("item", "财政收支矛盾突出。"),
+        ("closing", "我们将直面问题，不回避、不推脱，切实加以解决。")]
+
+
+def test_sentences_that_each_name_a_shortcoming():
+    text = REVIEW + ("我们也清醒地看到，经济社会发展还面临不少困难和挑战。外部环境变化带来的不利影响加深，冲击尤为直接。"
+                     "有效需求不足，部分企业经营困难。风险隐患仍然较多。我们必须正视这些问题，切实采取针对性措施予以解决。\n") + PLANS
+    assert [r for r, _ in problem_units(text)] == ["lead_in", "item", "item", "item", "closing"]
+
+
+def test_lead_in_sentence_then_mainly_colon():
+    text = REVIEW + "我们也清醒认识到，经济社会发展还存在一些问题和短板。主要是：动能不足；品质不高。此外，工作效率必须进一步提升。对此，我们一定以硬措施创造真业绩。\n" + PLANS
+    assert problem_units(text) == [
+        ("lead_in", "我们也清醒认识到，经济社会发展还存在一些问题和短板。主要是："), ("item", "动能不足；"), ("item", "品质不高。"),
+        ("item", "此外，工作效率必须进一步提升。"), ("closing", "对此，我们一定以硬措施创造真业绩。")]
+
+
+def test_enumerated_problems_with_lead_in_and_closing():
+    text = REVIEW + ("我们也清醒地看到，发展中还存在不少问题。一是产业结构不优，新兴产业规模偏小。二是创新能力不强。"
+                     "三是民生短板较多。对以上问题，我们要高度重视并采取措施加以解决。\n") + PLANS
+    units = problem_units(text)
+    assert [r for r, _ in units] == ["lead_in", "item", "item", "item", "closing"]
+    assert units[1][1] == "一是产业结构不优，新兴产业规模偏小。" and units[-1][1].startswith("对以上问题")
+
+
+def test_numbered_problems_under_a_heading_are_items_and_a_lone_paragraph_splits():
+    text = ("某市数据局2023年工作总结\n一、主要成效\n全年办件20万件。\n二、存在的问题\n（一）数据共享不够。部门数据更新不及时。\n"
+            "（二）人才缺乏。\n三、2024年工作打算\n推进数据共享。\n")
+    assert [r for r, _ in problem_units(text)] == ["item", "item"]
+    lone = "某市数据局2023年工作总结\n一、主要成效\n全年办件20万件。\n二、存在的问题\n数据共享机制不健全；部分区县信息化基础薄弱。\n三、2024年工作打算\n推进数据共享。\n"
+    assert problem_units(lone) == [("item", "数据共享机制不健全；"), ("item", "部分区县信息化基础薄弱。")]
+
+
+def test_a_paragraph_of_a_multi_paragraph_part_is_one_shortcoming():
+    text = ("某市数据局2023年工作总结\n一、主要成效\n全年办件20万件。\n二、存在的问题\n数据共享不够。部分部门数据更新不及时，影响业务协同。\n"
+            "专业人才缺乏。技术力量薄弱，难以支撑平台运维。\n三、2024年工作打算\n推进数据共享。\n")
+    assert problem_units(text) == [("item", "数据共享不够。部分部门数据更新不及时，影响业务协同。"),
+                                   ("item", "专业人才缺乏。技术力量薄弱，难以支撑平台运维。")]
+
+
+def test_a_lead_in_paragraph_of_its_own_before_the_list():
+    text = REVIEW + "我们也清醒认识到，发展中还存在不少困难和问题：\n一是产业不强。\n二是创新不足。\n" + PLANS
+    assert [r for r, _ in problem_units(text)] == ["lead_in", "item", "item"]
+
+
+def test_closing_promise_after_the_admission_joins_the_problems_no_fragment_section():
+    text = REVIEW + "各位代表！我们清醒认识到，发展仍面临不少困难和问题，主要是：外贸依赖过度；项目储备不足。对此，我们将坚定信心决心，坚持问题导向，推动政府工作再上新台阶。\n" + PLANS
+    sections = segment(text, 2023)
+    assert [s.kind for s in sections] == ["achievements", "problems", "plans"]
+    assert text[sections[1].start:sections[1].end].rstrip().endswith("再上新台阶。")
+
+
+def test_admissions_in_consecutive_paragraphs_make_one_problems_part():
+    text = REVIEW + ("总结一年来的工作，我们清醒地看到，经济社会发展中还存在不少问题和困难。一是结构性矛盾突出。二是社会事业发展滞后。\n"
+                     "我们也清醒地看到，政府工作还存在不少缺点。职能转变滞后；办事效率不高。\n") + PLANS
+    units = problem_units(text)
+    assert [r for r, _ in units] == ["lead_in", "item", "item", "lead_in", "item", "item"]
+
+
+def test_a_disaster_reported_to_the_congress_is_a_problem():
+    text = REVIEW + ("各位代表，这里特别要向大会说明，某某燃气爆炸事故给人民生命财产带来重大损失，教训极其深刻。我们将深刻汲取教训，压实安全责任。\n"
+                     "同时，我们也清醒地看到，发展中还存在不少困难和问题。产业能级不高；创新能力不足。我们将正视问题，切实加以解决。\n") + PLANS
+    units = problem_units(text)
+    assert units[0] == ("item", "各位代表，这里特别要向大会说明，某某燃气爆炸事故给人民生命财产带来重大损失，教训极其深刻。")
+    assert units[1][0] == "closing" and [r for r, _ in units[2:]] == ["lead_in", "item", "item", "closing"]
+
+
+def test_plans_enumeration_has_a_lead_in_and_items():
+    text = REVIEW + "二、2024年工作安排\n今年我们将重点做好以下工作：一是稳增长。二是促改革。三是惠民生。\n"
+    _, units = section_table("r", text, 2023)
+    plans = units[units.kind == "plans"]
+    assert list(zip(plans.role, plans.marker)) == [("lead_in", ""), ("item", "一是"), ("item", "二是"), ("item", "三是")]
+
+
+# --------------------------------------------------------------------------- long units
+def test_no_unit_over_the_limit_in_text_that_lost_its_line_breaks():
+    sentence = "全市推进数字政府建设，新建政务服务事项三百二十项，一网通办率达到百分之九十八。"
+    text = "一、2023年工作回顾 " + sentence * 40 + " （一）" + sentence * 60 + " 二、2024年工作安排 " + sentence * 30
+    for s in segment(text, 2023):
+        units = units_of(text, s)
+        assert all(u.end - u.start <= MAX_UNIT for u in units)
+        assert all(text[u.start:u.end].strip() == text[u.start:u.end] for u in units)
+    no_end = "一、2023年工作回顾\n" + "没有句末标点的长段落" * 200
+    units = units_of(no_end, segment(no_end, 2023)[-1])
+    assert max(u.end - u.start for u in units) > MAX_UNIT  # nothing to cut at: it stays whole
+
+
+def test_long_units_cut_at_paragraph_like_boundaries():
+    para = "全市推进数字政府建设，新建政务服务事项三百二十项。" * 30  # 750 characters
+    text = "一、2023年工作回顾\n" + para + " " + para + " " + para
+    units = units_of(text, segment(text, 2023)[-1])
+    assert [u.end - u.start for u in units] == [len(para)] * 3
+
+
+# --------------------------------------------------------------------------- gold
+def read_gold() -> pd.DataFrame:
+    with GOLD.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    return pd.DataFrame(rows).astype({"item": int, "start": int, "end": int})
+
+
+def test_gold_file_holds_offsets_only():
+    gold = read_gold()
+    assert list(gold.columns) == ["corpus", "report_id", "item", "start", "end"]
+    assert (gold.start < gold.end).all() and gold.report_id.nunique() == 19  # the 20th has no problems part
+    header = [line for line in GOLD.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
+    assert any("default_rng(20240614)" in line for line in header) and any("Rule:" in line for line in header)
+
+
+@lru_cache(maxsize=None)
+def corpus_of(name: str):
+    return load_corpus(CORPORA / name)
+
+
+def one_unit_share(gold: pd.DataFrame) -> tuple[float, list]:
+    """The share of gold items that are exactly one unit: a unit of a problems section with role
+    ``item`` whose span covers the item's span and overlaps no other gold item of the report."""
+    hits, misses = 0, []
+    for (name, rid), items in gold.groupby(["corpus", "report_id"], sort=False):
+        units = corpus_of(name).units
+        units = units[(units.report_id == rid) & (units.kind == "problems") & (units.role == "item")]
+        spans = list(zip(items.start, items.end))
+        for a, b in spans:
+            one = any(s <= a and b <= e and not any(max(s, x) < min(e, y) for x, y in spans if (x, y) != (a, b))
+                      for s, e in zip(units.start, units.end))
+            hits += one
+            if not one:
+                misses.append((rid, a, b))
+    return hits / len(gold), misses
+
+
+def test_gold_problem_items_are_one_unit_each():
+    gold = read_gold()
+    absent = sorted({c for c in gold.corpus if not (CORPORA / c).is_dir()})
+    if absent:
+        pytest.skip(f"shared corpora absent: {', '.join(absent)} under {CORPORA} (expected ../shared beside the project)")
+    for name, rid in gold[["corpus", "report_id"]].drop_duplicates().itertuples(index=False):
+        reports = corpus_of(name).reports
+        assert rid in set(reports.report_id), f"{rid} is no longer a report of {name}: the gold offsets are stale"
+    share, misses = one_unit_share(gold)
+    print(f"\ngold: {len(gold)} items, {share:.1%} exactly one unit; misses: {misses}")
+    assert share >= 0.9, misses
