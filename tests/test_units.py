@@ -204,3 +204,19 @@ def test_gold_problem_items_are_one_unit_each():
     share, misses = one_unit_share(gold)
     print(f"\ngold: {len(gold)} items, {share:.1%} exactly one unit; misses: {misses}")
     assert share >= 0.9, misses
+
+
+# --------------------------------------------------------------------------- part boundaries
+def test_problems_start_at_the_turn_inside_the_closing_review_paragraph():
+    text = REVIEW + ("过去一年的成绩来之不易，全市经济社会发展取得了明显成效。但也要看到，发展中还存在不少困难和问题：产业不强；"
+                     "创新不足。\n") + PLANS
+    sections = segment(text, 2023)
+    problems = next(s for s in sections if s.kind == "problems")
+    assert text[problems.start:].startswith("但也要看到，") and sections[problems.index - 1].kind == "achievements"
+
+
+def test_a_review_paragraph_that_ends_by_promising_to_solve_what_it_names_is_the_problems_part():
+    text = REVIEW + ("当前，本市正处于全面振兴的关键时期。特别是新兴产业尚未形成有效支撑，部分企业生产经营困难，安全风险隐患不容忽视，"
+                     "等等。对这些问题，我们会高度重视，有效加以解决。\n") + PLANS
+    kinds = [(s.kind, text[s.start:s.start + 5]) for s in segment(text, 2023)]
+    assert kinds == [("achievements", "一、202"), ("problems", "当前，本市"), ("plans", "二、202")]

@@ -282,6 +282,9 @@ _PROBLEM_FRAME = re.compile(r"清醒|存在|面临|不容忽视|还有|仍有|�
 _PROBLEM_STRONG = re.compile(r"清醒|不容忽视|(?:需要?|要)向.{0,6}说明|需要特别报告|问题和不足|不足和问题")
 
 _SENTENCE_END = re.compile(r"[。！？!?]")
+#: A sentence inside a paragraph that turns from the review to the problems (……。但也要看到，……).
+_TURN = re.compile(r"(?<=[。！？!?])[ \u3000]*((?:但|但是|然而|同时|当然|与此同时)[^。！？]{0,12}?(?:看到|认识到|意识到)|"
+                   r"我们(?:也|还|更)?(?:要|必须|应当)?清醒(?:地)?(?:看到|认识到|意识到))")
 
 
 def _first_sentence(text: str, start: int, end: int, limit: int = 160, least: int = 30) -> str:
@@ -557,12 +560,38 @@ def _split_problems(text: str, sections: list[Section], year: int | None) -> lis
             strong = bool(_PROBLEM_STRONG.search(opening))
             if pe not in firsts or (strong and not firsts[pe][3]):
                 firsts[pe] = (i, ss, pe, strong)
+    # in the closing paragraph of a review, an admission that does not open it: the turn (……取得明显
+    #成效。但也要看到，……) starts the part; a paragraph that ends by promising to solve the problems it
+    # names (当前，……关键时期。……还有不少短板……。对这些问题，我们会……加以解决。) is the part
+    # (such a turn yields to a paragraph that opens in the genre's own words elsewhere)
+    strong = not any(c[3] for c in firsts.values())
+    for i, s in enumerate(sections):
+        if s.kind != "achievements":
+            continue
+        for ps, pe in _paragraphs(text, _body_start(text, s), s.end)[-1:]:
+            if pe in firsts:
+                continue
+            for m in _TURN.finditer(text, ps, pe):
+                if m.start(1) > ps and is_problem_opening(_first_sentence(text, m.start(1), pe)):
+                    firsts[pe] = (i, m.start(1), pe, strong)
+                    break
+            else:
+                sentences = _sentences(text, ps, pe)
+                if (len(sentences) > 1 and pe not in firsts and is_closing(text[sentences[-1][0]:sentences[-1][1]])
+                        and any(is_problem_opening(text[a:b]) for a, b in sentences[:-1])):
+                    firsts[pe] = (i, ps, pe, strong)
     found = sorted(firsts.values(), key=lambda c: (c[3], c[1]))
     best = found[-1][:3] if found else None
     if best is None:
         return sections
     i, cut, stop = best
     s = sections[i]
+    # a paragraph found by an opening that ran on past a short first sentence starts at its turn
+    # (not past an opener of the admission: 各位代表！思危方能居安，知忧才能克难。)
+    turn = _TURN.search(text, cut, min(stop, cut + 160))
+    if turn and not is_problem_opening(text[cut:turn.start(1)]) and (
+            turn.start(1) - cut > 40 or re.search(r"成效|成绩|成就|取得|进展", text[cut:turn.start(1)])):
+        cut = turn.start(1)
     if "\n" not in text[cut:stop]:  # the admission ends where the plans begin, in text without line breaks
         for ss in _sentence_starts(text, cut, stop, every=True):
             sentence = _first_sentence(text, ss, stop, least=0)
