@@ -1,0 +1,777 @@
+"""The target ledger: what a government promised for a year, what it later reported, met or missed.
+
+>>> targets = find_targets(corpus)        # targets in the plans of each report (for the year planned)
+>>> outcomes = find_outcomes(corpus)      # headline figures in the review of each report (the year reviewed)
+>>> table = ledger(corpus)                # one row per government × year × indicator, with a verdict
+>>> panel(corpus)                         # which report covers which government-year: gaps and duplicates
+>>> amplification(table)                  # 层层加码: each government's target against the level above
+
+**Years.** A report's ``year`` is the year it reviews; its plans are for ``year + 1``. The target for
+year *t* comes from the report whose year is *t − 1*; the outcome of *t* from the report whose year is
+*t* (the next report of the same government). Reports are arranged by government (level and name) and
+year: :func:`panel` lists every government-year between a government's first and last report, with
+the reports that cover it (``n`` = 0 is a gap, ``n`` > 1 a duplicate; the ledger then uses the first
+report id in sort order and says so in ``note``).
+
+**Indicators** come from ``data/lexicon/indicators.toml`` (:func:`load_indicators`): each a set of
+variants (国内生产总值, 地区生产总值, 经济增长速度 …), a unit, a ``measure`` (growth, decline or level) and
+which side is ``better``.
+
+**Finding a figure.** Texts are read sentence by sentence (up to 。！？ or a line break), ignoring
+whitespace and reading full-width digits, ％ and dashes as ASCII; offsets always point into the
+report text. After a variant, the figure is the first quantity in the indicator's unit (``8%``,
+``百分之八至九``, ``1100万人``, ``1.3万亿斤``) before the next variant, a ``；`` or the third comma. The
+words between variant and figure must not make it something else: a multi-year figure (年均, 平均每年,
+累计, 比2002年 …), a share (比重, 占, 贡献), a part of the year (上半年, 一季度, 同期), or a comparison
+(比去年多). A variant preceded in its clause by another place (…市, …区, …县 other than 全市/全省/我区
+or the government's own name) or by a sector (工业, 服务业, 县域 …) is that place's or sector's figure and
+is skipped. The quantity's range (``6.5%—7%``, ``5–5.5%``, ``百分之八至九``) gives ``value`` and
+``high``; the last verb before it gives the sign (``下降0.3%`` is −0.3 for a growth, +0.3 for a decline
+measure; ``回落到2.6%`` is a level, 2.6).
+
+**Target or outcome.** Each sentence is oriented: *plan* if it names the year planned (2006年, 一九九一年)
+or says 今年, 预期目标, 调控目标, 计划要求, 力争 …; *review* if it names the year reviewed or says 去年,
+过去一年, 全年, 年初确定, 预定目标 …; with both, plan if it says 今年. A sentence with neither takes the
+orientation of the sentence before it in its paragraph (or of a paragraph ending in a colon that
+introduces it), else of its section (plans, achievements). Targets are the first figure of each
+indicator in a plan sentence of the report; five-year and long-term goals are left out (a sentence
+naming 五年, “十四五”, 2035, 到2025年, 年均 …, or a sentence in a paragraph that names them and does not
+itself say 今年). Outcomes are the first figure of each indicator in a review sentence.
+
+**Qualifiers**: 左右, 以上, 以内, 以下, 高于, 低于, 不低于, 不超过, 控制在 (written before the figure;
+a qualifier after it wins: 控制在3.5%左右 is 左右), or ``""`` for a bare figure. A relative target
+(居民收入增长与经济增长同步) has no number: qualifier ``与经济增长同步`` and ``relative_to`` the indicator
+it follows (gdp_growth). A target deliberately not set (我们没有提出全年经济增速具体目标; 不设…目标) is
+``status`` ``explicitly_absent``.
+
+**Verdict** (:func:`verdict`), with ``o`` the outcome, ``v`` the target (``high`` its upper end) and
+a tolerance ``tol`` of 0.1 point for percentages, 1% of the target for counts:
+
+- ``explicitly_absent``: the report says it sets no target (whatever the outcome);
+- ``no_target``: no target found; ``no_outcome``: a target, but no figure in the next report (or no
+  figure for the indicator a relative target follows);
+- 以上, 不低于: met if ``o ≥ v``; 高于: ``o > v``; 以内, 以下, 控制在, 不超过: ``o ≤ v``; 低于: ``o < v``;
+- a range: met if ``o ≥ v`` (its low end) where higher is better, ``o ≤ high`` where lower is better;
+- 左右 or a bare figure: met if ``o ≥ v − tol`` where higher is better (7.4% meets 7.5%左右), ``o ≤
+  v + tol`` where lower is better (CPI 3.3% misses 3%左右);
+- a relative target: met if ``o ≥ r − tol``, ``r`` the outcome of the indicator it follows;
+- otherwise ``missed``.
+
+**Amplification** (:func:`amplification`): where two levels cover the same year and indicator, each
+government's target against the one directly above it (a province against the national target, a city
+against its province): ``gap`` = its target − the one above (low ends), and ``amplified`` when the gap
+is on the ``better`` side (a higher growth target, a lower inflation ceiling).
+"""
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import paths
+
+INDICATORS = paths.LEXICON_DIR / "indicators.toml"
+SCHEMA = 1
+
+#: find_targets: one row per report × indicator (the first target found).
+TARGET_COLUMNS = ["report_id", "level", "government", "province", "city", "year", "indicator", "term", "status",
+                  "value", "high", "unit", "qualifier", "relative_to", "start", "end", "text"]
+#: find_outcomes: one row per report × indicator (the first headline figure).
+OUTCOME_COLUMNS = ["report_id", "level", "government", "province", "city", "year", "indicator", "term", "value",
+                   "unit", "start", "end", "text"]
+#: ledger: one row per government × year × indicator.
+LEDGER_COLUMNS = ["government", "province", "city", "level", "year", "indicator", "target_value", "target_high",
+                  "target_qualifier", "target_quote", "outcome_value", "outcome_quote", "verdict", "note"]
+PANEL_COLUMNS = ["level", "government", "year", "report_ids", "n"]
+AMPLIFICATION_COLUMNS = ["year", "indicator", "level", "government", "province", "city", "target_value",
+                         "target_high", "target_qualifier", "parent_level", "parent_government", "parent_value",
+                         "parent_high", "parent_qualifier", "gap", "amplified"]
+VERDICTS = ("met", "missed", "no_outcome", "no_target", "explicitly_absent")
+QUALIFIERS = ("左右", "以上", "以内", "以下", "高于", "低于", "不低于", "不超过", "控制在", "")
+RELATIVE = "与经济增长同步"
+#: The level above each level (national has none).
+PARENT_LEVEL = {"province": "national", "city": "province", "county": "city"}
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_KEYS = {"id", "name", "label", "unit", "units", "measure", "better", "exclude", "variants"}
+
+
+class IndicatorError(ValueError):
+    """An indicator lexicon that cannot be used; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    term: str
+    seen_in: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name: str
+    label: str
+    unit: str
+    units: tuple[tuple[str, float], ...]
+    measure: str
+    better: str
+    variants: tuple[Variant, ...]
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return tuple(v.term for v in self.variants)
+
+    @property
+    def percent(self) -> bool:
+        return self.unit == "%"
+
+
+@dataclass(frozen=True)
+class Indicators:
+    indicators: tuple[Indicator, ...]
+    source: str = "<indicators>"
+
+    @property
+    def ids(self) -> list[str]:
+        return [i.id for i in self.indicators]
+
+    def __iter__(self):
+        return iter(self.indicators)
+
+    def __len__(self) -> int:
+        return len(self.indicators)
+
+    def __getitem__(self, key: str) -> Indicator:
+        for ind in self.indicators:
+            if key in (ind.id, ind.name):
+                return ind
+        raise KeyError(f"no indicator {key!r} in {self.source}; indicators: {', '.join(self.ids)}")
+
+    def __contains__(self, key: str) -> bool:
+        return any(key in (i.id, i.name) for i in self.indicators)
+
+    def table(self) -> pd.DataFrame:
+        """One row per variant: indicator, name, unit, term, seen_in (comma-separated), n_seen."""
+        rows = [{"indicator": i.id, "name": i.name, "unit": i.unit, "term": v.term, "seen_in": ", ".join(v.seen_in),
+                 "n_seen": len(v.seen_in)} for i in self.indicators for v in i.variants]
+        return pd.DataFrame(rows, columns=["indicator", "name", "unit", "term", "seen_in", "n_seen"])
+
+
+def _fail(source, message: str):
+    raise IndicatorError(f"{source}: {message}")
+
+
+def parse_indicators(data: dict, source: str = "<indicators>") -> Indicators:
+    """:class:`Indicators` from the parsed TOML, checked: schema, unique ids, known keys, the name among
+    the variants, a known measure and side, a factor for every unit of a count."""
+    if data.get("schema") != SCHEMA:
+        _fail(source, f"schema must be {SCHEMA}, not {data.get('schema')!r}")
+    if set(data) - {"schema", "indicator"}:
+        _fail(source, f"unknown top-level keys {sorted(set(data) - {'schema', 'indicator'})}")
+    raw = data.get("indicator")
+    if not isinstance(raw, list) or not raw:
+        _fail(source, "no [[indicator]] tables")
+    out, ids = [], set()
+    for n, t in enumerate(raw, 1):
+        where = f"indicator {n} ({t.get('id', '?') if isinstance(t, dict) else '?'})"
+        if not isinstance(t, dict):
+            _fail(source, f"{where} is not a table")
+        if set(t) - _KEYS:
+            _fail(source, f"{where}: unknown keys {sorted(set(t) - _KEYS)}; expected {sorted(_KEYS)}")
+        for key in ("id", "name", "label", "unit", "measure", "better", "variants"):
+            if key not in t:
+                _fail(source, f"{where}: missing {key!r}")
+        if not isinstance(t["id"], str) or not _ID.match(t["id"]) or t["id"] in ids:
+            _fail(source, f"{where}: the id must be unique lower-case ASCII, digits and _")
+        ids.add(t["id"])
+        if t["measure"] not in ("growth", "decline", "level"):
+            _fail(source, f"{where}: measure must be growth, decline or level, not {t['measure']!r}")
+        if t["better"] not in ("higher", "lower"):
+            _fail(source, f"{where}: better must be higher or lower, not {t['better']!r}")
+        units = t.get("units", {t["unit"]: 1.0})
+        if not isinstance(units, dict) or t["unit"] not in units or \
+                not all(isinstance(f, (int, float)) and f > 0 for f in units.values()):
+            _fail(source, f"{where}: units must map each unit written (including {t['unit']!r}) to a positive factor")
+        variants, terms = [], set()
+        for v in t["variants"] if isinstance(t["variants"], list) else _fail(source, f"{where}: variants must be a list"):
+            if not isinstance(v, dict) or set(v) - {"term", "seen_in"} or not isinstance(v.get("term"), str) \
+                    or not v["term"] or re.search(r"\s", v["term"]) or v["term"] in terms:
+                _fail(source, f"{where}: each variant is {{term = \"…\", seen_in = [report ids]}}, once, not {v!r}")
+            seen = v.get("seen_in", [])
+            if not isinstance(seen, list) or not all(isinstance(s, str) and s for s in seen):
+                _fail(source, f"{where}, {v['term']}: seen_in must be a list of report ids")
+            terms.add(v["term"])
+            variants.append(Variant(v["term"], tuple(seen)))
+        if t["name"] not in terms:
+            _fail(source, f"{where}: the name {t['name']!r} must also be one of its variants")
+        exclude = t.get("exclude", [])
+        if not isinstance(exclude, list) or not all(isinstance(e, str) and e for e in exclude):
+            _fail(source, f"{where}: exclude must be a list of strings")
+        out.append(Indicator(t["id"], t["name"], str(t["label"]), t["unit"],
+                             tuple((u, float(f)) for u, f in units.items()), t["measure"], t["better"],
+                             tuple(variants), tuple(exclude)))
+    return Indicators(tuple(out), str(source))
+
+
+def load_indicators(path: str | Path = INDICATORS) -> Indicators:
+    """Read and check an indicator lexicon (default ``data/lexicon/indicators.toml``)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise IndicatorError(f"{path}: no such indicator file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise IndicatorError(f"{path}: not valid TOML ({e})") from None
+    return parse_indicators(data, str(path))
+
+
+# ---------------------------------------------------------------------- text
+#: Full-width ASCII to ASCII, and dashes and tildes to "-": one character for one, so offsets survive.
+_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_WIDTH.update({ord(c): "-" for c in "—–―‒−－~～"})
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+
+_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+_CN = "零〇○一二两三四五六七八九十百"
+
+
+def cn_number(text: str) -> float:
+    """A Chinese numeral as a number: 八 → 8, 十二点八 → 12.8, 二十一点七 → 21.7, 一百 → 100."""
+    whole, _, frac = text.partition("点")
+    value, digit = 0, 0
+    for ch in whole:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch == "十":
+            value += (digit or 1) * 10
+            digit = 0
+        elif ch == "百":
+            value += (digit or 1) * 100
+            digit = 0
+        else:
+            raise ValueError(f"not a Chinese numeral: {text!r}")
+    value += digit
+    if frac:
+        value = float(f"{value}.{''.join(str(_CN_DIGITS[c]) for c in frac)}")
+    return float(value)
+
+
+def _compact(text: str) -> tuple[str, list[int]]:
+    keep = [i for i, c in enumerate(text) if not c.isspace()]
+    return "".join(text[i] for i in keep).translate(_WIDTH), keep
+
+
+def _cn_year(year: int) -> list[str]:
+    digits = "".join("〇一二三四五六七八九"[int(d)] for d in str(year))
+    return [digits, digits.replace("〇", "○"), digits.replace("〇", "零")]
+
+
+_NUM = r"\d+(?:\.\d+)?"
+_CNNUM = f"[{_CN}]+(?:点[{_CN}]+)?"
+_FUTURE = re.compile(r"今年|明年|本年度|预期目标|主要目标|调控目标|目标是|目标为|目标定为|目标设定为|计划要求|计划安排|"
+                     r"今年计划|力争|预期为|定为|设定为|拟|^提出|着重说明")
+_PAST = re.compile(r"去年|过去一年|过去的一年|上一年|全年|年初确定|年初预定|预定目标|超过计划|实际达到|超过预期|"
+                   r"超过全年预期|一年来")
+_LONG_TERM = re.compile(r"五年|“[一二三四五六七八九十]+五”|\"[一二三四五六七八九十]+五\"|十[一二三四五]五|2035|二〇三五|"
+                        r"到20\d\d年|到2\d\d\d年|本世纪|年均|平均每年|远景|中长期|今后一个时期")
+_PART_YEAR = re.compile(r"上半年|下半年|一季度|二季度|三季度|四季度|前三季度|同期|\d+-\d+月|\d+月份")
+_GAP_BAD = re.compile(r"年均|平均|累计|每年|比重|占|之比|贡献|每增长|翻|比(?:\d{4}|[" + _CN + r"]{4})年|同期|季度|上半年|"
+                      r"人均|比去年多|比上年多|比去年少|多于|指数")
+_VERBS = re.compile(r"负增长|增长|增加|上涨|上升|提高|下降|降低|减少|回落到|回落至|降到|降至|回落")
+_NEGATIVE = {"下降", "降低", "减少", "回落", "负增长"}
+_RISE = {"增长", "增加", "上涨", "上升", "提高"}
+_PREFIX = re.compile(r"(控制在|不低于|不超过|高于|低于|以内)[^,，]{0,2}$")
+_SUFFIX = re.compile(r"^(左右|以上|以内|以下)")
+_ABSENT = re.compile(r"(没有|未|不再|不)(提出|设定|设置|设|确定|制定|作)")
+_OWN_PLACE = re.compile(r"^(全|本|我)[市区县州省盟旗]$")
+_PLACE = re.compile(r"([\u4e00-\u9fff]{1,8}?)(市|州|县|区|盟)(?!场|委|政府)")
+_SECTOR = re.compile(r"工业|农业|服务业|产业|制造业|县域|民营|开发区|园区|新区|城区|郊区|城市")
+_RELATIVE_PATTERN = re.compile(r"^(?:实际)?(?:增长)?(?:要|应)?(?:和|与|同)(?:经济增长|经济发展|GDP增长|经济增速)(?:基本)?(?:同步|相适应)")
+_CLAUSE_END = "，,；;：:"
+
+
+def _quantity_pattern(units: list[str]) -> re.Pattern:
+    alternatives = "|".join(["%"] + [re.escape(u) for u in sorted(units, key=len, reverse=True)])
+    return re.compile(rf"(?P<cn>百分之(?P<ca>{_CNNUM})(?:(?:至|到|-)(?:百分之)?(?P<cb>{_CNNUM}))?)|"
+                      rf"(?P<a>{_NUM})(?P<ua>{alternatives})?(?:(?:至|到|-)(?P<b>{_NUM}))?多?(?P<u>{alternatives})")
+
+
+class _Scanner:
+    """One regular expression over every variant and exclusion (longest first); per indicator the
+    quantity pattern of its units."""
+
+    def __init__(self, indicators: Indicators):
+        self.indicators = indicators
+        self.owner: dict[str, str | None] = {}
+        for ind in indicators:
+            for term in ind.terms:
+                self.owner.setdefault(term.translate(_WIDTH), ind.id)
+            for ex in ind.exclude:
+                self.owner[ex.translate(_WIDTH)] = None
+        self.pattern = re.compile("|".join(re.escape(t) for t in sorted(self.owner, key=len, reverse=True)))
+        self.quantity = {ind.id: _quantity_pattern([u for u, _ in ind.units if u != "%"]) for ind in indicators}
+        self.factor = {ind.id: dict(ind.units) for ind in indicators}
+
+    def mentions(self, s: str) -> list[tuple[str | None, str, int, int]]:
+        return [(self.owner[m.group()], m.group(), m.start(), m.end()) for m in self.pattern.finditer(s)]
+
+
+@dataclass
+class _Figure:
+    indicator: str
+    term: str
+    value: float
+    high: float
+    unit: str
+    qualifier: str
+    relative_to: str | None
+    start: int  # in the compact sentence
+    end: int
+
+
+def _foreign(prefix: str, own: tuple[str, ...]) -> bool:
+    """Whether the words of the clause before a variant name another place or a sector."""
+    if _SECTOR.search(prefix):
+        return True
+    for m in _PLACE.finditer(prefix):
+        name = m.group()
+        if _OWN_PLACE.match(name) or any(name and o and (name in o or o in name) for o in own):
+            continue
+        return True
+    return False
+
+
+def _figures(s: str, scanner: _Scanner, own: tuple[str, ...]) -> list[_Figure]:
+    """Every figure of an indicator in a compact sentence."""
+    out = []
+    mentions = scanner.mentions(s)
+    for k, (ind_id, term, a, b) in enumerate(mentions):
+        if ind_id is None:
+            continue
+        ind = scanner.indicators[ind_id]
+        clause_start = max((s.rfind(c, 0, a) for c in _CLAUSE_END), default=-1) + 1
+        if _foreign(s[clause_start:a], own):
+            continue
+        stop = mentions[k + 1][2] if k + 1 < len(mentions) else len(s)
+        semi = [i for i in (s.find("；", b), s.find(";", b)) if i >= 0]
+        stop = min([stop] + semi)
+        commas = [i for i, c in enumerate(s[b:stop], b) if c in "，,"]
+        if len(commas) >= 3:
+            stop = commas[2]
+        window = s[b:stop]
+        relative = _RELATIVE_PATTERN.match(s[b:b + 24])
+        if relative and ind_id != "gdp_growth":
+            out.append(_Figure(ind_id, term, math.nan, math.nan, ind.unit, RELATIVE, "gdp_growth", a, b + relative.end()))
+            continue
+        for q in scanner.quantity[ind_id].finditer(window):
+            unit = "%" if q.group("cn") else q.group("u")
+            if (unit == "%") != ind.percent:
+                continue
+            gap = window[:q.start()]
+            if _GAP_BAD.search(gap) or _LONG_TERM.search(s[clause_start:b + q.end()]):
+                break
+            if q.group("cn"):
+                try:
+                    value = cn_number(q.group("ca"))
+                    high = cn_number(q.group("cb")) if q.group("cb") else math.nan
+                except ValueError:
+                    break
+            else:
+                value = float(q.group("a"))
+                high = float(q.group("b")) if q.group("b") else math.nan
+                if q.group("ua") and q.group("ua") != q.group("u"):
+                    break
+            factor = 1.0 if unit == "%" else scanner.factor[ind_id][unit]
+            value, high = value * factor, high * factor
+            verbs = _VERBS.findall(gap)
+            last = verbs[-1] if verbs else ""
+            if ind.measure == "growth" and last in _NEGATIVE:
+                value, high = -value, -high
+            elif ind.measure == "decline" and last in _RISE:
+                value, high = -value, -high
+            if not math.isnan(high) and high < value:
+                value, high = high, value
+            after = _SUFFIX.match(window[q.end():])
+            before = _PREFIX.search(gap)
+            qualifier = after.group(1) if after else (before.group(1) if before else "")
+            end = b + q.end() + (after.end() if after else 0)
+            out.append(_Figure(ind_id, term, value, high, ind.unit, qualifier, None, a, end))
+            break
+    return out
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    compact: str
+    orientation: str | None  # "plan", "review" or None
+    own_cue: bool  # the orientation comes from the sentence itself, not from its neighbours
+    long_term: bool  # the whole sentence is about several years
+
+
+def _first(pattern: re.Pattern, words: list[str], s: str) -> int:
+    """Position of the first cue (a match of ``pattern`` or one of ``words``) in ``s``, or -1."""
+    found = [m.start() for m in [pattern.search(s)] if m] + [s.find(w) for w in words if w in s]
+    return min(found) if found else -1
+
+
+def _sentences(text: str, sections: pd.DataFrame, year: int | None) -> list[_Sentence]:
+    """The sentences of a report with their orientation (plan or review) and whether they are long-term."""
+    planned, reviewed = [], []
+    if year is not None:
+        planned = [f"{year + 1}年"] + [f"{y}年" for y in _cn_year(year + 1)]
+        reviewed = [f"{year}年"] + [f"{y}年" for y in _cn_year(year)]
+    bounds = sorted(zip(sections["start"], sections["end"], sections["kind"])) if len(sections) else []
+    out: list[_Sentence] = []
+    previous_end = 0
+    for m in _SENTENCE.finditer(text):
+        raw = m.group()
+        compact, _ = _compact(raw)
+        if not compact:
+            continue
+        new_paragraph = not out or "\n" in text[previous_end:m.start()]
+        previous_end = m.end()
+        fut = _first(_FUTURE, [y for y in planned if not any(r in compact for r in reviewed)], compact)
+        past = _first(_PAST, [r for r in reviewed if not any(y in compact for y in planned)], compact)
+        lead = re.split(r"[，,；;：:]", compact, maxsplit=1)[0]
+        long_words = bool(_LONG_TERM.search(lead))
+        carried = out and (not new_paragraph or out[-1].compact.endswith((":", "：")))
+        if fut >= 0 and (past < 0 or fut < past):
+            orientation, own = "plan", True
+        elif past >= 0:
+            orientation, own = "review", True
+        elif carried:
+            orientation, own = out[-1].orientation, False
+        else:
+            kind = next((k for s, e, k in bounds if s <= m.start() < e), None)
+            orientation, own = {"plans": "plan", "achievements": "review"}.get(kind), False
+        if long_words:
+            long_term = not re.search(r"今年|明年|去年|过去一年", compact)
+        else:
+            long_term = bool(not own and carried and out[-1].long_term)
+        out.append(_Sentence(m.start(), m.end(), compact, orientation, own, long_term))
+    return out
+
+
+_BASE = re.compile(r"(?:同|与|和|比)(\d{4}|[" + _CN + r"]{4})年")
+
+
+def _other_base(s: str, year: int) -> bool:
+    """Whether a sentence compares with a base year other than the year before the one reviewed or
+    planned (1986年同1978年相比: a multi-year figure)."""
+    for m in _BASE.finditer(s):
+        y = m.group(1)
+        try:
+            y = int(y) if y.isdigit() else int("".join(str(_CN_DIGITS[c]) for c in y))
+        except KeyError:
+            continue
+        if y not in (year - 1, year):
+            return True
+    return False
+
+
+def _report_meta(report) -> dict:
+    get = report.get if hasattr(report, "get") else (lambda k, d=None: getattr(report, k, d))
+    return {k: get(k, None) for k in ("report_id", "level", "government", "province", "city")}
+
+
+def _own_names(meta: dict) -> tuple[str, ...]:
+    names = []
+    for key in ("government", "province", "city"):
+        value = meta.get(key)
+        if isinstance(value, str) and value:
+            names.append(value.replace("人民政府", ""))
+    return tuple(names)
+
+
+def _year_of(value) -> int | None:
+    try:
+        if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+            return None
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _scan(corpus, indicators: Indicators | None):
+    """Targets and outcomes of every report of a corpus, in one pass over each text."""
+    indicators = load_indicators() if indicators is None else indicators
+    scanner = _Scanner(indicators)
+    reports = corpus.reports
+    sections = corpus.sections
+    by_report = {rid: g for rid, g in sections.groupby("report_id", sort=False)} if len(sections) else {}
+    targets, outcomes = [], []
+    for report in reports.itertuples(index=False):
+        meta = _report_meta(report)
+        year = _year_of(getattr(report, "year", None))
+        text = report.text if isinstance(report.text, str) else ""
+        own = _own_names(meta)
+        sents = _sentences(text, by_report.get(report.report_id, sections.iloc[:0]), year)
+        found_t: dict[str, tuple] = {}
+        seen_o: set[str] = set()
+        absent: dict[str, tuple] = {}
+        for sent in sents:
+            if sent.orientation is None or sent.long_term or _PART_YEAR.search(sent.compact):
+                continue
+            if year is not None and _other_base(sent.compact, year):
+                continue
+            is_plan = sent.orientation == "plan"
+            quote_text = text[sent.start:sent.end].strip()
+            if _ABSENT.search(sent.compact) and "目标" in sent.compact:
+                for ind_id, term, a, b in scanner.mentions(sent.compact):
+                    if ind_id and ind_id not in absent:
+                        absent[ind_id] = (term, sent)
+            for fig in _figures(sent.compact, scanner, own):
+                row = dict(meta, indicator=fig.indicator, term=fig.term, value=fig.value, unit=fig.unit,
+                           start=sent.start, end=sent.end, text=quote_text)
+                if is_plan:
+                    rank = (not sent.own_cue, sent.start)
+                    if fig.indicator not in found_t or rank < found_t[fig.indicator][0]:
+                        found_t[fig.indicator] = (rank, dict(
+                            row, year=None if year is None else year + 1,
+                            status="relative" if fig.relative_to else "set", high=fig.high,
+                            qualifier=fig.qualifier, relative_to=fig.relative_to))
+                elif not fig.relative_to and fig.indicator not in seen_o:
+                    seen_o.add(fig.indicator)
+                    outcomes.append(dict(row, year=year))
+        targets.extend(row for _, row in found_t.values())
+        seen_t = set(found_t)
+        for ind_id, (term, sent) in absent.items():
+            if ind_id in seen_t:
+                continue
+            targets.append(dict(meta, year=None if year is None else year + 1, indicator=ind_id, term=term,
+                                status="explicitly_absent", value=math.nan, high=math.nan,
+                                unit=indicators[ind_id].unit, qualifier="", relative_to=None, start=sent.start,
+                                end=sent.end, text=text[sent.start:sent.end].strip()))
+    t = pd.DataFrame(targets, columns=TARGET_COLUMNS)
+    o = pd.DataFrame(outcomes, columns=OUTCOME_COLUMNS)
+    for frame in (t, o):
+        frame["year"] = frame["year"].astype("Int64")
+        frame[["start", "end"]] = frame[["start", "end"]].astype("int64")
+    order = {i: n for n, i in enumerate(indicators.ids)}
+    t = t.sort_values(["report_id", "indicator"], key=lambda c: c.map(order) if c.name == "indicator" else c,
+                      kind="mergesort").reset_index(drop=True)
+    o = o.sort_values(["report_id", "indicator"], key=lambda c: c.map(order) if c.name == "indicator" else c,
+                      kind="mergesort").reset_index(drop=True)
+    return t, o
+
+
+def find_targets(corpus, indicators: Indicators | None = None) -> pd.DataFrame:
+    """The targets each report sets for the year it plans (its ``year`` + 1): one row per report and
+    indicator (the first found), columns :data:`TARGET_COLUMNS`. ``status`` is ``set``, ``relative``
+    (与经济增长同步: no value, ``relative_to`` the indicator followed) or ``explicitly_absent`` (the
+    report says it sets none). ``start``/``end``/``text``: the sentence quoted, offsets into the report
+    text (``corpus.quote(report_id, start, end)``)."""
+    return _scan(corpus, indicators)[0]
+
+
+def find_outcomes(corpus, indicators: Indicators | None = None) -> pd.DataFrame:
+    """The headline figure of each indicator in each report's review of its ``year``: one row per
+    report and indicator (the first figure of the government's own, not a city's, a sector's or a
+    five-year average), columns :data:`OUTCOME_COLUMNS`; 下降0.3% is −0.3 for a growth."""
+    return _scan(corpus, indicators)[1]
+
+
+# ---------------------------------------------------------------------- panel, verdicts, ledger
+def _government_key(frame: pd.DataFrame) -> pd.Series:
+    return frame["level"].fillna("").astype(str) + "|" + frame["government"].fillna("").astype(str)
+
+
+def panel(corpus) -> pd.DataFrame:
+    """Every government-year (the year reviewed) from a government's first report to its last, with the
+    reports that cover it: ``n`` = 0 is a gap, ``n`` > 1 a duplicate. Reports without a year are left
+    out. Columns :data:`PANEL_COLUMNS`."""
+    reports = corpus.reports if hasattr(corpus, "reports") else corpus
+    rows = []
+    frame = reports[["report_id", "level", "government", "year"]].copy()
+    frame["year"] = pd.to_numeric(frame["year"], errors="coerce")
+    frame = frame.dropna(subset=["year"])
+    for (level, government), group in frame.groupby([frame["level"].fillna(""), frame["government"].fillna("")],
+                                                     sort=True):
+        years = group["year"].astype(int)
+        for y in range(years.min(), years.max() + 1):
+            ids = sorted(group.loc[years == y, "report_id"])
+            rows.append({"level": level, "government": government, "year": y, "report_ids": ids, "n": len(ids)})
+    out = pd.DataFrame(rows, columns=PANEL_COLUMNS)
+    out["year"] = out["year"].astype("int64")
+    out["n"] = out["n"].astype("int64")
+    return out
+
+
+def tolerance(value: float, unit: str) -> float:
+    """0.1 point for a percentage, 1% of the value for a count."""
+    return 0.1 if unit == "%" else abs(value) * 0.01
+
+
+def verdict(target_value: float, target_high: float, qualifier: str, outcome: float, *, better: str = "higher",
+            unit: str = "%", status: str = "set", reference: float = math.nan) -> str:
+    """The verdict of one target against its outcome, by the rule in the module docstring. ``status``
+    is that of :func:`find_targets` (``None`` or ``""`` when no target was found); ``reference`` is the
+    outcome a relative target follows."""
+    eps = 1e-9
+    if status == "explicitly_absent":
+        return "explicitly_absent"
+    if not status:
+        return "no_target"
+    if status == "relative" or qualifier == RELATIVE:
+        if _nan(outcome) or _nan(reference):
+            return "no_outcome"
+        return "met" if outcome >= reference - tolerance(reference, unit) - eps else "missed"
+    if _nan(outcome) or _nan(target_value):
+        return "no_outcome"
+    v, o = target_value, outcome
+    if qualifier in ("以上", "不低于"):
+        ok = o >= v - eps
+    elif qualifier == "高于":
+        ok = o > v + eps
+    elif qualifier in ("以内", "以下", "控制在", "不超过"):
+        ok = o <= (v if _nan(target_high) else target_high) + eps
+    elif qualifier == "低于":
+        ok = o < v - eps
+    elif not _nan(target_high):
+        ok = o >= v - eps if better == "higher" else o <= target_high + eps
+    elif better == "higher":
+        ok = o >= v - tolerance(v, unit) - eps
+    else:
+        ok = o <= v + tolerance(v, unit) + eps
+    return "met" if ok else "missed"
+
+
+def _nan(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x)) or bool(pd.isna(x))
+
+
+def _quote(row) -> dict | None:
+    if row is None:
+        return None
+    return {"report": row["report_id"], "start": int(row["start"]), "end": int(row["end"]), "text": row["text"]}
+
+
+def ledger(corpus, indicators: Indicators | None = None, *, targets: pd.DataFrame | None = None,
+           outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per government × year × indicator that has a target, an explicit absence or an outcome,
+    for the years a government's reports plan or review: the target (from the report of ``year`` − 1),
+    the outcome (from the report of ``year``), quotes as ``{report, start, end, text}`` and the verdict
+    (:func:`verdict`). Where several reports cover a government-year the first report id is used and
+    ``note`` says so; a year whose planning or reviewing report is missing says that too. Columns
+    :data:`LEDGER_COLUMNS`."""
+    indicators = load_indicators() if indicators is None else indicators
+    if targets is None or outcomes is None:
+        t, o = _scan(corpus, indicators)
+        targets = t if targets is None else targets
+        outcomes = o if outcomes is None else outcomes
+    reports = corpus.reports
+    cover = panel(corpus)
+    chosen: dict[tuple, str] = {}
+    notes: dict[tuple, list[str]] = {}
+    for r in cover.itertuples(index=False):
+        key = (r.level, r.government, r.year)
+        if r.n:
+            chosen[key] = r.report_ids[0]
+        if r.n > 1:
+            notes.setdefault(key, []).append(f"{r.n} reports review {r.year}: {', '.join(r.report_ids)}; "
+                                             f"{r.report_ids[0]} used")
+    meta = reports.set_index("report_id")[["level", "government", "province", "city"]]
+    t_index = {(r["report_id"], r["indicator"]): r for r in targets.to_dict("records")}
+    o_index = {(r["report_id"], r["indicator"]): r for r in outcomes.to_dict("records")}
+    govs = cover.groupby(["level", "government"], sort=True)
+    rows = []
+    for (level, government), group in govs:
+        first = chosen.get((level, government, int(group["year"].min())))
+        info = meta.loc[first] if first is not None else None
+        years = range(int(group["year"].min()), int(group["year"].max()) + 2)
+        for year in years:
+            planner = chosen.get((level, government, year - 1))
+            reviewer = chosen.get((level, government, year))
+            if planner is None and reviewer is None:
+                continue
+            note = list(notes.get((level, government, year - 1), [])) + \
+                [n for n in notes.get((level, government, year), []) if n not in notes.get((level, government, year - 1), [])]
+            if planner is None and year - 1 >= group["year"].min():
+                note.append(f"no report reviews {year - 1}: targets for {year} unknown")
+            if reviewer is None and year <= group["year"].max():
+                note.append(f"no report reviews {year}: outcomes unknown")
+            for ind in indicators:
+                tr = t_index.get((planner, ind.id)) if planner else None
+                orow = o_index.get((reviewer, ind.id)) if reviewer else None
+                if tr is None and orow is None:
+                    continue
+                status = tr["status"] if tr is not None else ""
+                reference = math.nan
+                if tr is not None and tr["status"] == "relative":
+                    ref = o_index.get((reviewer, tr["relative_to"])) if reviewer else None
+                    reference = ref["value"] if ref is not None else math.nan
+                outcome = orow["value"] if orow is not None else math.nan
+                rows.append({
+                    "government": government, "province": None if info is None else info["province"],
+                    "city": None if info is None else info["city"], "level": level, "year": year,
+                    "indicator": ind.id,
+                    "target_value": tr["value"] if tr is not None else math.nan,
+                    "target_high": tr["high"] if tr is not None else math.nan,
+                    "target_qualifier": ("explicitly_absent" if status == "explicitly_absent" else
+                                         tr["qualifier"]) if tr is not None else None,
+                    "target_quote": _quote(tr), "outcome_value": outcome, "outcome_quote": _quote(orow),
+                    "verdict": verdict(tr["value"] if tr is not None else math.nan,
+                                       tr["high"] if tr is not None else math.nan,
+                                       tr["qualifier"] if tr is not None else "", outcome, better=ind.better,
+                                       unit=ind.unit, status=status, reference=reference),
+                    "note": "; ".join(note)})
+    out = pd.DataFrame(rows, columns=LEDGER_COLUMNS)
+    out["year"] = out["year"].astype("int64")
+    return out
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Verdict counts per indicator (rows) × verdict (columns), every verdict shown."""
+    counts = pd.crosstab(table["indicator"], table["verdict"]) if len(table) else pd.DataFrame()
+    return counts.reindex(columns=list(VERDICTS), fill_value=0)
+
+
+def amplification(table: pd.DataFrame, indicators: Indicators | None = None) -> pd.DataFrame:
+    """层层加码: each target against the target of the government directly above it for the same year and
+    indicator (a province against the national government; a city against its province, matched by the
+    ``province`` column). ``gap`` = target − parent target (low ends of ranges); ``amplified`` is True
+    when the gap lies on the indicator's ``better`` side (higher growth, lower inflation). Rows without
+    a numeric target on both sides are left out. Columns :data:`AMPLIFICATION_COLUMNS`."""
+    indicators = load_indicators() if indicators is None else indicators
+    better = {i.id: i.better for i in indicators}
+    numeric = table[table["target_value"].notna()]
+    rows = []
+    for r in numeric.itertuples(index=False):
+        parent_level = PARENT_LEVEL.get(r.level)
+        if parent_level is None:
+            continue
+        parents = numeric[(numeric["level"] == parent_level) & (numeric["year"] == r.year)
+                          & (numeric["indicator"] == r.indicator)]
+        if parent_level != "national":
+            parents = parents[parents["province"] == r.province]
+            if parent_level == "city":
+                parents = parents[parents["city"] == r.city]
+        if parents.empty:
+            continue
+        p = parents.iloc[0]
+        gap = float(r.target_value) - float(p["target_value"])
+        side = better.get(r.indicator, "higher")
+        rows.append({"year": r.year, "indicator": r.indicator, "level": r.level, "government": r.government,
+                     "province": r.province, "city": r.city, "target_value": r.target_value,
+                     "target_high": r.target_high, "target_qualifier": r.target_qualifier,
+                     "parent_level": parent_level, "parent_government": p["government"],
+                     "parent_value": p["target_value"], "parent_high": p["target_high"],
+                     "parent_qualifier": p["target_qualifier"], "gap": round(gap, 6),
+                     "amplified": bool(gap > 1e-9 if side == "higher" else gap < -1e-9)})
+    return pd.DataFrame(rows, columns=AMPLIFICATION_COLUMNS)
+
+
+__all__ = ["AMPLIFICATION_COLUMNS", "INDICATORS", "Indicator", "IndicatorError", "Indicators", "LEDGER_COLUMNS",
+           "OUTCOME_COLUMNS", "PANEL_COLUMNS", "QUALIFIERS", "RELATIVE", "TARGET_COLUMNS", "VERDICTS", "Variant",
+           "amplification", "cn_number", "find_outcomes", "find_targets", "ledger", "load_indicators", "panel",
+           "parse_indicators", "summary", "tolerance", "verdict"]
