@@ -220,3 +220,12 @@ def test_a_review_paragraph_that_ends_by_promising_to_solve_what_it_names_is_the
                      "等等。对这些问题，我们会高度重视，有效加以解决。\n") + PLANS
     kinds = [(s.kind, text[s.start:s.start + 5]) for s in segment(text, 2023)]
     assert kinds == [("achievements", "一、202"), ("problems", "当前，本市"), ("plans", "二、202")]
+
+
+def test_closing_appeal_and_appendices_are_other():
+    text = (REVIEW + "我们也清醒认识到，发展还面临一些问题：产业不强；创新不足。\n" + PLANS + "（一）稳增长。扩大有效投资。\n" * 20
+            + "各位代表！\n新征程上，让我们更加紧密地团结在以习近平同志为核心的党中央周围，为谱写新篇章而团结奋斗！\n"
+            + "名词解释\n1.“两重”：国家重大战略实施和重点领域安全能力建设。\n")
+    sections = segment(text, 2023)
+    assert sections[-1].kind == "other" and text[sections[-1].start:].startswith("各位代表！\n新征程上")
+    assert sections[-2].kind == "plans" and "名词解释" not in text[sections[-2].start:sections[-2].end]

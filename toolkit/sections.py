@@ -344,14 +344,35 @@ _SIGNATURE = re.compile(r"^\S{2,30}(?:局|委|办|厅|处|中心|政府|办公�
 _BACK_MATTER = re.compile(r"^(?:附件\s*(?:\d+\s*)?[:：]|附件\s*$|抄送\s*[:：]|[（(]此件|[（(]?联系人\s*[:：]|\S{2,30}\d{4}\s*年.{1,6}日印发$)")
 
 
+#: Lines that open an appendix of a work report: 名词解释, 附件1, 附件2 名词解释, 附表, (……附件……).
+_APPENDIX = re.compile(r"^(?:名\s?词\s?(?:解\s?释|注\s?释)$|附件\s*\d+$|附件\s*\d+\s*\S{1,20}$|附表\s*\d*(?:$|[:：\s])|"
+                       r"[（(][^）)]{0,20}附件[^）)]{0,10}[）)]$)")
+#: The appeal that closes a work report (让我们更加紧密地团结在……周围).
+_APPEAL = re.compile(r"让我们.*(?:奋斗|贡献|篇章|前进|奋进|努力|新局面|新征程|新辉煌)")
+
+
 def _closing_start(text: str, start: int) -> int:
     """Start of the closing: the back matter (附件, 抄送, (此件公开发布) …) and the signature and date
     lines before it or at the end; ``len(text)`` when there are none."""
     spans = _paragraphs(text, start, len(text))
     cut = len(text)
     for s, e in spans:
-        if _BACK_MATTER.match(text[s:e].strip()):
+        if _BACK_MATTER.match(text[s:e].strip()) or _APPENDIX.match(text[s:e].strip()):
             cut = s
+            break
+    # the closing appeal (各位代表！……让我们……而奋斗！) in the last tenth of the body, and what follows it
+    floor = start + 9 * (cut - start) // 10
+    for k in range(len(spans) - 1, -1, -1):
+        s, e = spans[k]
+        if s >= cut:
+            continue
+        if s < floor:
+            break
+        line = text[s:e].strip()
+        if _APPEAL.search(line) and line[-1] in "！!。":
+            cut = s
+            if k > 0 and re.fullmatch(r"各位代表[！!，,：:]?", text[spans[k - 1][0]:spans[k - 1][1]].strip()):
+                cut = spans[k - 1][0]
             break
     for s, e in reversed([(s, e) for s, e in spans if s < cut]):
         line = text[s:e].strip()
