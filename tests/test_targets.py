@@ -226,7 +226,7 @@ def test_amplification_across_levels():
          "text": plan.format("地区生产总值", 5.5, 3)},
         {"report_id": "p2", "year": 2024, "level": "province", "government": "北京市人民政府", "province": "北京市",
          "text": plan.format("地区生产总值", 5, 2.5)},
-        {"report_id": "c1", "year": 2024, "level": "city", "government": "南京市人民政府", "province": "江苏省",
+        {"report_id": "c1", "year": 2024, "level": "prefecture", "government": "南京市人民政府", "province": "江苏省",
          "city": "南京市", "text": plan.format("地区生产总值", 6, 3)},
     )
     a = amplification(ledger(c)).set_index(["government", "indicator"])

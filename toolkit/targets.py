@@ -95,7 +95,7 @@ VERDICTS = ("met", "missed", "no_outcome", "no_target", "explicitly_absent")
 QUALIFIERS = ("左右", "以上", "以内", "以下", "高于", "低于", "不低于", "不超过", "控制在", "")
 RELATIVE = "与经济增长同步"
 #: The level above each level (national has none).
-PARENT_LEVEL = {"province": "national", "city": "province", "county": "city"}
+PARENT_LEVEL = {"province": "national", "prefecture": "province", "county": "prefecture"}
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _KEYS = {"id", "name", "label", "unit", "units", "measure", "better", "exclude", "variants"}
@@ -754,7 +754,7 @@ def amplification(table: pd.DataFrame, indicators: Indicators | None = None) -> 
                           & (numeric["indicator"] == r.indicator)]
         if parent_level != "national":
             parents = parents[parents["province"] == r.province]
-            if parent_level == "city":
+            if parent_level == "prefecture":
                 parents = parents[parents["city"] == r.city]
         if parents.empty:
             continue
