@@ -309,3 +309,17 @@ def test_a_provincial_web_page_named_by_its_website(tmp_path):
     row = load_corpus(page).reports.iloc[0]
     assert (row["level"], row["government"], row["province"], row["year"]) == ("province", "湖北省人民政府", "湖北省", 2025)
     assert row["found_by"] == "website:湖北省人民政府门户网站" and pd.isna(row["city"])
+
+
+@needs(NATIONAL)
+def test_cli_targets_contract():
+    out = subprocess.run([sys.executable, "-m", "toolkit", "targets", str(NATIONAL), "--jsonl"], capture_output=True,
+                         text=True, cwd=PROJECT_ROOT)
+    assert out.returncode == 0, out.stderr
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert list(records[0]) == ["government", "province", "level", "year", "indicator", "target_value", "target_high",
+                                "target_qualifier", "target_quote", "outcome_value", "outcome_quote", "verdict"]
+    gdp_2019 = next(r for r in records if r["year"] == 2019 and r["indicator"] == "gdp_growth")
+    assert (gdp_2019["target_value"], gdp_2019["target_high"], gdp_2019["outcome_value"], gdp_2019["verdict"]) == (
+        6.0, 6.5, 6.1, "met")
+    assert set(gdp_2019["target_quote"]) == {"report", "start", "end", "text"}

@@ -1,4 +1,4 @@
-"""Command line: ``python -m toolkit sections|units|reports|tokens PATH... --jsonl`` and
+"""Command line: ``python -m toolkit sections|units|reports|targets|tokens PATH... --jsonl`` and
 ``python -m toolkit topics PATH... [--kinds problems,plans] [--k K] --json`` and
 ``python -m toolkit kwic TERM_OR_THEME PATH... [--width N] --jsonl``.
 
@@ -22,6 +22,8 @@ from .dataset import segment_report
 SECTION_KEYS = ("report", "index", "kind", "heading", "start", "end", "text", "found")
 TOKEN_KEYS = ("report", "section_index", "kind", "unit_index", "tokens")
 UNIT_KEYS = ("report", "section_index", "kind", "unit_index", "marker", "start", "end", "text", "pages")
+TARGET_KEYS = ("government", "province", "level", "year", "indicator", "target_value", "target_high",
+               "target_qualifier", "target_quote", "outcome_value", "outcome_quote", "verdict")
 UNIT_PAGES = "pages"
 KWIC_KEYS = ("report", "kind", "unit", "start", "end", "left", "match", "right", "theme", "term")
 REPORT_KEYS = ("report", "label", "level", "government", "agency", "province", "city", "county", "year",
@@ -104,6 +106,16 @@ def cmd_units(args) -> None:
         units = units.assign(**{UNIT_PAGES: None})
     rows = ({"report": rec["report_id"], **{k: _plain(v) for k, v in rec.items()}} for rec in units.to_dict("records"))
     _emit(rows, args.jsonl, UNIT_KEYS)
+
+
+def cmd_targets(args) -> None:
+    """One record per government × year × indicator: the target set for the year, its outcome in the
+    next report, and the verdict (see :mod:`toolkit.targets`)."""
+    from .targets import ledger
+
+    table = ledger(_corpus(args))
+    rows = ({k: _plain(v) for k, v in rec.items()} for rec in table.to_dict("records"))
+    _emit(rows, args.jsonl, TARGET_KEYS)
 
 
 def cmd_tokens(args) -> None:
@@ -290,6 +302,8 @@ def parser() -> argparse.ArgumentParser:
     for name, func, help_ in (("sections", cmd_sections, "one record per section, in report order"),
                               ("reports", cmd_reports, "one record per report, with its metadata"),
                               ("units", cmd_units, "one record per citable unit (an item or a paragraph)"),
+                              ("targets", cmd_targets, "one record per government × year × indicator: target, "
+                                                       "outcome, verdict"),
                               ("tokens", cmd_tokens, "one record per unit, with its tokens")):
         c = sub.add_parser(name, help=help_, parents=[common])
         c.add_argument("paths", nargs="+", metavar="PATH", help=PATHS_HELP)

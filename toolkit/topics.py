@@ -73,6 +73,8 @@ from .sections import UNIT_COLUMNS
 
 #: The section kinds topics are fitted on by default: what is wrong, and what is promised.
 KINDS = ("problems", "plans")
+#: Unit roles (:data:`toolkit.sections.ROLES`) that frame a list rather than name a shortcoming or a task.
+FRAMING_ROLES = ("lead_in", "closing")
 #: Columns that locate a unit in its report, so a reader can cite its exact words.
 CITE_COLUMNS = ["report_id", "kind", "section_index", "unit_index", "start", "end"]
 DOCUMENT_COLUMNS = CITE_COLUMNS + ["text", "tokens"]
@@ -81,12 +83,17 @@ DOCUMENT_COLUMNS = CITE_COLUMNS + ["text", "tokens"]
 def documents(units: pd.DataFrame, tokenizer, kinds=KINDS) -> pd.DataFrame:
     """The documents a topic model is fitted on: the units of ``kinds`` (``corpus.units``), in corpus
     order, with a ``tokens`` column from ``tokenizer`` (a :class:`toolkit.tokenize.Tokenizer`, whose
-    cache makes a second call cheap). Columns: :data:`DOCUMENT_COLUMNS`."""
+    cache makes a second call cheap). Lead-ins ("…还存在一些问题和不足，主要表现在：") and closing promises
+    ("对此，我们将…加以解决") are left out (:data:`FRAMING_ROLES`): they frame the list, they name no
+    shortcoming or task. Columns: :data:`DOCUMENT_COLUMNS`."""
     kinds = _check_kinds(kinds)
-    missing = set(UNIT_COLUMNS) - {"marker"} - set(units.columns)
+    missing = set(UNIT_COLUMNS) - {"marker", "role"} - set(units.columns)
     if missing:
         raise ValueError(f"units lack the columns {sorted(missing)} (pass corpus.units)")
-    chosen = units[units["kind"].isin(kinds)].reset_index(drop=True)
+    chosen = units[units["kind"].isin(kinds)]
+    if "role" in chosen.columns:  # the sentence that announces a list, and the promise after it, are framing
+        chosen = chosen[~chosen["role"].isin(FRAMING_ROLES)]
+    chosen = chosen.reset_index(drop=True)
     docs = chosen[CITE_COLUMNS + ["text"]].copy()
     docs["tokens"] = pd.Series(tokenizer.tokenize_many(docs["text"].tolist()), index=docs.index, dtype=object)
     return docs
