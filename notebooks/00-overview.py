@@ -37,6 +37,7 @@
 # | [02-tokens](02-tokens.ipynb) | tokens per unit: jieba with the project's lexicon and stopwords | available |
 # | [03-topics](03-topics.ipynb) | topics (TF-IDF + NMF, k chosen by stability), problems versus plans, problem → plan alignment | available |
 # | [04-themes](04-themes.ipynb) | named themes (数据孤岛, 跨省通办, …): keyword in context, prevalence, links to topics | available |
+# | [05-over-time](05-over-time.ipynb) | a government across years: targets met or missed, themes rising and falling | targets and themes over time; promise follow-through not yet |
 #
 # ## Running it
 #

@@ -44,7 +44,7 @@ from toolkit.tokenize import Tokenizer
 from toolkit.topics import documents, select_topics
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
-corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
+corpus = load_corpus(params.corpus)
 labels = dict(zip(corpus.reports["report_id"], corpus.reports["label"]))
 lexicon = load_lexicon()
 print(f"corpus {params.name!r}: {corpus.reports.shape[0]} reports, {len(corpus.units)} units; "
@@ -153,4 +153,5 @@ print(suggested.groupby(level="theme", sort=False).size().rename("candidates").t
 suggested.reset_index(level=1, drop=True).set_index("rank", append=True).round(3)
 
 # %% [markdown]
-# **Back to the [overview](00-overview.ipynb).** The toolkit's API and command line are in the README.
+# **Next:** [05-over-time](05-over-time.ipynb) follows a government across years: its targets, met or
+# missed, and these themes rising and falling. Back to the [overview](00-overview.ipynb).

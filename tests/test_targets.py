@@ -357,3 +357,9 @@ def test_national_2020_sets_no_gdp_target(national):
 def test_columns(national):
     assert list(find_targets(national).columns) == TARGET_COLUMNS
     assert list(find_outcomes(national).columns) == OUTCOME_COLUMNS
+
+
+def test_a_five_year_plan_named_later_in_the_sentence_is_left_out():
+    c = corpus_of({"report_id": "n", "year": 1985, "text": "综合考虑这些任务的要求，“七五”计划草案规定，在不断提高经济效益的前提下，"
+                   "五年内全国工农业总产值增长百分之三十八，国民生产总值增长百分之四十四。"})
+    assert find_targets(c).empty

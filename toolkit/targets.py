@@ -282,6 +282,9 @@ _PAST = re.compile(r"去年|过去一年|过去的一年|上一年|全年|年初
                    r"超过全年预期|一年来")
 _LONG_TERM = re.compile(r"五年|“[一二三四五六七八九十]+五”|\"[一二三四五六七八九十]+五\"|十[一二三四五]五|2035|二〇三五|"
                         r"到20\d\d年|到2\d\d\d年|本世纪|年均|平均每年|远景|中长期|今后一个时期")
+#: A sentence about a five-year plan's targets, wherever in it the period is named ("七五"计划草案规定，
+#: …五年内…国民生产总值增长百分之四十四).
+_PLAN_PERIOD = re.compile(r"[“\"]?[一二三四五六七八九十]+五[”\"]?(?:计划|规划)|五年(?:内|间|中|里)|今后五年|未来五年")
 _PART_YEAR = re.compile(r"上半年|下半年|一季度|二季度|三季度|四季度|前三季度|同期|\d+-\d+月|\d+月份")
 _GAP_BAD = re.compile(r"年均|平均|累计|每年|比重|占|之比|贡献|每增长|翻|比(?:\d{4}|[" + _CN + r"]{4})年|同期|季度|上半年|"
                       r"人均|比去年多|比上年多|比去年少|多于|指数|比例")
@@ -443,7 +446,7 @@ def _sentences(text: str, sections: pd.DataFrame, year: int | None) -> list[_Sen
         fut = _first(_FUTURE, [y for y in planned if not any(r in compact for r in reviewed)], compact)
         past = _first(_PAST, [r for r in reviewed if not any(y in compact for y in planned)], compact)
         lead = re.split(r"[，,；;：:]", compact, maxsplit=1)[0]
-        long_words = bool(_LONG_TERM.search(lead))
+        long_words = bool(_LONG_TERM.search(lead) or _PLAN_PERIOD.search(compact))
         carried = out and (not new_paragraph or out[-1].compact.endswith((":", "：")))
         if fut >= 0 and (past < 0 or fut < past):
             orientation, own = "plan", True

@@ -1,0 +1,128 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (toolkit)
+#     language: python
+#     name: toolkit
+# ---
+
+# %% [markdown]
+# # 05 · Over time: did the government do what it said?
+#
+# Each year's report reviews the last year and promises the next, so a government's reports, read in
+# order, say whether its **targets** were met: the report for year *t* sets them in its plans (地区生产总值
+# 增长5.5%左右, 城镇新增就业…万人), the report a year later states the outcome in its review (增长5.3%).
+# This notebook arranges the reports by government × year (the panel), pairs targets with outcomes
+# (the ledger, `toolkit.targets`), compares each target with the one of the government above it
+# (层层加码), and follows the named themes of notebook 04 across the years.
+#
+# The five seed reports are bureau work summaries: they set no GDP targets, so here the ledger is
+# nearly empty. `make figures CORPUS=../shared/corpora/national-1954-2022` runs it on 53 national
+# reports (1954–2022); the indicators, the verdict rule and the validation against a hand-read gold
+# table are in [docs/05-over-time.md](../docs/05-over-time.md).
+
+# %% tags=["parameters"]
+CORPUS = None
+FIGURES = None
+
+# %%
+import pandas as pd
+
+from toolkit import load_corpus, notebook_runner, plotting
+from toolkit.targets import amplification, ledger, load_indicators, panel, summary
+from toolkit.themes import find_matches, load_lexicon, prevalence, prevalence_by_year
+from toolkit.time_figures import ledger_figure, theme_years_figure
+
+params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
+corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
+indicators = load_indicators()
+print(f"corpus {params.name!r}: {len(corpus.reports)} reports; {len(indicators)} indicators in "
+      f"data/lexicon/indicators.toml")
+
+# %% [markdown]
+# ## 1 · The panel: which government reported on which year
+#
+# One row per government and year, from its first report to its last: `n` = 0 is a gap (no report
+# for that year), `n` > 1 a duplicate. Gaps and duplicates are shown, not hidden.
+
+# %%
+years = panel(corpus)
+print(f"{years['government'].nunique()} governments, {len(years)} government-years; "
+      f"{int((years['n'] == 0).sum())} gaps, {int((years['n'] > 1).sum())} duplicated years")
+years.head(12)
+
+# %% [markdown]
+# ## 2 · The target ledger
+#
+# One row per government × year × indicator: the target set in the plans of the report for that year
+# (value, upper end of a range, qualifier 左右/以上/以内 …), the outcome stated in the review of the next
+# report, and the verdict (`met`, `missed`, `no_outcome`: a target whose outcome the next report does
+# not state, itself a finding; `no_target`; `explicitly_absent`: the report says it sets none). Both
+# quotes keep their report and offsets.
+
+# %%
+book = ledger(corpus, indicators)
+summary(book)
+
+# %%
+shown = book[book["target_value"].notna() | (book["verdict"] == "explicitly_absent")]
+shown.assign(target_quote=shown["target_quote"].map(lambda q: q and q["text"][:50]),
+             outcome_quote=shown["outcome_quote"].map(lambda q: q and q["text"][:40]))[
+    ["government", "year", "indicator", "target_value", "target_high", "target_qualifier", "outcome_value",
+     "verdict", "target_quote"]].tail(15)
+
+# %%
+fig = ledger_figure(book, "gdp_growth", "GDP growth (%)")
+if fig is None:
+    print("no government here has both a GDP target and its outcome: nothing to draw")
+else:
+    written = plotting.savefig(fig, "05-gdp-targets", directory=params.figures,
+                               caption="GDP growth targets (dots, range bars) and outcomes (line) by year and government")
+    print("wrote", ", ".join(path.name for path in written))
+
+# %% [markdown]
+# ## 3 · Targets across levels (层层加码)
+#
+# Where reports of several levels cover the same year: each government's target against the one of
+# the government above it (a province against the national target, a city against its province).
+# `gap` is the difference of the low ends; `amplified` says whether it lies on the stricter side.
+
+# %%
+stacked = amplification(book, indicators)
+print(f"{len(stacked)} comparisons with the level above" + ("" if len(stacked) else
+      " (this corpus has no two levels for the same year: try a folder with national and provincial reports)"))
+stacked.head(10)
+
+# %% [markdown]
+# ## 4 · Themes over time
+#
+# The share of units naming each theme of the lexicon (notebook 04), by the year under review.
+
+# %%
+lexicon = load_lexicon()
+by_year = prevalence_by_year(prevalence(find_matches(corpus), corpus.units), corpus.reports)
+names = {t.id: f"{t.name} {t.label}" for t in lexicon}
+fig = theme_years_figure(by_year, names)
+if fig is None:
+    print(f"the reports cover {by_year['year'].nunique()} year(s): nothing to follow over time")
+else:
+    written = plotting.savefig(fig, "05-themes-over-time", directory=params.figures,
+                               caption="Share of units naming each theme, by year under review")
+    print("wrote", ", ".join(path.name for path in written))
+
+# %% [markdown]
+# ## How far to trust this
+#
+# - A verdict rests on two extractions, each checked against a hand-read gold table on the national
+#   series only (docs/05-over-time.md): on other corpora, read the quotes before citing a verdict.
+# - `no_outcome` is frequent where the next report states the outcome in words (超额完成) or not at all.
+# - Promise follow-through beyond the headline indicators (did the review take up each plan unit?) is
+#   not measured yet.
+#
+# **Next:** back to the [overview](00-overview.ipynb).

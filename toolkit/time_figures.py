@@ -1,0 +1,80 @@
+"""The figures of notebook 05 (over time): targets against outcomes, and themes rising and falling.
+
+Each function takes the tables of :mod:`toolkit.targets` or :mod:`toolkit.themes` and returns a
+matplotlib figure (drawn with the project's style and CJK font), or None when the table holds nothing
+to draw; :func:`toolkit.plotting.savefig` writes it.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import plotting
+
+#: At most this many governments get a panel of their own in :func:`ledger_figure`.
+MAX_GOVERNMENTS = 6
+
+
+def ledger_figure(table: pd.DataFrame, indicator: str = "gdp_growth", name: str = "GDP growth (%)"):
+    """Targets (a dot, or a bar from low to high end; hollow for 以上/不低于 floors) and outcomes (a line)
+    of one indicator by year, one panel per government (those with the most years first, at most
+    :data:`MAX_GOVERNMENTS`); a year whose target was deliberately not set is marked ×. None when no
+    government has both a target and an outcome of the indicator."""
+    rows = table[table["indicator"] == indicator]
+    drawn = rows[rows["target_value"].notna() | rows["outcome_value"].notna() | (rows["verdict"] == "explicitly_absent")]
+    usable = drawn.groupby("government")["target_value"].count()
+    usable = usable[usable > 0]
+    if usable.empty or drawn["outcome_value"].notna().sum() == 0:
+        return None
+    governments = usable.sort_values(ascending=False, kind="mergesort").index[:MAX_GOVERNMENTS]
+    fig, axes = plotting.subplots(len(governments), 1, figsize=(7.2, 1.2 + 2.0 * len(governments)), squeeze=False,
+                                  constrained_layout=True)
+    for ax, government in zip(axes[:, 0], governments):
+        part = drawn[drawn["government"] == government].sort_values("year")
+        outcome = part[part["outcome_value"].notna()]
+        ax.plot(outcome["year"], outcome["outcome_value"], marker="o", ms=3, lw=1.2, color=plotting.PALETTE[0],
+                label="outcome (next report)")
+        target = part[part["target_value"].notna()]
+        low = target["target_value"].astype(float).to_numpy()
+        high = target["target_high"].astype(float).fillna(target["target_value"].astype(float)).to_numpy()
+        floor = target["target_qualifier"].isin(["以上", "不低于", "高于"]).to_numpy()
+        ax.vlines(target["year"], low, high, color=plotting.PALETTE[1], lw=3, alpha=0.8)
+        ax.scatter(target["year"][~floor], low[~floor], s=18, color=plotting.PALETTE[1], zorder=3, label="target")
+        ax.scatter(target["year"][floor], low[floor], s=18, facecolors="white", edgecolors=plotting.PALETTE[1],
+                   zorder=3, label="target floor (以上/不低于)")
+        absent = part[part["verdict"] == "explicitly_absent"]
+        if len(absent):
+            y = np.nanmedian(outcome["outcome_value"].astype(float)) if len(outcome) else 0.0
+            ax.scatter(absent["year"], [y] * len(absent), marker="x", color=plotting.PALETTE[3], s=30, zorder=3,
+                       label="no target set (said so)")
+        missed = part[part["verdict"] == "missed"]
+        ax.scatter(missed["year"], missed["outcome_value"], s=40, facecolors="none", edgecolors=plotting.PALETTE[3],
+                   zorder=4, label="missed")
+        ax.set_title(government, fontsize=10, loc="left")
+        ax.set_ylabel(name)
+    axes[0, 0].legend(fontsize=7, ncol=3, loc="upper right", frameon=False)
+    axes[-1, 0].set_xlabel("year the target is for")
+    return fig
+
+
+def theme_years_figure(by_year: pd.DataFrame, labels: dict | None = None, kinds=("problems", "plans", "achievements"),
+                       top: int = 8):
+    """Share of units naming each theme by year (all section ``kinds`` together), for the ``top`` themes
+    named in the most reports: one line per theme. ``by_year`` is :func:`toolkit.themes.prevalence_by_year`;
+    ``labels`` maps theme ids to the names shown. None with fewer than two years."""
+    data = by_year[by_year["kind"].isin(kinds) & by_year["year"].notna()]
+    if data["year"].nunique() < 2:
+        return None
+    per_year = data.groupby(["theme", "year"], sort=False)[["units_matched", "units"]].sum()
+    share = (per_year["units_matched"] / per_year["units"]).unstack("theme").sort_index()
+    reach = data.groupby("theme")["reports_matched"].sum().sort_values(ascending=False, kind="mergesort")
+    chosen = [t for t in reach.index if reach[t] > 0][:top]
+    if not chosen:
+        return None
+    fig, ax = plotting.subplots(figsize=(7.2, 3.6), constrained_layout=True)
+    for i, theme in enumerate(chosen):
+        ax.plot(share.index.astype(int), share[theme] * 100, marker="o", ms=2.5, lw=1.2,
+                color=plotting.PALETTE[i % len(plotting.PALETTE)], label=(labels or {}).get(theme, theme))
+    ax.set(xlabel="year under review", ylabel="units naming the theme (%)")
+    ax.legend(fontsize=7, ncol=2, frameon=False)
+    return fig
