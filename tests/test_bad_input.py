@@ -434,3 +434,19 @@ def test_cli_debug_shows_the_traceback(tmp_path):
     out = cli("reports", str(tmp_path), "--debug")
     assert out.returncode == 1
     assert "Traceback" in out.stderr and out.stderr.strip().endswith(f"error: {tmp_path / 'b.txt'}: empty file")
+
+
+def test_an_archive_larger_than_one_report_is_read_report_by_report(tmp_path):
+    """max_bytes bounds one report; an archive or a table of many is bounded by max_unpacked."""
+    import zipfile
+
+    archive = tmp_path / "reports.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as z:
+        for i, text in enumerate(TEXTS[:2]):
+            z.writestr(f"r{i}.txt", text[:300])
+    limit = max(len(t[:300].encode("utf-8")) for t in TEXTS[:2]) + 10
+    assert archive.stat().st_size > limit
+    reports, errors = read_reports(archive, max_bytes=limit)
+    assert [r.report_id for r in reports] == ["r0", "r1"] and not errors
+    with pytest.raises(ReportError, match=r"over the .* limit for one report \(max_bytes\)"):
+        read_reports(write(tmp_path, "big.txt", TEXTS[0]), max_bytes=limit)

@@ -112,6 +112,9 @@ def _registry() -> dict[str, Reader]:
 
 
 READERS: dict[str, Reader] = _registry()
+#: The readers of files that hold many reports (tables, archives): their files may be as large as
+#: ``ReadOptions.max_unpacked``; each report in them is still bounded by ``max_bytes``.
+MANY_REPORTS = frozenset(READERS[s] for s in (".csv", ".tsv", ".jsonl", ".parquet", ".xlsx", ".dta", ".zip"))
 #: The suffixes a folder is searched for (matched without regard to case).
 SUFFIXES: tuple[str, ...] = tuple(READERS)
 #: ``ReadOptions.format`` values: a suffix without its dot.
@@ -131,8 +134,15 @@ def read_file(path: PathLike, options: ReadOptions | None = None) -> list:
     for each item that cannot be read. Raises the ReportError of a file that cannot be read at all."""
     options = options or ReadOptions()
     path = Path(path)
-    data = read_bytes(path, options.max_bytes)
-    return reader_for(path.name, options)(data, Source(path), options)
+    reader = reader_for(path.name, options)
+    # a table or an archive holds many reports: it is bounded by max_unpacked, each report by max_bytes
+    many = reader in MANY_REPORTS
+    data = read_bytes(path, _bigger(options.max_bytes, options.max_unpacked) if many else options.max_bytes)
+    return reader(data, Source(path), options)
+
+
+def _bigger(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else max(a, b)
 
 
 #: A corpus folder's own documentation, never read as a report (names matched without regard to case).
