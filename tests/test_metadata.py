@@ -278,7 +278,7 @@ def test_cli_units_contract(tmp_path):
     assert out.returncode == 0, out.stderr
     records = [json.loads(line) for line in out.stdout.splitlines()]
     assert list(records[0]) == ["report", "section_index", "kind", "unit_index", "marker", "start", "end", "text",
-                                "pages"]
+                                "pages", "role"]
     text = load_corpus(SEEDS[1]).reports.iloc[0]["text"]
     assert all(text[r["start"]:r["end"]] == r["text"] and r["pages"] is None for r in records)
 

@@ -21,7 +21,7 @@ from .dataset import segment_report
 
 SECTION_KEYS = ("report", "index", "kind", "heading", "start", "end", "text", "found")
 TOKEN_KEYS = ("report", "section_index", "kind", "unit_index", "tokens")
-UNIT_KEYS = ("report", "section_index", "kind", "unit_index", "marker", "start", "end", "text", "pages")
+UNIT_KEYS = ("report", "section_index", "kind", "unit_index", "marker", "start", "end", "text", "pages", "role")
 TARGET_KEYS = ("government", "province", "level", "year", "indicator", "target_value", "target_high",
                "target_qualifier", "target_quote", "outcome_value", "outcome_quote", "verdict")
 UNIT_PAGES = "pages"
