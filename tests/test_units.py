@@ -229,3 +229,66 @@ def test_closing_appeal_and_appendices_are_other():
     sections = segment(text, 2023)
     assert sections[-1].kind == "other" and text[sections[-1].start:].startswith("各位代表！\n新征程上")
     assert sections[-2].kind == "plans" and "名词解释" not in text[sections[-2].start:sections[-2].end]
+
+
+def test_closing_appeal_without_rang_women_before_the_glossary_is_other():
+    text = (REVIEW + "我们也清醒认识到，发展还面临一些问题：产业不强；创新不足。\n" + PLANS + "（一）稳增长。扩大有效投资。\n" * 20
+            + "各位代表！迎难而上，惟有实干。我们要更加紧密团结在党中央周围，坚定信心、扎实工作，为建设现代化新城市努力奋斗！\n"
+            + "名词解释\n1.“两新”：大规模设备更新和消费品以旧换新。\n")
+    sections = segment(text, 2023)
+    assert sections[-1].kind == "other" and text[sections[-1].start:].startswith("各位代表！迎难而上")
+    assert sections[-2].kind == "plans"
+    # thanks at the end of a review are no appeal
+    thanks = REVIEW + PLANS + "各位代表！成绩来之不易，在此，我代表市人民政府，向全市人民表示衷心的感谢！\n"
+    assert [s.kind for s in segment(thanks, 2023)] == ["achievements", "plans"]
+
+
+def test_a_table_header_line_is_not_a_heading():
+    from toolkit.sections import is_bare_heading, is_table_header
+    for line in ("完成情况", "指标名称", "目标任务 完成情况", "目标任务\t完成情况", "指标名称\t2023年目标\t完成情况"):
+        assert is_table_header(line) and not is_bare_heading(line, 2023), line
+    for line in ("2023年工作回顾", "2024年 工作安排", "存在的问题"):
+        assert not is_table_header(line) and is_bare_heading(line, 2023), line
+    text = (PLANS.replace("二、", "一、") + "主要指标完成情况如下：\n指标名称\t目标\t完成情况\n地区生产总值增长\t5%\t5.2%\n"
+            + "二、存在的问题\n产业结构偏重。\n")
+    assert [s.kind for s in segment(text, 2023)] == ["plans", "problems"]
+
+
+def test_the_coming_five_year_plan_is_plans():
+    from toolkit.sections import heading_kind
+    for heading in ("二、“十五五”发展的主要考虑", '二、"十五五"发展的主要考虑', "今后五年的主要目标任务",
+                    "“十五五”时期经济社会发展的主要目标", "三、十六五规划的基本思路"):
+        assert heading_kind(heading, 2025)[0] == "plans", heading
+    assert heading_kind("一、“十四五”时期发展成就回顾", 2025)[0] == "achievements"
+    assert heading_kind("二、“十四五”发展的主要考虑", 2020)[0] == "plans"  # 十四五 begins in 2021
+    text = ("一、2025年和“十四五”时期工作回顾\n过去五年，全市地区生产总值年均增长5.5%。\n"
+            "二、“十五五”发展的主要考虑\n“十五五”时期是基本实现现代化的关键时期，我们将锚定目标。\n"
+            "三、2026年重点工作\n今年我们将重点抓好以下工作。\n")
+    assert [s.kind for s in segment(text, 2025)] == ["achievements", "plans", "plans"]
+
+
+def test_a_part_on_the_governments_own_conduct_follows_its_place():
+    review_of_conduct = ("一、2023年工作回顾\n全市地区生产总值增长5.2%。\n二、加强政府自身建设\n我们坚持依法行政，办理人大代表建议200件。\n"
+                         "三、存在的问题\n产业结构偏重，创新能力不强。\n四、2024年工作安排\n我们将重点抓好以下工作。\n"
+                         "五、全面加强政府自身建设\n我们将始终把纪律和规矩挺在前面。\n")
+    assert [s.kind for s in segment(review_of_conduct, 2023)] == [
+        "achievements", "achievements", "problems", "plans", "plans"]
+    after_problems = ("一、2023年工作情况\n全局办理行政审批事项1200件。\n二、存在的问题\n信息化水平不高。\n"
+                      "三、加强自身建设\n全年开展业务培训12次，干部队伍素质不断提高。\n四、2024年工作打算\n我局将持续深化改革。\n")
+    assert [s.kind for s in segment(after_problems, 2023)] == ["achievements", "problems", "achievements", "plans"]
+
+
+def test_a_review_after_the_problems_is_achievements():
+    text = (REVIEW + "我们也清醒认识到，发展还面临一些问题：产业不强；创新不足。对此，我们将认真加以解决。\n"
+            "过去五年，是极不平凡的五年。全市经济总量跨上新台阶，城乡面貌发生深刻变化。\n"
+            "五年来，我们坚持改革开放，营商环境持续优化。\n" + PLANS)
+    sections = segment(text, 2023)
+    assert [s.kind for s in sections] == ["achievements", "problems", "achievements", "plans"]
+    assert text[sections[2].start:].startswith("过去五年，")
+    # the same under a problems heading: the five-year review resumes after it
+    headed = (REVIEW + "二、存在的问题\n产业结构偏重，创新能力不强。\n过去五年，全市经济总量跨上新台阶。\n"
+              + PLANS.replace("二、", "三、"))
+    assert [s.kind for s in segment(headed, 2023)] == ["achievements", "problems", "achievements", "plans"]
+    # an admission that opens with 五年来 stays a problem
+    admission = (REVIEW + "五年来我们取得的成就是巨大的，但前进中仍然存在不少困难和问题。产业结构不合理。\n" + PLANS)
+    assert "problems" in [s.kind for s in segment(admission, 2023)]

@@ -59,7 +59,8 @@ KIND_RULES: tuple[tuple[str | None, re.Pattern], ...] = (
                          r"工作任务|目标任务|预期目标|主要目标|奋斗目标|发展目标|总体要求|政策取向|工作建议|意见建议|"
                          r"努力方向|改进措施|整改措施|改进方向|今后|明年|今年")),
     ("achievements", re.compile(r"回顾|总结|成效|成果|成绩|做法|举措|工作情况|开展情况|落实情况|完成情况|"
-                                r"进展|履行.*职责|建设情况|推进情况|基本情况|主要工作|年度工作")),
+                                r"进展|履行.*职责|建设情况|推进情况|基本情况|主要工作|年度工作|"
+                                r"过去.{0,2}[两三五十]年|[五十]年来")),
     (None, re.compile(r"自身建设|政府建设|工作报告")),
 )
 
@@ -81,6 +82,16 @@ def _solved(text: str, pos: int) -> bool:
     return any(m.start() <= pos < m.end() for m in _SOLVED.finditer(text))
 
 
+#: A five-year plan by its number: 十四五, “十五五”, "十六五" (十五 alone is the tenth plan, not matched).
+_FIVE_YEAR = re.compile(r"十([一二三四五六七八九])五")
+
+
+def _plan_start(digit: str) -> int:
+    """First year of the five-year plan numbered 十 + ``digit``: 十四五 → 2021 (from the third plan,
+    1966–1970, the plans follow each other every five years)."""
+    return 1966 + 5 * (10 + _CN_DIGIT[digit] - 3)
+
+
 def heading_kind(heading: str, year: int | None = None) -> tuple[str | None, str]:
     """The kind a heading names and why, e.g. ``("plans", "keyword:打算")``; ``(None, "")`` if none.
 
@@ -89,6 +100,8 @@ def heading_kind(heading: str, year: int | None = None) -> tuple[str | None, str
     """
     years = [int(y) for y in _YEAR.findall(heading)] if year is not None else []
     later = [y for y in years if y > year] if years else []
+    # a five-year plan that starts after the year under review (“十五五”时期……, in a 2025 report)
+    later += [y for y in (_plan_start(m) for m in _FIVE_YEAR.findall(heading)) if year is not None and y > year]
     for kind, pattern in KIND_RULES:
         m = pattern.search(heading)
         if m is None or kind == "problems" and _solved(heading, m.start()):
@@ -248,6 +261,23 @@ def _disjoint(text: str, headings: list[Heading]) -> list[Heading]:
 _TITLE_WORDS = re.compile(r"报告$|人民政府|[^\s]{2,}(?:局|厅|委员会|办公室)(?:\s|$)|文件$|^——|会议上|\d\s*月\s*\d{1,2}\s*日")
 
 
+#: Column words of a table (指标名称 | 目标任务 | 完成情况 | 备注): a header row of them heads no part.
+_COLUMN_WORDS = re.compile(r"指标名称|指标|序号|项目名称|项目|单位|计量单位|目标任务|目标值|目标|预期目标|年度目标|完成情况|"
+                           r"完成值|实际完成|完成|进度|增速|增长|备注|责任单位|牵头单位|类别|内容|属性|(?:19|20)\d\d年?|"
+                           r"(?:19|20)\d\d年(?:目标|完成情况)")
+#: The column words that make a header row alone (a line 完成情况 under a table).
+_COLUMN_ALONE = re.compile(r"完成情况|指标名称|指标|序号|项目名称|完成值|备注|责任单位|牵头单位|计量单位")
+
+
+def is_table_header(line: str) -> bool:
+    """True for a table's header row: the bare column words 完成情况 or 指标名称, or a short line of cells
+    (目标任务\t完成情况) split by tabs or blanks, all column words."""
+    cells = line.split()
+    if len(cells) >= 2:
+        return all(_COLUMN_WORDS.fullmatch(c) for c in cells) and not all(c[:1].isdigit() for c in cells)
+    return bool(_COLUMN_ALONE.fullmatch(line.strip()))
+
+
 def is_bare_heading(line: str, year: int | None = None) -> bool:
     """An unnumbered line that heads a part: short, no sentence punctuation, names a part of a report
     (2023年工作回顾, 2024年工作安排建议, 持之以恒加强政府自身建设) or a year after the one under review,
@@ -255,6 +285,8 @@ def is_bare_heading(line: str, year: int | None = None) -> bool:
     if not 0 < len(line) <= MAX_BARE_HEADING or re.search(rf"[{_END}：:]|[，,].*[，,]", line) or line[-1] in "，,、":
         return False
     if _ANY_MARKER.match(line) or _L4.match(line) or _DATE_LINE.match(line) or _TITLE_WORDS.search(line):
+        return False
+    if is_table_header(line):
         return False
     why = heading_kind(line, year)[1]
     return why.startswith("keyword:") or ">" in why
@@ -349,6 +381,9 @@ _APPENDIX = re.compile(r"^(?:名\s?词\s?(?:解\s?释|注\s?释)$|附件\s*\d+$|
                        r"[（(][^）)]{0,20}附件[^）)]{0,10}[）)]$)")
 #: The appeal that closes a work report (让我们更加紧密地团结在……周围).
 _APPEAL = re.compile(r"让我们.*(?:奋斗|贡献|篇章|前进|奋进|努力|新局面|新征程|新辉煌)")
+#: The same appeal without 让我们, as the last paragraph of the body (各位代表！……我们要更加紧密团结在……
+#: 周围，……为……努力奋斗！ before the 名词解释 of 四川 2025); thanks (……表示衷心的感谢！) are no appeal.
+_LAST_APPEAL = re.compile(r"^各位代表[！!，,](?!.*(?:感谢|谢意|敬意)[！!]$).*[！!]$")
 
 
 def _closing_start(text: str, start: int) -> int:
@@ -360,20 +395,25 @@ def _closing_start(text: str, start: int) -> int:
         if _BACK_MATTER.match(text[s:e].strip()) or _APPENDIX.match(text[s:e].strip()):
             cut = s
             break
-    # the closing appeal (各位代表！……让我们……而奋斗！) in the last tenth of the body, and what follows it
+    # the closing appeal (各位代表！……让我们……而奋斗！) in the last tenth of the body, or as its last
+    # paragraph (各位代表！……努力奋斗！), and what follows it
     floor = start + 9 * (cut - start) // 10
+    last = True  # the last paragraph of the body (signature and date lines aside)
     for k in range(len(spans) - 1, -1, -1):
         s, e = spans[k]
         if s >= cut:
             continue
-        if s < floor:
+        if s < floor and not last:
             break
         line = text[s:e].strip()
-        if _APPEAL.search(line) and line[-1] in "！!。":
+        if _DATE_LINE.match(line) or _SIGNATURE.match(line):
+            continue
+        if s >= floor and _APPEAL.search(line) and line[-1] in "！!。" or last and len(line) <= 400 and _LAST_APPEAL.match(line):
             cut = s
             if k > 0 and re.fullmatch(r"各位代表[！!，,：:]?", text[spans[k - 1][0]:spans[k - 1][1]].strip()):
                 cut = spans[k - 1][0]
             break
+        last = False
     for s, e in reversed([(s, e) for s, e in spans if s < cut]):
         line = text[s:e].strip()
         if _DATE_LINE.match(line) or _SIGNATURE.match(line):
@@ -439,6 +479,8 @@ def segment(text: str, year: int | None = None) -> list[Section]:
         kind, rule = heading_kind(h.text, year)
         if kind == "achievements" and current == "plans" and not rule.startswith("year:"):
             kind = None  # 七、聚力改善民生……创造更多发展成果 in a task list is still a task
+        if kind is None and current == "problems" and _SELF_CONDUCT.search(h.text):
+            kind, rule = "achievements", "self-conduct:review"  # 三、加强自身建设 after the problems, before the plans
         if kind is None:
             kind, rule = current if current != "other" else "achievements", f"continues:{current}"
         body = _text_end(text, h.start, h.end)
@@ -463,10 +505,33 @@ def segment(text: str, year: int | None = None) -> list[Section]:
     elif lead[-1].end < parts[0].start:
         lead[-1] = replace(lead[-1], end=parts[0].start)
 
-    sections = _split_inline(text, _split_subheadings(text, lead + parts, year), year)
+    sections = _split_review(text, _split_inline(text, _split_subheadings(text, lead + parts, year), year))
     if closing < len(text):
         sections.append(Section(0, "other", "", closing, len(text), "inline", "closing"))
     return _finish(text, sections)
+
+
+#: A part on the government's own conduct (加强政府自身建设, 切实加强行署自身建设): it reviews the year's
+#: conduct inside the review and promises it after the plans, never a problem.
+_SELF_CONDUCT = re.compile(r"自身建设|政府建设")
+#: A paragraph that resumes the review after the problems: the five-year review of a report at the end of
+#: a government's term (过去五年，……; 五年来，……; 各位代表！过去五年……).
+_REVIEW_OPEN = re.compile(r"(?:各位代表[！!，,]\s*)?(?:过去(?:的)?(?:五|十)年|[五十]年来|本届政府(?:成立|履职)以来)")
+
+
+def _split_review(text: str, sections: list[Section]) -> list[Section]:
+    """A review placed after the problems (过去五年，…… after the year's review and its problems
+    paragraph) is achievements: a problems section ends before the paragraph that opens the review."""
+    out: list[Section] = []
+    for s in sections:
+        if s.kind == "problems":
+            for ps, pe in _paragraphs(text, _body_start(text, s), s.end)[1:]:
+                if _REVIEW_OPEN.match(text, ps) and not is_problem_opening(_first_sentence(text, ps, pe)):
+                    out.append(replace(s, end=ps))
+                    s = Section(0, "achievements", "", ps, s.end, "inline", "opening:review")
+                    break
+        out.append(s)
+    return out
 
 
 #: The plans words of a heading that names problems too (存在的问题及下一步打算, 问题和改进措施).
