@@ -261,3 +261,45 @@ def _stable_svg_ids(svg: str) -> str:
     if not names:
         return svg
     return re.sub(r"\b(" + "|".join(map(re.escape, names)) + r")\b", lambda m: names[m.group(1)], svg)
+
+
+# ---------------------------------------------------------------------- English glosses of labels
+#: Where :func:`load_glossary` reads by default: term, gloss, source/notes (tab-separated, '#' comments).
+GLOSSARY = paths.LEXICON_DIR / "glossary.tsv"
+#: The ``lang`` values of :func:`term_label` and of the figures that take it.
+LANGS = ("zh", "en", "both")
+
+
+def load_glossary(path: str | Path | None = None) -> dict[str, str]:
+    """The English gloss of each term of ``data/lexicon/glossary.tsv`` (or ``path``): {term: gloss}.
+
+    The glosses are written by hand; nothing is translated at run time. A line with other than three
+    tab-separated fields, an empty gloss or a term listed twice is an error naming the line."""
+    path = GLOSSARY if path is None else Path(path)
+    glossary: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3 or not fields[0].strip() or not fields[1].strip():
+            raise ValueError(f"{path}:{number}: expected term<TAB>gloss<TAB>source, got {line!r}")
+        term = fields[0].strip()
+        if term in glossary:
+            raise ValueError(f"{path}:{number}: {term!r} is listed twice")
+        glossary[term] = fields[1].strip()
+    return glossary
+
+
+def term_label(term: str, lang: str = "zh", glossary: dict[str, str] | None = None) -> str:
+    """How a figure names ``term``: ``"zh"`` the term, ``"en"`` its gloss, ``"both"`` 数据孤岛 (data silos).
+
+    ``glossary`` defaults to :func:`load_glossary`. A term without a gloss is shown as written (in
+    ``"en"`` too), so a figure never silently drops a label; the glossary test lists such terms."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
+    if lang == "zh":
+        return term
+    gloss = (load_glossary() if glossary is None else glossary).get(term)
+    if gloss is None:
+        return term
+    return gloss if lang == "en" else f"{term} ({gloss})"
