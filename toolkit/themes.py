@@ -609,3 +609,31 @@ __all__ = ["KWIC_COLUMNS", "LEXICON", "Lexicon", "LexiconError", "MATCH_COLUMNS"
            "ThemeMatcher", "Variant", "carriers", "cooccurrence", "topic_links_figure", "find_matches", "kwic", "load_lexicon",
            "parse_lexicon", "prevalence", "prevalence_by_year", "prevalence_figure", "prevalence_matrix",
            "resolve", "suggest_variants", "topic_links"]
+
+
+def prevalence_by_year_ci(matches: pd.DataFrame, units, reports: pd.DataFrame, themes: Iterable[str] | None = None,
+                          kinds: Iterable[str] | None = None, n_boot: int = 1000, ci: float = 0.95,
+                          random_state: int = 0) -> pd.DataFrame:
+    """The share of units naming each theme by year under review (section ``kinds`` pooled; default all),
+    with an interval: a percentile bootstrap over the reports of the year (``n_boot`` draws,
+    ``random_state``) where a year has at least two reports, else a Wilson score interval over the units
+    of its one report (units taken as independent, so narrower than the truth; ``method`` says which).
+    Columns: ``theme``, ``year``, ``reports``, ``units``, ``units_matched``, ``share``, ``low``, ``high``,
+    ``method``. Reports without a year are left out."""
+    from .followthrough import year_intervals
+
+    units = _units_of(units)
+    if kinds is not None:
+        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+        units = units[units["kind"].isin(kinds)]
+        matches = matches[matches["kind"].isin(kinds)]
+    table = prevalence(matches, units, themes)
+    per_report = table.groupby(["theme", "report_id"], sort=False)[["units_matched", "units"]].sum().reset_index()
+    years = reports.set_index("report_id")["year"]
+    per_report["year"] = pd.to_numeric(per_report["report_id"].map(years), errors="coerce")
+    per_report = per_report.dropna(subset=["year"])
+    frame = per_report.rename(columns={"theme": "group", "units_matched": "hits"})
+    out = year_intervals(frame, n_boot, ci, random_state).rename(columns={"group": "theme", "hits": "units_matched"})
+    order = {t: i for i, t in enumerate(dict.fromkeys(table["theme"]))}
+    return out.sort_values(["theme", "year"], key=lambda c: c.map(order) if c.name == "theme" else c,
+                           kind="mergesort").reset_index(drop=True)

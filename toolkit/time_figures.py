@@ -78,3 +78,32 @@ def theme_years_figure(by_year: pd.DataFrame, labels: dict | None = None, kinds=
     ax.set(xlabel="year under review", ylabel="units naming the theme (%)")
     ax.legend(fontsize=7, ncol=2, frameon=False)
     return fig
+
+
+def theme_trend_figure(table: pd.DataFrame, themes=None, labels: dict | None = None, max_themes: int = 6):
+    """Share of units naming each chosen theme by year, with its interval (a band; a one-report year's
+    Wilson interval and a several-report year's bootstrap interval alike), one panel per theme.
+    ``table`` is :func:`toolkit.themes.prevalence_by_year_ci`; ``themes`` the theme ids to draw (default:
+    the ``max_themes`` named in most units); ``labels`` maps theme ids to titles. None when no chosen theme
+    has two years."""
+    data = table[table["year"].notna()]
+    if themes is None:
+        reach = data.groupby("theme")["units_matched"].sum().sort_values(ascending=False, kind="mergesort")
+        themes = [t for t in reach.index if reach[t] > 0][:max_themes]
+    themes = [t for t in themes if data.loc[data["theme"] == t, "year"].nunique() >= 2]
+    if not themes:
+        return None
+    fig, axes = plotting.subplots(len(themes), 1, figsize=(7.2, 0.8 + 1.6 * len(themes)), sharex=True, squeeze=False,
+                                  constrained_layout=True)
+    for i, (ax, theme) in enumerate(zip(axes[:, 0], themes)):
+        part = data[data["theme"] == theme].sort_values("year")
+        colour = plotting.PALETTE[i % len(plotting.PALETTE)]
+        ax.fill_between(part["year"].astype(int), part["low"] * 100, part["high"] * 100, color=colour, alpha=0.2,
+                        lw=0, step="mid")
+        ax.plot(part["year"].astype(int), part["share"] * 100, marker="o", ms=2.5, lw=1.2, color=colour)
+        ax.set_title((labels or {}).get(theme, theme), fontsize=9, loc="left")
+        ax.set_ylabel("units (%)")
+        ax.set_ylim(bottom=0)
+    methods = sorted(set(data.loc[data["theme"].isin(themes), "method"]) - {"none"})
+    axes[-1, 0].set_xlabel(f"year under review (band: 95% interval, {' / '.join(methods)})")
+    return fig

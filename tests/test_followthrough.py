@@ -1,0 +1,236 @@
+"""toolkit.followthrough: pairs, labels on synthetic pairs, thresholds, intervals (deterministic with
+random_state), the gold agreement on the national series, theme and topic prevalence by year with
+intervals, the trend figure, and the seen_in claims of the lexicon on the national series."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit import followthrough as ft
+from toolkit import load_corpus, paths
+from toolkit.followthrough import (FOLLOW_COLUMNS, LABELS, PAIR_COLUMNS, SHARE_COLUMNS, agreement, by_theme, by_topic,
+                                   cohen_kappa, follow_through, label, pairs, read_gold, shares,
+                                   topic_prevalence_by_year, wilson)
+from toolkit.themes import find_matches, load_lexicon, parse_lexicon, prevalence_by_year_ci
+from toolkit.tokenize import Tokenizer
+from toolkit.topics import TopicModel, documents
+
+NATIONAL = paths.SHARED_DIR / "corpora" / "national-1954-2022"
+GOLD = paths.PROJECT_ROOT / "tests" / "gold" / "followthrough.csv"
+
+
+def corpus_of(reports: list[dict]):
+    """Synthetic reports: dicts with report_id, year, government and lists ``plans`` and ``achievements``."""
+    rep, units = [], []
+    for r in reports:
+        rep.append({"report_id": r["report_id"], "level": "prefecture", "government": r.get("government", "甲市"),
+                    "year": r["year"]})
+        offset = 0
+        for s, kind in enumerate(("achievements", "plans")):
+            for i, text in enumerate(r.get(kind, [])):
+                units.append({"report_id": r["report_id"], "section_index": s, "kind": kind, "unit_index": i,
+                              "marker": "", "role": "item", "start": offset, "end": offset + len(text), "text": text})
+                offset += len(text) + 1
+    from types import SimpleNamespace
+    return SimpleNamespace(reports=pd.DataFrame(rep), units=pd.DataFrame(units))
+
+
+PROMISES = ["全面推进农村公路建设，新建改建农村公路二十万公里，实现具备条件的建制村通硬化路",
+            "深化放管服改革，推动更多政务服务事项一网通办，优化营商环境",
+            "加强海洋渔业资源保护，实行伏季休渔制度，严厉打击非法捕捞行为"]
+REVIEW = ["新建改建农村公路二十万公里，具备条件的建制村全部通硬化路，农村公路建设全面推进",
+          "营商环境继续改善，市场主体活力增强",
+          "城镇新增就业一百万人，居民收入稳步增长"]
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return corpus_of([{"report_id": "a2020", "year": 2020, "plans": PROMISES},
+                      {"report_id": "a2021", "year": 2021, "achievements": REVIEW, "plans": ["今年继续努力工作"]},
+                      {"report_id": "b2021", "year": 2021, "government": "乙市", "plans": ["推进某事"]}])
+
+
+def test_pairs_join_the_plans_of_t_minus_1_with_the_review_of_t(synthetic):
+    table = pairs(synthetic)
+    assert list(table.columns) == PAIR_COLUMNS
+    assert table[["government", "year", "plan_report", "review_report"]].values.tolist() == \
+        [["甲市", 2021, "a2020", "a2021"]]  # 乙市 has no report for 2020; a2021's plans wait for 2022
+
+
+def test_synthetic_pairs_get_their_known_labels(synthetic):
+    table = follow_through(synthetic, tokenizer=Tokenizer(cache=False))
+    assert list(table.columns) == FOLLOW_COLUMNS
+    got = dict(zip(table["unit_index"], table["label"]))
+    assert got == {0: "reported", 1: "reported", 2: "not_mentioned"}  # 1: lifted by the shared theme 营商环境
+    assert table.iloc[1]["tfidf"] < ft.REPORTED_MIN
+    road = table.iloc[0]
+    assert road["evidence_report"] == "a2021" and road["evidence_text"] == REVIEW[0]
+    assert road["tfidf"] >= ft.REPORTED_MIN
+    env = table.iloc[1]
+    assert "business_environment" in env["shared_themes"] and "fangguanfu" not in env["review_themes"]
+    units = synthetic.units.set_index(["report_id", "start"])["text"]
+    assert units[(road["evidence_report"], road["evidence_start"])] == road["evidence_text"]  # quotable
+
+
+def test_thresholds_and_the_label_rule():
+    assert 0 < ft.TOPIC_TFIDF_FLOOR <= ft.WEAK_MIN < ft.REPORTED_MIN < 1 and ft.LABELS == LABELS
+    assert label(ft.REPORTED_MIN, False, False) == "reported"
+    assert label(ft.REPORTED_MIN - 1e-9, False, False) == "weak"
+    assert label(ft.WEAK_MIN, True, True) == "reported"  # a shared theme lifts a weak match
+    assert label(ft.WEAK_MIN - 1e-9, False, False) == "not_mentioned"
+    assert label(0.0, False, True) == "weak"  # the theme is named somewhere in the review
+    assert label(ft.TOPIC_TFIDF_FLOOR, False, False, topic=ft.TOPIC_MIN) == "weak"
+    assert label(ft.TOPIC_TFIDF_FLOOR - 1e-9, False, False, topic=0.99) == "not_mentioned"
+    assert label(0.9, True, True, chars=ft.MIN_CHARS - 1) == "not_mentioned"  # 各位代表！
+
+
+def test_kappa_and_wilson():
+    assert cohen_kappa(["weak", "reported"], ["weak", "reported"]) == 1.0
+    assert cohen_kappa(list("aabb"), list("abab"), labels="ab") == pytest.approx(0.0)
+    low, high = wilson(5, 10)
+    assert low == pytest.approx(0.2366, abs=1e-3) and high == pytest.approx(0.7634, abs=1e-3)
+    low, high = wilson(0, 20)
+    assert low == pytest.approx(0.0, abs=1e-12) and 0 < high < 0.2
+    assert all(math.isnan(x) for x in wilson(0, 0))
+
+
+def fake_table(n_pairs=12, seed=3):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for p in range(n_pairs):
+        for _ in range(8):
+            rows.append({"level": "national", "government": "国务院", "year": 2000 + p,
+                         "label": rng.choice(LABELS), "plan_themes": list(rng.choice(["x", "y"], rng.integers(0, 3))),
+                         "dominant_topic": int(rng.integers(0, 3))})
+    return pd.DataFrame(rows)
+
+
+def test_shares_bootstrap_over_pairs_is_deterministic():
+    table = fake_table()
+    a = shares(table, table["plan_themes"], random_state=7)
+    assert list(a.columns) == SHARE_COLUMNS
+    assert a.equals(shares(table, table["plan_themes"], random_state=7))
+    assert not a.equals(shares(table, table["plan_themes"], random_state=8))
+    assert ((a["low"] <= a["share"]) & (a["share"] <= a["high"])).all()
+    x = table[table["plan_themes"].map(lambda t: "x" in t)]  # a unit naming x twice counts once
+    row = a.set_index("group").loc["x"]
+    assert row["plan_units"] == len(x) and row["share"] == pytest.approx((x["label"] == "reported").mean())
+    both = shares(table, table["plan_themes"], followed=("reported", "weak"), random_state=7).set_index("group")
+    assert (both["share"] >= a.set_index("group")["share"]).all()
+    one = shares(table[table["year"] == 2000], table.loc[table["year"] == 2000, "plan_themes"])
+    assert one["low"].isna().all()  # one pair: no interval
+    topics = by_topic(table, random_state=7)
+    assert set(topics["group"]) == {0, 1, 2} and topics["plan_units"].sum() == len(table)
+    with pytest.raises(ValueError, match="unknown labels"):
+        shares(table, table["plan_themes"], followed="done")
+
+
+def test_theme_prevalence_by_year_intervals():
+    units = pd.DataFrame([{"report_id": r, "section_index": 0, "kind": "plans", "unit_index": i, "start": 10 * i,
+                           "end": 10 * i + 6, "text": text}
+                          for r, texts in {"p1": ["推进数据共享", "其他工作", "其他工作", "其他工作"],
+                                           "p2": ["数据共享平台", "数据共享", "其他工作", "其他工作"],
+                                           "n1": ["数据共享", "其他工作"]}.items()
+                          for i, text in enumerate(texts)])
+    reports = pd.DataFrame({"report_id": ["p1", "p2", "n1"], "year": [2020, 2020, 2021]})
+    lex = parse_lexicon({"schema": 1, "theme": [{"id": "share", "name": "数据共享", "label": "",
+                                                 "variants": [{"term": "数据共享"}]}]})
+    matches = find_matches(units, lex)
+    table = prevalence_by_year_ci(matches, units, reports, themes=["share"], random_state=1)
+    assert table[["year", "reports", "units", "units_matched", "method"]].values.tolist() == \
+        [[2020, 2, 8, 3, "bootstrap"], [2021, 1, 2, 1, "wilson"]]
+    assert table["share"].tolist() == [3 / 8, 1 / 2]
+    assert tuple(table[["low", "high"]].iloc[1]) == pytest.approx(wilson(1, 2))
+    assert table.equals(prevalence_by_year_ci(matches, units, reports, themes=["share"], random_state=1))
+    assert (table["low"] <= table["share"]).all() and (table["share"] <= table["high"]).all()
+
+
+def test_topic_prevalence_by_year_and_trend_figure():
+    weights = pd.DataFrame({"report_id": ["a", "a", "b", "b", "c"], "kind": "plans", "no_terms": False,
+                            0: [0.9, 0.2, 0.7, 0.1, 0.6], 1: [0.1, 0.8, 0.3, 0.9, 0.4]})
+    reports = pd.DataFrame({"report_id": ["a", "b", "c"], "year": [2020, 2020, 2021]})
+    table = topic_prevalence_by_year(weights, reports, labels=["甲", "乙"], random_state=0)
+    row = table[(table["topic"] == 0) & (table["year"] == 2020)].iloc[0]
+    assert (row["hits"], row["units"], row["share"], row["method"], row["label"]) == (2, 4, 0.5, "bootstrap", "甲")
+    assert table[table["year"] == 2021]["method"].eq("wilson").all()
+    assert table.equals(topic_prevalence_by_year(weights, reports, labels=["甲", "乙"], random_state=0))
+    from toolkit.time_figures import theme_trend_figure
+
+    trend = table.rename(columns={"topic": "theme", "hits": "units_matched"})
+    fig = theme_trend_figure(trend, themes=[0], labels={0: "甲"})
+    assert fig is not None and len(fig.axes) == 1
+    assert theme_trend_figure(trend[trend["year"] == 2020]) is None
+
+
+# ---------------------------------------------------------------------- the national series
+@pytest.fixture(scope="module")
+def national():
+    if not NATIONAL.is_dir():
+        pytest.skip(f"national corpus absent: {NATIONAL} (expected ../shared beside the project)")
+    return load_corpus(NATIONAL)
+
+
+@pytest.fixture(scope="module")
+def national_table(national):
+    return follow_through(national)
+
+
+def test_gold_agreement_on_the_national_series(national_table):
+    """60 hand-labelled plan units (tests/gold/followthrough.csv). The thresholds were set on this same
+    gold (WEAK_MIN lowered from 0.18 to 0.10, MIN_CHARS added): not a held-out figure."""
+    gold = read_gold(GOLD)
+    assert len(gold) == 60 and set(gold["label"]) <= set(LABELS)
+    result = agreement(national_table, gold)
+    assert result["missing"] == 0, "gold units no longer start a plan unit: the sections changed"
+    assert result["n"] == 60
+    # 0.58 / 0.35 when the gold was labelled; 0.53 / 0.27 after a later change of toolkit/sections.py
+    # (the TF-IDF is fitted on the pair's units, so the section boundaries move the scores)
+    print(f"gold agreement: {result['share']:.3f}, kappa {result['kappa']:.3f}")
+    assert result["share"] >= 0.50 and result["kappa"] >= 0.25
+    assert result["confusion"].to_numpy().sum() == 60
+
+
+def test_national_follow_through_by_theme(national, national_table):
+    pair_table = pairs(national)
+    assert len(pair_table) >= 35 and (pair_table["review_report"] != pair_table["plan_report"]).all()
+    assert set(national_table["label"]) == set(LABELS)
+    themes = by_theme(national_table, random_state=0)
+    assert themes.equals(by_theme(national_table, random_state=0))
+    row = themes.set_index("group").loc["reform_opening"]
+    assert row["plan_units"] > 20 and row["pairs"] >= 10 and row["low"] <= row["share"] <= row["high"]
+
+
+def test_national_topic_follow_through(national, national_table):
+    docs = documents(national.units, Tokenizer(), kinds=["plans", "achievements"])
+    model = TopicModel(8, random_state=0).fit(docs)
+    table = follow_through(national, model=model, pair_table=pairs(national).head(6))
+    assert table["topic"].between(0, 1 + 1e-9).all() and (table["dominant_topic"] >= 0).any()
+    topics = by_topic(table, model, random_state=0)
+    assert set(topics["label"]) <= set(model.labels_)
+
+
+def test_seen_in_claims_on_the_national_series(national):
+    """Each variant occurs in every national report (gov_reports1954-2022#N) its seen_in names."""
+    lexicon = load_lexicon()
+    claims = [(t.id, v.term, r) for t in lexicon for v in t.variants for r in v.seen_in if r.startswith("gov_reports")]
+    assert len(claims) >= 12
+    ids = set(national.reports["report_id"])
+    for theme, term, report in claims:
+        assert report in ids, f"seen_in names {report}, which is not in the national corpus"
+        units = national.units[national.units["report_id"] == report]
+        single = parse_lexicon({"schema": 1, "theme": [{"id": "x", "name": term, "label": "",
+                                                          "variants": [{"term": term}]}]})
+        assert len(find_matches(units, single)), f"{term} ({theme}) is not in {report}"
+
+
+def test_national_themes_rise_and_fall(national):
+    table = prevalence_by_year_ci(find_matches(national), national, national.reports,
+                                  themes=["reform_opening", "digital_government", "data_sharing", "fangguanfu",
+                                          "business_environment"], random_state=0)
+    assert set(table["method"]) == {"wilson"}  # one report a year
+    share = table.pivot(index="year", columns="theme", values="share")
+    assert share.loc[:1986, "reform_opening"].eq(0).all() and share.loc[1987:, "reform_opening"].gt(0).mean() > 0.9
+    assert share.loc[:2014, "digital_government"].eq(0).all() and share.loc[2015:, "digital_government"].gt(0).any()
