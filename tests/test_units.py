@@ -292,3 +292,29 @@ def test_a_review_after_the_problems_is_achievements():
     # an admission that opens with 五年来 stays a problem
     admission = (REVIEW + "五年来我们取得的成就是巨大的，但前进中仍然存在不少困难和问题。产业结构不合理。\n" + PLANS)
     assert "problems" in [s.kind for s in segment(admission, 2023)]
+
+
+def test_a_one_sentence_fragment_joins_its_neighbour():
+    text = (REVIEW + "我们也清醒地看到，当前还存在一些突出的困难和问题。主要是，有效需求不足；部分企业经营困难。\n"
+            "今后要继续采取措施，认真加以解决。\n" + PLANS)
+    sections = segment(text, 2023)
+    assert [s.kind for s in sections] == ["achievements", "problems", "plans"]
+    assert text[sections[1].start:sections[1].end].rstrip().endswith("今后要继续采取措施，认真加以解决。")
+    salutation = text.replace("今后要继续采取措施，认真加以解决。", "各位代表！")
+    assert [s.kind for s in segment(salutation, 2023)] == ["achievements", "problems", "plans"]
+    # a fragment that announces what follows joins the next section
+    ahead = (REVIEW + "我们也清醒地看到，当前还存在一些困难：有效需求不足；部分企业经营困难。\n过去五年，全市经济总量跨上新台阶。\n"
+             "回顾五年工作，有以下几点体会。\n（一）必须坚持改革开放。\n坚持改革开放是我们的制胜法宝。\n" + PLANS)
+    sections = segment(ahead, 2023)
+    assert [s.kind for s in sections] == ["achievements", "problems", "achievements", "plans"]
+    from toolkit.sections import _SENTENCE
+    assert all(len(ahead[s.start:s.end].strip()) >= 60 or len(_SENTENCE.findall(ahead[s.start:s.end])) > 1
+               for s in sections if s.rule.startswith("continues:"))
+
+
+def test_a_one_sentence_admission_runs_on_over_its_list():
+    text = (REVIEW + "我们也清醒地看到，经济社会发展中仍然存在不少矛盾和问题。\n——经济结构矛盾突出，城乡发展不平衡。\n"
+            "——就业压力依然较大。\n一是政府职能转变还不到位。\n" + PLANS)
+    sections = segment(text, 2023)
+    assert [s.kind for s in sections] == ["achievements", "problems", "plans"]
+    assert [r for r, _ in problem_units(text)] == ["lead_in", "item", "item", "item"]

@@ -424,7 +424,8 @@ def _closing_start(text: str, start: int) -> int:
 
 
 # --------------------------------------------------------------------------- preamble
-_FRAMING = re.compile(r"报告如下|汇报如下|综合如下|总结如下|报告工作|请予审议|现将|各位代表|特此报告|提出意见")
+_FRAMING = re.compile(r"报告如下|汇报如下|综合如下|总结如下|报告工作|报告政府工作|作政府工作报告|请予审议|请大会审议|现将|各位代表|"
+                      r"特此报告|提出意见")
 _FRAMING_END = re.compile(r"(?:报告如下|汇报如下|综合如下|总结如下|提出意见|请予审议)[^。]{0,20}[。：:]")
 
 
@@ -489,7 +490,7 @@ def segment(text: str, year: int | None = None) -> list[Section]:
     if not parts:
         body = [Section(0, "other", "", 0, len(text), "inline", "no-headings")]
         body = _split_inline(text, body, year, whole_text=True)
-        return _finish(text, body)
+        return _finish(text, _join_fragments(text, _finish(text, body)))
 
     # 2. the text before the first heading: preamble, then review text if any
     lead: list[Section] = []
@@ -508,7 +509,7 @@ def segment(text: str, year: int | None = None) -> list[Section]:
     sections = _split_review(text, _split_inline(text, _split_subheadings(text, lead + parts, year), year))
     if closing < len(text):
         sections.append(Section(0, "other", "", closing, len(text), "inline", "closing"))
-    return _finish(text, sections)
+    return _finish(text, _join_fragments(text, _finish(text, sections)))
 
 
 #: A part on the government's own conduct (加强政府自身建设, 切实加强行署自身建设): it reviews the year's
@@ -530,6 +531,39 @@ def _split_review(text: str, sections: list[Section]) -> list[Section]:
                     out.append(replace(s, end=ps))
                     s = Section(0, "achievements", "", ps, s.end, "inline", "opening:review")
                     break
+        out.append(s)
+    return out
+
+
+#: Longest fragment: a section without a heading of one sentence this short never stands alone.
+MAX_FRAGMENT = 60
+
+
+def _is_fragment(text: str, s: Section) -> bool:
+    """A piece of one short sentence (对此我们将采取有力措施坚决改进。, 各位代表！) left over by the inline
+    rules (the rest of a part after a split); a part the rules found
+    (a one-sentence problems or plans paragraph), a heading's part, the preamble and the closing are none."""
+    if s.kind == "other" or s.found == "heading" or not s.rule.startswith("continues:"):
+        return False
+    body = text[s.start:s.end].strip()
+    return len(body) < MAX_FRAGMENT and len(_SENTENCE.findall(body)) <= 1
+
+
+def _join_fragments(text: str, sections: list[Section]) -> list[Section]:
+    """No fragment section: a fragment joins the section before it, or the one after it when it is first
+    or announces what follows (回顾过去五年……，有以下几点。; ……：)."""
+    out: list[Section] = []
+    for k, s in enumerate(sections):
+        if _is_fragment(text, s):
+            body = text[s.start:s.end].strip()
+            ahead = body.endswith(("：", ":")) or re.search(r"以下|如下", body)
+            if out and not (ahead and k + 1 < len(sections)):
+                out[-1] = replace(out[-1], end=s.end)
+                continue
+            if k + 1 < len(sections):
+                nxt = sections[k + 1]
+                sections[k + 1] = replace(nxt, start=s.start)
+                continue
         out.append(s)
     return out
 
@@ -688,9 +722,12 @@ def _split_problems(text: str, sections: list[Section], year: int | None) -> lis
                 stop = ss
                 break
     # the admission runs to the end of its paragraph, and on over the paragraphs that list the problems
-    if text[cut:stop].rstrip().endswith(("：", ":")):
+    # (after a "：", or after an admission of one sentence: 我们也清醒地看到，……还存在不少矛盾和问题。
+    # then 一是…… or ——…… paragraphs)
+    admission = text[cut:stop].rstrip()
+    if admission.endswith(("：", ":")) or len(_SENTENCE.findall(admission)) <= 1 and len(admission) <= 120:
         for ps, pe in _paragraphs(text, stop, s.end):
-            if _L4.match(text, ps) or _ANY_MARKER.match(text, ps):
+            if _L4.match(text, ps) or _ANY_MARKER.match(text, ps) or text.startswith("——", ps):
                 stop = pe
             else:
                 break
@@ -1040,6 +1077,8 @@ def units_of(text: str, section: Section) -> list[Unit]:
             pieces = _problem_paragraph(text, ps, pe, alone)
             if text[ps:pe].endswith(("：", ":")) and pe - ps <= 200 and len(pieces) == 1:
                 pieces = [(ps, pe, "lead_in")]  # a paragraph of its own announcing the list below
+            elif k == 0 and len(paragraphs) > 1 and len(_sentences(text, ps, pe)) == 1 and is_problem_opening(text[ps:pe]):
+                pieces = [(ps, pe, "lead_in")]  # ……仍然存在不少矛盾和问题。 then ——…… paragraphs
             elif len(pieces) == 1 and k == len(paragraphs) - 1 and k > 0 and is_closing(_first_sentence(text, ps, pe)):
                 pieces = [(ps, pe, "closing")]
             for j, (a, b, role) in enumerate(pieces):
