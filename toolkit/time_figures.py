@@ -57,29 +57,6 @@ def ledger_figure(table: pd.DataFrame, indicator: str = "gdp_growth", name: str 
     return fig
 
 
-def theme_years_figure(by_year: pd.DataFrame, labels: dict | None = None, kinds=("problems", "plans", "achievements"),
-                       top: int = 8):
-    """Share of units naming each theme by year (all section ``kinds`` together), for the ``top`` themes
-    named in the most reports: one line per theme. ``by_year`` is :func:`toolkit.themes.prevalence_by_year`;
-    ``labels`` maps theme ids to the names shown. None with fewer than two years."""
-    data = by_year[by_year["kind"].isin(kinds) & by_year["year"].notna()]
-    if data["year"].nunique() < 2:
-        return None
-    per_year = data.groupby(["theme", "year"], sort=False)[["units_matched", "units"]].sum()
-    share = (per_year["units_matched"] / per_year["units"]).unstack("theme").sort_index()
-    reach = data.groupby("theme")["reports_matched"].sum().sort_values(ascending=False, kind="mergesort")
-    chosen = [t for t in reach.index if reach[t] > 0][:top]
-    if not chosen:
-        return None
-    fig, ax = plotting.subplots(figsize=(7.2, 3.6), constrained_layout=True)
-    for i, theme in enumerate(chosen):
-        ax.plot(share.index.astype(int), share[theme] * 100, marker="o", ms=2.5, lw=1.2,
-                color=plotting.PALETTE[i % len(plotting.PALETTE)], label=(labels or {}).get(theme, theme))
-    ax.set(xlabel="year under review", ylabel="units naming the theme (%)")
-    ax.legend(fontsize=7, ncol=2, frameon=False)
-    return fig
-
-
 def theme_trend_figure(table: pd.DataFrame, themes=None, labels: dict | None = None, max_themes: int = 6):
     """Share of units naming each chosen theme by year, with its interval (a band; a one-report year's
     Wilson interval and a several-report year's bootstrap interval alike), one panel per theme.
