@@ -53,7 +53,11 @@ def count_matrix(tokens) -> tuple[sp.csr_matrix, np.ndarray]:
     lists = list(tokens)
     lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
     flat = np.fromiter(chain.from_iterable(lists), dtype=object, count=int(lengths.sum()))
-    codes, terms = pd.factorize(flat, sort=True)
+    codes, terms = pd.factorize(flat)  # by hashing; sorting the (few) terms afterwards is cheaper
+    order = np.argsort(terms.astype(str), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes, terms = rank[codes], terms[order]
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     matrix = sp.csr_matrix((np.ones(len(codes), dtype=np.int64), codes, indptr), shape=(len(lists), len(terms)))
     matrix.sum_duplicates()
@@ -116,7 +120,7 @@ def _condition(units, spec: str, reports, matches) -> np.ndarray:
             mask = ((years >= low) & (years <= high)).to_numpy(bool)
         else:
             wanted = [v.strip() for v in value.split(",")]
-            as_text = values.map(lambda v: "" if pd.isna(v) else str(v))
+            as_text = values.astype(object).where(values.notna(), "").astype(str)
             mask = as_text.isin(wanted).to_numpy(bool)
     return ~mask if op == "!=" else mask
 
