@@ -318,3 +318,17 @@ def test_a_one_sentence_admission_runs_on_over_its_list():
     sections = segment(text, 2023)
     assert [s.kind for s in sections] == ["achievements", "problems", "plans"]
     assert [r for r, _ in problem_units(text)] == ["lead_in", "item", "item", "item"]
+
+
+def test_web_page_residue_after_the_end_is_other():
+    body = REVIEW + "我们也清醒认识到，发展还面临一些问题：产业不强；创新不足。\n" + PLANS + "（一）稳增长。扩大有效投资，全年实施重点项目300个。\n" * 3
+    news = ("某市人民政府\n2024年1月20日\n市人大会议闭幕 通过关于政府工作报告的决议\n本报讯 昨天上午，市十七届人大四次会议胜利闭幕。"
+            "会议批准了政府工作报告，号召全市人民团结奋斗。\n相关链接\n2023年政府工作报告\n责任编辑：王五\n")
+    text = body + news
+    sections = segment(text, 2023)
+    assert [s.kind for s in sections] == ["achievements", "problems", "plans", "other"]
+    assert text[sections[-1].start:] == news
+    # without a signature, the page's own lines still close the report
+    for residue in ("相关链接\n2023年政府工作报告\n", "责任编辑：王五\n", "（新华社北京3月12日电）\n"):
+        sections = segment(body + residue, 2023)
+        assert sections[-1].kind == "other" and (body + residue)[sections[-1].start:] == residue, residue

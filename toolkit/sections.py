@@ -376,6 +376,10 @@ _SIGNATURE = re.compile(r"^\S{2,30}(?:局|委|办|厅|处|中心|政府|办公�
 _BACK_MATTER = re.compile(r"^(?:附件\s*(?:\d+\s*)?[:：]|附件\s*$|抄送\s*[:：]|[（(]此件|[（(]?联系人\s*[:：]|\S{2,30}\d{4}\s*年.{1,6}日印发$)")
 
 
+#: Lines of the web page a report was saved from, after its end: 相关链接, 责任编辑, 【纠错】, the source line
+#: (（新华社北京3月12日电）, （《人民日报》1956年6月16日第2版）).
+_RESIDUE = re.compile(r"^(?:相关链接|相关阅读|相关新闻|相关文件|延伸阅读|责任编辑|编辑\s*[:：]|来源\s*[:：]|【纠错】|【打印】|"
+                      r"打印本页|关闭窗口|分享到|扫一扫|[（(](?:新华社|《人民日报》|人民日报)[^）)]{0,40}[）)]$)")
 #: Lines that open an appendix of a work report: 名词解释, 附件1, 附件2 名词解释, 附表, (……附件……).
 _APPENDIX = re.compile(r"^(?:名\s?词\s?(?:解\s?释|注\s?释)$|附件\s*\d+$|附件\s*\d+\s*\S{1,20}$|附表\s*\d*(?:$|[:：\s])|"
                        r"[（(][^）)]{0,20}附件[^）)]{0,10}[）)]$)")
@@ -391,8 +395,14 @@ def _closing_start(text: str, start: int) -> int:
     lines before it or at the end; ``len(text)`` when there are none."""
     spans = _paragraphs(text, start, len(text))
     cut = len(text)
-    for s, e in spans:
-        if _BACK_MATTER.match(text[s:e].strip()) or _APPENDIX.match(text[s:e].strip()):
+    half = start + (len(text) - start) // 2
+    for k, (s, e) in enumerate(spans):
+        line = text[s:e].strip()
+        if _BACK_MATTER.match(line) or _APPENDIX.match(line) or _RESIDUE.match(line):
+            cut = s
+            break
+        # the date that ends the report, when more follows: the web page's news items, a resolution …
+        if s >= half and k + 1 < len(spans) and _DATE_LINE.match(line):
             cut = s
             break
     # the closing appeal (各位代表！……让我们……而奋斗！) in the last tenth of the body, or as its last
