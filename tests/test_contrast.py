@@ -277,3 +277,23 @@ def test_keyness_figure_labels_have_glosses_on_the_municipal_corpus(glossary):
     table = keyness(docs, "kind=problems", "kind=plans")
     missing = _unglossed(keyness_labels(keyness_figure(table, lang="zh", glossary=glossary)), glossary)
     assert not missing, f"labelled in the keyness figure without a gloss (add to glossary.tsv): {missing}"
+
+
+def test_cli_keyness_json():
+    import json
+    import subprocess
+    import sys
+
+    from toolkit.paths import PROJECT_ROOT, RAW_DIR
+
+    out = subprocess.run([sys.executable, "-m", "toolkit", "keyness", str(RAW_DIR), "--a", "kind=problems", "--b",
+                          "kind=plans", "--top", "3", "--json"], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert (result["a"], result["b"]) == ("kind=problems", "kind=plans")
+    terms = result["terms"]
+    assert terms[0]["favours"] == "a" and terms[-1]["favours"] == "b" and len(terms) == 6
+    assert {"term", "count_a", "count_b", "log_odds", "z", "g2", "p"} <= set(terms[0])
+    bad = subprocess.run([sys.executable, "-m", "toolkit", "keyness", str(RAW_DIR), "--a", "colour=red"],
+                         capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: keyness: ")

@@ -1,5 +1,6 @@
 """Command line: ``python -m toolkit sections|units|reports|targets|tokens PATH... --jsonl`` and
-``python -m toolkit topics PATH... [--kinds problems,plans] [--k K] --json`` and
+``python -m toolkit topics PATH... [--kinds problems,plans] [--k K] --json``,
+``python -m toolkit keyness PATH... --a kind=problems --b kind=plans --json`` and
 ``python -m toolkit kwic TERM_OR_THEME PATH... [--width N] --jsonl``.
 
 The JSON (Lines) output is a contract other tools read; its keys and their order stay stable.
@@ -116,6 +117,32 @@ def cmd_targets(args) -> None:
     table = ledger(_corpus(args))
     rows = ({k: _plain(v) for k, v in rec.items()} for rec in table.to_dict("records"))
     _emit(rows, args.jsonl, TARGET_KEYS)
+
+
+def cmd_keyness(args) -> None:
+    """Distinctive terms of group A against group B (log-odds with an informative prior, G²)."""
+    from .contrast import keyness
+    from .sections import KINDS
+    from .tokenize import Tokenizer
+    from .topics import documents
+
+    corpus = _corpus(args)
+    docs = documents(corpus.units, Tokenizer(cache=not args.no_cache), kinds=KINDS)
+    try:
+        table = keyness(docs, args.a, args.b, reports=corpus.reports, min_count=args.min_count,
+                        prior_scale=args.prior_scale)
+    except ValueError as e:
+        raise CommandError(f"keyness: {e}") from None
+    if args.top:
+        table = pd.concat([table.head(args.top), table.tail(args.top)]).drop_duplicates("term")
+    rows = [{k: _plain(v) for k, v in rec.items()} for rec in table.to_dict("records")]
+    result = {"a": args.a, "b": args.b, "groups": {k: _plain(v) for k, v in table.attrs.items()
+                                                   if not isinstance(v, (list, dict))}, "terms": rows}
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    for r in rows:
+        print(f"{r['term']}\t{r['favours']}\tz={r['z']:.2f}\tG2={r['g2']:.1f}\t{r['count_a']}/{r['count_b']}")
 
 
 def cmd_tokens(args) -> None:
@@ -329,6 +356,18 @@ def parser() -> argparse.ArgumentParser:
                    help="no cache at any stage: neither read nor write .cache/tokens or .cache/topics")
     c.add_argument("--json", action="store_true", help="one JSON object (the stable contract)")
     c.set_defaults(func=cmd_topics)
+    c = sub.add_parser("keyness", help="distinctive terms of one group of units against another", parents=[common])
+    c.add_argument("paths", nargs="+", metavar="PATH", help=PATHS_HELP)
+    c.add_argument("--a", required=True, metavar="SPEC",
+                   help="group A: kind=problems, province=广东省, level=county, year=2019-2021, theme=data_silos; & joins")
+    c.add_argument("--b", default="rest", metavar="SPEC", help="group B, the same form (default: every other unit)")
+    c.add_argument("--min-count", type=int, default=5, help="leave out terms seen fewer times in A and B (default 5)")
+    c.add_argument("--prior-scale", type=float, default=0.1,
+                   help="the corpus prior's weight, a share of the tokens compared (default 0.1)")
+    c.add_argument("--top", type=int, default=0, help="only the N most distinctive terms of each side")
+    c.add_argument("--no-cache", action="store_true", help="neither read nor write .cache/tokens")
+    c.add_argument("--json", action="store_true", help="one JSON object (the stable contract)")
+    c.set_defaults(func=cmd_keyness)
     c = sub.add_parser("kwic", help="every match of a theme or a term, in context", parents=[common])
     c.add_argument("term", metavar="TERM_OR_THEME",
                    help="a theme's id or core term (all its variants: data_silos, 数据孤岛) or any term")
