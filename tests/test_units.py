@@ -332,3 +332,17 @@ def test_web_page_residue_after_the_end_is_other():
     for residue in ("相关链接\n2023年政府工作报告\n", "责任编辑：王五\n", "（新华社北京3月12日电）\n"):
         sections = segment(body + residue, 2023)
         assert sections[-1].kind == "other" and (body + residue)[sections[-1].start:] == residue, residue
+
+
+def test_yishi_erShi_lines_are_the_parts_of_a_short_report():
+    text = ("某区行政审批局2023年工作总结\n今年以来，我局认真履行职责，各项工作有序推进，取得了较好成效。\n"
+            "一是工作开展情况。全年办理审批事项8000件，平均办理时限压缩70%。\n"
+            "二是存在的问题。审批与监管衔接不够顺畅，部分窗口人员业务不熟。\n"
+            "三是下一步，我局将健全审管衔接机制，加强窗口人员培训。\n某区行政审批局\n2023年12月22日\n")
+    sections = segment(text, 2023)
+    assert [(s.kind, s.heading) for s in sections if s.found == "heading"] == [
+        ("achievements", "一是工作开展情况。"), ("problems", "二是存在的问题。"), ("plans", "三是下一步")]
+    assert [s.kind for s in sections] == ["other", "achievements", "achievements", "problems", "plans", "other"]
+    # 一是 lines of a list inside a report with 一、 headings stay items
+    listed = REVIEW + "一是审批工作开展情况良好。\n二是窗口服务完成情况较好。\n" + PLANS
+    assert [s.heading for s in segment(listed, 2023)] == ["一、2023年工作回顾", "二、2024年工作安排"]

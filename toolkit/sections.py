@@ -238,10 +238,32 @@ def find_headings(text: str, year: int | None = None) -> list[Heading]:
     body = m.start() if m else 0
     bare = [Heading(ls, le, text[ls:le].strip(), False) for ls, le in _paragraphs(text, body, len(text))
             if ls > body and is_bare_heading(text[ls:le].strip(), year)]
+    if not numbered and not bare and not broken:
+        numbered = _enumerated_parts(text, year)
     # an unnumbered heading must not sit inside a numbered heading's line
     taken = {h.start for h in numbered}
     headings = sorted(numbered + [h for h in bare if h.start not in taken], key=lambda h: h.start)
     return _disjoint(text, headings)
+
+
+def _enumerated_parts(text: str, year: int | None) -> list[Heading]:
+    """The parts of a short report built on 一是, 二是, 三是 at the start of lines (no 一、 heading, no part
+    heading): each line's first clause is its heading (一是工作开展情况。, 二是存在的问题，……, 三是下一步，
+    我局将……), classified by its words; at least two must name a part."""
+    found, expected = [], 1
+    for m in re.finditer(rf"^[ \t\u3000]*({_L4.pattern})", text, flags=re.M):
+        if _cn_number(m.group(1)[:-1]) != expected:
+            if expected > 1:
+                break  # the first run only: a list inside a part starts again at 一是
+            continue
+        start = m.start(1)
+        line_end = _line_end(text, start)
+        clause = re.search(r"[，,。；;：:！？!?]", text[start:min(line_end, start + MAX_HEADING)])
+        end = start + clause.start() + (clause.group(0) not in "，,") if clause else min(line_end, start + MAX_HEADING)
+        found.append(Heading(start, end, text[start:end].strip(), True))
+        expected += 1
+    named = sum(heading_kind(h.text, year)[1].startswith(("keyword:", "year:")) for h in found)
+    return found if len(found) >= 2 and named >= 2 else []
 
 
 def _disjoint(text: str, headings: list[Heading]) -> list[Heading]:
