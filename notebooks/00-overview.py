@@ -37,7 +37,8 @@
 # | [02-tokens](02-tokens.ipynb) | tokens per unit: jieba with the project's lexicon and stopwords | available |
 # | [03-topics](03-topics.ipynb) | topics (TF-IDF + NMF, k chosen by stability), problems versus plans, problem → plan alignment | available |
 # | [04-themes](04-themes.ipynb) | named themes (数据孤岛, 跨省通办, …): keyword in context, prevalence, links to topics | available |
-# | [05-over-time](05-over-time.ipynb) | a government across years: targets met or missed, themes rising and falling | targets and themes over time; promise follow-through not yet |
+# | [05-over-time](05-over-time.ipynb) | a government across years: targets met or missed, promises followed through, themes rising and falling | available |
+# | [06-contrast](06-contrast.ipynb) | which words set a group apart (keyness), where themes are named (tile map), at which level | available |
 #
 # ## Running it
 #

@@ -154,4 +154,5 @@ else:
 # - Most themes are named by few plan units; their intervals are wide, and the Wilson intervals of a
 #   one-report-per-year series are too narrow.
 #
-# **Next:** back to the [overview](00-overview.ipynb).
+# **Next:** [06-contrast](06-contrast.ipynb) contrasts groups: distinctive words, provinces, levels.
+# Back to the [overview](00-overview.ipynb).

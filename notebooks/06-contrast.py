@@ -1,0 +1,123 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (toolkit)
+#     language: python
+#     name: toolkit
+# ---
+
+# %% [markdown]
+# # 06 · Contrast: which words set a group apart, and where are themes named?
+#
+# Researchers compare: problems against plans, one province against the rest, county against city
+# governments. The topics of notebook 03 say *which themes*; this notebook says **which words set a
+# group apart** (keyness: the log-odds ratio with an informative Dirichlet prior and its z-score, after
+# Monroe, Colaresi and Quinn 2008, "Fightin' Words", with Dunning's G²) and **where** themes are named
+# (a tile-grid map of China: one square per province, no boundary data) and at which **level** of
+# government. Figures label terms in Chinese with their English gloss (`data/lexicon/glossary.tsv`,
+# written by people, never machine-translated).
+#
+# On the seeds (five bureau reports of three provinces, one level) the groups are tiny: the notebook
+# says so below. `make figures CORPUS=../shared/corpora/provincial-2025` or `municipal-2024` runs it on
+# 31 provinces or 143 cities; the method is in [docs/06-contrast.md](../docs/06-contrast.md).
+
+# %% tags=["parameters"]
+CORPUS = None
+FIGURES = None
+
+# %%
+from toolkit import load_corpus, notebook_runner, plotting
+from toolkit.contrast import keyness, level_prevalence, place_prevalence
+from toolkit.contrast_figures import keyness_figure, level_figure, tile_map_figure
+from toolkit.themes import find_matches, load_lexicon, prevalence
+from toolkit.tokenize import Tokenizer
+from toolkit.topics import documents
+
+params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
+corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
+docs = documents(corpus.units, Tokenizer(), kinds=("achievements", "problems", "plans"))
+glossary = plotting.load_glossary()
+print(f"corpus {params.name!r}: {len(corpus.reports)} reports, {len(docs)} units; glossary: {len(glossary)} terms")
+
+# %% [markdown]
+# ## 1 · Problems against plans
+#
+# Every term of the problem and plan units: `count_a`/`count_b` (problems/plans), rates per 10,000
+# tokens, the log-odds ratio and its z-score (|z| > 1.96: distinctive at the usual 5% level, one term
+# at a time), G² and its p-value. The prior is the whole corpus (α₀ = 0.1 × the tokens compared);
+# terms seen fewer than 5 times are left out of the table.
+
+# %%
+key = keyness(docs, "kind=problems", "kind=plans", reports=corpus.reports)
+print(f"{len(key)} terms; tokens: problems {key.attrs['tokens_a']:,}, plans {key.attrs['tokens_b']:,}")
+key.head(10)[["term", "count_a", "count_b", "rate_a", "rate_b", "log_odds", "z", "g2", "p"]].round(3)
+
+# %%
+fig = keyness_figure(key, 15, lang="both", glossary=glossary, names=("problems 问题", "plans 计划"))
+written = plotting.savefig(fig, "06-keyness-problems-plans", directory=params.figures,
+                           caption="Distinctive terms of problem against plan units: frequency and log-odds z")
+written += plotting.savefig(keyness_figure(key, 15, lang="en", glossary=glossary, names=("problems", "plans")),
+                            "06-keyness-problems-plans", directory=params.figures / "en",
+                            caption="Distinctive terms of problem against plan units (English glosses)")
+print("wrote", ", ".join(str(path.relative_to(params.figures)) for path in written))
+
+# %% [markdown]
+# ## 2 · Where themes are named: a tile map of the provinces
+#
+# The share of units naming each theme, pooled over each province's reports (all section kinds), one
+# square per province placed roughly where it lies (`data/geo/provinces.csv`); grey: no report from
+# that province; 港澳台, outside the division table, are drawn as dashed outlines.
+
+# %%
+lexicon = load_lexicon()
+matches = find_matches(corpus)
+table = prevalence(matches, corpus.units)
+places = place_prevalence(table, corpus.reports)
+chosen = ["data_silos", "cross_region", "business_environment"]
+print(f"{places['place'].nunique()} provinces with reports; "
+      + ", ".join(f"{t}: named in {int((places[places['key'] == t]['units_matched'] > 0).sum())} provinces"
+                  for t in chosen))
+names = {t.id: t.name for t in lexicon}
+fig = tile_map_figure(places, keys=chosen, labels=names, lang="both", glossary=glossary)
+written = plotting.savefig(fig, "06-theme-map", directory=params.figures,
+                           caption="Share of units naming three themes, by province (tile-grid map)")
+print("wrote", ", ".join(path.name for path in written))
+
+# %% [markdown]
+# ## 3 · By level of government
+#
+# The share of units naming each theme per level (national, province, prefecture, county), with a 95%
+# bootstrap interval over the reports of the level.
+
+# %%
+levels = level_prevalence(table, corpus.reports)
+levels[levels["key"].isin(chosen)].round(3)
+
+# %%
+fig = level_figure(levels[levels["key"].isin(chosen)], labels=names, lang="both", glossary=glossary)
+written = plotting.savefig(fig, "06-theme-levels", directory=params.figures,
+                           caption="Share of units naming three themes by level of government, with 95% intervals")
+print("wrote", ", ".join(path.name for path in written))
+
+# %% [markdown]
+# ## How far to trust this
+#
+# - A z-score is computed one term at a time: among thousands of terms some pass 1.96 by chance.
+#   Read the top of each side, and quote its units (notebook 04's KWIC) before writing about a word.
+# - A province's square pools its reports: one report makes a province on this map. The counts of
+#   reports per province are in `places["reports"]`.
+# - Levels with a single report have no interval.
+
+# %%
+thin = places.groupby("place")["reports"].max()
+print(f"provinces with one report: {int((thin == 1).sum())} of {len(thin)}; "
+      f"levels present: {sorted(corpus.reports['level'].dropna().unique())}")
+
+# %% [markdown]
+# **Back to the [overview](00-overview.ipynb).**
