@@ -12,16 +12,24 @@ The segmenter works on character offsets into the cleaned text (see :mod:`toolki
    (回顾, 不足, 打算, 安排 …). Lower levels (``（一）``/``(一)``, ``1.``/``1、``, ``一是``) only make units.
    Headings never overlap: one that would run on into the next (``一、……：二、……`` in text without
    line breaks) ends where the next begins, and a section keeps the offset where its body begins.
+   A table's header row (``目标任务 完成情况``) is no heading. A short report with no heading but lines
+   ``一是……``, ``二是……`` has those lines as its parts.
 2. **Kinds.** A heading's kind comes from its words (:data:`KIND_RULES`, first match wins, problems
    before plans before achievements) and from a year in it: a year after the year under review means
    plans. A heading that names no kind continues the part it stands in (a task list after
    ``二、2024年工作安排`` is plans); before any problems or plans it is the review (achievements).
+   A later five-year plan (``二、“十五五”发展的主要考虑`` in a 2025 report) is plans; a part on the
+   government's own conduct (``加强政府自身建设``) after the problems is review, never a problem, and a
+   review that resumes after the problems (``过去五年，……``) is achievements.
 3. **Inline parts.** Where no heading announces problems, the paragraph of the review that opens by
    admitting them (我们也清醒认识到……, 虽然取得了一些成绩，但……差距) becomes a problems section found
    ``inline``. Where no heading announces plans, the closing paragraphs that open with a look ahead
    (下一步, 下来, 今后, 2020年, 明年 … and 将) become a plans section found ``inline``.
 4. **Preamble and closing.** The title, salutation and opening framing sentence before the first part
-   and the signature and date after the last are ``other`` sections.
+   and the signature and date after the last are ``other`` sections, and so are the closing appeal
+   (``各位代表！……让我们……奋斗！``), appendices (名词解释) and what a web page adds after the end
+   (news items after the date, 相关链接, 责任编辑). A leftover of one short sentence never stands alone:
+   it joins the section before it.
 
 Every character of the text belongs to exactly one section; units never overlap.
 
