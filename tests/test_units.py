@@ -307,6 +307,14 @@ def test_a_one_sentence_fragment_joins_its_neighbour():
              "回顾五年工作，有以下几点体会。\n（一）必须坚持改革开放。\n坚持改革开放是我们的制胜法宝。\n" + PLANS)
     sections = segment(ahead, 2023)
     assert [s.kind for s in sections] == ["achievements", "problems", "achievements", "plans"]
+    # a fragment that announces the part after it joins that part, and stays a unit of its own
+    announces = (REVIEW + "我们也清醒地看到，当前还存在一些困难：有效需求不足；部分企业经营困难。\n回顾五年工作，我们有以下几点体会。\n"
+                 "二、必须坚持改革开放\n坚持改革开放是我们的制胜法宝。\n" + PLANS.replace("二、", "三、"))
+    sections = segment(announces, 2023)
+    assert [s.kind for s in sections] == ["achievements", "problems", "achievements", "plans"]
+    assert announces[sections[2].start:].startswith("回顾五年工作")
+    _, units = section_table("r", announces, 2023)
+    assert "回顾五年工作，我们有以下几点体会。" in set(units.text)
     from toolkit.sections import _SENTENCE
     assert all(len(ahead[s.start:s.end].strip()) >= 60 or len(_SENTENCE.findall(ahead[s.start:s.end])) > 1
                for s in sections if s.rule.startswith("continues:"))

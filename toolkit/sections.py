@@ -602,7 +602,8 @@ def _join_fragments(text: str, sections: list[Section]) -> list[Section]:
                 continue
             if k + 1 < len(sections):
                 nxt = sections[k + 1]
-                sections[k + 1] = replace(nxt, start=s.start)
+                # its units begin with the fragment (and take the next section's heading line in)
+                sections[k + 1] = replace(nxt, start=s.start, body=s.start if nxt.body is not None else None)
                 continue
         out.append(s)
     return out
