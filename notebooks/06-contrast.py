@@ -87,7 +87,10 @@ names = {t.id: t.name for t in lexicon}
 fig = tile_map_figure(places, keys=chosen, labels=names, lang="both", glossary=glossary)
 written = plotting.savefig(fig, "06-theme-map", directory=params.figures,
                            caption="Share of units naming three themes, by province (tile-grid map)")
-print("wrote", ", ".join(path.name for path in written))
+written += plotting.savefig(tile_map_figure(places, keys=chosen, labels=names, lang="en", glossary=glossary),
+                            "06-theme-map", directory=params.figures / "en",
+                            caption="Share of units naming three themes, by province (English)")
+print("wrote", ", ".join(str(path.relative_to(params.figures)) for path in written))
 
 # %% [markdown]
 # ## 3 · By level of government
@@ -100,10 +103,14 @@ levels = level_prevalence(table, corpus.reports)
 levels[levels["key"].isin(chosen)].round(3)
 
 # %%
-fig = level_figure(levels[levels["key"].isin(chosen)], labels=names, lang="both", glossary=glossary)
-written = plotting.savefig(fig, "06-theme-levels", directory=params.figures,
+shown = levels[levels["key"].isin(chosen)]
+written = plotting.savefig(level_figure(shown, labels=names, lang="both", glossary=glossary), "06-theme-levels",
+                           directory=params.figures,
                            caption="Share of units naming three themes by level of government, with 95% intervals")
-print("wrote", ", ".join(path.name for path in written))
+written += plotting.savefig(level_figure(shown, labels=names, lang="en", glossary=glossary), "06-theme-levels",
+                            directory=params.figures / "en",
+                            caption="Share of units naming three themes by level of government (English)")
+print("wrote", ", ".join(str(path.relative_to(params.figures)) for path in written))
 
 # %% [markdown]
 # ## How far to trust this
