@@ -363,3 +363,18 @@ def test_a_five_year_plan_named_later_in_the_sentence_is_left_out():
     c = corpus_of({"report_id": "n", "year": 1985, "text": "综合考虑这些任务的要求，“七五”计划草案规定，在不断提高经济效益的前提下，"
                    "五年内全国工农业总产值增长百分之三十八，国民生产总值增长百分之四十四。"})
     assert find_targets(c).empty
+
+
+def test_amplification_figure_draws_each_government_against_the_level_above():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from toolkit.time_figures import amplification_figure
+
+    table = pd.DataFrame({"indicator": ["gdp_growth"] * 2, "government": ["江苏省人民政府", "北京市人民政府"],
+                          "year": [2025, 2025], "target_value": [5.5, 5.0], "parent_value": [5.0, 5.0],
+                          "gap": [0.5, 0.0], "amplified": [True, False]})
+    fig = amplification_figure(table)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["北京市人民政府 2025", "江苏省人民政府 2025"]
+    assert amplification_figure(table.iloc[0:0]) is None

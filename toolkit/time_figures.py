@@ -84,3 +84,25 @@ def theme_trend_figure(table: pd.DataFrame, themes=None, labels: dict | None = N
     methods = sorted(set(data.loc[data["theme"].isin(themes), "method"]) - {"none"})
     axes[-1, 0].set_xlabel(f"year under review (band: 95% interval, {' / '.join(methods)})")
     return fig
+
+
+def amplification_figure(table: pd.DataFrame, indicator: str = "gdp_growth", name: str = "GDP growth target (%)"):
+    """层层加码 for one indicator: each government's target (dot) against the target of the government
+    above it (open circle) for the same year, one row per government and year, ordered by the gap;
+    rows whose gap lies on the stricter side are coloured. ``table`` is
+    :func:`toolkit.targets.amplification`. None when it has no row for the indicator."""
+    rows = table[table["indicator"] == indicator].sort_values(["gap", "government", "year"], kind="mergesort")
+    if rows.empty:
+        return None
+    fig, ax = plotting.subplots(figsize=(6.4, 1.2 + 0.24 * len(rows)), constrained_layout=True)
+    y = np.arange(len(rows))
+    colours = [plotting.PALETTE[3] if a else plotting.PALETTE[0] for a in rows["amplified"]]
+    ax.hlines(y, rows["parent_value"].astype(float), rows["target_value"].astype(float), color="0.75", lw=1)
+    ax.scatter(rows["parent_value"].astype(float), y, s=22, facecolors="white", edgecolors="0.3", zorder=3,
+               label="target of the government above")
+    ax.scatter(rows["target_value"].astype(float), y, s=22, color=colours, zorder=4,
+               label="own target (red: stricter than above)")
+    ax.set_yticks(y, [f"{g} {yr}" for g, yr in zip(rows["government"], rows["year"])], fontsize=7)
+    ax.set(xlabel=name)
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    return fig
