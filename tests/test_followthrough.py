@@ -234,3 +234,13 @@ def test_national_themes_rise_and_fall(national):
     share = table.pivot(index="year", columns="theme", values="share")
     assert share.loc[:1986, "reform_opening"].eq(0).all() and share.loc[1987:, "reform_opening"].gt(0).mean() > 0.9
     assert share.loc[:2014, "digital_government"].eq(0).all() and share.loc[2015:, "digital_government"].gt(0).any()
+
+
+def test_shares_of_a_corpus_without_pairs_is_an_empty_table():
+    """The seeds (one report per government) pair no years: by_theme gives an empty table, no IndexError."""
+    from toolkit import load_corpus
+    from toolkit.followthrough import by_theme, follow_through
+
+    table = follow_through(load_corpus())
+    shares_ = by_theme(table, random_state=0)
+    assert table.empty and shares_.empty

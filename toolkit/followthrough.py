@@ -236,9 +236,10 @@ def shares(table: pd.DataFrame, groups: pd.Series, followed=("reported",), n_boo
     gindex = {g: i for i, g in enumerate(names)}
     counts = np.zeros((len(pair_ids), len(names)))
     hits = np.zeros((len(pair_ids), len(names)))
-    rows_g = exploded["group"].map(gindex).to_numpy()
-    np.add.at(counts, (exploded["pair"].to_numpy(), rows_g), 1)
-    np.add.at(hits, (exploded["pair"].to_numpy(), rows_g), exploded["label"].isin(followed).to_numpy(float))
+    rows_g = exploded["group"].map(gindex).to_numpy(dtype=np.int64)
+    pairs_g = exploded["pair"].to_numpy(dtype=np.int64)  # integers even when no unit is left
+    np.add.at(counts, (pairs_g, rows_g), 1)
+    np.add.at(hits, (pairs_g, rows_g), exploded["label"].isin(followed).to_numpy(float))
     rng = np.random.default_rng(random_state)
     draws = rng.multinomial(len(pair_ids), np.full(len(pair_ids), 1 / len(pair_ids)), size=n_boot).astype(float) \
         if pair_ids else np.zeros((n_boot, 0))
