@@ -39,7 +39,7 @@ from toolkit.targets import amplification, ledger, load_indicators, panel, summa
 from toolkit.followthrough import by_theme, follow_through
 from toolkit.followthrough import summary as follow_summary
 from toolkit.themes import find_matches, load_lexicon, prevalence_by_year_ci
-from toolkit.time_figures import ledger_figure, theme_trend_figure
+from toolkit.time_figures import amplification_figure, ledger_figure, theme_trend_figure
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
 corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
@@ -100,6 +100,13 @@ stacked = amplification(book, indicators)
 print(f"{len(stacked)} comparisons with the level above" + ("" if len(stacked) else
       " (this corpus has no two levels for the same year: try a folder with national and provincial reports)"))
 stacked.head(10)
+
+# %%
+fig = amplification_figure(stacked, "gdp_growth")
+if fig is not None:
+    written = plotting.savefig(fig, "05-amplification", directory=params.figures,
+                               caption="GDP growth targets against the target of the government above (层层加码)")
+    print("wrote", ", ".join(path.name for path in written))
 
 # %% [markdown]
 # ## 4 · Promises followed through
