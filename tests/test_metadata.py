@@ -323,3 +323,59 @@ def test_cli_targets_contract():
     assert (gdp_2019["target_value"], gdp_2019["target_high"], gdp_2019["outcome_value"], gdp_2019["verdict"]) == (
         6.0, 6.5, 6.1, "met")
     assert set(gdp_2019["target_quote"]) == {"report", "start", "end", "text"}
+
+
+def test_metadata_csv_the_most_specific_name_wins_and_spaces_are_forgiven(tmp_path):
+    folder = tmp_path / "corpus"
+    for sub, seed in (("a", SEEDS[0]), ("b", SEEDS[1])):
+        (folder / sub).mkdir(parents=True)
+        (folder / sub / "r.txt").write_bytes(seed.read_bytes())
+    (folder / "metadata.csv").write_text("\ufefffile , province\nr.txt,浙江\n b/r.txt ,广东\n", encoding="utf-8")
+    provinces = load_corpus(folder).reports.set_index("report_id")["province"]
+    assert provinces.to_dict() == {"a/r": "浙江省", "b/r": "广东省"}
+
+
+def test_an_empty_metadata_csv_is_a_clear_error(tmp_path):
+    folder = _seed_folder(tmp_path, 1)
+    (folder / "metadata.csv").write_bytes(b"")
+    with pytest.raises(MetadataError) as caught:
+        load_corpus(folder)
+    assert caught.value.reason == "empty file: a header row with a 'file' column is needed"
+
+
+def test_a_table_file_name_is_never_a_rows_government(tmp_path):
+    table = tmp_path / "广东.csv"
+    text = "各位代表：　　现在，我代表政府向大会报告工作。　　一、2021年工作回顾　　过去一年经济稳中向好。"
+    pd.DataFrame({"text": [text]}).to_csv(table, index=False)
+    row = load_corpus(table).reports.iloc[0]
+    assert pd.isna(row["province"]) and pd.isna(row["government"])
+
+
+def test_cli_sections_leaves_duplicates_out_as_units_do(tmp_path):
+    folder = _seed_folder(tmp_path, 1)
+    (folder / "copy.txt").write_bytes(SEEDS[0].read_bytes())
+    def reports_in(*extra):
+        out = subprocess.run([sys.executable, "-m", "toolkit", "sections", str(folder), "--jsonl", *extra],
+                             capture_output=True, text=True, cwd=PROJECT_ROOT)
+        assert out.returncode == 0, out.stderr
+        return {json.loads(line)["report"] for line in out.stdout.splitlines()}
+    assert reports_in() == {SEEDS[0].stem}
+    assert reports_in("--keep-duplicates") == {SEEDS[0].stem, "copy"}
+
+
+def test_near_duplicates_are_caught_however_common_the_boilerplate():
+    """Boilerplate shared by more than 50 reports counts neither in the overlap nor in the sizes."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    chars = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+
+    def text(n):
+        return "".join(rng.choice(chars, n))
+
+    boilerplate = text(3000)
+    own = text(3000)
+    copy = own[:2900] + text(100)  # the same report, its last paragraph different
+    others = [boilerplate + text(3000) for _ in range(55)]
+    result = duplicates([boilerplate + own, *others, boilerplate + copy])
+    assert result[-1] == 0 and all(d is None for d in result[1:-1])

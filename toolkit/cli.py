@@ -69,7 +69,12 @@ def _emit(rows, jsonl: bool, keys) -> None:
 
 
 def cmd_sections(args) -> None:
-    for r in _reports(args):  # report by report, so the first lines come out at once
+    reports = _reports(args)
+    if not args.keep_duplicates:  # as units, tokens and topics: a report filed twice is segmented once
+        from .metadata import duplicates
+
+        reports = [r for r, dup in zip(reports, duplicates([r.text for r in reports])) if dup is None]
+    for r in reports:  # report by report, so the first lines come out at once
         try:
             table, _ = segment_report(r)
         except ReportError as error:

@@ -769,7 +769,9 @@ def clean(raw: RawReport, report_id: str | None = None) -> Report:
         sha256=raw.sha256,
         encoding=raw.encoding,
         text=cleaned,
-        meta=extract_metadata(cleaned, removed, Path(raw.source.member or raw.source.path.name).stem),
+        # a table row's file names the table, not the report's government
+        meta=extract_metadata(cleaned, removed, None if raw.source.row is not None
+                              else Path(raw.source.member or raw.source.path.name).stem),
         removed=tuple(removed),
         repairs=tuple(repairs),
         encoding_confidence=raw.confidence,

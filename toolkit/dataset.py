@@ -117,8 +117,9 @@ def _user_rows(reports: list[Report]) -> dict[str, dict]:
             keys = [k for k in (r.source.member if r.source else None,
                                 r.path.relative_to(folder).as_posix() if r.path.is_relative_to(folder) else None,
                                 r.path.name) if k]
-            match = table[table["file"].isin(keys)]
-            if not match.empty:
+            # the most specific name first: the member, the relative path, then the bare file name
+            match = next((m for key in keys if not (m := table[table["file"] == key]).empty), None)
+            if match is not None:
                 rows[r.report_id] = {k: v for k, v in match.iloc[0].items() if k != "file"}
                 break
     return rows

@@ -111,8 +111,12 @@ def read_metadata_file(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise MetadataError(path, "empty file: a header row with a 'file' column is needed") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, csv.Error) as error:
         raise MetadataError(path, f"cannot read: {error}") from None
+    table.columns = [c.strip() for c in table.columns]  # "file , year" as spreadsheets write it
+    table = table.apply(lambda column: column.str.strip())
     if "file" not in table.columns:
         raise MetadataError(path, "no 'file' column (the name of the report file each row describes)")
     unknown = [c for c in table.columns if c != "file" and field_of(c) is None]
@@ -277,8 +281,9 @@ def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[
                                    alternate_sign=False, norm=None, binary=True, dtype=np.float32)
     X = vectorizer.transform(squeezed).tocsc()
     df = np.diff(X.indptr)
+    # boilerplate (shingles of many reports) counts neither in the overlap nor in the sizes
+    sizes = np.diff(X[:, np.flatnonzero(df <= MAX_SHINGLE_REPORTS)].tocsr().indptr)
     X = X[:, np.flatnonzero((df >= 2) & (df <= MAX_SHINGLE_REPORTS))].tocsr()  # shingles shared, but rare
-    sizes = np.asarray((vectorizer.transform(squeezed) > 0).sum(axis=1)).ravel()
     inter = (X @ X.T).tocoo()
     for i, j, common in zip(inter.row, inter.col, inter.data):
         if j >= i or out[i] is not None:

@@ -275,7 +275,8 @@ def corpus_fingerprint(corpus: Path) -> tuple[str, str]:
     or ``MANIFEST.tsv``) where it has one, else the relative names and contents of its report files."""
     import hashlib
 
-    from .readers import discover
+    from .errors import ReportError
+    from .readers import discover, read_bytes
 
     if corpus.is_file():
         return corpus.name, hashlib.sha256(corpus.read_bytes()).hexdigest()
@@ -285,9 +286,13 @@ def corpus_fingerprint(corpus: Path) -> tuple[str, str]:
             return name, hashlib.sha256(manifest.read_bytes()).hexdigest()
     digest = hashlib.sha256()
     found, _ = discover(corpus)
-    for f in found:
-        digest.update(f.path.relative_to(corpus).as_posix().encode() + b"\0"
-                      + hashlib.sha256(f.path.read_bytes()).digest())
+    user = corpus / "metadata.csv"  # it changes labels and metadata, so it is part of the corpus
+    for path in [f.path for f in found] + ([user] if user.is_file() else []):
+        try:
+            data = read_bytes(path, None)  # never blocks on a FIFO named like a report
+        except ReportError:
+            continue
+        digest.update(path.relative_to(corpus).as_posix().encode() + b"\0" + hashlib.sha256(data).digest())
     return "report files", digest.hexdigest()
 
 
