@@ -32,8 +32,11 @@ CORPUS = None
 FIGURES = None
 
 # %%
+import pandas as pd
+from IPython.display import display
+
 from toolkit import load_corpus, notebook_runner, plotting
-from toolkit.contrast import keyness, level_prevalence, place_prevalence
+from toolkit.contrast import keyness, level_prevalence, place_prevalence, term_matrix, top_terms
 from toolkit.contrast_figures import keyness_figure, level_figure, tile_map_figure
 from toolkit.themes import find_matches, load_lexicon, prevalence
 from toolkit.tokenize import Tokenizer
@@ -54,7 +57,8 @@ print(f"corpus {params.name!r}: {len(corpus.reports)} reports, {len(docs)} units
 # terms seen fewer than 5 times are left out of the table.
 
 # %%
-key = keyness(docs, "kind=problems", "kind=plans", reports=corpus.reports)
+counts = term_matrix(docs)  # the tokens are counted once; each contrast below reuses the counts
+key = keyness(docs, "kind=problems", "kind=plans", reports=corpus.reports, matrix=counts)
 print(f"{len(key)} terms; tokens: problems {key.attrs['tokens_a']:,}, plans {key.attrs['tokens_b']:,}")
 key.head(10)[["term", "count_a", "count_b", "rate_a", "rate_b", "log_odds", "z", "g2", "p"]].round(3)
 
@@ -68,7 +72,27 @@ written += plotting.savefig(keyness_figure(key, 15, lang="en", glossary=glossary
 print("wrote", ", ".join(str(path.relative_to(params.figures)) for path in written))
 
 # %% [markdown]
-# ## 2 · Where themes are named: a tile map of the provinces
+# ## 2 · One province against the rest
+#
+# The province with the most reports against every other unit (units of reports without a province,
+# e.g. national ones, count as the rest). Its distinctive terms are often its place names and its own
+# programmes: read them as what sets its reports apart, not as what it does better.
+
+# %%
+provinces = corpus.reports.dropna(subset=["province"]).groupby("province").size()
+if len(provinces) < 2:
+    print(f"{len(provinces)} province(s) in this corpus: no province to contrast with the rest")
+else:
+    chosen_province = sorted(provinces.items(), key=lambda item: (-item[1], item[0]))[0][0]
+    own = keyness(docs, f"province={chosen_province}", "rest", reports=corpus.reports, matrix=counts)
+    print(f"{chosen_province} ({provinces[chosen_province]} reports, {own.attrs['units_a']} units) against "
+          f"the rest ({own.attrs['units_b']} units)")
+    side_a, side_b = top_terms(own, 8)
+    display(pd.concat([side_a.assign(side=chosen_province), side_b.assign(side="rest")])
+            [["side", "term", "count_a", "count_b", "z"]].round(2).reset_index(drop=True))
+
+# %% [markdown]
+# ## 3 · Where themes are named: a tile map of the provinces
 #
 # The share of units naming each theme, pooled over each province's reports (all section kinds), one
 # square per province placed roughly where it lies (`data/geo/provinces.csv`); grey: no report from
@@ -93,7 +117,7 @@ written += plotting.savefig(tile_map_figure(places, keys=chosen, labels=names, l
 print("wrote", ", ".join(str(path.relative_to(params.figures)) for path in written))
 
 # %% [markdown]
-# ## 3 · By level of government
+# ## 4 · By level of government
 #
 # The share of units naming each theme per level (national, province, prefecture, county), with a 95%
 # bootstrap interval over the reports of the level.
@@ -117,6 +141,9 @@ print("wrote", ", ".join(str(path.relative_to(params.figures)) for path in writt
 #
 # - A z-score is computed one term at a time: among thousands of terms some pass 1.96 by chance.
 #   Read the top of each side, and quote its units (notebook 04's KWIC) before writing about a word.
+# - One province against the rest compares a few reports with many: a term used in one of its reports
+#   can top the list. Check `units_a` (the units containing the term) before reading a term as the
+#   province's.
 # - A province's square pools its reports: one report makes a province on this map. The counts of
 #   reports per province are in `places["reports"]`.
 # - Levels with a single report have no interval.

@@ -11,8 +11,11 @@ import pytest
 from scipy.stats import chi2_contingency
 
 from toolkit import load_corpus, paths, plotting
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from toolkit.contrast import (KEYNESS_COLUMNS, count_matrix, group_mask, keyness, level_prevalence,
-                              place_prevalence, top_terms, topic_prevalence_table)
+                              place_prevalence, term_matrix, top_terms, topic_prevalence_table)
 from toolkit.contrast_figures import keyness_figure, keyness_labels, level_figure, tile_map_figure
 from toolkit.themes import find_matches, prevalence
 from toolkit.tokenize import Tokenizer, read_userdict
@@ -102,6 +105,34 @@ def test_determinism_and_unit_order():
     pd.testing.assert_frame_equal(one, two)
     matrix, terms = count_matrix(units["tokens"])
     assert list(terms) == ["w", "x", "y", "z"] and matrix.toarray()[0].tolist() == [0, 2, 1, 0]
+
+
+def test_a_prebuilt_term_matrix_gives_the_same_table():
+    units = toy()
+    tm = term_matrix(units)
+    assert tm.shape == (5, 4) and list(tm.terms) == ["w", "x", "y", "z"] and tm.totals.tolist() == [1, 5, 3, 3]
+    for a, b in [("kind=problems", "kind=plans"), ("kind=plans", "rest"), ("kind=achievements", "kind=problems")]:
+        pd.testing.assert_frame_equal(keyness(units, a, b, min_count=0), keyness(units, a, b, min_count=0, matrix=tm))
+    with pytest.raises(ValueError, match="TermMatrix of these 4 units"):
+        keyness(units.head(4), "kind=problems", "kind=plans", matrix=tm)
+    with pytest.raises(ValueError, match="TermMatrix"):
+        keyness(units, "kind=problems", "kind=plans", matrix=count_matrix(units["tokens"]))
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(st.lists(st.lists(st.sampled_from("abcdefg"), max_size=12), min_size=2, max_size=25), st.data())
+def test_packed_group_sums_equal_plain_counts(tokens, data):
+    """The packed product (counts and units containing each term in one pass) equals counting by hand."""
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=len(tokens), max_size=len(tokens))))
+    units = pd.DataFrame({"kind": np.where(mask, "problems", "plans"), "tokens": tokens})
+    tm = term_matrix(units)
+    from toolkit.contrast import _group_sums
+
+    counts, units_with = _group_sums(tm, mask)
+    for j, term in enumerate(tm.terms):
+        chosen = [t for t, m in zip(tokens, mask) if m]
+        assert counts[j] == sum(t.count(term) for t in chosen)
+        assert units_with[j] == sum(term in t for t in chosen)
 
 
 # --------------------------------------------------------------------------- groups

@@ -11,18 +11,19 @@
 - :func:`place_prevalence` and :func:`level_prevalence`: theme (or topic) prevalence per province, or
   per level of government with a bootstrap interval over reports (figures: :mod:`toolkit.contrast_figures`).
 
-Counting is done on a sparse unit × term matrix (:func:`count_matrix`): no Python loop over tokens.
+Counting is done on a sparse unit × term matrix (:func:`count_matrix`): no Python loop over tokens. For
+several contrasts on the same units, build it once (:func:`term_matrix`) and pass ``matrix=``.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from itertools import chain
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.special import xlogy
-from scipy.stats import chi2
+from scipy.special import erfc, xlogy
 
 #: Default ``min_count``: terms seen fewer times than this in A and B together are left out of the table
 #: (they are still counted in the token totals and in the prior).
@@ -62,6 +63,55 @@ def count_matrix(tokens) -> tuple[sp.csr_matrix, np.ndarray]:
     matrix = sp.csr_matrix((np.ones(len(codes), dtype=np.int64), codes, indptr), shape=(len(lists), len(terms)))
     matrix.sum_duplicates()
     return matrix, np.asarray(terms, dtype=object)
+
+
+@dataclass(frozen=True, eq=False)
+class TermMatrix:
+    """The counts of a units table, built once and reused by every contrast on the same units.
+
+    ``counts``: unit × term (CSR, int64), rows in the order of the units table; ``terms``: sorted;
+    ``totals``: each term's count over all units (the default prior). Build it with :func:`term_matrix` and pass it as
+    ``keyness(units, a, b, matrix=tm)``: a contrast then costs two sparse products and a few vector
+    operations (the counting of tokens, most of the cost of a single contrast, is done once)."""
+
+    counts: sp.csr_matrix
+    terms: np.ndarray
+    totals: np.ndarray
+    #: term × unit (CSR), each cell ``count + 2**32 × 1``: one sparse product with a group's 0/1 vector sums
+    #: the group's counts (low 32 bits) and its units containing the term (high bits) at once, exactly, while
+    #: a group has fewer than 2**32 tokens (:func:`term_matrix` checks the corpus has fewer).
+    packed: sp.csr_matrix = field(repr=False)
+    term_array: pd.api.extensions.ExtensionArray = field(repr=False)  # the terms as the table's text column
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.counts.shape
+
+
+def term_matrix(units_or_tokens, *, tokenizer=None) -> TermMatrix:
+    """A :class:`TermMatrix` of a units table with ``tokens`` (or raw units/a Corpus with ``tokenizer``),
+    or of a sequence of token lists. Its rows follow the table's rows, whatever its index."""
+    data = units_or_tokens
+    if hasattr(data, "units") and hasattr(data, "reports"):
+        data = data.units
+    tokens = _tokens_of(data.reset_index(drop=True), tokenizer) if isinstance(data, pd.DataFrame) else data
+    counts, terms = count_matrix(tokens)
+    if counts.data.sum() >= _PACK:
+        raise ValueError(f"{counts.data.sum():,} tokens: a term matrix holds fewer than 2**32")
+    packed = counts.T.tocsr()
+    packed.data = packed.data + _PACK
+    return TermMatrix(counts, terms, np.asarray(counts.sum(axis=0)).ravel(), packed,
+                      pd.array(terms, dtype=pd.StringDtype(na_value=np.nan)))
+
+
+_PACK = np.int64(2**32)
+_FAVOURS = pd.array(["a", "b"], dtype=pd.StringDtype(na_value=np.nan))  # the text column's dtype (pandas' str)
+
+
+def _group_sums(matrix: TermMatrix, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per term, the group's count and the number of its units containing the term (one sparse product)."""
+    packed = matrix.packed @ mask.astype(np.int64)
+    return packed % _PACK, packed // _PACK
 
 
 # ---------------------------------------------------------------------- groups
@@ -120,8 +170,11 @@ def _condition(units, spec: str, reports, matches) -> np.ndarray:
             mask = ((years >= low) & (years <= high)).to_numpy(bool)
         else:
             wanted = [v.strip() for v in value.split(",")]
-            as_text = values.astype(object).where(values.notna(), "").astype(str)
-            mask = as_text.isin(wanted).to_numpy(bool)
+            if values.dtype != object and pd.api.types.is_string_dtype(values.dtype):  # text already
+                mask = values.isin(wanted).to_numpy(bool, na_value=False)
+            else:
+                as_text = values.astype(object).where(values.notna(), "").astype(str)
+                mask = as_text.isin(wanted).to_numpy(bool)
     return ~mask if op == "!=" else mask
 
 
@@ -171,7 +224,7 @@ def _prior_counts(prior, counts_all: np.ndarray, counts_ab: np.ndarray, terms: n
 
 def keyness(units_or_tokens, group_a, group_b="rest", *, tokenizer=None, reports: pd.DataFrame | None = None,
             matches: pd.DataFrame | None = None, prior="corpus", prior_scale: float = PRIOR_SCALE,
-            min_count: int = MIN_COUNT) -> pd.DataFrame:
+            min_count: int = MIN_COUNT, matrix: TermMatrix | None = None) -> pd.DataFrame:
     """Which terms are distinctive of group A against group B: one row per term, most A-ish first.
 
     ``units_or_tokens``: a units table with a ``tokens`` column (:func:`toolkit.topics.documents`,
@@ -198,6 +251,9 @@ def keyness(units_or_tokens, group_a, group_b="rest", *, tokenizer=None, reports
     prior (a ``"groups"`` or given prior gives a term no pseudo-count: absent from one group, its z is
     NaN and its log-odds infinite; the default prior has none such); ties in z are broken by term, so the order
     is deterministic. ``table.attrs`` holds the groups, their units and tokens, α₀ and the prior.
+
+    ``matrix``: a :class:`TermMatrix` of the same units (:func:`term_matrix`), so that several contrasts
+    count the tokens once; without it the tokens are counted on each call. The numbers are the same.
     """
     units, reports = _units_and_reports(units_or_tokens, reports)
     units = units.reset_index(drop=True)
@@ -212,29 +268,38 @@ def keyness(units_or_tokens, group_a, group_b="rest", *, tokenizer=None, reports
         raise ValueError(f"group {'A' if not mask_a.any() else 'B'} has no units")
     if int(min_count) < 0 or not prior_scale > 0:
         raise ValueError("min_count must be ≥ 0 and prior_scale > 0")
-    X, terms = count_matrix(_tokens_of(units, tokenizer))
-    y_a = np.asarray(X[mask_a].sum(axis=0)).ravel()
-    y_b = np.asarray(X[mask_b].sum(axis=0)).ravel()
+    if matrix is None:
+        matrix = term_matrix(units, tokenizer=tokenizer)
+    elif not isinstance(matrix, TermMatrix) or matrix.shape[0] != len(units):
+        raise ValueError(f"matrix= is a TermMatrix of these {len(units)} units (toolkit.contrast.term_matrix"
+                         f"(units)), got {type(matrix).__name__} with {getattr(matrix, 'shape', ('?',))[0]} rows")
+    # group sums as sparse products (term × unit) · (unit × 2 masks): no row slicing, no copy of the matrix
+    # one product per group (faster than a 2-column product) gives both sums, packed (see TermMatrix.packed)
+    (y_a, d_a), (y_b, d_b) = _group_sums(matrix, mask_a), _group_sums(matrix, mask_b)
     n_a, n_b = int(y_a.sum()), int(y_b.sum())
     if n_a == 0 or n_b == 0:
         raise ValueError(f"group {'A' if n_a == 0 else 'B'} has no tokens")
-    present = X > 0
-    d_a = np.asarray(present[mask_a].sum(axis=0)).ravel()
-    d_b = np.asarray(present[mask_b].sum(axis=0)).ravel()
-    c = _prior_counts(prior, np.asarray(X.sum(axis=0)).ravel(), y_a + y_b, terms)
+    c = _prior_counts(prior, matrix.totals, y_a + y_b, matrix.terms)
     if c.sum() <= 0 or (c < 0).any():
         raise ValueError("the prior needs non-negative counts with a positive total")
     alpha0 = float(prior_scale) * (n_a + n_b)
     alpha = alpha0 * c / c.sum()
+    count = y_a + y_b
+    keep = np.flatnonzero((count >= int(min_count)) & ((count > 0) | (alpha > 0)))  # before the arithmetic
+    y_a, y_b, alpha = y_a[keep], y_b[keep], alpha[keep]
     with np.errstate(divide="ignore", invalid="ignore"):  # a zero prior on a term one group lacks: ±inf, NaN z
         log_odds, se = _log_odds(y_a, y_b, n_a, n_b, alpha, alpha0)
+        z = log_odds / se
+    # most A-ish first; the terms are sorted, so a stable sort on −z breaks ties by term (NaN z last)
+    order = np.argsort(-z, kind="stable")
+    rows = keep[order]
+    y_a, y_b, alpha, log_odds, se, z = (v[order] for v in (y_a, y_b, alpha, log_odds, se, z))
     g2 = _g2(y_a, y_b, n_a, n_b)
     table = pd.DataFrame({
-        "term": terms, "count_a": y_a, "count_b": y_b, "count": y_a + y_b, "units_a": d_a, "units_b": d_b,
-        "rate_a": y_a / n_a * PER, "rate_b": y_b / n_b * PER, "prior": alpha, "log_odds": log_odds, "se": se,
-        "z": log_odds / se, "g2": g2, "p": chi2.sf(g2, 1), "favours": np.where(log_odds >= 0, "a", "b")})
-    table = table[(table["count"] >= int(min_count)) & ((table["count"] > 0) | (table["prior"] > 0))]
-    table = table.sort_values(["z", "term"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+        "term": matrix.term_array.take(rows), "count_a": y_a, "count_b": y_b, "count": count[rows],
+        "units_a": d_a[rows], "units_b": d_b[rows], "rate_a": y_a / n_a * PER, "rate_b": y_b / n_b * PER,
+        "prior": alpha, "log_odds": log_odds, "se": se, "z": z, "g2": g2, "p": erfc(np.sqrt(g2 / 2)),
+        "favours": _FAVOURS.take((log_odds < 0).view(np.int8))}, copy=False)
     table.attrs = {"a": _describe(group_a), "b": _describe(group_b), "units_a": int(mask_a.sum()),
                    "units_b": int(mask_b.sum()), "tokens_a": n_a, "tokens_b": n_b, "alpha0": alpha0,
                    "prior": prior if isinstance(prior, str) else "given", "min_count": int(min_count)}
@@ -252,15 +317,16 @@ def _log_odds(y_a, y_b, n_a, n_b, alpha, alpha0):
 
 
 def _g2(y_a, y_b, n_a, n_b):
-    """G² of the 2 × 2 tables [[y_a, y_b], [n_a − y_a, n_b − y_b]], one per term (0·ln 0 = 0)."""
+    """G² of the 2 × 2 tables [[y_a, y_b], [n_a − y_a, n_b − y_b]], one per term (0·ln 0 = 0).
+
+    2 Σ O ln(O/E) with E = row × column / n, written as 2 (Σ O ln O − Σ row ln row − Σ col ln col + n ln n)."""
     y_a, y_b = np.asarray(y_a, float), np.asarray(y_b, float)
     n = n_a + n_b
     row = y_a + y_b
-    cells = ((y_a, row * n_a / n), (y_b, row * n_b / n), (n_a - y_a, (n - row) * n_a / n),
-             (n_b - y_b, (n - row) * n_b / n))
     with np.errstate(divide="ignore", invalid="ignore"):
-        g2 = 2 * sum(xlogy(o, o) - xlogy(o, e) for o, e in cells)
-    return np.maximum(g2, 0.0)
+        cells = xlogy(y_a, y_a) + xlogy(y_b, y_b) + xlogy(n_a - y_a, n_a - y_a) + xlogy(n_b - y_b, n_b - y_b)
+        margins = xlogy(row, row) + xlogy(n - row, n - row) + xlogy(n_a, n_a) + xlogy(n_b, n_b) - xlogy(n, n)
+    return np.maximum(2 * (cells - margins), 0.0)
 
 
 def top_terms(table: pd.DataFrame, n: int = 15) -> tuple[pd.DataFrame, pd.DataFrame]:
