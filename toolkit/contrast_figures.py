@@ -189,12 +189,12 @@ def level_figure(table: pd.DataFrame, *, labels: dict | None = None, lang: str =
         err = np.where(np.isfinite(err), np.maximum(err, 0), 0)
         reports = int(part["reports"].max()) if part["reports"].notna().any() else 0
         ax.errorbar(part["share"].astype(float), y, xerr=err, fmt="o", ms=4, capsize=2,
-                    color=plotting.PALETTE[i % len(plotting.PALETTE)], label=f"{level} ({reports} reports)")
+                    color=plotting.PALETTE[i % len(plotting.PALETTE)], label=f"{level} ({reports} report{'' if reports == 1 else 's'})")
     ax.set_yticks(range(len(keys)))
     ax.set_yticklabels([plotting.term_label(_key_name(k, labels), lang, lang_glossary) for k in keys], fontsize=8)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    ax.set(xlabel="units naming the theme (95% interval: reports resampled within each level)")
+    ax.set_xlabel("share of units naming the theme\n(95% interval: reports resampled within each level)", fontsize=8)
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title(title or "Prevalence by level of government", fontsize=10)
     return fig
