@@ -1,7 +1,8 @@
 """Command line: ``python -m toolkit sections|units|reports|targets|tokens PATH... --jsonl`` and
 ``python -m toolkit topics PATH... [--kinds problems,plans] [--k K] --json``,
-``python -m toolkit keyness PATH... --a kind=problems --b kind=plans --json`` and
-``python -m toolkit kwic TERM_OR_THEME PATH... [--width N] --jsonl``.
+``python -m toolkit keyness PATH... --a kind=problems --b kind=plans --json``,
+``python -m toolkit kwic TERM_OR_THEME PATH... [--width N] --jsonl`` and
+``python -m toolkit export PATH... --to DIR [--formats parquet,csv,dta,xlsx,r|all] [--k K] [--json]``.
 
 The JSON (Lines) output is a contract other tools read; its keys and their order stay stable.
 Bad input ends with exit status 1 and one line on stderr naming the file and the reason.
@@ -276,6 +277,34 @@ def cmd_kwic(args) -> None:
               f"{r['left']:>{args.width}} [{r['match']}] {r['right']}")
 
 
+def cmd_export(args) -> None:
+    """Every table of the corpus as files, with a codebook and a manifest (see :mod:`toolkit.export`)."""
+    from pathlib import Path
+
+    from .export import DEFAULT_K, ExportError, check_target, export, parse_formats
+    from .tokenize import Tokenizer
+
+    try:
+        formats = parse_formats(args.formats)
+        check_target(args.to, args.overwrite)  # before the corpus is read: a refusal costs nothing
+        corpus = _corpus(args)
+        root = args.paths[0] if len(args.paths) == 1 and Path(args.paths[0]).is_dir() else None
+        result = export(corpus, args.to, formats, overwrite=args.overwrite, root=root,
+                        k=None if args.k_range else (args.k or DEFAULT_K), k_range=args.k_range,
+                        n_samples=args.samples, random_state=args.seed, n_jobs=args.jobs,
+                        cache=not args.no_cache, tokenizer=Tokenizer(cache=not args.no_cache))
+    except ExportError as e:
+        raise CommandError(f"export: {e}") from None
+    tables = result.manifest["tables"]
+    if args.json:
+        print(json.dumps({"to": str(args.to), "formats": list(formats), "tables": tables,
+                          "files": [p.name for p in result.files]}, ensure_ascii=False, indent=1))
+        return
+    for name, info in tables.items():
+        print(f"{name}\t{info['rows']}" + (f"\t{info['note']}" if "note" in info else ""))
+    print(f"wrote {len(result.files)} files to {args.to}")
+
+
 class CommandError(Exception):
     """A command cannot do what it was asked (the message says why); exit status 2."""
 
@@ -383,6 +412,25 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--lexicon", help="a themes TOML file (default data/lexicon/themes.toml)")
     c.add_argument("--jsonl", action="store_true", help="JSON Lines output (the stable contract)")
     c.set_defaults(func=cmd_kwic)
+    c = sub.add_parser("export", help="every table as Parquet, CSV, Stata, Excel and R files, with a codebook and "
+                                      "a manifest", parents=[common])
+    c.add_argument("paths", nargs="+", metavar="PATH", help=PATHS_HELP)
+    c.add_argument("--to", required=True, metavar="DIR", help="the folder to write (refused if not empty, "
+                                                              "unless --overwrite)")
+    c.add_argument("--formats", default="parquet", metavar="LIST",
+                   help="comma-separated: parquet, csv, dta, xlsx, r (the document-term matrix), or all "
+                        "(default parquet); --format is the reading option, as for every verb")
+    c.add_argument("--overwrite", action="store_true", help="replace the files of an earlier export in DIR")
+    c.add_argument("--k", type=int, help="topics of the exported model (default 8; stability still measured)")
+    c.add_argument("--k-range", type=_k_range, metavar="LOW-HIGH",
+                   help="choose k by stability over these ks instead (slow on a large corpus; cached)")
+    c.add_argument("--samples", type=int, default=20, help="random 80%% samples for stability (default 20)")
+    c.add_argument("--seed", type=int, default=0, help="random_state of the topic fits (default 0)")
+    c.add_argument("--jobs", type=int, default=-1, help="processes for the topic fits (default -1: all cores)")
+    c.add_argument("--no-cache", action="store_true",
+                   help="no cache at any stage: neither read nor write .cache/tokens or .cache/topics")
+    c.add_argument("--json", action="store_true", help="one JSON object: tables, rows, notes, files")
+    c.set_defaults(func=cmd_export)
     return p
 
 

@@ -1,0 +1,1210 @@
+"""Hand the data on: every table of the toolkit as Parquet, CSV, Stata .dta and Excel, with a codebook
+and a manifest, and the document-term matrix for R.
+
+>>> from toolkit.export import export
+>>> result = export(corpus, to="build/export", formats="all")   # or ("parquet", "csv"), k=8, model=selection
+>>> result.tables["units"]                                       # what was written, as DataFrames
+>>> result.files                                                 # the files written, in order
+
+``python -m toolkit export PATH... --to DIR [--formats parquet,csv,dta,xlsx,r|all] [--k 8] [--overwrite]``
+does the same from the command line.
+
+**Tables** (:data:`TABLES`; every column of each is described in ``codebook.md`` / ``codebook.json``,
+made from :data:`SPECS`): ``reports`` (every metadata field and where it came from), ``sections``,
+``units`` (offsets, and pages for PDFs), ``tokens`` (long form: unit, position, token),
+``theme_matches``, ``theme_prevalence``, ``topics`` (top terms, stability and coherence of the model),
+``unit_topics`` (each modelled unit's topic shares), ``targets`` (the ledger of
+:func:`toolkit.targets.ledger`, its quotes flattened) and ``follow_through``
+(:func:`toolkit.followthrough.follow_through`). A table that cannot be made on a corpus (no target
+found, no government with two consecutive years, too few units for k topics) is written empty with all
+its columns, and ``MANIFEST.json`` says why.
+
+**Rows** are sorted (reports by id; sections, units and tokens in report and offset order; matches by
+unit and offset): the same input gives the same bytes in every format (Parquet, CSV, .dta, .xlsx,
+Matrix Market, codebook). No file holds the time it was written: the .dta header's timestamp and the
+.xlsx document properties and zip entries carry a fixed date (:data:`FIXED_DATE`). ``MANIFEST.json``
+holds the toolkit's version and git commit, the corpus files with their sha256, the lexicons'
+sha256, the parameters (k, random_state …) and the sha256 of every file written, so a paper can cite
+exactly what produced its numbers.
+
+**Formats** (:data:`FORMATS`; ``all`` is every one):
+
+- ``parquet`` (default): one ``<table>.parquet`` each (pyarrow), typed; read by R (arrow), Stata 18,
+  pandas.
+- ``csv``: one ``<table>.csv`` each, UTF-8 *with* a byte-order mark (``utf-8-sig``): Excel on a Chinese
+  Windows reads a CSV without one as GBK and garbles every Chinese character.
+- ``dta``: one ``<table>.dta`` each, Stata release 118 (Stata 14 and later), UTF-8, through pyreadstat.
+  Variable names are valid Stata names of at most 32 characters (:func:`stata_names`; the codebook
+  gives each column's), labelled "中文 / English"; a text longer than 2,045 bytes is a strL.
+- ``xlsx``: one workbook ``tables.xlsx``, the codebook as its first sheet, then one sheet per table,
+  a header row and panes frozen below it. A cell holds at most 32,767 characters (UTF-16 code units,
+  as Excel counts): a longer text is cut there and the sheet gets a boolean column
+  ``<column>_truncated`` right after the column, True in the rows that were cut. Characters Excel
+  refuses (ASCII control characters other than tab, line feed and carriage return) are replaced by
+  U+FFFD (one for one, so offsets still hold) and counted in ``MANIFEST.json``. The ``tokens`` sheet
+  holds one row per unit with its tokens joined by spaces (the long form has a row per token, near or
+  beyond a sheet's 1,048,576 rows); a sheet that would still exceed that continues in ``<table>_2``, …
+- ``r``: the document-term matrix of all units for R: ``dtm.mtx`` (Matrix Market, integer counts, one
+  row per unit in the order of ``units``, one column per term), ``vocab.txt`` (the terms, one per
+  line, UTF-8, in column order) and ``docvars.csv`` (one row per unit, in row order: its id, place in
+  its report, kind and the report's metadata). ``docs/07-export.md`` turns them into a quanteda ``dfm``
+  and into stm's input.
+
+**Lists** (a topic's terms, a plan unit's themes) are one text, the items joined by single spaces
+(items never contain a space), in every format.
+
+**Writes** are atomic: each file is written under a temporary name in the same folder and renamed into
+place, so a failure (disk full, permission) leaves the old file or none, never half of one, and no
+temporary file. ``MANIFEST.json`` is removed first and written last: a folder without one holds no
+complete export. An existing non-empty folder is refused unless ``overwrite=True``; then the files
+this export writes replace theirs, and the files a previous export listed in its manifest that this
+one does not write (another format) are removed; nothing else in the folder is touched.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from . import __version__, paths
+from .metadata import FIELDS, PROVENANCE
+from .sections import KINDS as SECTION_KINDS
+from .sections import ROLES
+
+#: The tables an export writes, in this order (sheets of the workbook, sections of the codebook).
+TABLES = ("reports", "sections", "units", "tokens", "theme_matches", "theme_prevalence", "topics", "unit_topics",
+          "targets", "follow_through")
+#: The formats, in the order they are written; ``all`` means every one.
+FORMATS = ("parquet", "csv", "dta", "xlsx", "r")
+DEFAULT_FORMATS = ("parquet",)
+#: Topics fitted when no model is given: a fixed k (the k the stability rule chose on the municipal
+#: corpus, docs/03-topics.md), its stability measured on ``n_samples`` samples. Choosing k over 2–20
+#: (``k=None``, ``k_range=range(2, 21)``) fits 399 NMFs: minutes on a large corpus, not seconds.
+DEFAULT_K = 8
+DEFAULT_SAMPLES = 20
+TOP_TERMS = 10
+MANIFEST_NAME = "MANIFEST.json"
+CODEBOOK_MD = "codebook.md"
+CODEBOOK_JSON = "codebook.json"
+WORKBOOK = "tables.xlsx"
+R_FILES = ("dtm.mtx", "vocab.txt", "docvars.csv")
+#: Excel's limits: characters in a cell (UTF-16 code units), rows in a sheet, characters in a sheet name.
+EXCEL_CELL_LIMIT = 32_767
+EXCEL_ROW_LIMIT = 1_048_576
+EXCEL_SHEET_NAME_LIMIT = 31
+#: Stata's limits: a variable name, a variable or dataset label (characters), a str# (bytes; longer is strL).
+STATA_NAME_LIMIT = 32
+STATA_LABEL_LIMIT = 80
+STATA_STR_LIMIT = 2045
+STATA_RELEASE = 118
+#: The date every file that must hold one carries (zip entries cannot be older than 1980).
+FIXED_DATE = datetime(1980, 1, 1)
+_STATA_TIMESTAMP = b"01 Jan 1980 00:00"  # 17 bytes, the length the dta header's timestamp has
+_EXCEL_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_STATA_RESERVED = {"_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long", "_n",
+                   "_N", "_pi", "_pred", "_rc", "_skip", "strL", "using", "with"}
+
+
+class ExportError(ValueError):
+    """An export that cannot be written; the message is one line naming the path (or the option) and the
+    reason."""
+
+
+# ---------------------------------------------------------------------- the codebook's columns
+@dataclass(frozen=True)
+class Column:
+    """One column of an exported table, as the codebook describes it."""
+
+    name: str
+    type: str  #: string, integer, float or boolean
+    zh: str  #: short Chinese label
+    en: str  #: short English label
+    meaning: str
+    values: str = ""  #: allowed values or range
+    rule: str = ""  #: the function or rule that makes it
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    zh: str
+    en: str
+    row: str  #: what one row is
+    key: tuple[str, ...]
+    made_by: str
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+TYPES = ("string", "integer", "float", "boolean")
+_C = Column
+_KIND_VALUES = ", ".join(SECTION_KINDS)
+_LEVEL_VALUES = "national, province, prefecture, county"
+_FIELD_LABELS = {
+    "level": ("行政级别", "level of government", f"the level the report speaks for", _LEVEL_VALUES),
+    "government": ("政府", "government", "the government behind the report (浙江省人民政府, 国务院)", ""),
+    "agency": ("发布机构", "issuing body", "the body that issued it; the government itself for a 政府工作报告", ""),
+    "province": ("省份", "province", "the province, as the division table names it", "GB/T 2260 names"),
+    "city": ("城市", "city (prefecture)", "the prefecture-level city; a municipality is its own city", "GB/T 2260 names"),
+    "county": ("县区", "county", "the county-level unit (county, district, county-level city)", "GB/T 2260 names"),
+    "year": ("回顾年份", "year under review", "the year the report reviews (the 2025 report reviews 2024)", "a year"),
+    "issued_year": ("发布年份", "year issued", "the year the report was issued or delivered", "a year"),
+    "issued": ("发布日期", "date issued", "the date of the report (its signature, else its congress session)",
+               "YYYY-MM-DD"),
+    "doc_number": ("发文字号", "document number", "the letterhead's 发文字号 (汕政数〔2019〕98号)", ""),
+    "title": ("标题", "title", "the report's title", ""),
+    "url": ("网址", "URL", "where the report was published, when a table or metadata.csv gives it", ""),
+}
+_RULE_META = "toolkit.corpus.extract_metadata, completed by a table's columns or metadata.csv (toolkit.metadata)"
+
+
+def _report_columns() -> tuple[Column, ...]:
+    cols = [_C("report_id", "string", "报告编号", "report id",
+               "the report's id: its file (or archive member) name without suffix, qualified by the relative "
+               "path when names repeat; stem#row for a table row", "unique", "toolkit.corpus.read_reports"),
+            _C("label", "string", "报告标签", "label", "a readable label: the place and the report's own year "
+               "(梅州市 2020); the report id where no place is known", "unique",
+               "toolkit.metadata.label, unique_labels")]
+    for f in FIELDS:
+        zh, en, meaning, values = _FIELD_LABELS[f]
+        cols.append(_C(f, "integer" if f in ("year", "issued_year") else "string", zh, en,
+                       meaning + "; empty when unknown", values, _RULE_META))
+    cols += [_C("source", "string", "来源网站", "publishing website",
+                "the publishing website or 来源 the page names", "", "toolkit.corpus.extract_metadata"),
+             _C("duplicate_of", "string", "重复于", "duplicate of",
+                "the report_id of the earlier report this one copies (identical, or Jaccard ≥ 0.8 of rare "
+                "8-character shingles); empty if none. Duplicates have no sections or units", "a report_id",
+                "toolkit.metadata.duplicates"),
+             _C("found_by", "string", "政府识别依据", "how the government was found",
+                "where the government was read: congress:浙江省, agency:梅州市, file name:六安市 …", "",
+                "toolkit.corpus.extract_metadata")]
+    for f in FIELDS:
+        zh, en, _, _ = _FIELD_LABELS[f]
+        cols.append(_C(f"{f}_from", "string", f"{zh}来源", f"where {en} came from",
+                       f"the provenance of {f}; empty when {f} is empty", ", ".join(PROVENANCE),
+                       "toolkit.metadata.describe"))
+    cols += [_C("format", "string", "文件格式", "format read", "what the report was read from",
+                "txt, docx, pdf, html, table", "toolkit.dataset.report_row"),
+             _C("encoding", "string", "编码", "encoding", "the text encoding chosen (or the reader: docx, pdf …)",
+                "", "toolkit.readers.txt"),
+             _C("encoding_confidence", "float", "编码可信度", "encoding confidence",
+                "share of common Chinese characters in the decoded text", "0–1", "toolkit.readers.txt.common_share"),
+             _C("notes", "string", "备注", "notes", "what reading did besides the usual cleaning, and metadata "
+                "warnings; joined by '; '", "", "toolkit.corpus, toolkit.metadata.describe"),
+             _C("fields", "string", "其他字段", "other fields",
+                "a table row's columns that are no metadata field, as a JSON object (keys sorted)", "JSON or empty",
+                "toolkit.dataset.report_row"),
+             _C("sha256", "string", "校验和", "sha256", "sha256 of the bytes the report came from (the file or "
+                "archive member; a table row's text in UTF-8)", "64 hex digits", "toolkit.readers"),
+             _C("chars", "integer", "字数", "characters", "length of the cleaned text, in characters", "≥ 1",
+                "len(text)"),
+             _C("pages", "integer", "页数", "pages", "a PDF's last page number; empty for other formats", "≥ 1",
+                "toolkit.readers.pdf"),
+             _C("path", "string", "文件路径", "file path", "the file, relative to the corpus folder "
+                "(MANIFEST.json corpus.root), with / as separator", "", "toolkit.export"),
+             _C("member", "string", "压缩包成员", "archive member", "the member of a .zip the report was read "
+                "from; empty otherwise", "", "toolkit.readers.archive"),
+             _C("row", "integer", "表格行号", "table row", "the 1-based row of a table (header not counted); "
+                "empty otherwise", "≥ 1", "toolkit.readers.table"),
+             _C("text", "string", "正文", "cleaned text", "the cleaned text every offset (start, end) of every "
+                "table points into: text[start:end] is the passage", "", "toolkit.corpus.clean")]
+    return tuple(cols)
+
+
+_PAGES = (
+    _C("pages", "string", "页码", "pages", "the PDF pages it lies on, as a citation gives them: 3, or 3-4; "
+       "empty for other formats", "N or N-M", "toolkit.corpus.pages_of"),
+    _C("page_first", "integer", "起始页", "first page", "first page of pages; empty for other formats", "≥ 1",
+       "from pages"),
+    _C("page_last", "integer", "结束页", "last page", "last page of pages; empty for other formats", "≥ 1",
+       "from pages"),
+)
+_UNIT = _C("unit", "integer", "单元序号", "unit number", "the unit's number: its row in units (1-based), in "
+           "dtm.mtx and in docvars.csv", "1…N", "toolkit.export (units sorted by report, section, unit)")
+_START = _C("start", "integer", "起始位置", "start offset", "offset of the first character in the report's "
+            "cleaned text (reports.text), 0-based", "≥ 0", "toolkit.sections")
+_END = _C("end", "integer", "结束位置", "end offset", "offset after the last character: text[start:end]",
+          "> start", "toolkit.sections")
+_REPORT = _C("report_id", "string", "报告编号", "report id", "the report (reports.report_id)", "", "")
+_KIND = _C("kind", "string", "部分类型", "section kind", "the kind of section", _KIND_VALUES,
+           "toolkit.sections.heading_kind and the inline rules")
+_SECTION_INDEX = _C("section_index", "integer", "部分序号", "section index",
+                    "the section in its report (sections.index)", "≥ 0", "toolkit.sections")
+_UNIT_INDEX = _C("unit_index", "integer", "单元序号(部分内)", "unit index in section",
+                 "the unit within its section, 0-based", "≥ 0", "toolkit.sections.units_of")
+
+SPECS: dict[str, TableSpec] = {s.name: s for s in (
+    TableSpec("reports", "报告", "reports", "one report (duplicates included, flagged)", ("report_id",),
+              "toolkit.dataset.load_corpus", _report_columns()),
+    TableSpec("sections", "部分", "sections", "one section of a report: achievements, problems, plans or other",
+              ("report_id", "index"), "toolkit.sections.section_table", (
+                  _REPORT,
+                  _C("index", "integer", "部分序号", "section index", "the section's place in its report, 0-based",
+                     "≥ 0", "toolkit.sections.segment"),
+                  _KIND,
+                  _C("heading", "string", "标题", "heading", "the heading line, empty for a section found inline",
+                     "", "toolkit.sections.find_headings"),
+                  _START, _END,
+                  _C("found", "string", "识别方式", "found by", "how the section was found", "heading, inline",
+                     "toolkit.sections.segment"),
+                  _C("rule", "string", "分类规则", "rule", "why it has its kind (keyword:打算, continues:plans, "
+                     "opening:problems, preamble, closing …)", "", "toolkit.sections.segment"),
+                  *[_C(c.name, c.type, c.zh, c.en, c.meaning.replace("it lies on", "of its units (the heading's "
+                       "page may be earlier)"), c.values, c.rule) for c in _PAGES],
+                  _C("text", "string", "正文", "text", "the section's words: reports.text[start:end]", "",
+                     "toolkit.sections.section_table"))),
+    TableSpec("units", "单元", "units", "one citable unit: a shortcoming, a task or a paragraph",
+              ("report_id", "section_index", "unit_index"), "toolkit.sections.units_of", (
+                  _UNIT,
+                  _C("unit_id", "string", "单元编号", "unit id", "report_id.section_index.unit_index", "unique",
+                     "toolkit.export"),
+                  _REPORT, _SECTION_INDEX, _KIND, _UNIT_INDEX,
+                  _C("marker", "string", "序号标记", "list marker", "the list marker that opens it (（一）, 一是, 2.), "
+                     "empty for a paragraph", "", "toolkit.sections.units_of"),
+                  _C("role", "string", "角色", "role", "item: one shortcoming or task; lead_in: the sentence "
+                     "announcing a list; closing: the promise after a list of problems; empty: a paragraph",
+                     ", ".join(r for r in ROLES if r) + ", (empty)", "toolkit.sections.units_of"),
+                  _START, _END, *_PAGES,
+                  _C("n_tokens", "integer", "词数", "tokens", "number of tokens (rows of tokens for this unit)",
+                     "≥ 0", "toolkit.tokenize.Tokenizer"),
+                  _C("text", "string", "正文", "text", "the unit's words: reports.text[start:end]", "",
+                     "toolkit.sections.units_of"))),
+    TableSpec("tokens", "词", "tokens", "one token of one unit (long form)", ("unit", "position"),
+              "toolkit.tokenize.Tokenizer.tokenize_units", (
+                  _C("unit", "integer", "单元序号", "unit number", "the unit (units.unit)", "1…N", "toolkit.export"),
+                  _C("position", "integer", "位置", "position", "the token's place among the unit's kept tokens, "
+                     "0-based (stopwords, numbers and punctuation are not kept, so positions are not offsets)",
+                     "≥ 0", "toolkit.tokenize.Tokenizer"),
+                  _C("token", "string", "词", "token", "the token: jieba (rjieba) with data/lexicon/userdict.txt, "
+                     "stopwords removed", "no spaces", "toolkit.tokenize.Tokenizer"))),
+    TableSpec("theme_matches", "主题词匹配", "theme matches", "one match of a theme's variant in a unit",
+              ("unit", "start", "theme"), "toolkit.themes.find_matches", (
+                  _C("unit", "integer", "单元序号", "unit number", "the unit (units.unit)", "1…N", "toolkit.export"),
+                  _C("theme", "string", "主题", "theme", "the theme's id (data/lexicon/themes.toml)", "theme ids",
+                     "toolkit.themes.load_lexicon"),
+                  _C("term", "string", "变体", "variant", "the variant matched, as the lexicon writes it", "",
+                     "toolkit.themes.ThemeMatcher"),
+                  _REPORT, _KIND, _SECTION_INDEX, _UNIT_INDEX, _START, _END,
+                  _C("match", "string", "原文", "text matched", "the words matched, as written: "
+                     "reports.text[start:end] (a line break or full-width letters may differ from term)", "",
+                     "toolkit.themes.find_matches"))),
+    TableSpec("theme_prevalence", "主题流行度", "theme prevalence", "one theme in one section kind of one report",
+              ("theme", "report_id", "kind"), "toolkit.themes.prevalence", (
+                  _C("theme", "string", "主题", "theme", "the theme's id; every theme of the lexicon is listed",
+                     "theme ids", "toolkit.themes.prevalence"),
+                  _REPORT, _KIND,
+                  _C("matches", "integer", "匹配数", "matches", "matches of the theme in these units", "≥ 0",
+                     "toolkit.themes.prevalence"),
+                  _C("units_matched", "integer", "命中单元数", "units matched", "units with at least one match",
+                     "0…units", "toolkit.themes.prevalence"),
+                  _C("units", "integer", "单元数", "units", "units of this kind in this report", "≥ 1",
+                     "toolkit.themes.prevalence"),
+                  _C("share", "float", "占比", "share", "units_matched / units", "0–1", "toolkit.themes.prevalence"))),
+    TableSpec("topics", "主题模型", "topics", "one topic of the model (MANIFEST.json parameters.topics gives k and "
+              "how it was chosen)", ("topic",), "toolkit.topics.KSelection, TopicModel", (
+                  _C("topic", "integer", "主题编号", "topic", "the topic's number, 0-based (unit_topics.topic_N)",
+                     "0…k-1", "toolkit.topics.TopicModel"),
+                  _C("label", "string", "主题标签", "label", "the topic's three top terms joined by ·", "",
+                     "TopicModel.labels_"),
+                  _C("terms", "string", "高频词", "top terms", f"the {TOP_TERMS} highest-weighted terms, joined by "
+                     "spaces, highest first", "", "TopicModel.top_term_lists"),
+                  _C("stability", "float", "稳定性", "stability", "mean average-Jaccard agreement of the topic's "
+                     "top terms with its match in models fitted on 80% samples (Greene et al. 2014); empty when "
+                     "a fitted model without its selection was given", "0–1", "toolkit.topics.KSelection"),
+                  _C("coherence", "float", "一致性", "coherence", "mean NPMI of the pairs of the topic's top "
+                     "terms, counted over the modelled units", "-1–1", "toolkit.topics.npmi_coherence"))),
+    TableSpec("unit_topics", "单元主题权重", "unit topic weights", "one modelled unit (problems and plans by "
+              "default; lead-ins and closings left out)", ("unit",), "toolkit.topics.TopicModel.unit_weights", (
+                  _C("unit", "integer", "单元序号", "unit number", "the unit (units.unit)", "1…N", "toolkit.export"),
+                  _REPORT, _KIND, _SECTION_INDEX, _UNIT_INDEX, _START, _END,
+                  _C("no_terms", "boolean", "无词", "no terms", "True when the unit has no term of the model's "
+                     "vocabulary (its shares are then empty)", "True, False", "TopicModel.unit_weights"),
+                  _C("dominant_topic", "integer", "主导主题", "dominant topic", "the topic with the largest share; "
+                     "empty when no_terms", "0…k-1", "argmax of topic_0…"))),
+    TableSpec("targets", "目标台账", "targets ledger", "one government × year × indicator with a target, an "
+              "explicit absence or an outcome", ("government", "level", "year", "indicator"),
+              "toolkit.targets.ledger", (
+                  _C("government", "string", "政府", "government", "the government (reports.government)", "", ""),
+                  _C("province", "string", "省份", "province", "its province", "", ""),
+                  _C("city", "string", "城市", "city", "its city", "", ""),
+                  _C("level", "string", "行政级别", "level of government", "its level", _LEVEL_VALUES, ""),
+                  _C("year", "integer", "年份", "year", "the year the target is for and the outcome of", "a year",
+                     "the planning report's year + 1; the reviewing report's year"),
+                  _C("indicator", "string", "指标", "indicator", "the indicator's id (data/lexicon/indicators.toml)",
+                     "indicator ids", "toolkit.targets.load_indicators"),
+                  _C("target_value", "float", "目标值", "target", "the target (the low end of a range); empty "
+                     "without a number", "", "toolkit.targets.find_targets"),
+                  _C("target_high", "float", "目标上限", "target high", "the high end of a range target", "",
+                     "toolkit.targets.find_targets"),
+                  _C("target_qualifier", "string", "目标限定词", "qualifier", "左右, 以上 … written with the target; "
+                     "与经济增长同步 for a relative target; explicitly_absent when none is set", "", ""),
+                  _C("target_report", "string", "目标出处", "target report", "the report quoted for the target", "",
+                     "the report reviewing year - 1"),
+                  _C("target_start", "integer", "目标起始位置", "target start", "offset of the target's sentence",
+                     "≥ 0", ""),
+                  _C("target_end", "integer", "目标结束位置", "target end", "end offset of the target's sentence",
+                     "", ""),
+                  _C("target_text", "string", "目标原文", "target quote", "the target's sentence", "", ""),
+                  _C("outcome_value", "float", "实际值", "outcome", "the figure reported for the year", "",
+                     "toolkit.targets.find_outcomes"),
+                  _C("outcome_report", "string", "实际出处", "outcome report", "the report quoted for the outcome",
+                     "", "the report reviewing year"),
+                  _C("outcome_start", "integer", "实际起始位置", "outcome start", "offset of the outcome's sentence",
+                     "≥ 0", ""),
+                  _C("outcome_end", "integer", "实际结束位置", "outcome end", "end offset of the outcome's sentence",
+                     "", ""),
+                  _C("outcome_text", "string", "实际原文", "outcome quote", "the outcome's sentence", "", ""),
+                  _C("verdict", "string", "结论", "verdict", "the target against the outcome",
+                     "met, missed, no_outcome, no_target, explicitly_absent", "toolkit.targets.verdict"),
+                  _C("note", "string", "说明", "note", "gaps and duplicated years of the panel", "",
+                     "toolkit.targets.ledger"))),
+    TableSpec("follow_through", "承诺落实", "promise follow-through", "one plan unit of year t-1's report against "
+              "the review of year t", ("level", "government", "year", "section_index", "unit_index"),
+              "toolkit.followthrough.follow_through", (
+                  _C("level", "string", "行政级别", "level of government", "the government's level", _LEVEL_VALUES,
+                     ""),
+                  _C("government", "string", "政府", "government", "the government", "", ""),
+                  _C("year", "integer", "年份", "year", "the year promised for and reviewed", "a year", ""),
+                  _C("plan_report", "string", "计划报告", "plan report", "the report whose plans hold the unit", "",
+                     "toolkit.followthrough.pairs"),
+                  _C("section_index", "integer", "部分序号", "section index", "the plan unit's section", "≥ 0", ""),
+                  _C("unit_index", "integer", "单元序号(部分内)", "unit index in section", "the plan unit", "≥ 0", ""),
+                  _C("start", "integer", "起始位置", "start offset", "the plan unit's start in plan_report", "≥ 0",
+                     ""),
+                  _C("end", "integer", "结束位置", "end offset", "the plan unit's end", "", ""),
+                  _C("text", "string", "计划原文", "plan text", "the plan unit's words", "", ""),
+                  _C("tfidf", "float", "TF-IDF相似度", "TF-IDF cosine", "cosine with the best achievement unit of "
+                     "the review", "0–1", "toolkit.followthrough.follow_through"),
+                  _C("topic", "float", "主题相似度", "topic cosine", "cosine of the topic weights of the unit and "
+                     "its evidence (the exported model)", "0–1", ""),
+                  _C("dominant_topic", "integer", "主导主题", "dominant topic", "the plan unit's dominant topic; -1 "
+                     "when it has none", "-1…k-1", ""),
+                  _C("plan_themes", "string", "计划主题", "plan themes", "themes the plan unit names, space-joined",
+                     "theme ids", ""),
+                  _C("shared_themes", "string", "共同主题", "shared themes", "of those, the themes the evidence "
+                     "unit names too, space-joined", "theme ids", ""),
+                  _C("review_themes", "string", "回顾中主题", "themes in review", "of those, the themes any "
+                     "achievement unit of the review names, space-joined", "theme ids", ""),
+                  _C("evidence_report", "string", "证据报告", "evidence report", "the reviewing report", "", ""),
+                  _C("evidence_section", "integer", "证据部分序号", "evidence section", "the evidence unit's section",
+                     "≥ 0", ""),
+                  _C("evidence_unit", "integer", "证据单元序号", "evidence unit", "the evidence unit within it", "≥ 0",
+                     ""),
+                  _C("evidence_start", "integer", "证据起始位置", "evidence start", "its start offset", "≥ 0", ""),
+                  _C("evidence_end", "integer", "证据结束位置", "evidence end", "its end offset", "", ""),
+                  _C("evidence_text", "string", "证据原文", "evidence text", "the evidence unit's words", "", ""),
+                  _C("label", "string", "落实判断", "label", "the rule's reading (docs/05-over-time.md)",
+                     "reported, weak, not_mentioned", "toolkit.followthrough.label"))),
+)}
+
+#: docvars.csv of the R hand-off: one row per unit, in the matrix's row order.
+DOCVARS_COLUMNS = ("unit", "unit_id", "report_id", "section_index", "kind", "unit_index", "role", "n_tokens",
+                   "label", "level", "government", "agency", "province", "city", "county", "year", "issued_year")
+
+
+def topic_columns(k: int, labels: list[str] | None = None) -> tuple[Column, ...]:
+    """The columns ``topic_0`` … ``topic_{k-1}`` of ``unit_topics``."""
+    return tuple(_C(f"topic_{t}", "float", f"主题{t}占比", f"share of topic {t}",
+                    f"the unit's share of topic {t}" + (f" ({labels[t]})" if labels else "") + "; the shares of a "
+                    "unit sum to 1; empty when no_terms", "0–1", "TopicModel.unit_weights(normalize=True)")
+                 for t in range(k))
+
+
+# ---------------------------------------------------------------------- Stata names
+def stata_name(name: str) -> str:
+    """``name`` as a valid Stata name (before making names unique): ASCII letters, digits and ``_``
+    (anything else becomes ``_``), starting with a letter, not a reserved word, at most 32 characters."""
+    s = re.sub(r"[^A-Za-z0-9_]", "_", str(name))
+    if not s or not s[0].isalpha() or not s[0].isascii():
+        s = "v" + s
+    if s in _STATA_RESERVED or re.fullmatch(r"str(?:[1-9]\d{0,3})", s):
+        s += "_"
+    return s[:STATA_NAME_LIMIT]
+
+
+def stata_names(columns: Iterable[str]) -> dict[str, str]:
+    """A deterministic map of column names to distinct valid Stata names (:func:`stata_name`); a name
+    taken earlier gets ``_2``, ``_3`` … (cut to fit 32 characters). The codebook records the map."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for column in columns:
+        base = stata_name(column)
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            suffix = f"_{n}"
+            name = base[:STATA_NAME_LIMIT - len(suffix)] + suffix
+        taken.add(name)
+        out[column] = name
+    return out
+
+
+def stata_label(column: Column) -> str:
+    """"中文 / English", cut to Stata's 80 characters."""
+    return f"{column.zh} / {column.en}"[:STATA_LABEL_LIMIT]
+
+
+# ---------------------------------------------------------------------- Excel cells
+def excel_text(value: str) -> tuple[str, bool, int]:
+    """A text as an Excel cell may hold it: the characters Excel refuses replaced by U+FFFD, cut to
+    32,767 UTF-16 code units (never inside a surrogate pair). Returns the text, whether it was cut and
+    how many characters were replaced."""
+    cleaned, replaced = _EXCEL_ILLEGAL.subn("\ufffd", value)
+    if len(cleaned) <= EXCEL_CELL_LIMIT // 2:  # fits whatever its characters
+        return cleaned, False, replaced
+    units = len(cleaned.encode("utf-16-le")) // 2
+    if units <= EXCEL_CELL_LIMIT:
+        return cleaned, False, replaced
+    cut, size = [], 0
+    for ch in cleaned:
+        width = 2 if ord(ch) > 0xFFFF else 1
+        if size + width > EXCEL_CELL_LIMIT:
+            break
+        cut.append(ch)
+        size += width
+    return "".join(cut), True, replaced
+
+
+# ---------------------------------------------------------------------- building the tables
+@dataclass
+class Export:
+    """What an export holds: the tables (DataFrames, as written), why a table is empty, the R hand-off,
+    the codebook and the manifest; ``files`` once written."""
+
+    tables: dict[str, pd.DataFrame]
+    notes: dict[str, str]
+    specs: dict[str, TableSpec]
+    dtm: sp.csr_matrix
+    vocab: np.ndarray
+    docvars: pd.DataFrame
+    manifest: dict
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def codebook(self) -> dict:
+        return codebook(self.specs)
+
+
+def _typed(table: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """``table`` with exactly the spec's columns, in its order, each of its codebook type: text as pandas'
+    str (missing: NaN), integers as nullable Int64, floats as float64, booleans as nullable boolean."""
+    missing = [c for c in spec.names if c not in table.columns]
+    if missing:
+        raise ValueError(f"table {spec.name} lacks the columns {missing}")
+    out = {}
+    for c in spec.columns:
+        s = table[c.name]
+        if c.type == "string":
+            s = s.astype(object).where(s.notna(), None).astype(pd.StringDtype(na_value=np.nan))
+        elif c.type == "integer":
+            s = pd.to_numeric(s, errors="raise").astype("Int64")
+        elif c.type == "float":
+            s = pd.to_numeric(s, errors="raise").astype("float64")
+        else:
+            s = s.astype("boolean")
+        out[c.name] = s.reset_index(drop=True)
+    return pd.DataFrame(out, columns=spec.names)
+
+
+def _page_bounds(pages: pd.Series) -> tuple[pd.Series, pd.Series]:
+    text = pages.fillna("").astype(str)
+    first = pd.to_numeric(text.str.split("-").str[0], errors="coerce").astype("Int64")
+    last = pd.to_numeric(text.str.split("-").str[-1], errors="coerce").astype("Int64")
+    return first, last
+
+
+def _pages_text(first, last) -> str | None:
+    if pd.isna(first):
+        return None
+    return str(int(first)) if first == last else f"{int(first)}-{int(last)}"
+
+
+def _joined(items) -> str:
+    return " ".join(str(i) for i in items) if isinstance(items, (list, tuple, np.ndarray)) else ("" if items is None else str(items))
+
+
+def _corpus_root(reports: pd.DataFrame, root) -> Path | None:
+    if root is not None:
+        return Path(root).resolve()
+    files = [Path(p) for p in reports["path"].dropna()]
+    if not files:
+        return None
+    return Path(os.path.commonpath([str(p.resolve().parent) for p in files]))
+
+
+def _relative(path: str, root: Path | None) -> str:
+    p = Path(path).resolve()
+    if root is not None and p.is_relative_to(root):
+        return p.relative_to(root).as_posix()
+    return p.as_posix()
+
+
+def _sha256_file(path: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _git() -> dict:
+    """The project's git commit and whether the working tree has changes (None when not a checkout)."""
+    def run(*args):
+        return subprocess.run(["git", "-C", str(paths.PROJECT_ROOT), *args], capture_output=True, text=True,
+                              timeout=20, check=True).stdout.strip()
+    try:
+        commit = run("rev-parse", "HEAD")
+        dirty = bool(run("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None, "note": "not a git checkout (or git is not installed)"}
+    return {"commit": commit, "dirty": dirty}
+
+
+def _lexicon_entry(source, fallback: dict) -> dict:
+    path = Path(str(source))
+    if path.is_file():
+        shown = path.resolve()
+        shown = shown.relative_to(paths.PROJECT_ROOT).as_posix() if shown.is_relative_to(paths.PROJECT_ROOT) \
+            else path.name
+        return {"file": shown, "sha256": _sha256_file(path)}
+    blob = json.dumps(fallback, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+    return {"file": None, "sha256": hashlib.sha256(blob).hexdigest(), "note": "built in memory: sha256 of its content"}
+
+
+def build(corpus, *, model=None, k: int | None = DEFAULT_K, k_range=None, kinds=("problems", "plans"),
+          n_samples: int = DEFAULT_SAMPLES, random_state: int = 0, n_jobs: int | None = -1, tokenizer=None,
+          lexicon=None, indicators=None, cache: bool = True, root=None) -> Export:
+    """Every table of :data:`TABLES` for ``corpus`` (a :class:`toolkit.Corpus`), the R hand-off and the
+    manifest, without writing anything.
+
+    Topics: ``model`` is a fitted :class:`toolkit.topics.KSelection` (its chosen model, with each topic's
+    stability) or :class:`toolkit.topics.TopicModel` (no stability: the column is empty and the manifest
+    says so). Without one, a :class:`~toolkit.topics.KSelection` is fitted on the units of ``kinds``:
+    at ``k`` (default :data:`DEFAULT_K`, stability from ``n_samples`` samples) or, with ``k=None``, over
+    ``k_range`` (default 2–20) by the stability rule; its fits are cached in ``.cache/topics`` unless
+    ``cache=False``. ``tokenizer``, ``lexicon`` (themes) and ``indicators`` default to the project's.
+    ``root``: the corpus folder paths are given relative to (default: the folder holding every report).
+    """
+    from .contrast import count_matrix
+    from .followthrough import follow_through
+    from .targets import ledger, load_indicators
+    from .themes import find_matches, load_lexicon, prevalence
+    from .tokenize import Tokenizer
+    from .topics import KSelection, TopicModel, documents, npmi_coherence, top_indices
+
+    tokenizer = Tokenizer(cache=cache) if tokenizer is None else tokenizer
+    lexicon = load_lexicon() if lexicon is None else lexicon
+    indicators = load_indicators() if indicators is None else indicators
+    notes: dict[str, str] = {}
+    specs = dict(SPECS)
+    tables: dict[str, pd.DataFrame] = {}
+
+    # reports, sections, units
+    root_dir = _corpus_root(corpus.reports, root)
+    reports = corpus.reports.sort_values("report_id", kind="mergesort").reset_index(drop=True)
+    reports = reports.assign(path=[_relative(p, root_dir) if isinstance(p, str) else p for p in reports["path"]])
+    tables["reports"] = _typed(reports, specs["reports"])
+
+    units = corpus.units.sort_values(["report_id", "section_index", "unit_index"], kind="mergesort")
+    units = units.reset_index(drop=True)
+    if "pages" not in units.columns:
+        units["pages"] = None
+    units["page_first"], units["page_last"] = _page_bounds(units["pages"])
+    units.insert(0, "unit", np.arange(1, len(units) + 1, dtype=np.int64))
+    units.insert(1, "unit_id", [f"{r}.{s}.{u}" for r, s, u in zip(units["report_id"], units["section_index"],
+                                                                     units["unit_index"])])
+    token_lists = tokenizer.tokenize_many(units["text"].tolist()) if len(units) else []
+    units["n_tokens"] = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    tables["units"] = _typed(units, specs["units"])
+
+    sections = corpus.sections.sort_values(["report_id", "index"], kind="mergesort").reset_index(drop=True)
+    bounds = units.groupby(["report_id", "section_index"]).agg(page_first=("page_first", "min"),
+                                                               page_last=("page_last", "max"))
+    sections = sections.join(bounds, on=["report_id", "index"])
+    sections["pages"] = [_pages_text(a, b) for a, b in zip(sections["page_first"], sections["page_last"])]
+    tables["sections"] = _typed(sections, specs["sections"])
+
+    # tokens, long form, and the document-term matrix
+    lengths = units["n_tokens"].to_numpy()
+    tokens = pd.DataFrame({
+        "unit": np.repeat(units["unit"].to_numpy(), lengths),
+        "position": np.concatenate([np.arange(n, dtype=np.int64) for n in lengths]) if len(lengths) else
+        np.array([], dtype=np.int64),
+        "token": pd.array([t for lst in token_lists for t in lst], dtype=pd.StringDtype(na_value=np.nan)),
+    })
+    tables["tokens"] = _typed(tokens, specs["tokens"])
+    if len(units):
+        dtm, vocab = count_matrix(token_lists)
+    else:
+        dtm, vocab = sp.csr_matrix((0, 0), dtype=np.int64), np.array([], dtype=object)
+    bad = [t for t in vocab if any(ch in t for ch in "\r\n\x85\u2028\u2029") or not t.strip()]
+    if bad:
+        raise ValueError(f"tokens with line breaks or only blanks cannot be lines of vocab.txt: {bad[:3]}")
+    meta = tables["reports"].set_index("report_id")
+    docvars = units[["unit", "unit_id", "report_id", "section_index", "kind", "unit_index", "role", "n_tokens"]].join(
+        meta[["label", "level", "government", "agency", "province", "city", "county", "year", "issued_year"]],
+        on="report_id")
+
+    # themes
+    unit_no = {key: n for key, n in zip(zip(units["report_id"], units["section_index"], units["unit_index"]),
+                                        units["unit"])}
+    matches = find_matches(units, lexicon)
+    text_of = dict(zip(units["unit"], units["text"]))
+    start_of = dict(zip(units["unit"], units["start"]))
+    matches.insert(0, "unit", [unit_no[key] for key in zip(matches["report_id"], matches["section_index"],
+                                                            matches["unit_index"])])
+    matches["match"] = [text_of[u][a - start_of[u]:b - start_of[u]]
+                        for u, a, b in zip(matches["unit"], matches["start"], matches["end"])]
+    order = {t: i for i, t in enumerate(lexicon.ids)}
+    matches = matches.sort_values(["unit", "start", "end", "theme"], key=lambda c: c.map(order) if c.name == "theme"
+                                  else c, kind="mergesort")
+    tables["theme_matches"] = _typed(matches, specs["theme_matches"])
+    if matches.empty:
+        notes["theme_matches"] = "no variant of any theme of the lexicon is found in the units"
+    tables["theme_prevalence"] = _typed(prevalence(matches, units, themes=lexicon.ids) if len(units) else
+                                        pd.DataFrame(columns=specs["theme_prevalence"].names),
+                                        specs["theme_prevalence"])
+
+    # topics
+    topic_params: dict = {"kinds": list(kinds), "random_state": random_state}
+    selection = fitted = None
+    if model is not None and hasattr(model, "k_") and hasattr(model, "model_"):
+        selection, fitted = model, model.model_
+    elif model is not None:
+        if not isinstance(model, TopicModel):
+            raise TypeError(f"model must be a fitted KSelection or TopicModel, not {type(model).__name__}")
+        fitted = model
+    else:
+        ks = range(k, k + 1) if k is not None else (k_range or range(2, 21))
+        topic_params.update({"k_range": [min(ks), max(ks)] if len(ks) else []})
+        try:
+            docs = documents(units, tokenizer, kinds=kinds)
+            selection = KSelection(ks, n_samples=n_samples, random_state=random_state, n_jobs=n_jobs,
+                                   clip=k is None, memory=paths.CACHE_DIR / "topics" if cache else None).fit(docs)
+            fitted = selection.model_
+        except ValueError as e:
+            notes["topics"] = notes["unit_topics"] = f"no topics fitted: {e}"
+    if fitted is not None:
+        k_fit = int(fitted.n_components)
+        if selection is not None:
+            topics = selection.topic_table(k_fit)
+            topics["terms"] = [_joined(t) for t in topics["terms"]]
+            topic_params.update({
+                "k": k_fit, "k_rule": (f"fixed: k = {k_fit}, stability measured" if len(selection.table_) == 1
+                                       else selection.rule_),
+                "n_samples": int(selection.n_samples), "sample_fraction": float(selection.sample_fraction),
+                "top_n": int(selection.top_n), "random_state": int(selection.random_state),
+                "selection": [{key: (round(float(v), 6) if isinstance(v, float) else int(v)) for key, v in r.items()}
+                              for r in selection.table_.to_dict("records")]})
+        else:
+            binary = (fitted.tfidf_ > 0).astype(np.int32)
+            topics = pd.DataFrame({"topic": range(k_fit), "label": fitted.labels_,
+                                   "terms": [_joined(t) for t in fitted.top_term_lists(TOP_TERMS)],
+                                   "stability": np.nan,
+                                   "coherence": npmi_coherence(binary, top_indices(fitted.components_, TOP_TERMS))})
+            topic_params.update({"k": k_fit, "k_rule": "a fitted TopicModel was given: stability not measured",
+                                 "random_state": fitted.random_state})
+            notes["topics"] = "stability not measured: a fitted TopicModel was given without its KSelection"
+        topic_params["model"] = {key: v for key, v in fitted.get_params().items()}
+        weights = fitted.unit_weights()
+        shares = weights[list(range(k_fit))].to_numpy(float)
+        no_terms = weights["no_terms"].to_numpy(bool)
+        table = weights[["report_id", "kind", "section_index", "unit_index", "start", "end", "no_terms"]].copy()
+        table.insert(0, "unit", [unit_no.get(key) for key in zip(table["report_id"], table["section_index"],
+                                                                  table["unit_index"])])
+        if table["unit"].isna().any():
+            raise ValueError("the topic model was fitted on units that are not this corpus's units")
+        dominant = np.where(no_terms, -1, np.nan_to_num(shares, nan=-1).argmax(axis=1) if k_fit else -1)
+        table["dominant_topic"] = pd.array(dominant, dtype="Int64")
+        table.loc[no_terms, "dominant_topic"] = pd.NA
+        for t in range(k_fit):
+            table[f"topic_{t}"] = shares[:, t]
+        specs["unit_topics"] = _with_columns(specs["unit_topics"], topic_columns(k_fit, list(fitted.labels_)))
+        tables["topics"] = _typed(topics, specs["topics"])
+        tables["unit_topics"] = _typed(table.sort_values("unit", kind="mergesort"), specs["unit_topics"])
+    else:
+        tables["topics"] = _typed(pd.DataFrame(columns=specs["topics"].names), specs["topics"])
+        tables["unit_topics"] = _typed(pd.DataFrame(columns=specs["unit_topics"].names), specs["unit_topics"])
+
+    # targets and follow-through
+    ledger_table = ledger(corpus, indicators)
+    flat = ledger_table.drop(columns=["target_quote", "outcome_quote"])
+    for side in ("target", "outcome"):
+        quotes = ledger_table[f"{side}_quote"]
+        for part in ("report", "start", "end", "text"):
+            flat[f"{side}_{part}"] = [q[part] if isinstance(q, dict) else None for q in quotes]
+    tables["targets"] = _typed(flat, specs["targets"])
+    if flat.empty:
+        notes["targets"] = ("no target or outcome of an indicator (data/lexicon/indicators.toml) found in any report "
+                            "with a year")
+    follow = follow_through(corpus, tokenizer, model=fitted, lexicon=lexicon)
+    if follow.empty:
+        notes["follow_through"] = ("no pair of reports: follow-through needs one government's reports for two "
+                                   "consecutive years (plans of t-1, achievements of t)")
+        follow = pd.DataFrame(columns=specs["follow_through"].names)
+    else:
+        for c in ("plan_themes", "shared_themes", "review_themes"):
+            follow[c] = [_joined(v) for v in follow[c]]
+        follow = follow.sort_values(["level", "government", "year", "section_index", "unit_index"], kind="mergesort")
+    tables["follow_through"] = _typed(follow, specs["follow_through"])
+    for name in ("reports", "sections", "units", "tokens", "theme_prevalence"):
+        if tables[name].empty and name not in notes:
+            notes[name] = "the corpus has none"
+
+    manifest = _manifest(corpus, tables, notes, root_dir, tokenizer, lexicon, indicators, topic_params)
+    return Export(tables, notes, specs, dtm.tocsr(), np.asarray(vocab, dtype=object),
+                  _typed(docvars, _docvars_spec()), manifest)
+
+
+def _with_columns(spec: TableSpec, extra: tuple[Column, ...]) -> TableSpec:
+    return TableSpec(spec.name, spec.zh, spec.en, spec.row, spec.key, spec.made_by, spec.columns + extra)
+
+
+def _docvars_spec() -> TableSpec:
+    by_name = {c.name: c for s in (SPECS["units"], SPECS["reports"]) for c in s.columns}
+    return TableSpec("docvars", "文档变量", "document variables", "one unit, in the row order of dtm.mtx", ("unit",),
+                     "toolkit.export", tuple(by_name[c] for c in DOCVARS_COLUMNS))
+
+
+def _manifest(corpus, tables, notes, root_dir, tokenizer, lexicon, indicators, topic_params) -> dict:
+    files = sorted({p for p in corpus.reports["path"].dropna()})
+    corpus_files = [{"file": _relative(p, root_dir), "sha256": _sha256_file(Path(p))} for p in files]
+    lexicons = {
+        "themes": _lexicon_entry(lexicon.source, {"themes": [t.__dict__ for t in lexicon]}),
+        "indicators": _lexicon_entry(indicators.source, {"indicators": [i.__dict__ for i in indicators]}),
+        "tokenizer": {"fingerprint": tokenizer.fingerprint, "lexicon_sha256": tokenizer.lexicon.fingerprint,
+                      "backend": tokenizer.backend, "hmm": tokenizer.hmm, "userdict": tokenizer.userdict},
+    }
+    return {
+        "toolkit": {"name": "gov-report-toolkit", "version": __version__, "git": _git()},
+        "corpus": {"root": root_dir.name if root_dir is not None else None, "reports": int(len(tables["reports"])),
+                   "files": corpus_files},
+        "lexicons": lexicons,
+        "parameters": {"topics": topic_params},
+        "tables": {name: {"rows": int(len(tables[name])), "columns": int(tables[name].shape[1]),
+                          **({"note": notes[name]} if name in notes else {})} for name in TABLES},
+    }
+
+
+# ---------------------------------------------------------------------- the codebook
+FORMAT_NOTES = {
+    "parquet": "one <table>.parquet per table (pyarrow; the default format). Types as in this codebook: text is a "
+               "UTF-8 string, integer a 64-bit integer, float a double, boolean a boolean; a missing value is null. "
+               "Read with arrow::read_parquet (R), pandas.read_parquet, or Stata 18's import parquet.",
+    "csv": "one <table>.csv per table, encoded UTF-8 with a byte-order mark (utf-8-sig): Excel on a Chinese Windows "
+           "reads a CSV without one as GBK and garbles every Chinese character. Comma-separated, one header row, "
+           "\\n line ends, a field holding a comma, a quote or a line break in double quotes. A missing value (text "
+           "or number) is an empty field; booleans are True/False; floats have all their digits.",
+    "dta": f"one <table>.dta per table: Stata release {STATA_RELEASE} (Stata 14 and later), UTF-8, written by "
+           "pyreadstat. Variable names are the stata column below (valid names of at most 32 characters), "
+           "variable labels '中文 / English', the dataset label the table's. Text longer than 2,045 bytes is a strL; "
+           "a missing text is the empty string (Stata has no missing text); integers are long (double where a "
+           "value exceeds 2^31), booleans 0/1, a missing number is '.'. The header's timestamp is fixed "
+           "(01 Jan 1980 00:00) so the same input gives the same file.",
+    "xlsx": f"one workbook {WORKBOOK}: this codebook as its first sheet, then one sheet per table, a header row, "
+            "panes frozen below it (A2). A cell holds at most 32,767 characters (UTF-16 code units, as Excel counts): "
+            "a longer text is cut there and a boolean column <column>_truncated follows the column, True in the "
+            "rows that were cut. Characters Excel refuses (ASCII control characters other than tab and line breaks) "
+            "are replaced by U+FFFD, one for one, and counted in MANIFEST.json. The tokens sheet holds one row "
+            "per unit (unit, n_tokens, tokens: the unit's tokens joined by spaces, in order) instead of one per "
+            "token. A table with more than 1,048,575 rows continues in sheets <table>_2, <table>_3 …",
+    "r": "dtm.mtx: Matrix Market coordinate integer general, one row per unit (units.unit order), one column per "
+         "term (vocab.txt order), the token counts; vocab.txt: the terms, one per line, UTF-8, sorted by code "
+         "point; docvars.csv (UTF-8 with BOM): one row per unit in the matrix's row order, the columns listed "
+         "under docvars. Every unit of every kind is a row (a unit with no token an empty row): subset with "
+         "docvars$kind. docs/07-export.md turns them into a quanteda dfm and stm's input.",
+}
+CONVENTIONS = (
+    "Offsets: start and end index the report's cleaned text (reports.text), 0-based, end exclusive: "
+    "reports.text[start:end] is the passage a row refers to.",
+    "Lists (a topic's terms, a unit's themes) are one text, the items joined by single spaces.",
+    "Empty means unknown or not applicable; the meaning of each column says which.",
+    "Rows are sorted: the same input gives the same bytes.",
+)
+
+
+def codebook(specs: dict[str, TableSpec]) -> dict:
+    """The codebook as JSON-ready data: the formats, the conventions, and every column of every table with
+    its type, labels, meaning, allowed values, the rule or function that makes it and its Stata name."""
+    tables = []
+    for spec in [*(specs[name] for name in TABLES), _docvars_spec()]:
+        names = stata_names(spec.names)
+        tables.append({
+            "table": spec.name, "label_zh": spec.zh, "label_en": spec.en, "row": spec.row, "key": list(spec.key),
+            "made_by": spec.made_by,
+            "columns": [{"column": c.name, "type": c.type, "stata": names[c.name], "label_zh": c.zh,
+                         "label_en": c.en, "meaning": c.meaning, "values": c.values, "rule": c.rule}
+                        for c in spec.columns]})
+    return {"title": "gov-report-toolkit export: codebook", "formats": FORMAT_NOTES, "conventions": list(CONVENTIONS),
+            "tables": tables}
+
+
+def _md_cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def codebook_markdown(book: dict) -> str:
+    lines = [f"# {book['title']}", "",
+             "Every table of this export, each column with its type, labels, meaning, allowed values, the rule or",
+             "function that makes it, and its Stata name. MANIFEST.json says what produced the numbers (toolkit",
+             "version and commit, corpus files and sha256, lexicons, parameters) and why a table is empty.", "",
+             "## Formats", ""]
+    lines += [f"- **{name}**: {text}" for name, text in book["formats"].items()]
+    lines += ["", "## Conventions", ""] + [f"- {c}" for c in book["conventions"]]
+    for t in book["tables"]:
+        lines += ["", f"## {t['table']} ({t['label_zh']} / {t['label_en']})", "",
+                  f"One row: {t['row']}. Key: {', '.join(t['key'])}. Made by `{t['made_by']}`.", "",
+                  "| column | type | stata | 中文 | English | meaning | values | made by |",
+                  "|---|---|---|---|---|---|---|---|"]
+        lines += ["| " + " | ".join(_md_cell(c[k]) for k in ("column", "type", "stata", "label_zh", "label_en",
+                                                             "meaning", "values", "rule")) + " |"
+                  for c in t["columns"]]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------- writing
+def parse_formats(formats) -> tuple[str, ...]:
+    """``"all"``, ``"csv,dta"``, ``("parquet", "csv")`` → the formats in :data:`FORMATS` order; an
+    unknown name is an :class:`ExportError`."""
+    items = [f.strip().lower() for f in (formats.split(",") if isinstance(formats, str) else formats)]
+    items = [f for f in items if f]
+    if not items:
+        raise ExportError(f"no format given: use {', '.join(FORMATS)} or all")
+    if "all" in items:
+        return FORMATS
+    unknown = [f for f in items if f not in FORMATS]
+    if unknown:
+        raise ExportError(f"unknown format {unknown[0]!r}: use {', '.join(FORMATS)} or all")
+    return tuple(f for f in FORMATS if f in items)
+
+
+def check_target(to, overwrite: bool = False) -> Path:
+    """The folder an export may write to: created if missing; refused (:class:`ExportError`) if it is a
+    file, or holds anything and ``overwrite`` is False."""
+    to = Path(to)
+    if to.exists() and not to.is_dir():
+        raise ExportError(f"{to}: exists and is not a folder")
+    if to.is_dir():
+        try:
+            busy = any(to.iterdir())
+        except OSError as e:
+            raise ExportError(f"{to}: cannot read the folder ({e.strerror or e})") from None
+        if busy and not overwrite:
+            raise ExportError(f"{to}: folder exists and is not empty; pass --overwrite (overwrite=True) to "
+                              "replace an earlier export's files")
+    return to
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write ``path`` through ``write(temporary_path)`` and rename it into place; on any failure remove
+    the temporary file, and raise an OSError as an :class:`ExportError` naming ``path``."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+    except OSError as e:
+        raise ExportError(f"{path}: cannot write ({e.strerror or e})") from None
+    tmp = Path(tmp)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException as e:
+        with suppress(OSError):
+            tmp.unlink()
+        if isinstance(e, OSError):
+            raise ExportError(f"{path}: cannot write ({e.strerror or e})") from None
+        raise
+    return path
+
+
+def _write_bytes(path: Path, data: bytes) -> Path:
+    def write(tmp: Path):
+        with open(tmp, "wb") as f:
+            f.write(data)
+    return _atomic(path, write)
+
+
+def _parquet(result: Export, to: Path) -> list[Path]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = []
+    for name in TABLES:
+        table = pa.Table.from_pandas(result.tables[name], preserve_index=False)
+        out.append(_atomic(to / f"{name}.parquet", lambda tmp, t=table: pq.write_table(t, tmp)))
+    return out
+
+
+def _csv_bytes(table: pd.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _csv(result: Export, to: Path) -> list[Path]:
+    return [_write_bytes(to / f"{name}.csv", _csv_bytes(result.tables[name])) for name in TABLES]
+
+
+def _stata_frame(table: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, dict[str, str]]:
+    names = stata_names(spec.names)
+    out = {}
+    for c in spec.columns:
+        s = table[c.name]
+        if c.type == "string":
+            s = s.astype(object).where(s.notna(), "")
+        elif c.type in ("integer", "boolean"):
+            values = s.astype("Float64")
+            small = values.dropna().abs().max() if values.notna().any() else 0
+            s = s.astype("Int32") if small < 2**31 - 1 else s.astype("float64")
+        out[names[c.name]] = s
+    labels = {names[c.name]: stata_label(c) for c in spec.columns}
+    return pd.DataFrame(out), labels
+
+
+def _fix_dta_timestamp(path: Path) -> None:
+    with open(path, "r+b") as f:
+        head = f.read(512)
+        at = head.find(b"<timestamp>")
+        if at < 0 or head[at + 11] != len(_STATA_TIMESTAMP):
+            return
+        f.seek(at + 12)
+        f.write(_STATA_TIMESTAMP)
+
+
+def _dta(result: Export, to: Path) -> list[Path]:
+    import pyreadstat
+
+    out = []
+    for name in TABLES:
+        spec = result.specs[name]
+        frame, labels = _stata_frame(result.tables[name], spec)
+
+        def write(tmp: Path, frame=frame, labels=labels, spec=spec):
+            pyreadstat.write_dta(frame, tmp, version=STATA_RELEASE - 104, column_labels=labels,
+                                 file_label=f"{spec.name}: {spec.zh} / {spec.en}"[:STATA_LABEL_LIMIT])
+            _fix_dta_timestamp(tmp)
+        out.append(_atomic(to / f"{name}.dta", write))
+    return out
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose entries all carry :data:`FIXED_DATE` (openpyxl stamps them with the current time)."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=FIXED_DATE.timetuple()[:6])
+            info.compress_type = self.compression if compress_type is None else compress_type
+            info.external_attr = 0o600 << 16
+            zinfo_or_arcname = info
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        with open(filename, "rb") as f:
+            self.writestr(arcname or os.path.basename(filename), f.read(), compress_type, compresslevel)
+
+
+def _excel_rows(table: pd.DataFrame, spec: TableSpec, replaced: dict) -> tuple[list[str], list[list]]:
+    """The header and the rows of a sheet: texts made Excel-safe (:func:`excel_text`), a
+    ``<column>_truncated`` column after any column with a cut cell, missing values as empty cells."""
+    header, columns = [], []
+    for c in spec.columns:
+        s = table[c.name]
+        if c.type == "string":
+            cells, cut = [], []
+            for v in s.tolist():
+                if v is None or (isinstance(v, float) and math.isnan(v)):
+                    cells.append(None)
+                    cut.append(False)
+                    continue
+                text, was_cut, n = excel_text(v)
+                if n:
+                    replaced[c.name] = replaced.get(c.name, 0) + n
+                cells.append(text)
+                cut.append(was_cut)
+            header.append(c.name)
+            columns.append(cells)
+            if any(cut):
+                header.append(f"{c.name}_truncated")
+                columns.append(cut)
+        else:
+            values = s.astype(object).where(s.notna(), None).tolist()
+            if c.type == "integer":
+                values = [None if v is None else int(v) for v in values]
+            elif c.type == "boolean":
+                values = [None if v is None else bool(v) for v in values]
+            else:
+                values = [None if v is None or math.isnan(v) else float(v) for v in values]
+            header.append(c.name)
+            columns.append(values)
+    return header, [list(r) for r in zip(*columns)] if columns and len(table) else []
+
+
+def _tokens_by_unit(result: Export) -> tuple[pd.DataFrame, TableSpec]:
+    units = result.tables["units"]
+    tokens = result.tables["tokens"]
+    joined = tokens.groupby("unit", sort=True)["token"].agg(" ".join)
+    frame = pd.DataFrame({"unit": units["unit"], "n_tokens": units["n_tokens"],
+                          "tokens": units["unit"].map(joined).fillna("")})
+    spec = TableSpec("tokens", "词", "tokens", "one unit with its tokens", ("unit",), "toolkit.tokenize", (
+        SPECS["tokens"].columns[0],
+        _C("n_tokens", "integer", "词数", "tokens", "number of tokens", "≥ 0", ""),
+        _C("tokens", "string", "词", "tokens", "the unit's tokens, in order, joined by spaces", "", "")))
+    return frame, spec
+
+
+def excel_sheets(result: Export, replaced: dict | None = None) -> list[tuple[str, list[str], list[list]]]:
+    """The sheets of ``tables.xlsx`` as (name, header, rows): the codebook, then each table (``tokens``
+    one row per unit), a table longer than a sheet split into ``<table>_2`` …"""
+    replaced = {} if replaced is None else replaced
+    book = result.codebook
+    keys = ("column", "type", "stata", "label_zh", "label_en", "meaning", "values", "rule")
+    rows = [[t["table"], *(c[k] for k in keys)] for t in book["tables"] for c in t["columns"]]
+    sheets = [("codebook", ["table", *keys], rows)]
+    for name in TABLES:
+        if name == "tokens":
+            table, spec = _tokens_by_unit(result)
+        else:
+            table, spec = result.tables[name], result.specs[name]
+        found: dict = {}
+        header, body = _excel_rows(table, spec, found)
+        for column, n in found.items():
+            replaced[f"{name}.{column}"] = n
+        per_sheet = EXCEL_ROW_LIMIT - 1
+        chunks = [body[i:i + per_sheet] for i in range(0, len(body), per_sheet)] or [[]]
+        for i, chunk in enumerate(chunks):
+            sheet = name if i == 0 else f"{name}_{i + 1}"
+            sheets.append((sheet[:EXCEL_SHEET_NAME_LIMIT], header, chunk))
+    return sheets
+
+
+def _xlsx(result: Export, to: Path) -> list[Path]:
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    replaced: dict = {}
+    sheets = excel_sheets(result, replaced)
+    result.manifest.setdefault("xlsx", {})["replaced_characters"] = replaced
+
+    def write(tmp: Path):
+        wb = Workbook(write_only=True)
+        wb.properties.creator = "gov-report-toolkit"
+        wb.properties.created = wb.properties.modified = FIXED_DATE
+        try:
+            for name, header, rows in sheets:
+                ws = wb.create_sheet(name)
+                ws.freeze_panes = "A2"
+                ws.append(header)
+                for row in rows:
+                    ws.append(row)
+            with _FixedTimeZip(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+                ExcelWriter(wb, archive).save()
+        finally:  # after a failure, close the sheets' streams rather than leave them to the garbage collector
+            for ws in wb.worksheets:
+                if not getattr(ws, "closed", True):
+                    with suppress(Exception):
+                        ws.close()
+    return [_atomic(to / WORKBOOK, write)]
+
+
+def _r(result: Export, to: Path) -> list[Path]:
+    import scipy.io
+
+    def mtx(tmp: Path):
+        with open(tmp, "wb") as f:
+            scipy.io.mmwrite(f, result.dtm.tocoo(), field="integer",
+                             comment=" units x terms: rows = docvars.csv rows, columns = vocab.txt lines")
+    vocab = "".join(f"{t}\n" for t in result.vocab).encode("utf-8")
+    return [_atomic(to / "dtm.mtx", mtx), _write_bytes(to / "vocab.txt", vocab),
+            _write_bytes(to / "docvars.csv", _csv_bytes(result.docvars))]
+
+
+WRITERS: dict[str, Callable[[Export, Path], list[Path]]] = {
+    "parquet": _parquet, "csv": _csv, "dta": _dta, "xlsx": _xlsx, "r": _r}
+
+
+def _json_bytes(data) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=1, default=_json_default) + "\n").encode("utf-8")
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, (set, tuple, range)):
+        return list(value)
+    return str(value)
+
+
+def write(result: Export, to, formats=DEFAULT_FORMATS, overwrite: bool = False) -> list[Path]:
+    """Write an :class:`Export` into the folder ``to`` in ``formats`` (see :func:`parse_formats`), with
+    ``codebook.md``, ``codebook.json`` and, last, ``MANIFEST.json``. Returns the files written."""
+    formats = parse_formats(formats)
+    to = check_target(to, overwrite)
+    try:
+        to.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ExportError(f"{to}: cannot create the folder ({e.strerror or e})") from None
+    manifest_path = to / MANIFEST_NAME
+    previous = []
+    if manifest_path.exists():
+        with suppress(OSError, ValueError, KeyError, TypeError):
+            previous = [f["file"] for f in json.loads(manifest_path.read_text(encoding="utf-8"))["files"]]
+        try:
+            manifest_path.unlink()
+        except OSError as e:
+            raise ExportError(f"{manifest_path}: cannot remove the earlier manifest ({e.strerror or e})") from None
+    book = result.codebook
+    files = [_write_bytes(to / CODEBOOK_MD, codebook_markdown(book).encode("utf-8")),
+             _write_bytes(to / CODEBOOK_JSON, _json_bytes(book))]
+    for f in formats:
+        files += WRITERS[f](result, to)
+    written = {p.name for p in files}
+    for name in previous:  # an earlier export's files this one does not rewrite (another format)
+        stale = to / name
+        if name not in written and Path(name).name == name and stale.is_file():
+            with suppress(OSError):
+                stale.unlink()
+    manifest = dict(result.manifest, formats=list(formats),
+                    files=[{"file": p.name, "bytes": p.stat().st_size, "sha256": _sha256_file(p)} for p in files])
+    files.append(_write_bytes(manifest_path, _json_bytes(manifest)))
+    result.manifest = manifest
+    result.files = files
+    return files
+
+
+def export(corpus, to, formats=DEFAULT_FORMATS, *, overwrite: bool = False, **options) -> Export:
+    """Build every table of ``corpus`` (:func:`build`; ``options`` are its keywords: ``model``, ``k``,
+    ``random_state`` …) and write them to the folder ``to`` (:func:`write`). The folder and the formats
+    are checked before anything is computed. Returns the :class:`Export`, its ``files`` set."""
+    formats = parse_formats(formats)
+    check_target(to, overwrite)
+    result = build(corpus, **options)
+    write(result, to, formats, overwrite=overwrite)
+    return result
+
+
+__all__ = ["CODEBOOK_JSON", "CODEBOOK_MD", "DEFAULT_FORMATS", "DEFAULT_K", "EXCEL_CELL_LIMIT", "Export",
+           "ExportError", "FORMATS", "MANIFEST_NAME", "SPECS", "TABLES", "WORKBOOK", "build", "check_target",
+           "codebook", "codebook_markdown", "excel_sheets", "excel_text", "export", "parse_formats", "stata_name",
+           "stata_names", "write"]
