@@ -17,9 +17,13 @@ KERNEL_DISPLAY := Python (toolkit)
 NOTEBOOK_PY = $(wildcard notebooks/[0-9][0-9]-*.py)
 NOTEBOOK_SOURCES = $(NOTEBOOK_PY) $(filter-out $(NOTEBOOK_PY:.py=.ipynb),$(wildcard notebooks/[0-9][0-9]-*.ipynb))
 
-# make figures CORPUS=../shared/corpora/municipal-2024 [FIGURES=dir]: run the notebooks on another corpus.
+# make figures CORPUS=../shared/corpora/municipal-2024 [FIGURES=dir] [THEMES=my-themes.toml]: run the
+# notebooks on another corpus, and/or with your own themes merged into the project lexicon.
 CORPUS ?=
 FIGURES ?=
+THEMES ?=
+# Extra arguments for JupyterLab, e.g. make lab LAB_ARGS="--no-browser --ip 127.0.0.1 --port 8888"
+LAB_ARGS ?=
 # Extra pytest arguments, e.g. make test PYTEST_ARGS='-k plotting -x'
 PYTEST_ARGS ?=
 
@@ -28,7 +32,7 @@ export PYTHONHASHSEED := 0
 # Quiets debugpy's "frozen modules" warning when a kernel starts.
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv sync figures test lab lock clean distclean
+.PHONY: help venv sync figures test browser-test lab lock clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,11 +50,12 @@ sync: $(STAMP) ## pair every notebook with its py:percent file (jupytext: the ne
 	@if [ -n "$(NOTEBOOK_SOURCES)" ]; then $(BIN)/jupytext --sync --quiet $(NOTEBOOK_SOURCES); fi
 
 figures: sync ## execute notebooks/NN-*.ipynb in order, outputs into them, figures into figures/ (CORPUS=dir: another corpus)
-	$(PY) -m toolkit.notebook_runner $(if $(CORPUS),--corpus '$(CORPUS)') $(if $(FIGURES),--figures '$(FIGURES)')
+	$(PY) -m toolkit.notebook_runner $(if $(CORPUS),--corpus '$(CORPUS)') $(if $(FIGURES),--figures '$(FIGURES)') \
+		$(if $(THEMES),--themes '$(THEMES)')
 
 test: $(STAMP) ## pytest on tests/ and nbval on every notebook (no test collected is a failure)
 	@status=0; \
-	$(PY) -m pytest tests notebooks --nbval --nbval-current-env \
+	$(PY) -m pytest tests notebooks --ignore=tests/browser --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then \
 		echo "make test: pytest collected no tests (exit code 5); tests/ and notebooks/ should hold some" >&2; \
@@ -58,8 +63,12 @@ test: $(STAMP) ## pytest on tests/ and nbval on every notebook (no test collecte
 	fi; \
 	exit $$status
 
-lab: $(STAMP) ## open JupyterLab at notebooks/00-overview.ipynb with the "Python (toolkit)" kernel
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00-overview.ipynb
+browser-test: $(STAMP) ## JupyterLab in Chromium (Playwright): the explorer of notebook 07, notebook 03's outputs (installs Debian's chromium and fonts-noto-cjk when missing; SCREENSHOT=1 also updates docs/explorer.png)
+	$(PY) -m pytest tests/browser -p no:cacheprovider $(PYTEST_ARGS)
+
+lab: $(STAMP) ## open JupyterLab at the project root on notebooks/00-overview.ipynb (LAB_ARGS="--no-browser --port 8888" …)
+	$(BIN)/jupyter lab --ServerApp.root_dir='$(CURDIR)' $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) \
+		notebooks/00-overview.ipynb
 
 lock: ## re-resolve requirements.lock to the newest versions pyproject.toml allows (then update environment.yml)
 	rm -rf build/lock-venv

@@ -62,19 +62,25 @@ class Parameters:
 
     corpus: Path  #: a folder of reports, or one file (a table, an archive, a PDF …)
     figures: Path  #: where :func:`toolkit.plotting.savefig` should write
-    name: str  #: ``raw`` for the project's corpus, else the corpus folder's name
+    name: str  #: ``raw`` for the project's corpus, else the corpus folder's name (``+<themes file stem>``)
+    themes: Path | None = None  #: a researcher's own themes file, merged with the project lexicon
 
     @property
     def is_default(self) -> bool:
-        """The project's corpus and figures: the run whose outputs are committed."""
-        return self.corpus == paths.RAW_DIR and self.figures == paths.FIGURES_DIR
+        """The project's corpus, figures and lexicon: the run whose outputs are committed."""
+        return self.corpus == paths.RAW_DIR and self.figures == paths.FIGURES_DIR and self.themes is None
 
 
-def resolve_parameters(corpus: str | Path | None = None, figures: str | Path | None = None) -> Parameters:
+def resolve_parameters(corpus: str | Path | None = None, figures: str | Path | None = None,
+                       themes: str | Path | None = None) -> Parameters:
     """Resolve a notebook's parameters; notebooks call it right after their ``parameters`` cell.
 
     ``corpus=None`` is the project's ``data/raw``; ``figures=None`` is ``figures/`` for that corpus and
-    ``figures/<corpus folder name>/`` for any other. Relative paths are taken from the project root.
+    ``figures/<corpus folder name>/`` for any other. ``themes``: a researcher's own themes file (the
+    project lexicon's TOML form), merged with the project lexicon by the notebooks that use themes
+    (``load_lexicon(themes=params.themes)``); it is read and checked here, so a bad file fails first, in
+    one line. With ``themes``, the default figures go to ``figures/<corpus name>+<themes file stem>/``.
+    Relative paths are taken from the project root.
     """
     corpus_dir = paths.RAW_DIR if corpus is None else _absolute(corpus)
     if not corpus_dir.exists():
@@ -82,11 +88,18 @@ def resolve_parameters(corpus: str | Path | None = None, figures: str | Path | N
                                 f"an archive, a PDF …)")
     own = corpus_dir == paths.RAW_DIR
     name = "raw" if own else (corpus_dir.name if corpus_dir.is_dir() else corpus_dir.stem)
+    themes_file = None
+    if themes is not None:
+        from .themes import load_lexicon
+
+        themes_file = _absolute(themes)
+        load_lexicon(themes=themes_file)  # a LexiconError names the file and the reason
+        name, own = f"{name}+{themes_file.stem}", False
     if figures is not None:
         figures_dir = _absolute(figures)
     else:
         figures_dir = paths.FIGURES_DIR if own else paths.FIGURES_DIR / name
-    return Parameters(corpus_dir, figures_dir, name)
+    return Parameters(corpus_dir, figures_dir, name, themes_file)
 
 
 def _absolute(path: str | Path) -> Path:
@@ -118,15 +131,22 @@ def check_kernel() -> None:
         )
 
 
+#: The output type of an ipywidgets view: saved, it points at a model that no longer exists.
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
 def clean(nb) -> None:
     """Remove, in place, what varies between two runs of the same notebook."""
     nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)  # ipywidgets' saved state: random model ids, and stale without a kernel
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     for cell in nb.cells:
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
         if cell.cell_type == "code":
             cell.outputs = _merged_streams(cell.outputs)
+            for output in cell.outputs:  # a widget's view (a random model id) goes; its static HTML stays
+                output.get("data", {}).pop(WIDGET_VIEW, None)
         if cell.metadata.get("tags") == []:  # papermill adds an empty list to every cell
             del cell.metadata["tags"]
         if "injected-parameters" in cell.metadata.get("tags", []):
@@ -199,6 +219,8 @@ def execute(notebook: Path, parameters: Parameters | None = None) -> Path:
         if not _has_parameters_cell(nbformat.read(notebook, as_version=4)):
             raise NotebookError(f"{notebook.name} has no cell tagged 'parameters' (CORPUS = None, FIGURES = None)")
         injected = {"CORPUS": str(parameters.corpus), "FIGURES": str(parameters.figures)}
+        if parameters.themes is not None:
+            injected["THEMES"] = str(parameters.themes)
         target = BUILD_DIR / "notebooks" / parameters.name / notebook.name
     scratch.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -229,6 +251,7 @@ def run(
     corpus: str | Path | None = None,
     figures: str | Path | None = None,
     names: list[str] | None = None,
+    themes: str | Path | None = None,
 ) -> list[Path]:
     """Execute the numbered notebooks (or those whose names start with one of ``names``) in order."""
     selected = notebooks()
@@ -237,7 +260,7 @@ def run(
     if not selected:
         raise NotebookError(f"no notebook matches {paths.NOTEBOOKS_DIR / NOTEBOOK_GLOB} {names or ''}")
     check_kernel()
-    parameters = resolve_parameters(corpus, figures)
+    parameters = resolve_parameters(corpus, figures, themes)
     readable = preflight(parameters.corpus)
     print(f"Running {len(selected)} notebook(s) on {parameters.corpus} ({readable}), figures to {parameters.figures}",
           flush=True)
@@ -373,10 +396,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", help="a folder of reports or one file (a table, an archive, a PDF …; default: "
                                             "data/raw); copies go to build/notebooks/")
     parser.add_argument("--figures", help="folder for the figures (default: figures/ or figures/<corpus name>/)")
+    parser.add_argument("--themes", help="your own themes file (TOML, the form of data/lexicon/themes.toml), "
+                                         "merged with the project lexicon")
     args = parser.parse_args(argv)
     try:
-        run(args.corpus, args.figures, args.names)
-    except (NotebookError, FileNotFoundError) as error:
+        run(args.corpus, args.figures, args.names, args.themes)
+    except (NotebookError, FileNotFoundError, ValueError) as error:
         print(f"notebook_runner: {error}", file=sys.stderr)
         return 1
     return 0

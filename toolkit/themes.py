@@ -174,9 +174,34 @@ def parse_lexicon(data: dict, source: str = "<lexicon>") -> Lexicon:
     return Lexicon(tuple(themes), str(source))
 
 
-def load_lexicon(path: str | Path = LEXICON) -> Lexicon:
-    """Read and check a theme lexicon (default ``data/lexicon/themes.toml``)."""
-    path = Path(path)
+def load_lexicon(path: str | Path = LEXICON, *, themes: str | Path | Iterable[str | Path] | None = None) -> Lexicon:
+    """Read and check a theme lexicon (default ``data/lexicon/themes.toml``).
+
+    ``themes``: a researcher's own themes file (or several), in the same TOML form and checked with the
+    same errors, merged into the lexicon: its themes come after the project's, and a theme with the
+    id of a project theme replaces it (so a researcher can widen a project theme without editing the
+    project). A name (core term) used by two different themes is an error."""
+    lexicon = _read_lexicon(Path(path))
+    extra = [] if themes is None else [themes] if isinstance(themes, (str, Path)) else list(themes)
+    for own in extra:
+        lexicon = merge_lexicons(lexicon, _read_lexicon(Path(own)))
+    return lexicon
+
+
+def merge_lexicons(base: Lexicon, own: Lexicon) -> Lexicon:
+    """``base`` with the themes of ``own``: same id replaces (in place), a new id is appended."""
+    replaced = {t.id: t for t in own if t.id in base.ids}
+    merged = [replaced.get(t.id, t) for t in base] + [t for t in own if t.id not in replaced]
+    names: dict[str, str] = {}
+    for t in merged:
+        if t.name in names:
+            _fail(own.source, f"theme {t.id}: its name {t.name!r} is the name of theme {names[t.name]} "
+                              f"(of {base.source}); give it another name, or the same id to replace that theme")
+        names[t.name] = t.id
+    return Lexicon(tuple(merged), f"{base.source} + {own.source}")
+
+
+def _read_lexicon(path: Path) -> Lexicon:
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)
@@ -286,14 +311,15 @@ def find_matches(units=None, lexicon: Lexicon | None = None, themes: Iterable[st
         {"section_index": "int64", "unit_index": "int64", "start": "int64", "end": "int64"})
 
 
-def resolve(term_or_theme: str, lexicon: Lexicon | None = None) -> Lexicon:
+def resolve(term_or_theme: str, lexicon: Lexicon | None = None, *, literal: bool = False) -> Lexicon:
     """What :func:`kwic` looks for: a theme id or core term means the whole theme (every variant); any
-    other string means that string alone (with the theme it is a variant of, if any, as its theme)."""
+    other string, or any string with ``literal=True``, means that string alone (with the theme it is a
+    variant of, if any, as its theme)."""
     lexicon = load_lexicon() if lexicon is None else lexicon
     if not isinstance(term_or_theme, str) or not term_or_theme.strip() or re.search(r"\s", term_or_theme.strip()):
         raise ValueError(f"expected a theme or a term without spaces, not {term_or_theme!r}")
     key = term_or_theme.strip()
-    if key in lexicon:
+    if key in lexicon and not literal:
         return lexicon.select([key])
     owners = [t for t in lexicon if key in t.terms]
     theme = owners[0] if owners else None
@@ -306,17 +332,57 @@ def _context(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+def searched(term_or_theme: str, lexicon: Lexicon | None = None, *, literal: bool = False) -> str:
+    """In words, what :func:`kwic` searches for ``term_or_theme``: a whole theme with its variants, or one term."""
+    lexicon = load_lexicon() if lexicon is None else lexicon
+    theme = resolve(term_or_theme, lexicon, literal=literal).themes[0]
+    if not literal and term_or_theme.strip() in lexicon:
+        return f"theme {theme.id} ({theme.name}), all {len(theme.variants)} variants: {'、'.join(theme.terms)}"
+    owner = f" (a variant of theme {theme.id}; literal=False searches the whole theme)" if theme.id else ""
+    return f"the term {theme.terms[0]} alone{owner}"
+
+
 def kwic(term_or_theme: str, units=None, *, width: int = 20, lexicon: Lexicon | None = None,
-         kinds: Iterable[str] | None = None) -> pd.DataFrame:
+         kinds: Iterable[str] | None = None, literal: bool = False, reports: pd.DataFrame | None = None
+         ) -> pd.DataFrame:
     """Keyword in context: every match of a theme (its id or core term: all its variants) or of one
-    term, in ``units`` (``corpus.units`` or a Corpus; default: the seed reports), with ``width``
-    characters of the unit's text on either side (whitespace shown as one space). Columns
-    :data:`KWIC_COLUMNS`; ``match`` is the text as written (a variant cut by a line break keeps it)."""
+    term (``literal=True``: the string alone, even when it is a theme's core term), in ``units``
+    (``corpus.units`` or a Corpus; default: the seed reports), with ``width`` characters of the unit's
+    text on either side (whitespace shown as one space). Columns :data:`KWIC_COLUMNS`, preceded by
+    ``label`` (宜宾市 2021) when the reports are known (a Corpus, or ``reports=corpus.reports``);
+    ``match`` is the text as written (a variant cut by a line break keeps it). ``table.attrs["searched"]``
+    says in words what was searched (:func:`searched`); :func:`one_line` shows the table with each
+    context on one line."""
     if int(width) < 0:
         raise ValueError(f"width must be at least 0, not {width}")
+    if reports is None and hasattr(units, "reports"):
+        reports = units.reports
     units = _units_of(units)
     _check_units(units)
-    matches = find_matches(units, resolve(term_or_theme, lexicon), kinds=kinds)
+    table = _kwic(units, resolve(term_or_theme, lexicon, literal=literal), width, kinds)
+    if reports is not None and "label" in reports.columns:
+        labels = reports.drop_duplicates("report_id").set_index("report_id")["label"]
+        table.insert(0, "label", table["report_id"].map(labels).astype(object))
+    table.attrs["searched"] = searched(term_or_theme, lexicon, literal=literal)
+    return table
+
+
+def one_line(table: pd.DataFrame):
+    """A KWIC table for display in a notebook: contexts on one line (``white-space: nowrap``), the left
+    context aligned right against the match, the match in bold."""
+    styler = table.style.hide(axis="index").set_uuid("kwic")  # fixed ids: the same table, the same HTML
+    styler = styler.set_properties(**{"white-space": "nowrap"})
+    if "left" in table.columns:
+        styler = styler.set_properties(subset=["left"], **{"text-align": "right"})
+    if "match" in table.columns:
+        styler = styler.set_properties(subset=["match"], **{"font-weight": "bold"})
+    if "searched" in table.attrs:
+        styler = styler.set_caption(f"searched: {table.attrs['searched']}")
+    return styler
+
+
+def _kwic(units: pd.DataFrame, lexicon: Lexicon, width: int, kinds) -> pd.DataFrame:
+    matches = find_matches(units, lexicon, kinds=kinds)
     if matches.empty:
         return pd.DataFrame(columns=KWIC_COLUMNS)
     keyed = units.set_index(["report_id", "section_index", "unit_index"])[["start", "text"]]
