@@ -135,8 +135,13 @@ def cmd_keyness(args) -> None:
     corpus = _corpus(args)
     docs = documents(corpus.units, Tokenizer(cache=not args.no_cache), kinds=KINDS)
     try:
+        matches = None
+        if args.themes:  # theme= groups may name the researcher's own themes
+            from .themes import find_matches, load_lexicon
+
+            matches = find_matches(corpus.units, load_lexicon(themes=args.themes))
         table = keyness(docs, args.a, args.b, reports=corpus.reports, min_count=args.min_count,
-                        prior_scale=args.prior_scale)
+                        prior_scale=args.prior_scale, matches=matches)
     except ValueError as e:
         raise CommandError(f"keyness: {e}") from None
     if args.top:
@@ -257,12 +262,14 @@ DEFAULT_K_RANGE = range(2, 21)
 
 
 def cmd_kwic(args) -> None:
-    from .themes import LexiconError, kwic, load_lexicon
+    from .themes import LEXICON, LexiconError, kwic, load_lexicon
 
     try:
-        lexicon = load_lexicon(args.lexicon) if args.lexicon else load_lexicon()
+        lexicon = load_lexicon(args.lexicon or LEXICON, themes=args.themes)
         corpus = _corpus(args)
-        table = kwic(args.term, corpus.units, width=args.width, lexicon=lexicon, kinds=args.kinds)
+        table = kwic(args.term, corpus.units, width=args.width, lexicon=lexicon, kinds=args.kinds,
+                     literal=args.literal)
+        print(f"kwic: {table.attrs['searched']}: {len(table)} matches", file=sys.stderr)
     except (LexiconError, ValueError) as e:
         raise CommandError(f"kwic: {e}") from None
     rows = ({"report": r["report_id"], "kind": r["kind"], "unit": [int(r["section_index"]), int(r["unit_index"])],
@@ -303,6 +310,10 @@ def cmd_export(args) -> None:
     for name, info in tables.items():
         print(f"{name}\t{info['rows']}" + (f"\t{info['note']}" if "note" in info else ""))
     print(f"wrote {len(result.files)} files to {args.to}")
+
+
+THEMES_HELP = ("your own themes file (the TOML form of data/lexicon/themes.toml), merged with the project "
+               "lexicon; a theme with a project theme's id replaces it; may be repeated")
 
 
 class CommandError(Exception):
@@ -399,6 +410,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--prior-scale", type=float, default=0.1,
                    help="the corpus prior's weight, a share of the tokens compared (default 0.1)")
     c.add_argument("--top", type=int, default=0, help="only the N most distinctive terms of each side")
+    c.add_argument("--themes", action="append", metavar="TOML", help=THEMES_HELP + " (for theme= groups)")
     c.add_argument("--no-cache", action="store_true", help="neither read nor write .cache/tokens")
     c.add_argument("--json", action="store_true", help="one JSON object (the stable contract)")
     c.set_defaults(func=cmd_keyness)
@@ -409,7 +421,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--width", type=int, default=20, help="characters of context on each side (default 20)")
     c.add_argument("--kinds", type=_section_kinds, default=None,
                    help="comma-separated section kinds to search (default: all)")
-    c.add_argument("--lexicon", help="a themes TOML file (default data/lexicon/themes.toml)")
+    c.add_argument("--lexicon", help="a themes TOML file instead of the project's (default data/lexicon/themes.toml)")
+    c.add_argument("--themes", action="append", metavar="TOML", help=THEMES_HELP)
+    c.add_argument("--literal", action="store_true",
+                   help="the term alone, even when it is a theme's core term (default: a theme's term means every variant)")
     c.add_argument("--jsonl", action="store_true", help="JSON Lines output (the stable contract)")
     c.set_defaults(func=cmd_kwic)
     c = sub.add_parser("export", help="every table as Parquet, CSV, Stata, Excel and R files, with a codebook and "

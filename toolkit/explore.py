@@ -371,8 +371,9 @@ class Explorer:
                 self.results = search(self.corpus, query, lexicon=self.lexicon, literal=self.literal.value,
                                       width=self.width)
             except ValueError as e:
-                self.results = pd.DataFrame(columns=SEARCH_COLUMNS)
+                self.results = self.table = pd.DataFrame(columns=SEARCH_COLUMNS)
                 self.status.value = f'<span style="color:#b00">{html.escape(str(e))}</span>'
+                self.counts.value = ""
                 self._show(0)
                 return
         self.table = sort_matches(filter_matches(self.results, kinds=self.kinds.value, provinces=self.provinces.value,
