@@ -32,21 +32,22 @@
 # %% tags=["parameters"]
 CORPUS = None
 FIGURES = None
+THEMES = None  # your own themes file (TOML), merged with the project lexicon
 
 # %%
 import pandas as pd
 
 from toolkit import load_corpus, notebook_runner, plotting
 from toolkit.sections import KINDS
-from toolkit.themes import (carriers, find_matches, kwic, load_lexicon, prevalence, prevalence_by_year,
+from toolkit.themes import (carriers, find_matches, kwic, load_lexicon, one_line, prevalence, prevalence_by_year,
                             prevalence_figure, suggest_variants, topic_links, topic_links_figure)
 from toolkit.tokenize import Tokenizer
 from toolkit.topics import documents, select_topics
 
-params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
+params = notebook_runner.resolve_parameters(CORPUS, FIGURES, THEMES)
 corpus = load_corpus(params.corpus)
 labels = dict(zip(corpus.reports["report_id"], corpus.reports["label"]))
-lexicon = load_lexicon()
+lexicon = load_lexicon(themes=params.themes)
 print(f"corpus {params.name!r}: {corpus.reports.shape[0]} reports, {len(corpus.units)} units; "
       f"lexicon {lexicon.source.split('/')[-1]}: {len(lexicon)} themes, {len(lexicon.table())} variants")
 
@@ -66,21 +67,22 @@ table.groupby("theme", sort=False).agg(
 # ## 2 · Keyword in context
 #
 # Every match of the theme 数据孤岛 (all its variants; `kwic("数据孤岛")`, or on the command line
-# `python -m toolkit kwic 数据孤岛 data/raw --jsonl`), with 20 characters either side, in report order.
-# `start`/`end` are offsets into the report's cleaned text.
+# `python -m toolkit kwic 数据孤岛 data/raw --jsonl`), with 20 characters either side, in report order;
+# `kwic(term, literal=True)` finds the term alone. `start`/`end` are offsets into the report's cleaned
+# text. Notebook 07 lets you click from a match to its report.
 
 # %%
-matches = find_matches(corpus)
-silos = kwic("数据孤岛", corpus, width=20)
+matches = find_matches(corpus, lexicon)
+silos = kwic("数据孤岛", corpus, width=20, lexicon=lexicon)
 print(f"{len(silos)} matches of the data-silo theme in {silos['report_id'].nunique()} reports; by kind: "
       f"{silos['kind'].value_counts().to_dict()}")
-silos.assign(report=silos["report_id"].map(labels))[["report", "kind", "start", "left", "match", "right"]].head(20)
+one_line(silos[["label", "kind", "start", "left", "match", "right"]].head(20))
 
 # %%
-cross = kwic("跨省通办", corpus, width=20)
+cross = kwic("跨省通办", corpus, width=20, lexicon=lexicon)
 print(f"{len(cross)} matches of the cross-region theme in {cross['report_id'].nunique()} reports; by kind: "
       f"{cross['kind'].value_counts().to_dict()}")
-cross.assign(report=cross["report_id"].map(labels))[["report", "kind", "start", "left", "match", "right"]].head(20)
+one_line(cross[["label", "kind", "start", "left", "match", "right"]].head(20))
 
 # %% [markdown]
 # ## 3 · Prevalence

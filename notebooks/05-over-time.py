@@ -30,6 +30,7 @@
 # %% tags=["parameters"]
 CORPUS = None
 FIGURES = None
+THEMES = None  # your own themes file (TOML), merged with the project lexicon
 
 # %%
 import pandas as pd
@@ -41,7 +42,7 @@ from toolkit.followthrough import summary as follow_summary
 from toolkit.themes import find_matches, load_lexicon, prevalence_by_year_ci
 from toolkit.time_figures import amplification_figure, ledger_figure, theme_trend_figure
 
-params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
+params = notebook_runner.resolve_parameters(CORPUS, FIGURES, THEMES)
 corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
 indicators = load_indicators()
 print(f"corpus {params.name!r}: {len(corpus.reports)} reports; {len(indicators)} indicators in "
@@ -137,8 +138,8 @@ followed[followed["label"] == "reported"][["year", "text", "tfidf", "evidence_te
 # units of its one report otherwise (narrower than the truth: units of one report are not independent).
 
 # %%
-lexicon = load_lexicon()
-trend = prevalence_by_year_ci(find_matches(corpus), corpus.units, corpus.reports, random_state=0)
+lexicon = load_lexicon(themes=params.themes)
+trend = prevalence_by_year_ci(find_matches(corpus, lexicon), corpus.units, corpus.reports, random_state=0)
 names = {t.id: f"{t.name} {t.label}" for t in lexicon}
 fig = theme_trend_figure(trend, labels=names)
 if fig is None:

@@ -30,6 +30,7 @@
 # %% tags=["parameters"]
 CORPUS = None
 FIGURES = None
+THEMES = None  # your own themes file (TOML), merged with the project lexicon
 
 # %%
 import pandas as pd
@@ -42,7 +43,7 @@ from toolkit.themes import find_matches, load_lexicon, prevalence
 from toolkit.tokenize import Tokenizer
 from toolkit.topics import documents
 
-params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
+params = notebook_runner.resolve_parameters(CORPUS, FIGURES, THEMES)
 corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
 docs = documents(corpus.units, Tokenizer(), kinds=("achievements", "problems", "plans"))
 glossary = plotting.load_glossary()
@@ -99,8 +100,8 @@ else:
 # that province; 港澳台, outside the division table, are drawn as dashed outlines.
 
 # %%
-lexicon = load_lexicon()
-matches = find_matches(corpus)
+lexicon = load_lexicon(themes=params.themes)
+matches = find_matches(corpus, lexicon)
 table = prevalence(matches, corpus.units)
 places = place_prevalence(table, corpus.reports)
 chosen = ["data_silos", "cross_region", "business_environment"]
