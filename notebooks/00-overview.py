@@ -110,3 +110,25 @@ print("wrote", ", ".join(path.name for path in written), f"(font: {plotting.FONT
 # %%
 for name, version in notebook_runner.versions().items():
     print(f"{name:<20} {version}")
+
+# %% [markdown]
+# ## Hand the data on
+#
+# Most researchers finish elsewhere: a regression in Stata or R, a table in Excel for co-authors, an stm
+# or quanteda model. `toolkit.export` writes every table of the toolkit (reports, sections, units, tokens,
+# themes, topics, targets, follow-through) as Parquet, CSV, Stata `.dta` and Excel, and the
+# document-term matrix for R, with a codebook describing every column and a manifest naming what
+# produced the numbers (`python -m toolkit export PATH --to DIR --formats all` does the same; see
+# [docs/07-export.md](../docs/07-export.md)). Here the corpus goes to `build/export/`:
+
+# %%
+from toolkit import paths
+from toolkit.export import export
+
+to = paths.PROJECT_ROOT / "build" / ("export" if params.name == "raw" else f"export-{params.name}")
+exported = export(corpus, to=to, formats="all", overwrite=True)
+print(f"wrote {len(exported.files)} files to {to.relative_to(paths.PROJECT_ROOT)}/")
+for name, info in exported.manifest["tables"].items():
+    print(f"{name:<17} {info['rows']:>7,} rows" + (f"  ({info['note']})" if "note" in info else ""))
+print()
+print("\n".join((to / "codebook.md").read_text(encoding="utf-8").splitlines()[:12]))

@@ -70,6 +70,7 @@ import os
 import re
 import subprocess
 import tempfile
+import textwrap
 import zipfile
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -809,31 +810,31 @@ def _manifest(corpus, tables, notes, root_dir, tokenizer, lexicon, indicators, t
 
 # ---------------------------------------------------------------------- the codebook
 FORMAT_NOTES = {
-    "parquet": "one <table>.parquet per table (pyarrow; the default format). Types as in this codebook: text is a "
+    "parquet": "one `<table>.parquet` per table (pyarrow; the default format). Types as in this codebook: text is a "
                "UTF-8 string, integer a 64-bit integer, float a double, boolean a boolean; a missing value is null. "
                "Read with arrow::read_parquet (R), pandas.read_parquet, or Stata 18's import parquet.",
-    "csv": "one <table>.csv per table, encoded UTF-8 with a byte-order mark (utf-8-sig): Excel on a Chinese Windows "
+    "csv": "one `<table>.csv` per table, encoded UTF-8 with a byte-order mark (utf-8-sig): Excel on a Chinese Windows "
            "reads a CSV without one as GBK and garbles every Chinese character. Comma-separated, one header row, "
-           "\\n line ends, a field holding a comma, a quote or a line break in double quotes. A missing value (text "
+           "`\\n` line ends, a field holding a comma, a quote or a line break in double quotes. A missing value (text "
            "or number) is an empty field; booleans are True/False; floats have all their digits.",
-    "dta": f"one <table>.dta per table: Stata release {STATA_RELEASE} (Stata 14 and later), UTF-8, written by "
+    "dta": f"one `<table>.dta` per table: Stata release {STATA_RELEASE} (Stata 14 and later), UTF-8, written by "
            "pyreadstat. Variable names are the stata column below (valid names of at most 32 characters), "
            "variable labels '中文 / English', the dataset label the table's. Text longer than 2,045 bytes is a strL; "
            "a missing text is the empty string (Stata has no missing text); integers are long (double where a "
            "value exceeds 2^31), booleans 0/1, a missing number is '.'. The header's timestamp is fixed "
            "(01 Jan 1980 00:00) so the same input gives the same file.",
-    "xlsx": f"one workbook {WORKBOOK}: this codebook as its first sheet, then one sheet per table, a header row, "
+    "xlsx": f"one workbook `{WORKBOOK}`: this codebook as its first sheet, then one sheet per table, a header row, "
             "panes frozen below it (A2). A cell holds at most 32,767 characters (UTF-16 code units, as Excel counts): "
-            "a longer text is cut there and a boolean column <column>_truncated follows the column, True in the "
+            "a longer text is cut there and a boolean column `<column>_truncated` follows the column, True in the "
             "rows that were cut. Characters Excel refuses (ASCII control characters other than tab and line breaks) "
             "are replaced by U+FFFD, one for one, and counted in MANIFEST.json. The tokens sheet holds one row "
             "per unit (unit, n_tokens, tokens: the unit's tokens joined by spaces, in order) instead of one per "
-            "token. A table with more than 1,048,575 rows continues in sheets <table>_2, <table>_3 …",
-    "r": "dtm.mtx: Matrix Market coordinate integer general, one row per unit (units.unit order), one column per "
-         "term (vocab.txt order), the token counts; vocab.txt: the terms, one per line, UTF-8, sorted by code "
-         "point; docvars.csv (UTF-8 with BOM): one row per unit in the matrix's row order, the columns listed "
+            "token. A table with more than 1,048,575 rows continues in sheets `<table>_2`, `<table>_3` …",
+    "r": "`dtm.mtx`: Matrix Market coordinate integer general, one row per unit (units.unit order), one column per "
+         "term (`vocab.txt` order), the token counts; `vocab.txt`: the terms, one per line, UTF-8, sorted by code "
+         "point; `docvars.csv` (UTF-8 with BOM): one row per unit in the matrix's row order, the columns listed "
          "under docvars. Every unit of every kind is a row (a unit with no token an empty row): subset with "
-         "docvars$kind. docs/07-export.md turns them into a quanteda dfm and stm's input.",
+         "`docvars$kind`. docs/07-export.md turns them into a quanteda dfm and stm's input.",
 }
 CONVENTIONS = (
     "Offsets: start and end index the report's cleaned text (reports.text), 0-based, end exclusive: "
@@ -860,6 +861,10 @@ def codebook(specs: dict[str, TableSpec]) -> dict:
             "tables": tables}
 
 
+def _wrapped(text: str) -> list[str]:
+    return textwrap.wrap(text, width=110, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+
+
 def _md_cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -870,8 +875,8 @@ def codebook_markdown(book: dict) -> str:
              "function that makes it, and its Stata name. MANIFEST.json says what produced the numbers (toolkit",
              "version and commit, corpus files and sha256, lexicons, parameters) and why a table is empty.", "",
              "## Formats", ""]
-    lines += [f"- **{name}**: {text}" for name, text in book["formats"].items()]
-    lines += ["", "## Conventions", ""] + [f"- {c}" for c in book["conventions"]]
+    lines += [line for name, text in book["formats"].items() for line in _wrapped(f"- **{name}**: {text}")]
+    lines += ["", "## Conventions", ""] + [line for c in book["conventions"] for line in _wrapped(f"- {c}")]
     for t in book["tables"]:
         lines += ["", f"## {t['table']} ({t['label_zh']} / {t['label_en']})", "",
                   f"One row: {t['row']}. Key: {', '.join(t['key'])}. Made by `{t['made_by']}`.", "",
