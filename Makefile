@@ -63,7 +63,7 @@ test: $(STAMP) ## pytest on tests/ and nbval on every notebook (no test collecte
 	fi; \
 	exit $$status
 
-browser-test: $(STAMP) ## JupyterLab in Chromium (Playwright): the explorer of notebook 07, notebook 03's outputs (installs Debian's chromium and fonts-noto-cjk when missing; SCREENSHOT=1 also updates docs/explorer.png)
+browser-test: $(STAMP) ## JupyterLab in Chromium (Playwright): the explorer of notebook 07, notebook 03's outputs (installs Debian's chromium and fonts-noto-cjk when missing; SCREENSHOT=1 also updates docs/explorer-*.png)
 	$(PY) -m pytest tests/browser -p no:cacheprovider $(PYTEST_ARGS)
 
 lab: $(STAMP) ## open JupyterLab at the project root on notebooks/00-overview.ipynb (LAB_ARGS="--no-browser --port 8888" …)

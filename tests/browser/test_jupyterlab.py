@@ -1,7 +1,7 @@
 """JupyterLab in a real browser: the explorer of notebook 07 (choose the data-silo theme, see the reports
 where it is named, click a match, read it highlighted in its report) and notebook 03's saved outputs (no
 error, Chinese drawn with a CJK font). Screenshots go to build/screenshots/; with SCREENSHOT=1 the
-explorer's is also copied to docs/explorer.png (the README's), never otherwise."""
+explorer's are also copied to docs/ (the README's), never otherwise."""
 from __future__ import annotations
 
 import os
@@ -87,7 +87,8 @@ def test_explorer_search_filter_and_read(lab, page):
     page.locator(".widget-html", has_text=re.compile(r"\b0 of \d+ matches")).wait_for(state="visible")
     expect(page.locator(".toolkit-match:visible")).to_have_count(0)  # the widgets update one message at a time
     if os.environ.get("SCREENSHOT") == "1":
-        shutil.copy2(SCREENSHOTS / "explorer-reader.png", paths.PROJECT_ROOT / "docs" / "explorer.png")
+        for name in ("explorer-search.png", "explorer-reader.png"):
+            shutil.copy2(SCREENSHOTS / name, paths.PROJECT_ROOT / "docs" / name)
 
 
 def test_notebook_03_outputs_have_no_error_and_draw_chinese(lab, page):
