@@ -855,7 +855,7 @@ def codebook(specs: dict[str, TableSpec]) -> dict:
             "table": spec.name, "label_zh": spec.zh, "label_en": spec.en, "row": spec.row, "key": list(spec.key),
             "made_by": spec.made_by,
             "columns": [{"column": c.name, "type": c.type, "stata": names[c.name], "label_zh": c.zh,
-                         "label_en": c.en, "meaning": c.meaning, "values": c.values, "rule": c.rule}
+                         "label_en": c.en, "meaning": c.meaning, "values": c.values, "rule": c.rule or spec.made_by}
                         for c in spec.columns]})
     return {"title": "gov-report-toolkit export: codebook", "formats": FORMAT_NOTES, "conventions": list(CONVENTIONS),
             "tables": tables}
