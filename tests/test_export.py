@@ -733,3 +733,11 @@ def test_cli_export_takes_the_reading_options_of_every_verb(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status == 1 and err.count("\n") == 1 and "missing" in err
     assert not (tmp_path / "x").exists() or not any((tmp_path / "x").iterdir())
+
+
+def test_a_token_holding_a_space_is_refused_not_written(seeds):
+    class Spaced(Tokenizer):
+        def tokenize_many(self, texts):
+            return [["数据 孤岛"] if i == 0 else [] for i, _ in enumerate(texts)]
+    with pytest.raises(ValueError, match="tokens holding whitespace"):
+        build(seeds, tokenizer=Spaced(cache=False), **FAST)

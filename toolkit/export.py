@@ -659,9 +659,9 @@ def build(corpus, *, model=None, k: int | None = DEFAULT_K, k_range=None, kinds=
         dtm, vocab = count_matrix(token_lists)
     else:
         dtm, vocab = sp.csr_matrix((0, 0), dtype=np.int64), np.array([], dtype=object)
-    bad = [t for t in vocab if any(ch in t for ch in "\r\n\x85\u2028\u2029") or not t.strip()]
-    if bad:
-        raise ValueError(f"tokens with line breaks or only blanks cannot be lines of vocab.txt: {bad[:3]}")
+    bad = [t for t in vocab if not t or any(ch.isspace() or ch in "\x85\u2028\u2029" for ch in t)]
+    if bad:  # the tokenizer never makes one; a custom one could, and would break vocab.txt and joined lists
+        raise ValueError(f"tokens holding whitespace cannot be lines of vocab.txt or space-joined: {bad[:3]}")
     meta = tables["reports"].set_index("report_id")
     docvars = units[["unit", "unit_id", "report_id", "section_index", "kind", "unit_index", "role", "n_tokens"]].join(
         meta[["label", "level", "government", "agency", "province", "city", "county", "year", "issued_year"]],
