@@ -168,6 +168,15 @@ def test_explorer_search_filter_page_and_read(seeds, model):
     assert set(ex.table["term"]) == {"跨省通办"} and "alone" in ex.status.value
     ex.term.value = "两 个"
     assert ex.table.empty and "without spaces" in ex.status.value
+    ex.term.value = "跨省通办"  # back to a search done before: searched again, not left empty
+    assert set(ex.table["term"]) == {"跨省通办"}
+    ex.term.value = ""
+    ex.theme.value = "data_silos"  # literal: the theme's core term alone
+    assert set(ex.table["match"]) == {"数据孤岛"} and "the term 数据孤岛 alone" in ex.status.value
+    ex.literal.value = False
+    ex.theme.value = ""
+    ex.theme.value = "data_silos"
+    assert len(ex.table) == len(search(seeds, "data_silos"))
     ex.report.value = seeds.reports["report_id"].iloc[-1]  # choosing a report reads it
     assert seeds.reports["label"].iloc[-1] in ex.reader.value
     assert [t for t in range(len(ex.tabs.children))] == [0, 1, 2] and ex.topic_view.value

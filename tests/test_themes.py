@@ -182,7 +182,7 @@ def test_issue_facts_on_the_seeds(matches):
 # ---------------------------------------------------------------------- KWIC
 def test_kwic_of_a_theme_and_of_a_term(seeds):
     table = kwic("数据孤岛", seeds, width=6)
-    assert list(table.columns) == KWIC_COLUMNS
+    assert list(table.columns) == ["label"] + KWIC_COLUMNS  # a Corpus: the readable label first
     assert set(table["term"]) == {"多套系统", "反复登录", "重复录入", "数据孤岛", "数据不共享", "互不联通", "数据对接难",
                                   "信息共享水平不高"}  # the theme's name means all its variants
     row = table[table["term"] == "信息共享水平不高"].iloc[0]

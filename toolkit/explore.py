@@ -281,7 +281,7 @@ class Explorer:
         self.page_size, self.width = int(page_size), int(width)
         self.results = pd.DataFrame(columns=SEARCH_COLUMNS)
         self.table = self.results
-        self._page = 0
+        self._page, self._searched = 0, None
         reports = corpus.reports.drop_duplicates("report_id")
 
         # search controls
@@ -363,15 +363,18 @@ class Explorer:
 
     def _refresh(self, *_) -> None:
         query = self.query()
+        key = (query, self.literal.value)
         if not query:
-            self.results = pd.DataFrame(columns=SEARCH_COLUMNS)
+            self.results, self._searched = pd.DataFrame(columns=SEARCH_COLUMNS), None
             self.status.value = "Choose a theme or type a term."
-        else:
+        elif key != self._searched:  # a filter or the order changed: the matches stay
             try:
                 self.results = search(self.corpus, query, lexicon=self.lexicon, literal=self.literal.value,
                                       width=self.width)
+                self._searched = key
             except ValueError as e:
                 self.results = self.table = pd.DataFrame(columns=SEARCH_COLUMNS)
+                self._searched = None
                 self.status.value = f'<span style="color:#b00">{html.escape(str(e))}</span>'
                 self.counts.value = ""
                 self._show(0)

@@ -321,6 +321,8 @@ def resolve(term_or_theme: str, lexicon: Lexicon | None = None, *, literal: bool
     key = term_or_theme.strip()
     if key in lexicon and not literal:
         return lexicon.select([key])
+    if literal and key in lexicon.ids:  # a theme's id, literally: its core term alone
+        key = lexicon[key].name
     owners = [t for t in lexicon if key in t.terms]
     theme = owners[0] if owners else None
     single = Theme(theme.id if theme else "", key, theme.label if theme else "", "", (Variant(key),),
