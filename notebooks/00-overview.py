@@ -119,7 +119,7 @@ for name, version in notebook_runner.versions().items():
 # themes, topics, targets, follow-through) as Parquet, CSV, Stata `.dta` and Excel, and the
 # document-term matrix for R, with a codebook describing every column and a manifest naming what
 # produced the numbers (`python -m toolkit export PATH --to DIR --formats all` does the same; see
-# [docs/07-export.md](../docs/07-export.md)). Here the corpus goes to `build/export/`:
+# [docs/export.md](../docs/export.md)). Here the corpus goes to `build/export/`:
 
 # %%
 from toolkit import paths

@@ -41,7 +41,7 @@ SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=
 STATA_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 #: Small, fast topic settings for the tests (the default is k = 8 with 20 samples).
 FAST = {"k": 3, "n_samples": 3, "n_jobs": 1, "cache": False}
-DOCS = paths.PROJECT_ROOT / "docs" / "07-export.md"
+DOCS = paths.PROJECT_ROOT / "docs" / "export.md"
 
 
 # --------------------------------------------------------------------------- material
@@ -385,10 +385,10 @@ def test_r_handoff_against_scipys_reader(exported):
 
 
 def r_snippet() -> str:
-    """The R code of docs/07-export.md: the fenced block after '<!-- r-handoff -->'."""
+    """The R code of docs/export.md: the fenced block after '<!-- r-handoff -->'."""
     text = DOCS.read_text(encoding="utf-8")
     block = re.search(r"<!-- r-handoff -->\s*```r\n(.*?)```", text, re.S)
-    assert block, "docs/07-export.md holds the R snippet after <!-- r-handoff -->"
+    assert block, "docs/export.md holds the R snippet after <!-- r-handoff -->"
     return block.group(1)
 
 

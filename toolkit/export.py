@@ -47,7 +47,7 @@ exactly what produced its numbers.
 - ``r``: the document-term matrix of all units for R: ``dtm.mtx`` (Matrix Market, integer counts, one
   row per unit in the order of ``units``, one column per term), ``vocab.txt`` (the terms, one per
   line, UTF-8, in column order) and ``docvars.csv`` (one row per unit, in row order: its id, place in
-  its report, kind and the report's metadata). ``docs/07-export.md`` turns them into a quanteda ``dfm``
+  its report, kind and the report's metadata). ``docs/export.md`` turns them into a quanteda ``dfm``
   and into stm's input.
 
 **Lists** (a topic's terms, a plan unit's themes) are one text, the items joined by single spaces
@@ -834,7 +834,7 @@ FORMAT_NOTES = {
          "term (`vocab.txt` order), the token counts; `vocab.txt`: the terms, one per line, UTF-8, sorted by code "
          "point; `docvars.csv` (UTF-8 with BOM): one row per unit in the matrix's row order, the columns listed "
          "under docvars. Every unit of every kind is a row (a unit with no token an empty row): subset with "
-         "`docvars$kind`. docs/07-export.md turns them into a quanteda dfm and stm's input.",
+         "`docvars$kind`. docs/export.md turns them into a quanteda dfm and stm's input.",
 }
 CONVENTIONS = (
     "Offsets: start and end index the report's cleaned text (reports.text), 0-based, end exclusive: "
