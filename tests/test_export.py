@@ -741,3 +741,33 @@ def test_a_token_holding_a_space_is_refused_not_written(seeds):
             return [["数据 孤岛"] if i == 0 else [] for i, _ in enumerate(texts)]
     with pytest.raises(ValueError, match="tokens holding whitespace"):
         build(seeds, tokenizer=Spaced(cache=False), **FAST)
+
+
+def test_a_text_beginning_with_equals_or_hash_stays_text_in_excel_not_a_formula(seed_export, tmp_path):
+    """Regression: openpyxl takes a string beginning with '=' for a formula and '#N/A' for an error, so a
+    report text opening with a '====' rule (or a metadata value '=1+1') was computed by Excel, not shown."""
+    result, _ = seed_export
+    units = result.tables["units"].copy()
+    units.loc[0, "text"] = "====\n一、工作回顾"
+    units.loc[1, "text"] = "=1+1"
+    units.loc[2, "text"] = "#N/A"
+    altered = ex.Export(dict(result.tables, units=units), result.notes, result.specs, result.dtm, result.vocab,
+                        result.docvars, dict(result.manifest))
+    write(altered, tmp_path / "x", "xlsx")
+    with workbook(tmp_path / "x" / "tables.xlsx", read_only=False) as wb:
+        cells = [wb["units"].cell(row=r, column=list(units.columns).index("text") + 1) for r in (2, 3, 4)]
+        assert [(c.value, c.data_type) for c in cells] == [("====\n一、工作回顾", "s"), ("=1+1", "s"), ("#N/A", "s")]
+    with zipfile.ZipFile(tmp_path / "x" / "tables.xlsx") as z:
+        assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_exported_files_have_the_mode_the_umask_gives_not_0600(seed_export, tmp_path):
+    """Regression: files written through mkstemp kept its private 0600 mode, so co-authors on a shared
+    machine could not read an export; they now get 0666 less the umask, as open() gives."""
+    result, _ = seed_export
+    old = os.umask(0o022)
+    try:
+        files = write(result, tmp_path / "x", ("csv", "r"))
+    finally:
+        os.umask(old)
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(0o644)}

@@ -827,7 +827,8 @@ FORMAT_NOTES = {
             "panes frozen below it (A2). A cell holds at most 32,767 characters (UTF-16 code units, as Excel counts): "
             "a longer text is cut there and a boolean column `<column>_truncated` follows the column, True in the "
             "rows that were cut. Characters Excel refuses (ASCII control characters other than tab and line breaks) "
-            "are replaced by U+FFFD, one for one, and counted in MANIFEST.json. The tokens sheet holds one row "
+            "are replaced by U+FFFD, one for one, and counted in MANIFEST.json. Every text is a text cell, even one "
+            "beginning with = (never a formula). The tokens sheet holds one row "
             "per unit (unit, n_tokens, tokens: the unit's tokens joined by spaces, in order) instead of one per "
             "token. A table with more than 1,048,575 rows continues in sheets `<table>_2`, `<table>_3` …",
     "r": "`dtm.mtx`: Matrix Market coordinate integer general, one row per unit (units.unit order), one column per "
@@ -921,6 +922,13 @@ def check_target(to, overwrite: bool = False) -> Path:
     return to
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
     """Write ``path`` through ``write(temporary_path)`` and rename it into place; on any failure remove
     the temporary file, and raise an OSError as an :class:`ExportError` naming ``path``."""
@@ -932,6 +940,7 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
     tmp = Path(tmp)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file 0600: give it the mode open() would
         os.replace(tmp, path)
     except BaseException as e:
         with suppress(OSError):
@@ -1102,6 +1111,18 @@ def excel_sheets(result: Export, replaced: dict | None = None) -> list[tuple[str
     return sheets
 
 
+def _excel_cell(ws, value):
+    """``value`` as openpyxl should write it: a text that openpyxl would take for a formula (``=…``) or an
+    error (``#N/A`` …) is forced to stay text, so Excel shows the words rather than computing them."""
+    if type(value) is str and value[:1] in ("=", "#"):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def _xlsx(result: Export, to: Path) -> list[Path]:
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
@@ -1120,7 +1141,7 @@ def _xlsx(result: Export, to: Path) -> list[Path]:
                 ws.freeze_panes = "A2"
                 ws.append(header)
                 for row in rows:
-                    ws.append(row)
+                    ws.append([_excel_cell(ws, v) for v in row])
             with _FixedTimeZip(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
                 ExcelWriter(wb, archive).save()
         finally:  # after a failure, close the sheets' streams rather than leave them to the garbage collector
