@@ -170,8 +170,9 @@ def test_explorer_search_filter_page_and_read(seeds, model):
     assert ex.table.empty and "without spaces" in ex.status.value
     ex.term.value = "跨省通办"  # back to a search done before: searched again, not left empty
     assert set(ex.table["term"]) == {"跨省通办"}
-    ex.term.value = ""
-    ex.theme.value = "data_silos"  # literal: the theme's core term alone
+    ex.term.value = "数据"
+    ex.theme.value = "data_silos"  # a chosen theme replaces the typed term; literal: its core term alone
+    assert ex.term.value == "" and ex.query() == "data_silos"
     assert set(ex.table["match"]) == {"数据孤岛"} and "the term 数据孤岛 alone" in ex.status.value
     ex.literal.value = False
     ex.theme.value = ""
@@ -244,6 +245,16 @@ def test_cli_kwic_literal_and_own_themes(tmp_path, capsys):
     assert cli.main(["kwic", "approval", str(paths.RAW_DIR), "--themes", str(tmp_path / "no.toml")]) == 2
     assert "no.toml: no such lexicon file" in capsys.readouterr().err
     assert cli.main(["keyness", str(paths.RAW_DIR), "--a", "theme=approval", "--themes", str(own), "--json"]) == 0
+    capsys.readouterr()
+    to = tmp_path / "export"
+    assert cli.main(["export", str(paths.RAW_DIR), "--to", str(to), "--formats", "csv", "--k", "2", "--samples", "2",
+                     "--jobs", "1", "--no-cache", "--themes", str(own)]) == 0
+    matches = pd.read_csv(to / "theme_matches.csv", encoding="utf-8-sig")
+    assert "approval" in set(matches["theme"])
+    import json
+
+    themes = json.loads((to / "MANIFEST.json").read_text(encoding="utf-8"))["lexicons"]["themes"]
+    assert [f["file"] for f in themes["files"]][-1] == "mine.toml"
 
 
 # --------------------------------------------------------------------------- saved notebooks

@@ -296,11 +296,16 @@ def cmd_export(args) -> None:
         check_target(args.to, args.overwrite)  # before the corpus is read: a refusal costs nothing
         corpus = _corpus(args)
         root = args.paths[0] if len(args.paths) == 1 and Path(args.paths[0]).is_dir() else None
-        result = export(corpus, args.to, formats, overwrite=args.overwrite, root=root,
+        lexicon = None
+        if args.themes:
+            from .themes import load_lexicon
+
+            lexicon = load_lexicon(themes=args.themes)
+        result = export(corpus, args.to, formats, overwrite=args.overwrite, root=root, lexicon=lexicon,
                         k=None if args.k_range else (args.k or DEFAULT_K), k_range=args.k_range,
                         n_samples=args.samples, random_state=args.seed, n_jobs=args.jobs,
                         cache=not args.no_cache, tokenizer=Tokenizer(cache=not args.no_cache))
-    except ExportError as e:
+    except (ExportError, ValueError) as e:  # ValueError: a themes file (LexiconError)
         raise CommandError(f"export: {e}") from None
     tables = result.manifest["tables"]
     if args.json:
@@ -436,6 +441,7 @@ def parser() -> argparse.ArgumentParser:
                    help="comma-separated: parquet, csv, dta, xlsx, r (the document-term matrix), or all "
                         "(default parquet); --format is the reading option, as for every verb")
     c.add_argument("--overwrite", action="store_true", help="replace the files of an earlier export in DIR")
+    c.add_argument("--themes", action="append", metavar="TOML", help=THEMES_HELP)
     c.add_argument("--k", type=int, help="topics of the exported model (default 8; stability still measured)")
     c.add_argument("--k-range", type=_k_range, metavar="LOW-HIGH",
                    help="choose k by stability over these ks instead (slow on a large corpus; cached)")

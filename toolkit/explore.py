@@ -318,7 +318,8 @@ class Explorer:
             grid_template_columns="repeat(5, max-content) minmax(8em, max-content) max-content minmax(8em, 1fr)",
             grid_gap="2px 10px", align_items="center"))
         self.grid.add_class("toolkit-results")
-        for control in (self.theme, self.literal, self.kinds, self.provinces, self.levels, self.sort_by,
+        self.theme.observe(self._on_theme, names="value")
+        for control in (self.literal, self.kinds, self.provinces, self.levels, self.sort_by,
                         self.descending) + ((self.years,) if self.years else ()):
             control.observe(self._refresh, names="value")
         self.term.observe(self._on_term, names="value")
@@ -355,6 +356,12 @@ class Explorer:
     def _on_term(self, change) -> None:
         if change["new"].strip() and self.theme.value:
             self.theme.value = ""  # a typed term replaces the theme (this refreshes)
+        else:
+            self._refresh()
+
+    def _on_theme(self, change) -> None:
+        if change["new"] and self.term.value.strip():
+            self.term.value = ""  # a chosen theme replaces the typed term (this refreshes)
         else:
             self._refresh()
 

@@ -590,6 +590,11 @@ def _lexicon_entry(source, fallback: dict) -> dict:
             else path.name
         return {"file": shown, "sha256": _sha256_file(path)}
     blob = json.dumps(fallback, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+    parts = [Path(p) for p in str(source).split(" + ")]
+    if len(parts) > 1 and all(p.is_file() for p in parts):  # the project lexicon merged with own themes files
+        files = [_lexicon_entry(p, {}) for p in parts]
+        return {"file": None, "files": files, "sha256": hashlib.sha256(blob).hexdigest(),
+                "note": "merged in this order (a later theme with an earlier id replaces it): sha256 of the result"}
     return {"file": None, "sha256": hashlib.sha256(blob).hexdigest(), "note": "built in memory: sha256 of its content"}
 
 
