@@ -289,6 +289,7 @@ def cmd_export(args) -> None:
     from pathlib import Path
 
     from .export import DEFAULT_K, ExportError, check_target, export, parse_formats
+    from .themes import LexiconError
     from .tokenize import Tokenizer
 
     try:
@@ -305,7 +306,7 @@ def cmd_export(args) -> None:
                         k=None if args.k_range else (args.k or DEFAULT_K), k_range=args.k_range,
                         n_samples=args.samples, random_state=args.seed, n_jobs=args.jobs,
                         cache=not args.no_cache, tokenizer=Tokenizer(cache=not args.no_cache))
-    except (ExportError, ValueError) as e:  # ValueError: a themes file (LexiconError)
+    except (ExportError, LexiconError) as e:
         raise CommandError(f"export: {e}") from None
     tables = result.manifest["tables"]
     if args.json:
