@@ -19,7 +19,8 @@ import pytest
 import toolkit.topics
 from toolkit import paths
 from toolkit.cache import CacheWarning
-from toolkit.tokenize import _SEP, TOKENIZER_VERSION, Tokenizer, entry_checksum, text_key
+from toolkit.tokenize import (_SEP, KEEP_CACHES, TOKENIZER_VERSION, Tokenizer, _bundle_checksum, bundle_key,
+                              decode_bundle, encode_bundle, entry_checksum, prune_caches, text_key)
 from toolkit.topics import DOCUMENT_COLUMNS, KSelection, TopicModel, select_topics
 
 # NMF on these tiny corpora may stop at max_iter; that is not what these tests are about.
@@ -116,8 +117,16 @@ def test_a_database_with_a_foreign_schema_is_set_aside(tok, expected, schema, ho
                                 f"(it holds {holds}); moved to {path.name}.corrupt and rebuilt")
 
 
+def rows_only(path):
+    """Drop the bundles, so that the next call reads the cache one row per text."""
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM bundles")
+    db.close()
+
+
 def test_an_edited_row_is_dropped_and_recomputed(tok, expected, monkeypatch):
     path = filled(tok, expected)
+    rows_only(path)
     with sqlite3.connect(path) as db:  # the tokens change, the checksum does not
         changed = db.execute("UPDATE tokens SET tokens = ? WHERE key = ?", (f"伪造{_SEP}词语", text_key("破除数据孤岛")))
         assert changed.rowcount == 1
@@ -131,11 +140,105 @@ def test_an_edited_row_is_dropped_and_recomputed(tok, expected, monkeypatch):
 
 def test_several_bad_rows_give_one_warning(tok, expected):
     path = filled(tok, expected)
+    rows_only(path)
     with sqlite3.connect(path) as db:
         db.execute("UPDATE tokens SET checksum = 'x'")
     db.close()
     assert_heals(tok, expected, f"token cache {path}: {len(set(TEXTS))} entries failed the checksum; "
                                 "dropped and recomputed")
+
+
+def test_a_second_call_reads_one_bundle_and_segments_nothing(tok, expected, monkeypatch):
+    path = filled(tok, expected)
+    with sqlite3.connect(path) as db:
+        (key, vocab, codes, offsets, checksum), = db.execute("SELECT * FROM bundles").fetchall()
+    db.close()
+    distinct = list(dict.fromkeys(TEXTS))
+    assert key == bundle_key(distinct) and decode_bundle(key, vocab, codes, offsets, checksum,
+                                                         n_texts=len(distinct)) == [expected[TEXTS.index(t)]
+                                                                                   for t in distinct]
+    again = Tokenizer(cache_dir=tok.cache_dir)
+    monkeypatch.setattr(again, "_cut", lambda text: pytest.fail(f"segmented {text!r} again"))
+    tokens, caught = cache_warnings(lambda: again.tokenize_many(TEXTS))
+    assert tokens == expected and caught == []
+    assert tokens[0] is not expected[0] and tokens[0][0] is expected[0][0]  # new lists of interned tokens
+
+
+def test_an_edited_bundle_is_dropped_and_rebuilt_from_the_rows(tok, expected, monkeypatch):
+    path = filled(tok, expected)
+    with sqlite3.connect(path) as db:  # one code changed, the checksum not
+        codes = db.execute("SELECT codes FROM bundles").fetchone()[0]
+        db.execute("UPDATE bundles SET codes = ?", (bytes([codes[0] ^ 1]) + codes[1:],))
+    db.close()
+    monkeypatch.setattr(tok, "_cut", lambda text: pytest.fail(f"segmented {text!r} again: the rows were good"))
+    assert_heals(tok, expected, f"token cache {path}: 1 entry failed the checksum; dropped and recomputed")
+
+
+@pytest.mark.parametrize("damage", ["offsets", "codes"])
+def test_a_bundle_of_the_wrong_shape_is_refused_even_with_a_valid_checksum(damage):
+    lists = [["数据", "孤岛"], [], ["数据"]]
+    key = bundle_key(["a", "b", "c"])
+    vocab, codes, offsets, _ = encode_bundle(key, lists)
+    assert decode_bundle(key, vocab, codes, offsets, _bundle_checksum(key, vocab, codes, offsets), n_texts=3) == lists
+    if damage == "offsets":
+        offsets = offsets[:-8]  # one text short
+    else:
+        codes = codes[:-4] + (7).to_bytes(4, "little")  # a code past the vocabulary
+    assert decode_bundle(key, vocab, codes, offsets, _bundle_checksum(key, vocab, codes, offsets), n_texts=3) is None
+
+
+def test_old_cache_files_are_pruned_to_the_newest(tmp_path):
+    folder = tmp_path / "tokens"
+    folder.mkdir()
+    import os
+
+    for i in range(KEEP_CACHES + 3):
+        old = folder / f"tokens-old{i}.sqlite"
+        old.write_bytes(b"x")
+        (folder / f"tokens-old{i}.sqlite-wal").write_bytes(b"x")
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    (folder / "unrelated.txt").write_text("kept")
+    tok = Tokenizer(cache_dir=folder)
+    tok.tokenize_many(TEXTS)  # creates this tokenizer's file, keeping the newest KEEP_CACHES - 1 others
+    left = sorted(p.name for p in folder.glob("tokens-*.sqlite"))
+    newest = [f"tokens-old{i}.sqlite" for i in range(KEEP_CACHES + 3)][-(KEEP_CACHES - 1):]
+    assert left == sorted(newest + [tok.cache_path.name])
+    assert not (folder / "tokens-old0.sqlite-wal").exists() and (folder / "unrelated.txt").exists()
+    assert prune_caches(folder, keep=KEEP_CACHES) == []  # nothing more to remove
+
+
+def _fill_in_a_process(cache_dir: str, texts: list[str]) -> list[list[str]]:
+    return Tokenizer(cache_dir=cache_dir).tokenize_many(texts)
+
+
+@pytest.mark.parametrize("processes", [2, 6])
+def test_processes_filling_one_cache_at_once_agree(tmp_path, processes):
+    """Several processes fill the same cache file at the same moment (overlapping texts, each its own
+    order): every one gets the tokens an uncached tokenizer gives, none fails on a locked database, and
+    the file then answers for every text."""
+    import concurrent.futures
+    import multiprocessing
+    import random
+
+    from toolkit import load_corpus
+
+    texts = load_corpus(paths.RAW_DIR).units["text"].tolist()
+    texts += [t[::-1] for t in texts]  # more rows to write at once
+    plain = Tokenizer(cache=False)
+    reference = dict(zip(texts, plain.tokenize_many(texts)))
+    orders = []
+    for p in range(processes):
+        chosen = random.Random(p).sample(texts, k=len(texts) * 2 // 3)
+        orders.append(chosen)
+    folder = tmp_path / "tokens"
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
+        results = list(pool.map(_fill_in_a_process, [str(folder)] * processes, orders))
+    for chosen, got in zip(orders, results):
+        assert got == [reference[t] for t in chosen]
+    tokens, caught = cache_warnings(lambda: Tokenizer(cache_dir=folder).tokenize_many(texts))
+    assert tokens == [reference[t] for t in texts] and caught == []
+    assert len(list(folder.glob("tokens-*.sqlite"))) == 1
 
 
 def test_a_cache_path_that_cannot_be_opened_is_an_error_naming_it(tok):
