@@ -193,3 +193,42 @@ def test_equal_tokens_are_one_string_object(tmp_path):
             assert first[first.index(token)] is second[second.index(token)]
         again, = Tokenizer(cache=cache, cache_dir=tmp_path).tokenize_many(["加强数据共享，完善交换平台"])
         assert again == second and all(a is b for a, b in zip(again, second))  # read back from the cache too
+
+
+# --------------------------------------------------------------------------- in parallel, on a cluster
+@pytest.mark.slow
+def test_tokenizing_in_parallel_and_on_a_dask_cluster_gives_the_same_tokens(tmp_path, monkeypatch):
+    """n_jobs segments chunks of texts through joblib: local processes, or a Dask cluster's workers under
+    joblib.parallel_config(backend="dask"). The tokens are those of one process; only this process writes
+    the cache (the workers build their tokenizer without one)."""
+    import joblib
+    from distributed import Client, LocalCluster
+
+    import toolkit.tokenize as tokenize
+    from toolkit import load_corpus
+
+    monkeypatch.setattr(tokenize, "CHUNK", 40)  # several tasks even on the seeds
+    texts = load_corpus().units["text"].tolist()
+    serial = Tokenizer(cache=False).tokenize_many(texts)
+    assert Tokenizer(cache=False, n_jobs=2).tokenize_many(texts) == serial  # joblib's own processes
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client, joblib.parallel_config(backend="dask"):
+        cached = Tokenizer(cache_dir=tmp_path / "tokens", n_jobs=2)
+        assert cached.tokenize_many(texts) == serial
+        ran = client.run(lambda: __import__("toolkit.tokenize").tokenize._worker_tokenizer.cache_info().currsize)
+        assert sum(ran.values()) >= 1  # the chunks were segmented on the cluster's workers
+    assert list((tmp_path / "tokens").glob("tokens-*.sqlite")) == [cached.cache_path]
+    again = Tokenizer(cache_dir=tmp_path / "tokens")
+    monkeypatch.setattr(again, "_cut", lambda text: pytest.fail("the cache should hold every text"))
+    assert again.tokenize_many(texts) == serial
+
+
+def test_a_worker_with_other_lexicon_files_is_refused(monkeypatch):
+    import toolkit.tokenize as tokenize
+
+    monkeypatch.setattr(tokenize, "CHUNK", 2)
+    tok = Tokenizer(cache=False, n_jobs=2)
+    monkeypatch.setattr(tokenize, "_segment_chunk", lambda spec, texts: ("another", [[] for _ in texts]))
+    monkeypatch.setattr("joblib.Parallel", lambda n_jobs: (lambda tasks: [f(*a, **k) for f, a, k in tasks]))
+    with pytest.raises(RuntimeError, match="a worker's tokenizer differs"):
+        tok.tokenize_many(["推动跨省通办", "破除数据孤岛", "推进数据共享"])

@@ -47,6 +47,7 @@ file removes all but the newest :data:`KEEP_CACHES` (4) in the folder.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -75,6 +76,8 @@ LEXICON_FILES = (USERDICT, STOPWORDS)
 #: The column :meth:`Tokenizer.tokenize_units` adds.
 TOKENS_COLUMN = "tokens"
 
+#: Texts per task when :class:`Tokenizer` segments in parallel (``n_jobs``).
+CHUNK = 2000
 _SEP = "\x1f"  # joins the tokens of one text in the cache (no token holds a control character)
 #: The one table of a token cache file, exactly as ``sqlite_master`` records it.
 _SCHEMA = "CREATE TABLE tokens (key TEXT PRIMARY KEY, tokens TEXT NOT NULL, checksum TEXT NOT NULL) WITHOUT ROWID"
@@ -220,14 +223,18 @@ class Tokenizer:
     userdict : False segments with jieba's dictionary only (to show what the lexicon changes); the
         stopwords still apply.
     cache : keep final tokens in ``cache_dir`` (default ``.cache/tokens``); False disables it.
+    n_jobs : segment texts not in the cache in parallel, :data:`CHUNK` texts a task, through joblib
+        (``-1``: all cores; under ``joblib.parallel_config(backend="dask")``, a Dask cluster's workers).
+        The tokens are the same; the cache is written by this process only. Default None: here.
     """
 
     def __init__(self, lexicon_dir: str | Path | None = None, backend: str = "rjieba", hmm: bool = True,
-                 userdict: bool = True, cache: bool = True, cache_dir: str | Path | None = None):
+                 userdict: bool = True, cache: bool = True, cache_dir: str | Path | None = None,
+                 n_jobs: int | None = None):
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         self.lexicon = Lexicon.read(lexicon_dir)
-        self.backend, self.hmm, self.userdict, self.cache = backend, hmm, userdict, cache
+        self.backend, self.hmm, self.userdict, self.cache, self.n_jobs = backend, hmm, userdict, cache, n_jobs
         self.cache_dir = Path(cache_dir) if cache_dir is not None else paths.CACHE_DIR / "tokens"
         self.terms = dict(self.lexicon.userdict) if userdict else {}
         self.stopwords = (general_stopwords() | self.lexicon.stopwords) - set(self.terms)
@@ -316,8 +323,31 @@ class Tokenizer:
         if self.cache:
             found = self._cached(distinct)
         else:
-            found = {t: self._interned(t) for t in distinct}
+            found = self._segment_many(distinct)
         return [found[t] for t in texts]
+
+    def _segment_many(self, texts: list[str]) -> dict[str, list[str]]:
+        """The tokens of each of ``texts`` (distinct), segmented here or, with ``n_jobs``, in chunks of
+        :data:`CHUNK` texts through joblib: its processes, or any backend ``joblib.parallel_config``
+        names (``backend="dask"`` with a ``dask.distributed.Client``: the cluster's workers). Workers only
+        segment and filter; this process alone writes the cache."""
+        if self.n_jobs in (None, 1) or len(texts) <= CHUNK:
+            return {t: self._interned(t) for t in texts}
+        from joblib import Parallel, delayed
+
+        spec = self._spec()
+        chunks = [texts[i:i + CHUNK] for i in range(0, len(texts), CHUNK)]
+        results = Parallel(n_jobs=self.n_jobs)(delayed(_segment_chunk)(spec, chunk) for chunk in chunks)
+        found = {}
+        for chunk, (fingerprint, lists) in zip(chunks, results):
+            if fingerprint != self.fingerprint:
+                raise RuntimeError(f"a worker's tokenizer differs from this one (its lexicon files at "
+                                   f"{self.lexicon.directory} changed, or another toolkit version): refusing its tokens")
+            found.update(zip(chunk, ([sys.intern(t) for t in tokens] for tokens in lists)))
+        return found
+
+    def _spec(self) -> tuple:
+        return (str(self.lexicon.directory.resolve()), self.backend, self.hmm, self.userdict)
 
     def tokenize_units(self, units: pd.DataFrame, column: str = "text") -> pd.DataFrame:
         """A copy of ``units`` (e.g. ``corpus.units``) with a ``tokens`` column: the list of final tokens."""
@@ -339,10 +369,10 @@ class Tokenizer:
         bundle = bundle_key(distinct)
         computed: dict[str, list[str]] = {}
 
-        def compute(text: str) -> list[str]:
-            if text not in computed:
-                computed[text] = self._interned(text)
-            return computed[text]
+        def compute(texts: list[str]) -> dict[str, list[str]]:
+            missing = [t for t in texts if t not in computed]
+            computed.update(self._segment_many(missing))
+            return {t: computed[t] for t in texts}
 
         for attempt in (1, 2):
             try:
@@ -384,7 +414,7 @@ class Tokenizer:
                 chunk = key_list[i:i + 900]
                 rows.update((key, (joined, checksum)) for key, joined, checksum in db.execute(
                     f"SELECT key, tokens, checksum FROM tokens WHERE key IN ({','.join('?' * len(chunk))})", chunk))
-            found, new = {}, []
+            found, missing = {}, []
             for text, key in keys.items():
                 row = rows.get(key)
                 if row is not None:
@@ -393,9 +423,12 @@ class Tokenizer:
                         found[text] = list(map(sys.intern, joined.split(_SEP))) if joined else []
                         continue
                     bad += 1
-                tokens = found[text] = compute(text)
+                missing.append(text)
+            new = []
+            for text, tokens in compute(missing).items():  # segmented all at once (in parallel with n_jobs)
+                found[text] = tokens
                 joined = _SEP.join(tokens)
-                new.append((key, joined, entry_checksum(key, joined)))
+                new.append((keys[text], joined, entry_checksum(keys[text], joined)))
             lists = [found[t] for t in distinct]
             encoded = encode_bundle(bundle, lists)
             with db:  # one transaction: the new rows and the bundle
@@ -513,6 +546,21 @@ def _bundle_checksum(key: str, vocab_joined: str, code_bytes: bytes, offset_byte
     digest.update(vocab_joined.encode("utf-8"))
     digest.update(b"\0" + code_bytes + b"\0" + offset_bytes)
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _worker_tokenizer(spec: tuple) -> "Tokenizer":
+    """A worker's tokenizer for ``spec``, built once per worker process (loading the dictionary takes
+    about 0.3 s) and kept for its next chunks: an explicit instance, never jieba's global one."""
+    lexicon_dir, backend, hmm, userdict = spec
+    return Tokenizer(lexicon_dir, backend=backend, hmm=hmm, userdict=userdict, cache=False)
+
+
+def _segment_chunk(spec: tuple, texts: list[str]) -> tuple[str, list[list[str]]]:
+    """A task of :meth:`Tokenizer._segment_many`: the tokens of ``texts``, and the fingerprint of the
+    tokenizer that made them (checked by the caller)."""
+    tokenizer = _worker_tokenizer(spec)
+    return tokenizer.fingerprint, [tokenizer.tokenize(t) for t in texts]
 
 
 def text_key(text: str) -> str:
