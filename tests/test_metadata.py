@@ -379,3 +379,27 @@ def test_near_duplicates_are_caught_however_common_the_boilerplate():
     others = [boilerplate + text(3000) for _ in range(55)]
     result = duplicates([boilerplate + own, *others, boilerplate + copy])
     assert result[-1] == 0 and all(d is None for d in result[1:-1])
+
+
+def test_the_table_year_decides_which_plans_are_next_years(tmp_path):
+    """Regression: segmentation took the year found in the text, not the table's (or metadata.csv's). A
+    report whose text names no year of its own, given 2020 (issued) by its table, has its 三、2021年工作
+    read as next year's plans."""
+    import csv
+
+    from toolkit.dataset import segment_report
+
+    body = ("某县行政审批服务局工作总结\n一、工作开展情况\n全面推进一网通办，办理事项一千件，群众满意度持续提升。\n"
+            "二、存在的问题\n数据共享不够充分，部门之间协同不足。\n三、2021年工作\n推动跨省通办，深化数据共享，提升服务水平。")
+    with open(tmp_path / "r.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["year", "text"], ["2020", body]])
+    corpus = load_corpus(tmp_path / "r.csv")
+    assert corpus.reports.loc[0, "year"] == 2019
+    kinds = dict(zip(corpus.sections["heading"], corpus.sections["kind"]))
+    assert kinds["三、2021年工作"] == "plans"
+    from toolkit.corpus import read_reports
+
+    report = read_reports(tmp_path / "r.csv")[0][0]
+    assert report.meta.get("year") is None  # the text alone does not know the year ...
+    sections, _ = segment_report(report)
+    assert dict(zip(sections["heading"], sections["kind"]))["三、2021年工作"] != "plans"  # ... nor the plans

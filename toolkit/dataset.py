@@ -88,10 +88,12 @@ def report_row(report: Report, user: dict | None = None) -> tuple[dict, list[str
     return row, notes
 
 
-def segment_report(report: Report) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The sections and units of one report; any failure is a :class:`ReportError` naming its file."""
+def segment_report(report: Report, year: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sections and units of one report; any failure is a :class:`ReportError` naming its file.
+    ``year``: the year the report is about, when known better than the text says (a metadata.csv or a
+    table column); it decides which year's plans are "next year's". Default: the year found in the text."""
     return guarded(section_table, report.source or report.path, report.report_id, report.text,
-                   report.meta.get("year"))
+                   report.meta.get("year") if year is None else year)
 
 
 def _format(report: Report) -> str:
@@ -165,11 +167,12 @@ def build_corpus(reports: list[Report], errors: list[ReportError] | None = None,
     errors = list(errors or [])
     table, reports = report_table(reports, errors, skip_bad)
     sections, units, removed, failed = [], [], [], set()
-    for r, dup in zip(reports, table["duplicate_of"]):
+    years = [None if pd.isna(y) else int(y) for y in table["year"]]  # the user's or the table's year wins
+    for r, dup, year in zip(reports, table["duplicate_of"], years):
         if isinstance(dup, str) and not keep_duplicates:
             continue
         try:
-            s, u = segment_report(r)
+            s, u = segment_report(r, year)
         except ReportError as error:
             if not skip_bad:
                 raise
