@@ -498,12 +498,11 @@ def prune_caches(directory: Path, keep: int = KEEP_CACHES, current: Path | None 
 
 
 def bundle_key(texts: list[str]) -> str:
-    """The key of the bundle of ``texts`` (distinct, in order): the sha256 of their lengths and bytes."""
-    digest = hashlib.sha256()
-    for text in texts:
-        data = text.encode("utf-8")
-        digest.update(len(data).to_bytes(8, "little"))
-        digest.update(data)
+    """The key of the bundle of ``texts`` (distinct, in order): the sha256 of their lengths (in
+    characters, int64) and of their UTF-8 bytes one after the other (the lengths make it unambiguous)."""
+    lengths = np.fromiter(map(len, texts), dtype="<i8", count=len(texts))
+    digest = hashlib.sha256(lengths.tobytes())
+    digest.update("".join(texts).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
@@ -529,7 +528,8 @@ def decode_bundle(key: str, vocab_joined, code_bytes, offset_bytes, checksum, *,
         return None
     if checksum != _bundle_checksum(key, vocab_joined, code_bytes, offset_bytes):
         return None
-    vocab = np.array([sys.intern(v) for v in vocab_joined.split(_SEP)] if vocab_joined else [], dtype=object)
+    # each distinct token once (one string object for all its occurrences in the bundle)
+    vocab = np.array(vocab_joined.split(_SEP) if vocab_joined else [], dtype=object)
     if len(code_bytes) % 4 or len(offset_bytes) != 8 * (n_texts + 1):
         return None
     codes = np.frombuffer(code_bytes, dtype="<i4")
@@ -537,8 +537,9 @@ def decode_bundle(key: str, vocab_joined, code_bytes, offset_bytes, checksum, *,
     if offsets[0] != 0 or offsets[-1] != len(codes) or (np.diff(offsets) < 0).any() or \
             (len(codes) and (codes.min() < 0 or codes.max() >= len(vocab))):
         return None
-    tokens = vocab[codes] if len(codes) else np.zeros(0, dtype=object)
-    return [tokens[a:b].tolist() for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+    tokens = vocab[codes].tolist() if len(codes) else []
+    bounds = offsets.tolist()
+    return [tokens[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def _bundle_checksum(key: str, vocab_joined: str, code_bytes: bytes, offset_bytes: bytes) -> str:
