@@ -265,6 +265,67 @@ def test_selection_refuses_or_clips_impossible_k(docs):
         KSelection(sample_fraction=0).fit(few)
 
 
+
+def test_fast_method_chooses_the_same_k_with_the_same_stability(docs, selection):
+    kw = dict(k_range=range(2, 6), n_samples=6, top_n=5, model=TopicModel(min_df=1))
+    assert selection.method_ == "full"  # auto: few units
+    fast = KSelection(**kw, method="fast").fit(docs[DOCUMENT_COLUMNS])
+    assert fast.method_ == "fast" and fast.k_ == selection.k_ == 3
+    scored = fast.table_["stability"].notna()
+    assert 1 <= scored.sum() < len(scored)  # it stopped once k = 3 was certain
+    pd.testing.assert_frame_equal(fast.table_[scored], selection.table_[scored])  # same fits, same numbers
+    pd.testing.assert_series_equal(fast.table_["coherence"], selection.table_["coherence"])  # all references
+    assert fast.table_.loc[~scored, "stability_sd"].isna().all()
+    assert fast.topics_.loc[fast.topics_["k"] == 3, "stability"].notna().all()
+    assert np.array_equal(fast.model_.components_, selection.model_.components_)
+    parallel = KSelection(**kw, method="fast", n_jobs=2).fit(docs[DOCUMENT_COLUMNS])
+    pd.testing.assert_frame_equal(parallel.table_, fast.table_)
+
+
+def test_fast_method_scores_every_k_when_none_is_stable_enough(docs, selection):
+    """A bar no k reaches: the choice is never certain early, so every k is scored, as the full method does."""
+    kw = dict(k_range=range(2, 6), n_samples=6, top_n=5, model=TopicModel(min_df=1), min_stability=1.01)
+    full = KSelection(**kw, method="full").fit(docs[DOCUMENT_COLUMNS])
+    fast = KSelection(**kw, method="fast").fit(docs[DOCUMENT_COLUMNS])
+    pd.testing.assert_frame_equal(fast.table_, full.table_)
+    assert fast.k_ == full.k_
+
+
+def test_decided_only_when_no_unscored_k_can_change_the_choice():
+    from toolkit.topics import _decided
+
+    coherence = {2: 0.1, 3: 0.5, 4: 0.4, 5: 0.3}  # scored in the order 3, 4, 5, 2
+    assert _decided({3: 0.86}, coherence, 0.8, 0.05) == 3
+    assert _decided({3: 0.79}, coherence, 0.8, 0.05) is None  # within 0.05 of the best so far, but not 0.8
+    assert _decided({3: 0.70, 4: 0.81}, coherence, 0.8, 0.05) == 4
+    assert _decided({3: 0.78, 4: 0.81}, coherence, 0.8, 0.05) is None  # 3 is in while nothing beats 0.83
+    assert _decided({3: 0.78, 4: 0.81, 5: 0.9}, coherence, 0.8, 0.05) == 4
+    for scored in ({3: 0.86}, {3: 0.70, 4: 0.81}, {3: 0.78, 4: 0.81, 5: 0.9}):  # whatever the rest scores
+        k = _decided(scored, coherence, 0.8, 0.05)
+        for rest in (0.0, 0.5, 0.95, 1.0):
+            full = {**{j: rest for j in coherence}, **scored}
+            table = pd.DataFrame({"k": list(full), "stability": list(full.values()),
+                                  "coherence": [coherence[j] for j in full]})
+            assert choose_k(table) == k, (scored, rest)
+
+
+def test_method_is_checked_and_part_of_the_cache_key(docs, tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="method must be one of 'auto', 'full', 'fast', not 'quick'"):
+        KSelection(range(2, 4), method="quick").fit(docs[DOCUMENT_COLUMNS])
+    import toolkit.topics
+
+    kw = dict(k_range=range(2, 6), n_samples=6, top_n=5, model=TopicModel(min_df=1), memory=tmp_path)
+    full = KSelection(**kw, method="full").fit(docs[DOCUMENT_COLUMNS])
+    fast = KSelection(**kw, method="fast").fit(docs[DOCUMENT_COLUMNS])
+    assert len(list(tmp_path.glob("rankings-*.json"))) == 2  # one entry per method, never the other's
+    monkeypatch.setattr(toolkit.topics, "_fit_rankings", lambda *a, **k: pytest.fail("fitted again"))
+    again = KSelection(**kw, method="fast").fit(docs[DOCUMENT_COLUMNS])  # read back, unscored ks included
+    pd.testing.assert_frame_equal(again.table_, fast.table_)
+    pd.testing.assert_frame_equal(again.topics_, fast.topics_)
+    pd.testing.assert_frame_equal(KSelection(**kw, method="full").fit(docs[DOCUMENT_COLUMNS]).table_, full.table_)
+    with pytest.raises(pytest.fail.Exception, match="fitted again"):  # the rule decides where fast stops: a new key
+        KSelection(**kw, method="fast", min_stability=0.7).fit(docs[DOCUMENT_COLUMNS])
+
 # --------------------------------------------------------------------------- problems versus plans
 def shares(rows) -> pd.DataFrame:
     """A unit_weights-like table from (report, kind, share of topic 0) rows; topic 1 gets the rest."""
