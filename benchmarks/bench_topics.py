@@ -1,28 +1,33 @@
 """Benchmark the choice of k (toolkit.topics.KSelection) on the municipal corpus (run by hand, never in tests).
 
     .venv/bin/python benchmarks/bench_topics.py [CORPUS_DIR] [--units 100000] [--samples 20]
-                                                [--skip-speed] [--skip-memory]
+                                                [--agree-units N] [--skip-speed] [--skip-memory]
 
 What is measured, in one run:
 
 1. **Tokens** come from the tokenizer's cache: the problem and plan units are tokenized once (warming
    the cache, not timed), then :func:`toolkit.topics.documents` is called again and must segment
    nothing (every text is counted); its time is printed.
-2. **Speed-up**: the whole selection (k = 2..20, ``--samples`` 80% samples each, plus the reference
-   fit: 21 NMF fits per k) with ``n_jobs=1`` (the plain baseline: one process, one BLAS thread per
-   fit) and with ``n_jobs=-1`` (joblib processes on every core). The two tables must be identical.
-   ``speedup`` = baseline time / parallel time.
-3. **Memory at scale**: the problem and plan units replicated (each copy its own report id, its own
-   texts and token lists, as distinct units would; tokens interned, as the tokenizer returns them) to
-   ``--units`` units, and the same whole selection with ``n_jobs=-1``, in a fresh child process that
-   holds nothing else (this process's corpus and earlier selections would otherwise be counted).
+2. **Full against fast**: the whole selection (k = 2..20, ``--samples`` 80% samples each, plus the
+   reference fit: 21 NMF fits per k) on the corpus with ``method="full"`` (every sample fitted from
+   scratch, the method of Greene et al.) and ``method="fast"`` (samples warm-started from the
+   reference, stopped once their top terms settle), both with ``n_jobs=-1``. Printed: both times, both
+   chosen ks, and the largest difference in stability over the ks (coherence must be identical: the
+   references are the same fits). ``speedup`` = full time / fast time. ``--agree-units N`` does the
+   same on the units replicated to N (as in 3), where ``method="auto"`` chooses the fast method.
+3. **Scale**: the problem and plan units replicated (each copy its own report id, its own texts and
+   token lists, as distinct units would; tokens interned, as the tokenizer returns them) to
+   ``--units`` units, and the whole selection with the default ``method="auto"`` (fast from
+   ``toolkit.topics.FAST_FROM`` units on) and ``n_jobs=-1``, in a fresh child process that holds
+   nothing else (this process's corpus and earlier selections would otherwise be counted).
    ``peak_mb`` is the highest total memory of that child and its worker processes (sum of
    proportional set sizes, sampled every 0.2 s with psutil; the sum of resident sizes, which counts
    every shared page, libraries and the memory-mapped TF-IDF matrix, once per process, is printed
-   beside it as an upper bound). It includes the replicated units themselves. This part takes the
-   longest (about 14 times the corpus's selection).
+   beside it as an upper bound). It includes the replicated units themselves. ``minutes_100k`` is that
+   selection's time when it is the real thing (``--units 100000 --samples 20``), else ``nan`` (a run
+   with fewer samples gives the memory figure without the full time; its time is printed above).
 
-The last line is ``speedup=… peak_mb=…``.
+The last line is ``speedup=… peak_mb=… minutes_100k=…``.
 """
 from __future__ import annotations
 
@@ -113,7 +118,38 @@ def memory_child(docs_file: Path, n_units: int, samples: int) -> None:
     with PeakMemory() as memory:
         scaled, seconds = timed(lambda: KSelection(K_RANGE, n_samples=samples, n_jobs=-1).fit(big))
     print(json.dumps({"units": len(big), "terms": scaled.n_terms_, "k": scaled.k_, "seconds": seconds,
+                      "method": scaled.method_, "scored": scaled.table_.dropna()["k"].tolist(),
+                      "fits": len(scaled.table_) + samples * int(scaled.table_["stability"].notna().sum()),
+                      "stability": scaled.table_["stability"].tolist(),
                       "peak_mb": memory.peak / 2**20, "peak_rss_mb": memory.peak_rss / 2**20}))
+
+
+def compare(docs: pd.DataFrame, samples: int, label: str) -> float:
+    """Full and fast method on ``docs``, same run; prints times, ks and differences; returns the speed-up."""
+    def select(method):
+        return KSelection(K_RANGE, n_samples=samples, n_jobs=-1, method=method).fit(docs)
+
+    full, t_full = timed(lambda: select("full"))
+    fast, t_fast = timed(lambda: select("fast"))
+    pd.testing.assert_series_equal(full.table_["coherence"], fast.table_["coherence"])  # the same references
+    diff = (fast.table_["stability"] - full.table_["stability"]).abs()
+    worst = int(full.table_["k"][diff.idxmax()])
+    fits = len(K_RANGE) * (samples + 1)
+    made = len(fast.table_) + samples * int(fast.table_["stability"].notna().sum())
+    print(f"{label}: selection k={K_RANGE.start}..{K_RANGE.stop - 1}, {samples} samples: {fits} NMF fits on "
+          f"{full.n_documents_} units x {full.n_terms_} terms")
+    print(f"{'method=full':<14} {t_full:8.1f} s  chosen k = {full.k_} (stability {_at(full, full.k_):.3f})")
+    print(f"{'method=fast':<14} {t_fast:8.1f} s  chosen k = {fast.k_} (stability {_at(fast, fast.k_):.3f}); "
+          f"{made} of the {fits} fits; same k: {full.k_ == fast.k_}; stability of the {int(diff.notna().sum())} ks it "
+          f"scored: largest difference {diff.max():.3f} (k = {worst}); coherence identical (the same references)")
+    table = full.table_[["k", "stability", "unconverged"]].assign(fast=fast.table_["stability"],
+                                                                 difference=fast.table_["stability"] - full.table_["stability"])
+    print(table.round(3).to_string(index=False))
+    return t_full / t_fast
+
+
+def _at(selection, k) -> float:
+    return float(selection.table_.set_index("k").loc[k, "stability"])
 
 
 def main(argv: list[str]) -> int:
@@ -122,7 +158,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--units", type=int, default=100_000, help="units for the memory measurement")
     parser.add_argument("--samples", type=int, default=20, help="80%% samples per k")
     parser.add_argument("--skip-memory", action="store_true", help="skip the replicated-corpus measurement")
-    parser.add_argument("--skip-speed", action="store_true", help="skip the n_jobs=1 / n_jobs=-1 timing")
+    parser.add_argument("--skip-speed", action="store_true", help="skip the full / fast comparison on the corpus")
+    parser.add_argument("--agree-units", type=int, default=0, help="also compare full and fast on this many "
+                        "replicated units")
     parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)  # internal: see memory_child
     args = parser.parse_args(argv)
     if args.memory_child:
@@ -144,24 +182,16 @@ def main(argv: list[str]) -> int:
           f"({docs['kind'].value_counts().to_dict()}); tokens read from the cache in {t_docs:.2f} s, "
           f"0 texts segmented; {os.cpu_count()} cores")
 
-    def select(data, n_jobs):
-        return KSelection(K_RANGE, n_samples=args.samples, n_jobs=n_jobs).fit(data)
-
-    fits = len(K_RANGE) * (args.samples + 1)
     speedup = float("nan")
     if not args.skip_speed:
-        base, t_base = timed(lambda: select(docs, 1))
-        fast, t_fast = timed(lambda: select(docs, -1))
-        pd.testing.assert_frame_equal(base.table_, fast.table_)
-        pd.testing.assert_frame_equal(base.topics_, fast.topics_)
-        print(f"selection k={K_RANGE.start}..{K_RANGE.stop - 1}, {args.samples} samples: {fits} NMF fits on "
-              f"{base.n_documents_} units x {base.n_terms_} terms; chosen k = {base.k_}; identical tables")
-        print(f"{'n_jobs=1 (baseline)':<22} {t_base:8.1f} s")
-        print(f"{'n_jobs=-1 (all cores)':<22} {t_fast:8.1f} s")
-        speedup = t_base / t_fast
-        del base, fast
+        speedup = compare(docs, args.samples, args.corpus.name)
+    if args.agree_units:
+        speedup_big = compare(replicate(docs, args.agree_units), args.samples, f"replicated to {args.agree_units}")
+        print(f"speed-up at {args.agree_units} units: {speedup_big:.2f}")
+        gc.collect()
 
-    peak_mb = float("nan")
+    peak_mb = minutes = float("nan")
+    fits = len(K_RANGE) * (args.samples + 1)
     if not args.skip_memory:
         with tempfile.TemporaryDirectory() as tmp:
             docs_file = Path(tmp) / "docs.pkl"
@@ -171,11 +201,14 @@ def main(argv: list[str]) -> int:
                                    capture_output=True, text=True, check=True)
         result = json.loads(child.stdout.strip().splitlines()[-1])
         peak_mb = result["peak_mb"]
-        print(f"replicated: {result['units']} units x {result['terms']} terms, {fits} NMF fits in "
-              f"{result['seconds']:.0f} s, chosen k = {result['k']}; peak memory of the selection's process "
+        if args.units == 100_000 and args.samples == 20:
+            minutes = result["seconds"] / 60
+        print(f"replicated: {result['units']} units x {result['terms']} terms, method {result['method']}: "
+              f"{result['fits']} of the {fits} NMF fits (samples scored for k = {result['scored']}) in {result['seconds']:.0f} s ({result['seconds'] / 60:.1f} min), "
+              f"chosen k = {result['k']}; peak memory of the selection's process "
               f"and its workers {peak_mb:.0f} MB (sum of resident sizes, shared pages counted in each: "
               f"{result['peak_rss_mb']:.0f} MB)")
-    print(f"speedup={speedup:.2f} peak_mb={peak_mb:.0f}")
+    print(f"speedup={speedup:.2f} peak_mb={peak_mb:.0f} minutes_100k={minutes:.1f}")
     return 0
 
 
