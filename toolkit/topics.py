@@ -437,7 +437,8 @@ def _score_fast(tfidf, samples, ks, top_n: int, params: dict, n_jobs, coherence_
         for k in batch:  # in order of coherence: the ks of a round after the decision are dropped, so the
             ref = fitted[(0, k)][0]  # result does not depend on how many ks a round held (n_jobs)
             fitted.update({(s, k): round_[(s, k)] for s in range(1, len(samples))})
-            scored[k] = float(np.mean([agreement(ref, fitted[(s, k)][0]).mean() for s in range(1, len(samples))]))
+            per_sample = np.array([agreement(ref, fitted[(s, k)][0]) for s in range(1, len(samples))])
+            scored[k] = float(per_sample.mean(axis=1).mean())  # as KSelection.fit computes it, to the bit
             if _decided(scored, coherence, min_stability, tolerance) is not None:
                 return fitted
     return fitted
