@@ -369,9 +369,27 @@ def kwic(term_or_theme: str, units=None, *, width: int = 20, lexicon: Lexicon | 
     return table
 
 
-def one_line(table: pd.DataFrame):
+class OneLine:
+    """A table shown with each cell on one line (:func:`one_line`): HTML in a notebook, the table's text
+    elsewhere (never an object address, so a saved notebook is the same on every run)."""
+
+    def __init__(self, table: pd.DataFrame, styler):
+        self.table, self.styler = table, styler
+
+    def to_html(self) -> str:
+        return self.styler.to_html()
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        caption = f"searched: {self.table.attrs['searched']}\n" if "searched" in self.table.attrs else ""
+        return caption + self.table.to_string(index=False)
+
+
+def one_line(table: pd.DataFrame) -> OneLine:
     """A KWIC table for display in a notebook: contexts on one line (``white-space: nowrap``), the left
-    context aligned right against the match, the match in bold."""
+    context aligned right against the match, the match in bold, what was searched as the caption."""
     styler = table.style.hide(axis="index").set_uuid("kwic")  # fixed ids: the same table, the same HTML
     styler = styler.set_properties(**{"white-space": "nowrap"})
     if "left" in table.columns:
@@ -380,7 +398,7 @@ def one_line(table: pd.DataFrame):
         styler = styler.set_properties(subset=["match"], **{"font-weight": "bold"})
     if "searched" in table.attrs:
         styler = styler.set_caption(f"searched: {table.attrs['searched']}")
-    return styler
+    return OneLine(table, styler)
 
 
 def _kwic(units: pd.DataFrame, lexicon: Lexicon, width: int, kinds) -> pd.DataFrame:
