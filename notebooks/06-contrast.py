@@ -37,11 +37,12 @@ import pandas as pd
 from IPython.display import display
 
 from toolkit import load_corpus, notebook_runner, plotting
-from toolkit.contrast import keyness, level_prevalence, place_prevalence, term_matrix, top_terms
+from toolkit.contrast import (keyness, level_prevalence, place_prevalence, term_matrix, top_terms,
+                              topic_prevalence_table)
 from toolkit.contrast_figures import keyness_figure, level_figure, tile_map_figure
 from toolkit.themes import find_matches, load_lexicon, prevalence
 from toolkit.tokenize import Tokenizer
-from toolkit.topics import documents
+from toolkit.topics import documents, select_topics
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES, THEMES)
 corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
@@ -115,6 +116,30 @@ written = plotting.savefig(fig, "06-theme-map", directory=params.figures,
 written += plotting.savefig(tile_map_figure(places, keys=chosen, labels=names, lang="en", glossary=glossary),
                             "06-theme-map", directory=params.figures / "en",
                             caption="Share of units naming three themes, by province (English)")
+print("wrote", ", ".join(str(path.relative_to(params.figures)) for path in written))
+
+# %% [markdown]
+# Topics, too: each province's mean topic share over its problem and plan units, for the three largest
+# topics of notebook 03's model (the same k selection, read from its cache). A topic is named by its
+# three top terms; the English version glosses each term.
+
+# %%
+selection = select_topics(documents(corpus.units, Tokenizer()))  # notebook 03's model (cached fits)
+model = selection.model_
+topic_table = topic_prevalence_table(model.unit_weights())
+topic_places = place_prevalence(topic_table, corpus.reports)
+sizes = topic_table.groupby("topic")["units_matched"].sum()
+largest = sorted(sizes.index, key=lambda k: (-sizes[k], k))[:3]
+zh = {k: model.labels_[k] for k in largest}
+en = {k: "·".join(plotting.term_label(t, "en", glossary).split(" (")[0] for t in model.labels_[k].split("·"))
+      for k in largest}  # each term's gloss without its note in brackets, to keep the titles short
+print("largest topics:", "; ".join(f"{k}: {zh[k]} ({en[k]})" for k in largest))
+written = plotting.savefig(tile_map_figure(topic_places, keys=largest, labels=zh, lang="zh", glossary=glossary),
+                           "06-topic-map", directory=params.figures,
+                           caption="Mean topic share of problem and plan units, by province (three largest topics)")
+written += plotting.savefig(tile_map_figure(topic_places, keys=largest, labels=en, lang="zh", glossary=glossary),
+                            "06-topic-map", directory=params.figures / "en",
+                            caption="Mean topic share of problem and plan units, by province (English)")
 print("wrote", ", ".join(str(path.relative_to(params.figures)) for path in written))
 
 # %% [markdown]
