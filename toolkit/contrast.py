@@ -94,7 +94,7 @@ def term_matrix(units_or_tokens, *, tokenizer=None) -> TermMatrix:
     data = units_or_tokens
     if hasattr(data, "units") and hasattr(data, "reports"):
         data = data.units
-    tokens = _tokens_of(data.reset_index(drop=True), tokenizer) if isinstance(data, pd.DataFrame) else data
+    tokens = _tokens_of(data, tokenizer) if isinstance(data, pd.DataFrame) else data  # row order, whatever the index
     counts, terms = count_matrix(tokens)
     if counts.data.sum() >= _PACK:
         raise ValueError(f"{counts.data.sum():,} tokens: a term matrix holds fewer than 2**32")

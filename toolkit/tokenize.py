@@ -332,15 +332,15 @@ class Tokenizer:
         names (``backend="dask"`` with a ``dask.distributed.Client``: the cluster's workers). Workers only
         segment and filter; this process alone writes the cache."""
         if self.n_jobs in (None, 1) or len(texts) <= CHUNK:
-            return {t: self._interned(t) for t in texts}
+            return {t: self.tokenize(t) for t in texts}  # the kept forms are interned once (keep)
         from joblib import Parallel, delayed
 
         spec = self._spec()
         chunks = [texts[i:i + CHUNK] for i in range(0, len(texts), CHUNK)]
         results = Parallel(n_jobs=self.n_jobs)(delayed(_segment_chunk)(spec, chunk) for chunk in chunks)
-        found = {}
+        found, mine = {}, self.fingerprint
         for chunk, (fingerprint, lists) in zip(chunks, results):
-            if fingerprint != self.fingerprint:
+            if fingerprint != mine:
                 raise RuntimeError(f"a worker's tokenizer differs from this one (its lexicon files at "
                                    f"{self.lexicon.directory} changed, or another toolkit version): refusing its tokens")
             found.update(zip(chunk, ([sys.intern(t) for t in tokens] for tokens in lists)))
@@ -356,8 +356,6 @@ class Tokenizer:
         return out
 
     # ---- the cache
-    def _interned(self, text: str) -> list[str]:
-        return self.tokenize(text)  # the kept forms are interned once (keep)
 
     def _cached(self, distinct: list[str]) -> dict[str, list[str]]:
         """Tokens of each distinct text, read from the cache file or computed and added to it. A file
