@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import toolkit.tokenize
 import toolkit.topics
 from toolkit import paths
 from toolkit.cache import CacheWarning
@@ -166,6 +167,45 @@ def test_a_second_call_reads_one_bundle_and_segments_nothing(tok, expected, monk
     tok.tokenize_many(shared)
     read = Tokenizer(cache_dir=tok.cache_dir).tokenize_many(shared)  # from the bundle
     assert read[0][1] == read[1][0] == "数据共享" and read[0][1] is read[1][0]  # one string object per token
+
+
+def test_a_pandas_column_is_keyed_in_arrow_and_finds_the_bundle_of_its_list(tok, expected, monkeypatch):
+    column = pd.Series(TEXTS, dtype="str")
+    assert toolkit.tokenize._arrow_strings(column) is not None  # the Arrow path is the one taken
+    assert tok.tokenize_many(column) == expected
+    with sqlite3.connect(tok.cache_path) as db:
+        keys = [key for key, in db.execute("SELECT key FROM bundles")]
+    db.close()
+    assert keys == [bundle_key(list(dict.fromkeys(TEXTS)))]
+    again = Tokenizer(cache_dir=tok.cache_dir)
+    monkeypatch.setattr(again, "_cut", lambda text: pytest.fail(f"segmented {text!r} again"))
+    assert again.tokenize_many(TEXTS) == expected  # a list of the same texts reads the column's bundle
+    tokens = again.tokenize_many(column)
+    assert tokens == expected and tokens[0] is tokens[3]  # equal texts share one list, as from a list
+    units = again.tokenize_units(pd.DataFrame({"text": column.set_axis(list("abcde"))}))
+    assert units["tokens"].tolist() == expected and list(units.index) == list("abcde")
+
+
+@pytest.mark.parametrize("texts", [["推动跨省通办", None], pd.Series(["推动跨省通办", None], dtype="str"),
+                                   pd.Series(["推动跨省通办", float("nan")], dtype=object)])
+def test_a_missing_text_is_an_error_naming_its_position(tok, texts):
+    with pytest.raises(TypeError, match=r"text 1 is not a string \((None|nan)\)"):
+        tok.tokenize_many(texts)
+
+
+def test_an_edited_bundle_read_from_a_pandas_column_is_dropped_and_rebuilt(tok, expected, monkeypatch):
+    path = filled(tok, expected)
+    with sqlite3.connect(path) as db:
+        vocab = db.execute("SELECT vocab FROM bundles").fetchone()[0]
+        db.execute("UPDATE bundles SET vocab = ?", (vocab[::-1],))
+    db.close()
+    monkeypatch.setattr(tok, "_cut", lambda text: pytest.fail(f"segmented {text!r} again: the rows were good"))
+    column = pd.Series(TEXTS, dtype="str")
+    tokens, caught = cache_warnings(lambda: tok.tokenize_many(column))
+    assert tokens == expected
+    assert messages(caught) == [f"token cache {path}: 1 entry failed the checksum; dropped and recomputed"]
+    tokens, caught = cache_warnings(lambda: tok.tokenize_many(column))
+    assert tokens == expected and caught == []
 
 
 def test_an_edited_bundle_is_dropped_and_rebuilt_from_the_rows(tok, expected, monkeypatch):

@@ -8,11 +8,18 @@ import shutil
 import subprocess
 import sys
 
+import gc
+
+import pandas as pd
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit import load_corpus
 from toolkit.paths import LEXICON_DIR, MUNICIPAL_DIR, PROJECT_ROOT, RAW_DIR
-from toolkit.tokenize import LexiconError, Tokenizer, read_userdict, split_occurrences
+from toolkit.tokenize import (LexiconError, Tokenizer, _arrow_bundle_key, _arrow_strings, bundle_key, read_userdict,
+                              split_occurrences)
 
 
 @pytest.fixture(scope="module")
@@ -232,3 +239,97 @@ def test_a_worker_with_other_lexicon_files_is_refused(monkeypatch):
     monkeypatch.setattr("joblib.Parallel", lambda n_jobs: (lambda tasks: [f(*a, **k) for f, a, k in tasks]))
     with pytest.raises(RuntimeError, match="a worker's tokenizer differs"):
         tok.tokenize_many(["推动跨省通办", "破除数据孤岛", "推进数据共享"])
+
+
+# --------------------------------------------------------------------------- a pandas column, read in Arrow
+TEXT = st.one_of(st.sampled_from(["推动跨省通办", "破除数据孤岛", "", "数据共享 APP 5G", "𠀀𠀁 数据", "一\n二"]),
+                 st.text(alphabet="推动数据共享孤岛跨省通办 aZ9𠀀\n，。", max_size=12))
+
+
+@given(st.lists(TEXT, max_size=25), st.integers(0, 4), st.integers(1, 3))
+@settings(max_examples=150, deadline=None)
+def test_a_column_in_arrow_gives_what_its_list_gives(texts, cut, pieces):
+    """Any texts, sliced (an Arrow array with an offset) and split into chunks: the same distinct texts
+    in the same order, the same bundle key, and the same tokens as the list of the same strings."""
+    parts = [pd.Series(texts[i::pieces], dtype="str") for i in range(pieces)]
+    column = pd.concat(parts, ignore_index=True).iloc[cut:]
+    listed = column.tolist()
+    distinct = list(dict.fromkeys(listed))
+    arrow = _arrow_strings(column)
+    assert arrow is not None and arrow.to_pylist() == listed
+    encoded = arrow.dictionary_encode()
+    assert encoded.dictionary.to_pylist() == distinct
+    assert _arrow_bundle_key(encoded.dictionary) == bundle_key(distinct)
+    assert _arrow_bundle_key(pa.array(texts, pa.large_string())[cut:]) == bundle_key(texts[cut:])
+    tokenizer = _plain()
+    assert tokenizer.tokenize_many(column) == tokenizer.tokenize_many(listed)
+
+
+_PLAIN: list = []
+
+
+def _plain() -> Tokenizer:
+    if not _PLAIN:
+        _PLAIN.append(Tokenizer(cache=False))
+    return _PLAIN[0]
+
+
+def test_only_a_column_stored_in_arrow_takes_the_arrow_path():
+    texts = ["推动跨省通办", "破除数据孤岛"]
+    assert _arrow_strings(pd.Series(texts, dtype="str")) is not None
+    assert _arrow_strings(pd.Series(texts, dtype=pd.ArrowDtype(pa.string()))) is not None
+    assert _arrow_strings(pd.Series(texts, dtype=pd.StringDtype("python"))) is None
+    assert _arrow_strings(pd.Series(texts, dtype=object)) is None
+    assert _arrow_strings(texts) is None
+    assert _arrow_strings(pd.Series(["推动跨省通办", None], dtype="str")) is None  # then an error naming text 1
+
+
+def test_the_collector_is_left_as_it_was(tmp_path):
+    """Tokenizing pauses the cyclic garbage collector while it builds lists; it is restored, a caller's
+    frozen objects stay frozen, and cycles made before are still collected."""
+    tokenizer = Tokenizer(cache_dir=tmp_path)
+    texts = ["推动跨省通办", "破除数据孤岛"]
+    assert gc.isenabled()
+    tokenizer.tokenize_many(texts)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        Tokenizer(cache_dir=tmp_path).tokenize_many(texts)  # from the bundle
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        Tokenizer(cache_dir=tmp_path).tokenize_many(pd.Series(texts, dtype="str"))
+        assert gc.get_freeze_count() == frozen and gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+    class Node:
+        pass
+
+    for _ in range(3):  # cycles made before a call, promoted by it: a full collection still frees them
+        cyclic = Node()
+        cyclic.self = cyclic
+    del cyclic
+    Tokenizer(cache_dir=tmp_path).tokenize_many(texts)
+    gc.collect()
+    assert not [o for o in gc.get_objects() if type(o) is Node]
+
+
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+def test_a_dropped_tokenizer_is_freed_at_once(backend):
+    """No reference cycle: its dictionary (~100 MB) goes when the last reference does, not at the next
+    full collection (which pausing the collector while tokenizing makes rarer)."""
+    import weakref
+
+    tokenizer = Tokenizer(backend=backend, cache=False)
+    tokenizer.tokenize_many(["推动跨省通办，破除数据孤岛"])
+    gone = weakref.ref(tokenizer)
+    gc.disable()
+    try:
+        del tokenizer
+        assert gone() is None
+    finally:
+        gc.enable()

@@ -206,7 +206,7 @@ def _tokens_of(units: pd.DataFrame, tokenizer) -> list:
     if tokenizer is None:
         raise ValueError("units have no 'tokens' column: pass tokenizer=toolkit.tokenize.Tokenizer() "
                          "(or toolkit.topics.documents(units, tokenizer))")
-    return tokenizer.tokenize_many(units["text"].tolist())
+    return tokenizer.tokenize_many(units["text"])
 
 
 def _prior_counts(prior, counts_all: np.ndarray, counts_ab: np.ndarray, terms: np.ndarray) -> np.ndarray:

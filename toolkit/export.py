@@ -640,7 +640,7 @@ def build(corpus, *, model=None, k: int | None = DEFAULT_K, k_range=None, kinds=
     units.insert(0, "unit", np.arange(1, len(units) + 1, dtype=np.int64))
     units.insert(1, "unit_id", [f"{r}.{s}.{u}" for r, s, u in zip(units["report_id"], units["section_index"],
                                                                      units["unit_index"])])
-    token_lists = tokenizer.tokenize_many(units["text"].tolist()) if len(units) else []
+    token_lists = tokenizer.tokenize_many(units["text"]) if len(units) else []
     units["n_tokens"] = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
     tables["units"] = _typed(units, specs["units"])
 

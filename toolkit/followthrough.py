@@ -174,8 +174,8 @@ def follow_through(corpus, tokenizer=None, model=None, lexicon=None, pair_table:
     for pair in pair_table.itertuples(index=False):
         plan = plans_all[plans_all["report_id"] == pair.plan_report]
         review = achieved_all[achieved_all["report_id"] == pair.review_report]
-        ptok = tokenizer.tokenize_many(plan["text"].tolist())
-        rtok = tokenizer.tokenize_many(review["text"].tolist())
+        ptok = tokenizer.tokenize_many(plan["text"])
+        rtok = tokenizer.tokenize_many(review["text"])
         vectorizer = TfidfVectorizer(analyzer=lambda t: t, sublinear_tf=True, min_df=1)
         try:
             matrix = vectorizer.fit_transform(ptok + rtok)

@@ -33,7 +33,7 @@ cache file, so a stale token list is never read. Two tables:
 - ``tokens(key, tokens, checksum)``, one row per distinct text: ``key`` is the sha256 of the text,
   ``tokens`` the tokens joined by U+001F, ``checksum`` the sha256 of key and tokens;
 - ``bundles(key, vocab, codes, offsets, checksum)``, one row per call of :meth:`Tokenizer.tokenize_many`
-  (a column store of all its tokens): ``key`` is the sha256 of the call's distinct texts, ``vocab`` its
+  (a column store of all its tokens): ``key`` is the BLAKE3 hash of the call's distinct texts, ``vocab`` its
   distinct tokens, ``codes`` every token as an int32 index into them, ``offsets`` where each text's codes
   start. The same texts again (a notebook run again, the next notebook) read one row, one checksum and
   no per-text work: about 0.05–0.1 s for the 10,000 municipal units. A changed corpus falls back to
@@ -48,15 +48,16 @@ file removes all but the newest :data:`KEEP_CACHES` (4) in the folder.
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import logging
 import re
 import sqlite3
 import sys
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from itertools import chain, filterfalse
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -66,8 +67,9 @@ from . import paths
 from .cache import CacheWarning, set_aside, sha256, warn  # noqa: F401 (CacheWarning: re-exported)
 
 #: Bump when the segmentation, the filtering rules or the cache's schema change: it is part of the cache
-#: fingerprint (3: sha256 keys and a checksum per row; 4: bundles, the tokens of a whole call in one row).
-TOKENIZER_VERSION = "4"
+#: fingerprint (3: sha256 keys and a checksum per row; 4: bundles, the tokens of a whole call in one row; 5: bundle keys
+#: count UTF-8 bytes, so that Arrow's buffers give them directly, and bundles are hashed with BLAKE3).
+TOKENIZER_VERSION = "5"
 BACKENDS = ("jieba", "rjieba")
 USERDICT = "userdict.txt"
 STOPWORDS = "stopwords.txt"
@@ -91,6 +93,8 @@ KEEP_CACHES = 4
 #: A call with more tokens than this is not stored as a bundle (SQLite's 1 GB limit on one value; at
 #: 4 bytes a code, 50 million tokens are a 200 MB blob): its texts are still cached one row each.
 MAX_BUNDLE_TOKENS = 50_000_000
+#: The page size of a new cache file (SQLite's largest): a bundle's megabytes are read in fewer pages.
+_PAGE_SIZE = 65536
 #: SQLite primary result codes that say nothing about the file's content (busy, locked, read-only,
 #: I/O, disk full, cannot open …): the file is not set aside for these, the error is raised, naming it.
 _ENVIRONMENT_ERRORS = {3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 23}
@@ -212,6 +216,37 @@ def _rjieba_segmenter(userdict: dict[str, int]):
 
 
 # --------------------------------------------------------------------------- the tokenizer
+def _decide(token: str, terms, stopwords) -> tuple[str, ...]:
+    """What the policy keeps of ``token`` (see the module's docstring), not yet interned."""
+    if token in terms:
+        return (token,)
+    word = token.strip()
+    if not word or not _WORDLIKE.search(word) or "_" == word:
+        return ()
+    if _LATIN.search(word) and not _CJK.search(word):
+        runs = (r.lower() for r in _LATIN_RUN.findall(word))
+        return tuple(r for r in runs if len(r) >= 2 and not _NUMBER.fullmatch(r) and r not in stopwords)
+    if _NUMBER.fullmatch(word) or len(word) < 2 or word in stopwords:
+        return ()
+    return (word,)
+
+
+class _Decisions(dict):
+    """token → what is kept of it (a tuple of interned strings), decided the first time it is looked up.
+    It holds the policy's data, not the tokenizer (no reference cycle keeps a tokenizer alive)."""
+
+    __slots__ = ("terms", "stopwords")
+
+    def __init__(self, terms, stopwords):
+        super().__init__()
+        self.terms, self.stopwords = terms, stopwords
+
+    def __missing__(self, token: str) -> tuple[str, ...]:
+        kept = tuple(map(sys.intern, _decide(token, self.terms, self.stopwords)))
+        self[token] = kept
+        return kept
+
+
 class Tokenizer:
     """Segment with jieba (or jieba-rs) and the domain lexicon, then keep the tokens worth modelling.
 
@@ -238,13 +273,15 @@ class Tokenizer:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else paths.CACHE_DIR / "tokens"
         self.terms = dict(self.lexicon.userdict) if userdict else {}
         self.stopwords = (general_stopwords() | self.lexicon.stopwords) - set(self.terms)
+        # _cut closes over the segmenter, not over self: no reference cycle, so a tokenizer (and its
+        # dictionary, ~100 MB) is freed as soon as it is dropped, not at the next full garbage collection
         if backend == "jieba":
-            self._segmenter = _jieba_segmenter(self.terms, paths.CACHE_DIR / "jieba")
-            self._cut = lambda text: self._segmenter.lcut(text, HMM=self.hmm)
+            segmenter = self._segmenter = _jieba_segmenter(self.terms, paths.CACHE_DIR / "jieba")
+            self._cut = lambda text: segmenter.lcut(text, HMM=hmm)
         else:
-            self._segmenter = _rjieba_segmenter(self.terms)
-            self._cut = lambda text: self._segmenter.cut(text, self.hmm)
-        self._kept: dict[str, tuple[str, ...]] = {}  # token → what is kept of it, memoised
+            segmenter = self._segmenter = _rjieba_segmenter(self.terms)
+            self._cut = lambda text: segmenter.cut(text, hmm)
+        self._kept = _Decisions(self.terms, self.stopwords)  # token → what is kept of it, memoised
 
     # ---- identity
     @property
@@ -276,34 +313,13 @@ class Tokenizer:
     def keep(self, token: str) -> tuple[str, ...]:
         """What is kept of ``token``: ``()`` when the policy drops it, else its kept form(s) (Latin
         tokens are lower-cased and may split into runs), interned: equal tokens are one string object."""
-        try:
-            return self._kept[token]
-        except KeyError:
-            pass
-        kept = tuple(map(sys.intern, self._decide(token)))
-        self._kept[token] = kept
-        return kept
-
-    def _decide(self, token: str) -> tuple[str, ...]:
-        if token in self.terms:
-            return (token,)
-        word = token.strip()
-        if not word or not _WORDLIKE.search(word) or "_" == word:
-            return ()
-        if _LATIN.search(word) and not _CJK.search(word):
-            runs = (r.lower() for r in _LATIN_RUN.findall(word))
-            return tuple(r for r in runs if len(r) >= 2 and not _NUMBER.fullmatch(r) and r not in self.stopwords)
-        if _NUMBER.fullmatch(word) or len(word) < 2 or word in self.stopwords:
-            return ()
-        return (word,)
+        return self._kept[token]
 
     def filter(self, segments: list[str]) -> list[str]:
         """The kept form of each segment that the policy keeps, in order (interned). Each distinct segment
-        is decided once per tokenizer; the rest is set and iterator operations, no Python loop per token."""
-        kept = self._kept
-        for s in filterfalse(kept.__contains__, segments):  # (set.difference(dict) would walk the whole dict)
-            self.keep(s)
-        return list(chain.from_iterable(map(kept.__getitem__, segments)))
+        is decided once per tokenizer (on first sight, by the decisions table's ``__missing__``); the rest
+        is one dict lookup a segment, inside iterator operations: no Python loop per token."""
+        return list(chain.from_iterable(map(self._kept.__getitem__, segments)))
 
     def tokenize(self, text: str) -> list[str]:
         """The final tokens of one text (not cached; see :meth:`tokenize_many`)."""
@@ -313,18 +329,42 @@ class Tokenizer:
         """The final tokens of each text: each distinct text is segmented once, and looked up in or
         added to the cache. Equal tokens are one string object (interned): a corpus of 100,000 units
         holds some 30,000 distinct tokens, and millions of pointers to them instead of millions of
-        strings (about 90 bytes each).
+        strings (about 90 bytes each). Equal texts share one list.
+
+        ``texts`` is any iterable of strings. A pandas column of pyarrow-backed strings (pandas' default
+        ``str``, as in ``corpus.units["text"]``) is deduplicated and keyed in Arrow's own buffers: a text
+        becomes a Python string only when it has to be segmented.
 
         A cached row that fails its checksum is recomputed, a cache file that is not a token cache is
         set aside and rebuilt: the tokens returned are always those :meth:`tokenize` gives, and a
         :class:`toolkit.cache.CacheWarning` (one per call) names the file and what was wrong."""
+        arrow = _arrow_strings(texts)
+        if arrow is not None:
+            encoded = arrow.dictionary_encode()  # the distinct texts in order of first occurrence
+            distinct_arrow, positions = encoded.dictionary, encoded.indices.to_numpy()
+            lists = self._distinct_tokens(_arrow_bundle_key(distinct_arrow), len(distinct_arrow),
+                                          distinct_arrow.to_pylist)
+            table = np.fromiter(lists, dtype=object, count=len(lists))
+            return table[positions].tolist()
         texts = list(texts)
         distinct = list(dict.fromkeys(texts))
-        if self.cache:
-            found = self._cached(distinct)
-        else:
-            found = self._segment_many(distinct)
+        if not all(isinstance(t, str) for t in distinct):
+            position, text = next((i, t) for i, t in enumerate(texts) if not isinstance(t, str))
+            raise TypeError(f"text {position} is not a string ({text!r}): every text to tokenize must be one")
+        lists = self._distinct_tokens(bundle_key(distinct) if self.cache else "", len(distinct),
+                                      lambda: distinct)
+        found = dict(zip(distinct, lists))
         return [found[t] for t in texts]
+
+    def _distinct_tokens(self, bundle: str, n: int, get_texts) -> list[list[str]]:
+        """The tokens of each of ``n`` distinct texts, in order: from the cache's bundle ``bundle`` (the
+        texts' :func:`bundle_key`) when it holds them, else segmented or read row by row.
+        ``get_texts()`` gives the texts themselves, and is called only when they are needed."""
+        if not self.cache:
+            distinct = get_texts()
+            found = self._segment_many(distinct)
+            return [found[t] for t in distinct]
+        return self._cached(bundle, n, get_texts)
 
     def _segment_many(self, texts: list[str]) -> dict[str, list[str]]:
         """The tokens of each of ``texts`` (distinct), segmented here or, with ``n_jobs``, in chunks of
@@ -332,7 +372,8 @@ class Tokenizer:
         names (``backend="dask"`` with a ``dask.distributed.Client``: the cluster's workers). Workers only
         segment and filter; this process alone writes the cache."""
         if self.n_jobs in (None, 1) or len(texts) <= CHUNK:
-            return {t: self.tokenize(t) for t in texts}  # the kept forms are interned once (keep)
+            with _collector_paused():
+                return {t: self.tokenize(t) for t in texts}  # the kept forms are interned once (keep)
         from joblib import Parallel, delayed
 
         spec = self._spec()
@@ -343,7 +384,8 @@ class Tokenizer:
             if fingerprint != mine:
                 raise RuntimeError(f"a worker's tokenizer differs from this one (its lexicon files at "
                                    f"{self.lexicon.directory} changed, or another toolkit version): refusing its tokens")
-            found.update(zip(chunk, ([sys.intern(t) for t in tokens] for tokens in lists)))
+            with _collector_paused():
+                found.update(zip(chunk, ([sys.intern(t) for t in tokens] for tokens in lists)))
         return found
 
     def _spec(self) -> tuple:
@@ -352,29 +394,34 @@ class Tokenizer:
     def tokenize_units(self, units: pd.DataFrame, column: str = "text") -> pd.DataFrame:
         """A copy of ``units`` (e.g. ``corpus.units``) with a ``tokens`` column: the list of final tokens."""
         out = units.copy()
-        out[TOKENS_COLUMN] = pd.Series(self.tokenize_many(units[column].tolist()), index=units.index, dtype=object)
+        out[TOKENS_COLUMN] = pd.Series(self.tokenize_many(units[column]), index=units.index, dtype=object)
         return out
 
     # ---- the cache
 
-    def _cached(self, distinct: list[str]) -> dict[str, list[str]]:
-        """Tokens of each distinct text, read from the cache file or computed and added to it. A file
-        that turns out not to be a token cache, at any step, is set aside and the lookup done once more
-        on a new file (texts already segmented are not segmented again)."""
-        if not distinct:
-            return {}
+    def _cached(self, bundle: str, n: int, get_texts) -> list[list[str]]:
+        """Tokens of each of ``n`` distinct texts, read from the cache file or computed and added to it.
+        A file that turns out not to be a token cache, at any step, is set aside and the lookup done once
+        more on a new file (texts already segmented are not segmented again)."""
+        if not n:
+            return []
         path = self.cache_path
-        bundle = bundle_key(distinct)
         computed: dict[str, list[str]] = {}
+        distinct: list[str] = []
 
-        def compute(texts: list[str]) -> dict[str, list[str]]:
-            missing = [t for t in texts if t not in computed]
+        def texts() -> list[str]:
+            if not distinct:
+                distinct.extend(get_texts())
+            return distinct
+
+        def compute(missing: list[str]) -> dict[str, list[str]]:
+            missing = [t for t in missing if t not in computed]
             computed.update(self._segment_many(missing))
-            return {t: computed[t] for t in texts}
+            return computed
 
         for attempt in (1, 2):
             try:
-                found, bad = self._lookup(path, distinct, bundle, compute)
+                lists, bad = self._lookup(path, bundle, n, texts, compute)
             except (sqlite3.DatabaseError, _Unusable) as error:
                 code = getattr(error, "sqlite_errorcode", None)
                 environmental = code is not None and code & 0xFF in _ENVIRONMENT_ERRORS
@@ -390,21 +437,23 @@ class Tokenizer:
             if bad:
                 entries = "1 entry" if bad == 1 else f"{bad} entries"
                 warn(f"token cache {path}: {entries} failed the checksum; dropped and recomputed")
-            return found
+            return lists
         raise AssertionError("unreachable")
 
-    def _lookup(self, path: Path, distinct: list[str], bundle: str, compute) -> tuple[dict[str, list[str]], int]:
-        """The tokens of each text of ``distinct``: from the bundle of exactly these texts (one row, one
-        checksum), else from their rows, computing and writing the missing and the bad ones, and then the
-        bundle. Returns the tokens of each text and the number of entries that failed the checksum."""
+    def _lookup(self, path: Path, bundle: str, n: int, texts, compute) -> tuple[list[list[str]], int]:
+        """The tokens of each of ``n`` distinct texts: from the bundle of exactly these texts (one row,
+        one checksum; ``texts()`` is not called), else from their rows, computing (``compute(missing)``,
+        text → tokens) and writing the missing and the bad ones, and then the bundle. Returns the token
+        lists, in the texts' order, and the number of entries that failed the checksum."""
         bad = 0
         with closing(self._connect(path)) as db:
             row = db.execute("SELECT vocab, codes, offsets, checksum FROM bundles WHERE key = ?", (bundle,)).fetchone()
             if row is not None:
-                lists = decode_bundle(bundle, *row, n_texts=len(distinct))
+                lists = decode_bundle(bundle, *row, n_texts=n)
                 if lists is not None:
-                    return dict(zip(distinct, lists)), 0
+                    return lists, 0
                 bad += 1
+            distinct = texts()
             keys = {t: text_key(t) for t in distinct}
             rows = {}
             key_list = list(keys.values())
@@ -413,18 +462,20 @@ class Tokenizer:
                 rows.update((key, (joined, checksum)) for key, joined, checksum in db.execute(
                     f"SELECT key, tokens, checksum FROM tokens WHERE key IN ({','.join('?' * len(chunk))})", chunk))
             found, missing = {}, []
-            for text, key in keys.items():
-                row = rows.get(key)
-                if row is not None:
-                    joined, checksum = row
-                    if isinstance(joined, str) and checksum == entry_checksum(key, joined):
-                        found[text] = list(map(sys.intern, joined.split(_SEP))) if joined else []
-                        continue
-                    bad += 1
-                missing.append(text)
+            with _collector_paused():
+                for text, key in keys.items():
+                    row = rows.get(key)
+                    if row is not None:
+                        joined, checksum = row
+                        if isinstance(joined, str) and checksum == entry_checksum(key, joined):
+                            found[text] = list(map(sys.intern, joined.split(_SEP))) if joined else []
+                            continue
+                        bad += 1
+                    missing.append(text)
             new = []
-            for text, tokens in compute(missing).items():  # segmented all at once (in parallel with n_jobs)
-                found[text] = tokens
+            computed = compute(missing)  # segmented all at once (in parallel with n_jobs)
+            for text in missing:
+                found[text] = tokens = computed[text]
                 joined = _SEP.join(tokens)
                 new.append((keys[text], joined, entry_checksum(keys[text], joined)))
             lists = [found[t] for t in distinct]
@@ -435,7 +486,7 @@ class Tokenizer:
                 if encoded is not None:
                     db.execute("INSERT OR REPLACE INTO bundles (key, vocab, codes, offsets, checksum) "
                                "VALUES (?, ?, ?, ?, ?)", (bundle, *encoded))
-        return found, bad
+        return lists, bad
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
@@ -448,6 +499,7 @@ class Tokenizer:
             prune_caches(path.parent, keep=KEEP_CACHES, current=path)
         db = sqlite3.connect(path, timeout=60)
         try:
+            db.execute(f"PRAGMA page_size={_PAGE_SIZE}")  # a new file only: a bundle is a few large values
             for attempt in range(200):  # switching to WAL needs a moment alone with the file
                 try:
                     db.execute("PRAGMA journal_mode=WAL")
@@ -496,18 +548,80 @@ def prune_caches(directory: Path, keep: int = KEEP_CACHES, current: Path | None 
 
 
 def bundle_key(texts: list[str]) -> str:
-    """The key of the bundle of ``texts`` (distinct, in order): the sha256 of their lengths (in
-    characters, int64) and of their UTF-8 bytes one after the other (the lengths make it unambiguous)."""
-    lengths = np.fromiter(map(len, texts), dtype="<i8", count=len(texts))
-    digest = hashlib.sha256(lengths.tobytes())
-    digest.update("".join(texts).encode("utf-8", "surrogatepass"))
+    """The key of the bundle of ``texts`` (distinct, in order): the BLAKE3 hash of their lengths in UTF-8
+    bytes (int64, little-endian) and then of their UTF-8 bytes one after the other (the lengths make it
+    unambiguous). An Arrow string array gives the same key from its own buffers (:func:`_arrow_bundle_key`).
+    BLAKE3 rather than sha256: as strong, and 3.5 times as fast on the megabytes of a corpus."""
+    from blake3 import blake3
+
+    encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+    digest = blake3(np.fromiter(map(len, encoded), dtype="<i8", count=len(encoded)).tobytes())
+    digest.update(b"".join(encoded))
     return digest.hexdigest()
+
+
+def _arrow_bundle_key(array) -> str:
+    """:func:`bundle_key` of the texts of a pyarrow ``large_string`` array without nulls, read from its
+    offsets and data buffers (no Python string is made)."""
+    from blake3 import blake3
+
+    _, offsets_buffer, data = array.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype="<i8", count=array.offset + len(array) + 1)[array.offset:]
+    digest = blake3(np.diff(offsets).astype("<i8").tobytes())
+    if len(array):
+        digest.update(memoryview(data)[offsets[0]:offsets[-1]])
+    return digest.hexdigest()
+
+
+def _arrow_strings(texts):
+    """``texts`` as one pyarrow ``large_string`` array when it is a pandas column (or array) stored in
+    Arrow and holding no missing value, else None (the caller then reads it as Python strings)."""
+    array = getattr(texts, "array", texts)
+    if not isinstance(array, pd.arrays.ArrowStringArray) and not (
+            isinstance(array, pd.arrays.ArrowExtensionArray) and str(array.dtype) in ("string[pyarrow]",
+                                                                                       "large_string[pyarrow]")):
+        return None
+    import pyarrow as pa
+
+    chunked = array.__arrow_array__()
+    if chunked.null_count:
+        return None
+    combined = chunked.combine_chunks() if isinstance(chunked, pa.ChunkedArray) else chunked
+    if not pa.types.is_large_string(combined.type):
+        try:
+            combined = combined.cast(pa.large_string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+    return combined
+
+
+@contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector while a block builds token lists, and restore it as it was.
+
+    The tokens of 10,000 units are 10,000 new lists holding 700,000 references, none of them in a
+    reference cycle. Left running, the collector walks them many times (a full collection walks every
+    object of the process, the corpus included: 50–150 ms); paused, it would walk them all once on
+    resuming (5–7 ms, a sixth of a warm read). So on resuming, the objects made meanwhile go straight to
+    the oldest generation (``gc.freeze()`` then ``gc.unfreeze()``, two list splices): they are kept by
+    the caller anyway, and the next full collection looks at them as at any long-lived object. Skipped
+    when the process has frozen objects of its own (``gc.get_freeze_count()``), whose freeze stays."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            if not gc.get_freeze_count():
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()
 
 
 def encode_bundle(key: str, lists: list[list[str]]):
     """A bundle row for ``lists`` (the tokens of each text): the vocabulary joined by U+001F, each
     token's code (int32, little-endian) and each text's offset into the codes (int64, n + 1 values),
-    with the sha256 of key and all three. None when there are more than :data:`MAX_BUNDLE_TOKENS`."""
+    with the BLAKE3 hash of key and all three. None when there are more than :data:`MAX_BUNDLE_TOKENS`."""
     lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
     total = int(lengths.sum())
     if total > MAX_BUNDLE_TOKENS:
@@ -535,15 +649,22 @@ def decode_bundle(key: str, vocab_joined, code_bytes, offset_bytes, checksum, *,
     if offsets[0] != 0 or offsets[-1] != len(codes) or (np.diff(offsets) < 0).any() or \
             (len(codes) and (codes.min() < 0 or codes.max() >= len(vocab))):
         return None
-    tokens = vocab[codes].tolist() if len(codes) else []
     bounds = offsets.tolist()
-    return [tokens[a:b] for a, b in zip(bounds, bounds[1:])]
+    with _collector_paused():
+        tokens = vocab[codes].tolist() if len(codes) else []
+        return [tokens[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def _bundle_checksum(key: str, vocab_joined: str, code_bytes: bytes, offset_bytes: bytes) -> str:
-    digest = hashlib.sha256(f"{key}\n".encode())
+    """The BLAKE3 hash of a bundle row's key and content."""
+    from blake3 import blake3
+
+    digest = blake3(f"{key}\n".encode())
     digest.update(vocab_joined.encode("utf-8"))
-    digest.update(b"\0" + code_bytes + b"\0" + offset_bytes)
+    digest.update(b"\0")
+    digest.update(code_bytes)
+    digest.update(b"\0")
+    digest.update(offset_bytes)
     return digest.hexdigest()
 
 

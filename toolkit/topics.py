@@ -106,7 +106,7 @@ def documents(units: pd.DataFrame, tokenizer, kinds=KINDS) -> pd.DataFrame:
         chosen = chosen[~chosen["role"].isin(FRAMING_ROLES)]
     chosen = chosen.reset_index(drop=True)
     docs = chosen[CITE_COLUMNS + ["text"]].copy()
-    docs["tokens"] = pd.Series(tokenizer.tokenize_many(docs["text"].tolist()), index=docs.index, dtype=object)
+    docs["tokens"] = pd.Series(tokenizer.tokenize_many(docs["text"]), index=docs.index, dtype=object)
     return docs
 
 
