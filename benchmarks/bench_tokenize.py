@@ -1,30 +1,37 @@
 """Benchmark toolkit.tokenize on every unit of the municipal corpus (run by hand, never in tests).
 
-    .venv/bin/python benchmarks/bench_tokenize.py [CORPUS_DIR] [--jobs 2] [--profile]
+    .venv/bin/python benchmarks/bench_tokenize.py [CORPUS_DIR] [--jobs 2] [--warm-runs 5] [--profile]
 
-Baseline: plain ``lcut`` of a ``jieba.Tokenizer`` holding the same dictionary (jieba's dict.txt plus
-data/lexicon/userdict.txt), HMM on, one call per unit, then the same filtering. Measured against it,
-in one process: ``floor`` (rjieba's ``cut`` alone on every unit, nothing else: what no cold run on one
-core can beat), ``cold`` (rjieba backend, empty cache: segment, filter, write the cache), ``cold_jobs``
-(the same with ``Tokenizer(n_jobs=--jobs)``: chunks segmented in joblib's worker processes, their
-start-up and dictionary loading included) and ``warm`` (a new Tokenizer reading that cache). Times
-exclude building the tokenizers (printed apart) and loading the corpus. ``identical_units`` compares
-the final tokens of the cold run with the baseline's; every unit that differs is listed. ``peak_mb``
-is the process's peak resident memory (ru_maxrss) up to the warm run (the corpus, both tokenizers and
-their results; the n_jobs run, which unpickles its workers' results, comes after). ``--profile`` prints where a cold run's time goes
-(cProfile, the ten largest own times).
+This process loads the corpus and hands the unit texts (a pandas ``str`` column, as ``corpus.units``
+holds them) to fresh processes, one after the other, so that each measurement holds only the texts and
+what it measures:
+
+1. ``baseline``: plain ``lcut`` of a ``jieba.Tokenizer`` holding the same dictionary (jieba's dict.txt
+   plus data/lexicon/userdict.txt), HMM on, one call per unit, then the same filtering; and ``floor``:
+   rjieba's ``cut`` alone on every unit, nothing else (what no cold run on one core can beat).
+2. the toolkit's ``Tokenizer.tokenize_units``: ``cold`` (rjieba backend, empty cache: segment, filter,
+   write the cache) and ``warm`` (a new Tokenizer reading that cache; the median of ``--warm-runs`` new
+   Tokenizers, min–max printed). ``peak_mb`` is this process's peak resident memory (ru_maxrss): the
+   texts, the tokenizer, its cache and the tokens of every unit, i.e. what tokenizing costs.
+3. ``cold_jobs``: the same with ``Tokenizer(n_jobs=--jobs)``: chunks segmented in joblib's worker
+   processes, their start-up and dictionary loading included.
+
+Times exclude building the tokenizers (printed apart) and loading the corpus (whose peak is printed as
+``corpus_mb``). ``identical_units`` compares the final tokens of the cold run with the baseline's; every
+unit that differs is listed. ``--profile`` prints where a cold run's time goes (cProfile, the ten largest
+own times; in a fourth process).
 """
 from __future__ import annotations
 
 import difflib
+import multiprocessing
 import resource
+import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-
-from toolkit import load_corpus, paths
-from toolkit.tokenize import Tokenizer
 
 
 def timed(func):
@@ -33,12 +40,97 @@ def timed(func):
     return result, time.perf_counter() - start
 
 
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _column(texts: list[str]):
+    import pandas as pd
+
+    return pd.DataFrame({"text": pd.array(texts, dtype="str")})
+
+
+def run_baseline(texts: list[str]) -> dict:
+    """Step 1, in its own process."""
+    from toolkit.tokenize import Tokenizer
+
+    reference, built = timed(lambda: Tokenizer(backend="jieba", cache=False))
+    lcut = reference._segmenter.lcut
+    tokens, seconds = timed(lambda: [reference.filter(lcut(text)) for text in texts])
+    raw = Tokenizer(backend="rjieba", cache=False)
+    _, floor = timed(lambda: [raw._segmenter.cut(text, True) for text in texts])
+    return {"tokens": tokens, "seconds": seconds, "floor": floor, "built": built}
+
+
+def run_toolkit(texts: list[str], warm_runs: int) -> dict:
+    """Step 2, in its own process."""
+    from toolkit.tokenize import Tokenizer
+
+    units = _column(texts)
+    with tempfile.TemporaryDirectory() as cache_dir:
+        fast, built = timed(lambda: Tokenizer(backend="rjieba", cache_dir=cache_dir))
+        cold, t_cold = timed(lambda: fast.tokenize_units(units)["tokens"].tolist())
+        cache_path = fast.cache_path
+        del fast  # one tokenizer at a time, as in a notebook (each holds its dictionary, ~100 MB)
+        warm_times = []
+        for _ in range(warm_runs):
+            again = Tokenizer(backend="rjieba", cache_dir=cache_dir)
+            warm, t_warm = timed(lambda: again.tokenize_units(units)["tokens"].tolist())
+            assert warm == cold, "the warm run must return what the cold run cached"
+            warm_times.append(t_warm)
+            del warm, again
+        cache_mb = cache_path.stat().st_size / 2**20
+    return {"tokens": cold, "cold": t_cold, "warm": warm_times, "built": built, "cache_mb": cache_mb,
+            "peak_mb": peak_mb()}
+
+
+def run_jobs(texts: list[str], jobs: int) -> dict:
+    """Step 3, in its own process."""
+    from toolkit.tokenize import Tokenizer
+
+    units = _column(texts)
+    with tempfile.TemporaryDirectory() as cache_dir:
+        tokenizer = Tokenizer(backend="rjieba", cache_dir=cache_dir, n_jobs=jobs)
+        tokens, seconds = timed(lambda: tokenizer.tokenize_units(units)["tokens"].tolist())
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)  # else this process waits out the workers' idle timeout (300 s)
+    return {"tokens": tokens, "seconds": seconds}
+
+
+def run_profile(texts: list[str]) -> str:
+    """``--profile``: where a cold run's time goes (cProfile's ten largest own times), in its own process."""
+    import cProfile
+    import io
+    import pstats
+
+    from toolkit.tokenize import Tokenizer
+
+    units = _column(texts)
+    with tempfile.TemporaryDirectory() as cache_dir:
+        profiled = Tokenizer(backend="rjieba", cache_dir=cache_dir)
+        profiler = cProfile.Profile()
+        profiler.runcall(profiled.tokenize_units, units)
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(10)
+    return out.getvalue()
+
+
+def alone(func, *args):
+    """``func(*args)`` in a new process (spawned: it holds the arguments and nothing else of this one)."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(func, *args).result()
+
+
 def main(argv: list[str]) -> int:
     import argparse
+
+    from toolkit import load_corpus, paths
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=paths.MUNICIPAL_DIR)
     parser.add_argument("--jobs", type=int, default=2, help="worker processes of the cold_jobs run (default 2)")
+    parser.add_argument("--warm-runs", type=int, default=5, help="warm runs, each a new Tokenizer (default 5)")
     parser.add_argument("--profile", action="store_true", help="print cProfile's ten largest own times of a cold run")
     args = parser.parse_args(argv)
     folder = args.corpus
@@ -47,44 +139,26 @@ def main(argv: list[str]) -> int:
         return 2
     units = load_corpus(folder, skip_bad=True).units
     texts = units["text"].tolist()
+    corpus_mb = peak_mb()
     chars = sum(map(len, texts))
     print(f"corpus {folder.name}: {units['report_id'].nunique()} reports, {len(texts)} units, {chars} characters, "
           f"{len(set(texts))} distinct unit texts")
 
-    reference, built_ref = timed(lambda: Tokenizer(backend="jieba", cache=False))
-    lcut = reference._segmenter.lcut
-    baseline, t_base = timed(lambda: [reference.filter(lcut(text)) for text in texts])
-    raw = Tokenizer(backend="rjieba", cache=False)
-    _, t_floor = timed(lambda: [raw._segmenter.cut(text, True) for text in texts])
-    del raw
-
-    with tempfile.TemporaryDirectory() as cache_dir:
-        fast, built_fast = timed(lambda: Tokenizer(backend="rjieba", cache_dir=cache_dir))
-        cold, t_cold = timed(lambda: fast.tokenize_units(units)["tokens"].tolist())
-        again = Tokenizer(backend="rjieba", cache_dir=cache_dir)
-        warm, t_warm = timed(lambda: again.tokenize_units(units)["tokens"].tolist())
-        cache_mb = Path(again.cache_path).stat().st_size / 2**20
-    assert warm == cold, "the warm run must return what the cold run cached"
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the n_jobs run's results
-    with tempfile.TemporaryDirectory() as cache_dir:
-        jobs = Tokenizer(backend="rjieba", cache_dir=cache_dir, n_jobs=args.jobs)
-        parallel, t_jobs = timed(lambda: jobs.tokenize_units(units)["tokens"].tolist())
-    assert parallel == cold, "segmenting in worker processes must give the same tokens"
+    base = alone(run_baseline, texts)
+    mine = alone(run_toolkit, texts, args.warm_runs)
+    jobs = alone(run_jobs, texts, args.jobs)
+    baseline, cold = base["tokens"], mine["tokens"]
+    assert jobs["tokens"] == cold, "segmenting in worker processes must give the same tokens"
     if args.profile:
-        import cProfile
-        import pstats
-
-        with tempfile.TemporaryDirectory() as cache_dir:
-            profiled = Tokenizer(backend="rjieba", cache_dir=cache_dir)
-            profiler = cProfile.Profile()
-            profiler.runcall(profiled.tokenize_units, units)
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(10)
-
-    print(f"build: jieba {built_ref:.2f} s, rjieba {built_fast:.2f} s (not in the times below); cache {cache_mb:.1f} MB")
-    for name, seconds in (("baseline jieba.lcut", t_base), ("floor (rjieba cut alone)", t_floor),
-                          ("cold (rjieba, empty cache)", t_cold), (f"cold, n_jobs={args.jobs}", t_jobs),
-                          ("warm (cache)", t_warm)):
+        print(alone(run_profile, texts))
+    t_base, t_cold, t_warm = base["seconds"], mine["cold"], statistics.median(mine["warm"])
+    print(f"build: jieba {base['built']:.2f} s, rjieba {mine['built']:.2f} s (not in the times below); "
+          f"cache {mine['cache_mb']:.1f} MB")
+    for name, seconds in (("baseline jieba.lcut", t_base), ("floor (rjieba cut alone)", base["floor"]),
+                          ("cold (rjieba, empty cache)", t_cold), (f"cold, n_jobs={args.jobs}", jobs["seconds"]),
+                          (f"warm (cache, median of {len(mine['warm'])})", t_warm)):
         print(f"{name:<28} {seconds:7.3f} s  {chars / seconds / 1e6:7.2f} M chars/s")
+    print(f"warm runs: {min(mine['warm']):.3f}–{max(mine['warm']):.3f} s")
     differing = [i for i, (a, b) in enumerate(zip(baseline, cold)) if a != b]
     for i in differing:
         ops = difflib.SequenceMatcher(None, baseline[i], cold[i], autojunk=False).get_opcodes()
@@ -92,8 +166,9 @@ def main(argv: list[str]) -> int:
         row = units.iloc[i]
         print(f"differs: {row.report_id} section {row.section_index} unit {row.unit_index}: {changes}")
     identical = 1 - len(differing) / len(texts)
-    print(f"ratio_floor={t_base / t_floor:.1f} ratio_cold={t_base / t_cold:.1f} ratio_cold_jobs={t_base / t_jobs:.1f} "
-          f"ratio_warm={t_base / t_warm:.1f} identical_units={identical:.4%} peak_mb={peak_mb:.0f}")
+    print(f"ratio_floor={t_base / base['floor']:.1f} ratio_cold={t_base / t_cold:.1f} "
+          f"ratio_cold_jobs={t_base / jobs['seconds']:.1f} ratio_warm={t_base / t_warm:.1f} "
+          f"identical_units={identical:.4%} peak_mb={mine['peak_mb']:.0f} corpus_mb={corpus_mb:.0f}")
     return 0
 
 
