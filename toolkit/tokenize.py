@@ -36,8 +36,8 @@ cache file, so a stale token list is never read. Two tables:
   (a column store of all its tokens): ``key`` is the BLAKE3 hash of the call's distinct texts, ``vocab`` its
   distinct tokens, ``codes`` every token as an int32 index into them, ``offsets`` where each text's codes
   start. The same texts again (a notebook run again, the next notebook) read one row, one checksum and
-  no per-text work: about 0.05–0.1 s for the 10,000 municipal units. A changed corpus falls back to
-  the rows, so only new texts are segmented.
+  no per-text work: about 0.03 s for the 10,000 municipal units (a pandas column stored in Arrow is
+  hashed in its own buffers). A changed corpus falls back to the rows, so only new texts are segmented.
 
 Every checksum is verified on every read. A row that fails it is dropped and recomputed; a file that is
 not such a database (truncated, not SQLite, another schema) is renamed ``<name>.corrupt`` and rebuilt;
