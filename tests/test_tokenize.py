@@ -285,8 +285,8 @@ def test_only_a_column_stored_in_arrow_takes_the_arrow_path():
 
 
 def test_the_collector_is_left_as_it_was(tmp_path):
-    """Tokenizing pauses the cyclic garbage collector while it builds lists; it is restored, a caller's
-    frozen objects stay frozen, and cycles made before are still collected."""
+    """Tokenizing pauses the cyclic garbage collector while it builds lists, then restores it as it was;
+    garbage cycles made before the call are still freed by the next young collection."""
     tokenizer = Tokenizer(cache_dir=tmp_path)
     texts = ["推动跨省通办", "破除数据孤岛"]
     assert gc.isenabled()
@@ -298,33 +298,53 @@ def test_the_collector_is_left_as_it_was(tmp_path):
         assert not gc.isenabled()
     finally:
         gc.enable()
-    gc.freeze()
-    try:
-        frozen = gc.get_freeze_count()
-        Tokenizer(cache_dir=tmp_path).tokenize_many(pd.Series(texts, dtype="str"))
-        assert gc.get_freeze_count() == frozen and gc.isenabled()
-    finally:
-        gc.unfreeze()
 
     class Node:
         pass
 
-    for _ in range(3):  # cycles made before a call, promoted by it: a full collection still frees them
+    gc.collect()
+    for _ in range(3):  # garbage cycles made just before a call (as a closed figure leaves)
         cyclic = Node()
         cyclic.self = cyclic
     del cyclic
-    Tokenizer(cache_dir=tmp_path).tokenize_many(texts)
-    gc.collect()
+    for source in (texts, pd.Series(texts, dtype="str")):
+        Tokenizer(cache_dir=tmp_path).tokenize_many(source)
+        Tokenizer(cache=False).tokenize_many(source)
+    gc.collect(1)  # a young collection, not a full one
     assert not [o for o in gc.get_objects() if type(o) is Node]
+
+
+def test_the_options_that_made_the_segmenter_are_read_only():
+    tokenizer = Tokenizer(cache=False)
+    for option, value in (("hmm", False), ("backend", "jieba"), ("userdict", False)):
+        with pytest.raises(AttributeError):
+            setattr(tokenizer, option, value)
+    assert (tokenizer.backend, tokenizer.hmm, tokenizer.userdict) == ("rjieba", True, True)
+
+
+def test_a_lone_surrogate_is_an_error_naming_the_text(tmp_path):
+    for tokenizer in (Tokenizer(cache=False), Tokenizer(cache_dir=tmp_path)):
+        with pytest.raises(ValueError, match=r"text 1 holds a lone surrogate \(U\+DC80 at character 2\)"):
+            tokenizer.tokenize_many(["推动跨省通办", "数据\udc80孤岛"])
+
+
+def test_a_pyarrow_array_is_read_too(tmp_path):
+    tokenizer = Tokenizer(cache_dir=tmp_path)
+    expected = [["跨省通办"], ["破除", "数据孤岛"], ["跨省通办"]]
+    assert tokenizer.tokenize_many(pa.chunked_array([["推动跨省通办"], ["破除数据孤岛", "推动跨省通办"]])) == expected
+    assert tokenizer.tokenize_many(pa.array(["推动跨省通办", "破除数据孤岛", "推动跨省通办"], pa.string())) == expected
+    with pytest.raises(TypeError, match="text 1 is not a string"):
+        tokenizer.tokenize_many(pa.array(["推动跨省通办", None]))
 
 
 @pytest.mark.parametrize("backend", ["jieba", "rjieba"])
 def test_a_dropped_tokenizer_is_freed_at_once(backend):
     """No reference cycle: its dictionary (~100 MB) goes when the last reference does, not at the next
-    full collection (which pausing the collector while tokenizing makes rarer)."""
+    full collection."""
     import weakref
 
     tokenizer = Tokenizer(backend=backend, cache=False)
+    gc.collect()  # (a first import of jieba leaves cycles of traceback frames, one holding the tokenizer)
     tokenizer.tokenize_many(["推动跨省通办，破除数据孤岛"])
     gone = weakref.ref(tokenizer)
     gc.disable()

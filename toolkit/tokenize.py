@@ -95,9 +95,12 @@ KEEP_CACHES = 4
 MAX_BUNDLE_TOKENS = 50_000_000
 #: The page size of a new cache file (SQLite's largest): a bundle's megabytes are read in fewer pages.
 _PAGE_SIZE = 65536
+#: Checkpoint the write-ahead log at about 4 MB, as SQLite's default of 1,000 pages does with 4 KiB pages.
+_WAL_PAGES = 4 * 2**20 // _PAGE_SIZE
 #: SQLite primary result codes that say nothing about the file's content (busy, locked, read-only,
 #: I/O, disk full, cannot open …): the file is not set aside for these, the error is raised, naming it.
 _ENVIRONMENT_ERRORS = {3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 23}
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _WORDLIKE = re.compile(r"[\w]")  # any letter, digit or CJK character
@@ -269,7 +272,9 @@ class Tokenizer:
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         self.lexicon = Lexicon.read(lexicon_dir)
-        self.backend, self.hmm, self.userdict, self.cache, self.n_jobs = backend, hmm, userdict, cache, n_jobs
+        # backend, hmm and userdict make the segmenter, so they are read-only (see the properties below)
+        self._backend, self._hmm, self._userdict = backend, hmm, userdict
+        self.cache, self.n_jobs = cache, n_jobs
         self.cache_dir = Path(cache_dir) if cache_dir is not None else paths.CACHE_DIR / "tokens"
         self.terms = dict(self.lexicon.userdict) if userdict else {}
         self.stopwords = (general_stopwords() | self.lexicon.stopwords) - set(self.terms)
@@ -284,6 +289,21 @@ class Tokenizer:
         self._kept = _Decisions(self.terms, self.stopwords)  # token → what is kept of it, memoised
 
     # ---- identity
+    @property
+    def backend(self) -> str:
+        """``"rjieba"`` or ``"jieba"`` (read-only: the segmenter was built with it; make a new Tokenizer)."""
+        return self._backend
+
+    @property
+    def hmm(self) -> bool:
+        """Whether jieba's HMM joins unknown characters (read-only, as :attr:`backend`)."""
+        return self._hmm
+
+    @property
+    def userdict(self) -> bool:
+        """Whether the user dictionary was loaded (read-only, as :attr:`backend`)."""
+        return self._userdict
+
     @property
     def fingerprint(self) -> str:
         """What the cached tokens depend on: version, backend, options, stopwords and lexicon files."""
@@ -342,17 +362,23 @@ class Tokenizer:
         if arrow is not None:
             encoded = arrow.dictionary_encode()  # the distinct texts in order of first occurrence
             distinct_arrow, positions = encoded.dictionary, encoded.indices.to_numpy()
-            lists = self._distinct_tokens(_arrow_bundle_key(distinct_arrow), len(distinct_arrow),
-                                          distinct_arrow.to_pylist)
+            lists = self._distinct_tokens(_arrow_bundle_key(distinct_arrow) if self.cache else "",
+                                          len(distinct_arrow), distinct_arrow.to_pylist)
             table = np.fromiter(lists, dtype=object, count=len(lists))
             return table[positions].tolist()
-        texts = list(texts)
+        texts = texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)  # (a pyarrow array with nulls)
         distinct = list(dict.fromkeys(texts))
         if not all(isinstance(t, str) for t in distinct):
             position, text = next((i, t) for i, t in enumerate(texts) if not isinstance(t, str))
             raise TypeError(f"text {position} is not a string ({text!r}): every text to tokenize must be one")
-        lists = self._distinct_tokens(bundle_key(distinct) if self.cache else "", len(distinct),
-                                      lambda: distinct)
+        try:
+            lists = self._distinct_tokens(bundle_key(distinct) if self.cache else "", len(distinct),
+                                          lambda: distinct)
+        except UnicodeEncodeError:
+            position, text = next((i, t) for i, t in enumerate(texts) if _SURROGATE.search(t))
+            at = _SURROGATE.search(text).start()
+            raise ValueError(f"text {position} holds a lone surrogate (U+{ord(text[at]):04X} at character {at}), "
+                             f"which is not Unicode text: decode its file again (with errors='replace')") from None
         found = dict(zip(distinct, lists))
         return [found[t] for t in texts]
 
@@ -500,6 +526,7 @@ class Tokenizer:
         db = sqlite3.connect(path, timeout=60)
         try:
             db.execute(f"PRAGMA page_size={_PAGE_SIZE}")  # a new file only: a bundle is a few large values
+            db.execute(f"PRAGMA wal_autocheckpoint={_WAL_PAGES}")
             for attempt in range(200):  # switching to WAL needs a moment alone with the file
                 try:
                     db.execute("PRAGMA journal_mode=WAL")
@@ -575,24 +602,27 @@ def _arrow_bundle_key(array) -> str:
 
 def _arrow_strings(texts):
     """``texts`` as one pyarrow ``large_string`` array when it is a pandas column (or array) stored in
-    Arrow and holding no missing value, else None (the caller then reads it as Python strings)."""
-    array = getattr(texts, "array", texts)
-    if not isinstance(array, pd.arrays.ArrowStringArray) and not (
-            isinstance(array, pd.arrays.ArrowExtensionArray) and str(array.dtype) in ("string[pyarrow]",
-                                                                                       "large_string[pyarrow]")):
-        return None
+    Arrow, or a pyarrow string array, holding no missing value; else None (the caller then reads it as
+    Python strings)."""
     import pyarrow as pa
 
-    chunked = array.__arrow_array__()
-    if chunked.null_count:
-        return None
-    combined = chunked.combine_chunks() if isinstance(chunked, pa.ChunkedArray) else chunked
-    if not pa.types.is_large_string(combined.type):
-        try:
-            combined = combined.cast(pa.large_string())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    if isinstance(texts, (pa.Array, pa.ChunkedArray)):
+        chunked = texts
+    else:
+        array = getattr(texts, "array", texts)
+        if not isinstance(array, pd.arrays.ArrowStringArray) and not (
+                isinstance(array, pd.arrays.ArrowExtensionArray) and str(array.dtype) in ("string[pyarrow]",
+                                                                                           "large_string[pyarrow]")):
             return None
-    return combined
+        chunked = array.__arrow_array__()
+    if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)) or chunked.null_count:
+        return None
+    try:  # 64-bit offsets first: combining more than 2 GiB of text in 32-bit ones would overflow
+        if not pa.types.is_large_string(chunked.type):
+            chunked = chunked.cast(pa.large_string())
+        return chunked.combine_chunks() if isinstance(chunked, pa.ChunkedArray) else chunked
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
 
 
 @contextmanager
@@ -600,21 +630,15 @@ def _collector_paused():
     """Pause Python's cyclic garbage collector while a block builds token lists, and restore it as it was.
 
     The tokens of 10,000 units are 10,000 new lists holding 700,000 references, none of them in a
-    reference cycle. Left running, the collector walks them many times (a full collection walks every
-    object of the process, the corpus included: 50–150 ms); paused, it would walk them all once on
-    resuming (5–7 ms, a sixth of a warm read). So on resuming, the objects made meanwhile go straight to
-    the oldest generation (``gc.freeze()`` then ``gc.unfreeze()``, two list splices): they are kept by
-    the caller anyway, and the next full collection looks at them as at any long-lived object. Skipped
-    when the process has frozen objects of its own (``gc.get_freeze_count()``), whose freeze stays."""
+    reference cycle. Left running, the collector would walk them some fifteen times while they are being
+    made, and now and then start a full collection that walks every object of the process, the corpus
+    included (50–150 ms). Paused, it walks them once when it resumes (5–7 ms for 10,000 units)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            if not gc.get_freeze_count():
-                gc.freeze()
-                gc.unfreeze()
             gc.enable()
 
 
