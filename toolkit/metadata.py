@@ -256,6 +256,31 @@ NEAR_DUPLICATE = 0.8
 SHINGLE = 8
 #: Shingles found in more reports than this are boilerplate (slogans, formulae), not evidence of a copy.
 MAX_SHINGLE_REPORTS = 50
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd: multiplying by it is a bijection of the 64-bit integers
+_SHIFT = np.uint64(29)
+_BLOCK = 1 << 20  # keys handled at once when finding the shared ones (8 MB temporaries)
+
+
+def shingle_hashes(text: str) -> np.ndarray:
+    """The distinct ``SHINGLE``-character shingles of ``text`` (lower-cased, as it is), each as a 64-bit
+    hash, sorted. The hash is computed for every shingle at once with array operations (each character
+    xor-ed in, then a multiplication and a shift, both bijections): no Python string per shingle."""
+    codes = np.frombuffer(text.lower().encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.uint64)
+    n = len(codes) - SHINGLE + 1
+    if n <= 0:
+        return np.zeros(0, np.uint64)
+    h = np.full(n, np.uint64(SHINGLE), np.uint64)
+    for k in range(SHINGLE):
+        h ^= codes[k:k + n]
+        h *= _MIX  # wraps modulo 2**64
+        h ^= h >> _SHIFT
+    return _distinct_sorted(h)
+
+
+def _distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """``values`` sorted, each once (``np.unique``, without its hashing pass)."""
+    values = np.sort(values)
+    return values[np.concatenate([[True], values[1:] != values[:-1]])] if len(values) else values
 
 
 def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[int | None]:
@@ -266,8 +291,14 @@ def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[
     shingles found in at most :data:`MAX_SHINGLE_REPORTS` texts (so the genre's boilerplate does not
     make two different reports alike). The same report with different page chrome, a title line more
     or a paragraph less, is caught; two reports of one government in two years are not. Each duplicate
-    points to the first text of its group."""
-    from sklearn.feature_extraction.text import HashingVectorizer
+    points to the first text of its group (of several earlier candidates, the first).
+
+    Every shingle is told apart by a 64-bit hash (less the bits that number the texts: 49 bits for
+    30,000 texts), so shingles of different texts do not share a bucket however large the corpus. (A
+    hashing vectorizer's 2**22 buckets hold ~86 shingles each at 28,000 reports: nearly every bucket then
+    looks like boilerplate, and a report copied with a paragraph less was no longer found.) Memory: 16
+    bytes per character of the corpus while the keys are gathered, then 9."""
+    from scipy import sparse
 
     squeezed = [re.sub(r"\s+", "", t) for t in texts]
     first: dict[str, int] = {}
@@ -277,6 +308,54 @@ def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[
         first.setdefault(t, i)
     if len(texts) < 2:
         return out
+    bits = (len(texts) - 1).bit_length()  # the low bits of a key number its text
+    low = np.uint64((1 << bits) - 1)
+    parts = [shingle_hashes(t) for t in squeezed]
+    keys = np.empty(sum(map(len, parts)), np.uint64)
+    end = 0
+    for i, part in enumerate(parts):  # each text's shingles, less the low bits (still sorted), and its number
+        part = part & ~low
+        part = part[np.concatenate([[True], part[1:] != part[:-1]])] if len(part) else part
+        keys[end:end + len(part)] = part | np.uint64(i)
+        end += len(part)
+        parts[i] = None
+    keys = keys[:end]
+    keys.sort()
+    shift = np.uint64(bits)
+    # a key whose shingle is another key's too: the few that can be shared (copies, boilerplate), found in
+    # blocks so that no array of a full key's size is made beside the keys themselves
+    repeated = np.zeros(len(keys), bool)
+    sizes = np.zeros(len(texts), np.int64)
+    for a in range(0, len(keys), _BLOCK):
+        block = keys[max(a - 1, 0):a + _BLOCK + 1] >> shift
+        same = block[1:] == block[:-1]  # key k+1 has key k's shingle
+        lo = 1 if a else 0
+        repeated[max(a - 1, 0) + 1:max(a - 1, 0) + 1 + len(same)] |= same
+        repeated[max(a - 1, 0):max(a - 1, 0) + len(same)] |= same
+        sizes += np.bincount((keys[a:a + _BLOCK] & low).astype(np.int64), minlength=len(texts))
+        del block, same, lo
+    where = np.flatnonzero(repeated)
+    del repeated
+    shingle = keys[where] >> shift
+    text = (keys[where] & low).astype(np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], shingle[1:] != shingle[:-1]]))
+    df = np.diff(np.append(starts, len(where)))  # in how many texts each shared shingle is (2 or more)
+    # boilerplate (shingles of many texts) counts neither in the overlap nor in the sizes
+    common = np.repeat(df > MAX_SHINGLE_REPORTS, df)
+    sizes -= np.bincount(text[common], minlength=len(texts))
+    rare = sparse.csr_matrix((np.ones(int((~common).sum()), np.float32),
+                              (text[~common], np.repeat(np.arange(len(df)), df)[~common])),
+                             shape=(len(texts), len(df)))
+    inter = (rare @ rare.T).tocsr()
+    inter.sort_indices()
+    inter = inter.tocoo()
+    for i, j, common in zip(inter.row, inter.col, inter.data):
+        if j >= i or out[i] is not None:
+            continue
+        union = sizes[i] + sizes[j] - common
+        if union > 0 and common / union >= threshold:
+            out[i] = out[j] if out[j] is not None else int(j)
+    return out
     vectorizer = HashingVectorizer(analyzer="char", ngram_range=(SHINGLE, SHINGLE), n_features=2 ** 22,
                                    alternate_sign=False, norm=None, binary=True, dtype=np.float32)
     X = vectorizer.transform(squeezed).tocsc()
