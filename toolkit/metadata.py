@@ -327,25 +327,30 @@ def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[
     repeated = np.zeros(len(keys), bool)
     sizes = np.zeros(len(texts), np.int64)
     for a in range(0, len(keys), _BLOCK):
-        block = keys[max(a - 1, 0):a + _BLOCK + 1] >> shift
-        same = block[1:] == block[:-1]  # key k+1 has key k's shingle
-        lo = 1 if a else 0
-        repeated[max(a - 1, 0) + 1:max(a - 1, 0) + 1 + len(same)] |= same
-        repeated[max(a - 1, 0):max(a - 1, 0) + len(same)] |= same
-        sizes += np.bincount((keys[a:a + _BLOCK] & low).astype(np.int64), minlength=len(texts))
-        del block, same, lo
-    where = np.flatnonzero(repeated)
-    del repeated
-    shingle = keys[where] >> shift
-    text = (keys[where] & low).astype(np.int64)
+        b, lo = min(a + _BLOCK, len(keys)), max(a - 1, 0)
+        shingles = keys[lo:b] >> shift
+        same = shingles[1:] == shingles[:-1]  # keys lo+1 … b-1: the same shingle as the key before
+        repeated[lo + 1:b] |= same
+        repeated[lo:b - 1] |= same
+        sizes += np.bincount((keys[a:b] & low).astype(np.int64), minlength=len(texts))
+        del shingles, same
+    shared = keys[np.flatnonzero(repeated)]
+    del repeated, keys
+    shingle = shared >> shift
     starts = np.flatnonzero(np.concatenate([[True], shingle[1:] != shingle[:-1]]))
-    df = np.diff(np.append(starts, len(where)))  # in how many texts each shared shingle is (2 or more)
+    del shingle
+    text = (shared & low).astype(np.int32)
+    del shared
+    df = np.diff(np.append(starts, len(text)))  # in how many texts each shared shingle is (2 or more)
     # boilerplate (shingles of many texts) counts neither in the overlap nor in the sizes
-    common = np.repeat(df > MAX_SHINGLE_REPORTS, df)
-    sizes -= np.bincount(text[common], minlength=len(texts))
-    rare = sparse.csr_matrix((np.ones(int((~common).sum()), np.float32),
-                              (text[~common], np.repeat(np.arange(len(df)), df)[~common])),
-                             shape=(len(texts), len(df)))
+    boilerplate = np.repeat(df > MAX_SHINGLE_REPORTS, df)
+    sizes -= np.bincount(text[boilerplate], minlength=len(texts))
+    text = text[~boilerplate]
+    del boilerplate
+    lengths = df[df <= MAX_SHINGLE_REPORTS]
+    # texts × rare shared shingles, built by columns: the keys are already grouped by shingle
+    rare = sparse.csc_matrix((np.ones(len(text), np.float32), text, np.concatenate([[0], np.cumsum(lengths)])),
+                             shape=(len(texts), len(lengths)))
     inter = (rare @ rare.T).tocsr()
     inter.sort_indices()
     inter = inter.tocoo()
