@@ -296,8 +296,8 @@ def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[
     Every shingle is told apart by a 64-bit hash (less the bits that number the texts: 49 bits for
     30,000 texts), so shingles of different texts do not share a bucket however large the corpus. (A
     hashing vectorizer's 2**22 buckets hold ~86 shingles each at 28,000 reports: nearly every bucket then
-    looks like boilerplate, and a report copied with a paragraph less was no longer found.) Memory: 16
-    bytes per character of the corpus while the keys are gathered, then 9."""
+    looks like boilerplate, and a report copied with a paragraph less was no longer found.) Memory: about
+    9 bytes per character of the corpus, besides the texts."""
     from scipy import sparse
 
     squeezed = [re.sub(r"\s+", "", t) for t in texts]
@@ -310,15 +310,15 @@ def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[
         return out
     bits = (len(texts) - 1).bit_length()  # the low bits of a key number its text
     low = np.uint64((1 << bits) - 1)
-    parts = [shingle_hashes(t) for t in squeezed]
-    keys = np.empty(sum(map(len, parts)), np.uint64)
+    # one key a shingle of each text: its hash less the low bits (still sorted), and the text's number;
+    # a text has at most len - SHINGLE + 1 shingles, so the keys are written into one array made at once
+    keys = np.empty(sum(max(len(t) - SHINGLE + 1, 0) for t in squeezed), np.uint64)
     end = 0
-    for i, part in enumerate(parts):  # each text's shingles, less the low bits (still sorted), and its number
-        part = part & ~low
+    for i, t in enumerate(squeezed):
+        part = shingle_hashes(t) & ~low
         part = part[np.concatenate([[True], part[1:] != part[:-1]])] if len(part) else part
         keys[end:end + len(part)] = part | np.uint64(i)
         end += len(part)
-        parts[i] = None
     keys = keys[:end]
     keys.sort()
     shift = np.uint64(bits)
