@@ -280,7 +280,14 @@ def shingle_hashes(text: str) -> np.ndarray:
 def _distinct_sorted(values: np.ndarray) -> np.ndarray:
     """``values`` sorted, each once (``np.unique``, without its hashing pass)."""
     values = np.sort(values)
-    return values[np.concatenate([[True], values[1:] != values[:-1]])] if len(values) else values
+    return values[_run_starts(values)]
+
+
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Of a sorted array: True where a value differs from the one before it (the first of each run)."""
+    if not len(values):
+        return np.zeros(0, bool)
+    return np.concatenate([[True], values[1:] != values[:-1]])
 
 
 def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[int | None]:
@@ -316,7 +323,7 @@ def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[
     end = 0
     for i, t in enumerate(squeezed):
         part = shingle_hashes(t) & ~low
-        part = part[np.concatenate([[True], part[1:] != part[:-1]])] if len(part) else part
+        part = part[_run_starts(part)]
         keys[end:end + len(part)] = part | np.uint64(i)
         end += len(part)
     keys = keys[:end]
@@ -337,7 +344,7 @@ def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[
     shared = keys[np.flatnonzero(repeated)]
     del repeated, keys
     shingle = shared >> shift
-    starts = np.flatnonzero(np.concatenate([[True], shingle[1:] != shingle[:-1]]))
+    starts = np.flatnonzero(_run_starts(shingle))
     del shingle
     text = (shared & low).astype(np.int32)
     del shared
@@ -354,21 +361,6 @@ def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[
     inter = (rare @ rare.T).tocsr()
     inter.sort_indices()
     inter = inter.tocoo()
-    for i, j, common in zip(inter.row, inter.col, inter.data):
-        if j >= i or out[i] is not None:
-            continue
-        union = sizes[i] + sizes[j] - common
-        if union > 0 and common / union >= threshold:
-            out[i] = out[j] if out[j] is not None else int(j)
-    return out
-    vectorizer = HashingVectorizer(analyzer="char", ngram_range=(SHINGLE, SHINGLE), n_features=2 ** 22,
-                                   alternate_sign=False, norm=None, binary=True, dtype=np.float32)
-    X = vectorizer.transform(squeezed).tocsc()
-    df = np.diff(X.indptr)
-    # boilerplate (shingles of many reports) counts neither in the overlap nor in the sizes
-    sizes = np.diff(X[:, np.flatnonzero(df <= MAX_SHINGLE_REPORTS)].tocsr().indptr)
-    X = X[:, np.flatnonzero((df >= 2) & (df <= MAX_SHINGLE_REPORTS))].tocsr()  # shingles shared, but rare
-    inter = (X @ X.T).tocoo()
     for i, j, common in zip(inter.row, inter.col, inter.data):
         if j >= i or out[i] is not None:
             continue
