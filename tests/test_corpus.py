@@ -121,7 +121,7 @@ def test_seed_chrome_is_removed_and_recorded(name: str) -> None:
     decoded = normalise(decode(SEED[name].read_bytes(), SEED[name])[0]).split("\n")
     for removed in report.removed:
         assert decoded[removed.line - 1].strip() == removed.text
-        assert removed.rule in {rule for rule, _ in corpus.CHROME_RULES} | {"page_residue"}
+        assert removed.rule in {rule for rule, _ in corpus.CHROME_RULES} | {"page_residue", "header"}
 
 
 def test_seed_removals_by_rule() -> None:
@@ -130,7 +130,7 @@ def test_seed_removals_by_rule() -> None:
         "000": ["widget", "widget", "widget", "breadcrumb", "source_line", "widget"],
         "001": ["qr_code"],
         "002": ["source_line", "widget", "widget", "editor"],
-        "003": ["metadata_table"] * 5,
+        "003": ["header"] * 5,  # an empty 信息公开 table saved as text (toolkit.header)
         "004": ["cc", "printed", "printed"],
     }
 
@@ -242,24 +242,27 @@ def test_hard_wrapped_pdf_text_is_rejoined() -> None:
 
 # --------------------------------------------------------------------------- metadata
 
-PREFECTURE = dict(level="prefecture", county=None)
+PREFECTURE = dict(level="prefecture", county=None, url=None, from_header=[])
 SEED_META = {
     "000": dict(PREFECTURE, government="梅州市人民政府", agency="梅州市政务服务数据管理局", city="梅州市",
                 province="广东省", year=2020, issued="2020-12-23", doc_number=None, source="梅州市人民政府门户网站",
-                title="梅州市政务服务数据管理局2020年法治政府建设年度报告", found_by="agency:梅州市"),
+                title="梅州市政务服务数据管理局2020年法治政府建设年度报告", found_by="agency:梅州市",
+                genre="rule_of_law_report", genre_by="title"),
     "001": dict(PREFECTURE, government="宜宾市人民政府", agency="宜宾市政务服务和非公经济发展局", city="宜宾市",
                 province="四川省", year=2021, issued="2021-12-06", doc_number=None, source=None, title=None,
-                found_by="agency:宜宾市"),
+                found_by="agency:宜宾市", genre="rule_of_law_report", genre_by="text:framing"),
     "002": dict(PREFECTURE, government="周口市人民政府", agency="周口市行政审批和政务信息管理局", city="周口市",
                 province="河南省", year=2023, issued="2023-12-25", doc_number=None, source="市行政审批和政务信息管理局",
-                title="周口市行政审批和政务信息管理局 2023年度法治政府建设情况", found_by="agency:周口市"),
+                title="周口市行政审批和政务信息管理局 2023年度法治政府建设情况", found_by="agency:周口市",
+                genre="rule_of_law_report", genre_by="title"),
     # the agency names only its level (市行政审批服务局): the body names 邵阳市 and no other city
     "003": dict(PREFECTURE, government="邵阳市人民政府", agency="邵阳市行政审批服务局", city="邵阳市",
                 province="湖南省", year=2019, issued=None, doc_number=None, source=None, title=None,
-                found_by="body:邵阳市 named 7 of 7 times"),
+                found_by="body:邵阳市 named 7 of 7 times", genre="work_summary", genre_by="text:framing"),
     "004": dict(PREFECTURE, government="汕头市人民政府", agency="汕头市政务服务数据管理局", city="汕头市",
                 province="广东省", year=2019, issued="2019-12-16", doc_number="汕政数〔2019〕98号", source=None,
-                title="市政务服务数据管理局 2019年度法治政府建设情况报告", found_by="agency:汕头市"),
+                title="市政务服务数据管理局 2019年度法治政府建设情况报告", found_by="agency:汕头市",
+                genre="rule_of_law_report", genre_by="title"),
 }
 
 

@@ -132,7 +132,7 @@ def test_a_bad_metadata_csv_is_an_error_naming_it(tmp_path):
     (folder / "metadata.csv").write_text("file,colour\nx.txt,red\n", encoding="utf-8")
     with pytest.raises(MetadataError) as caught:
         load_corpus(folder)
-    assert str(caught.value) == (f"{folder / 'metadata.csv'}: unknown columns ['colour']; use some of level, "
+    assert str(caught.value) == (f"{folder / 'metadata.csv'}: unknown columns ['colour']; use some of genre, level, "
                                  "government, agency, province, city, county, year, issued_year, issued, "
                                  "doc_number, title, url")
 

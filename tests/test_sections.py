@@ -250,7 +250,7 @@ def test_cli_reports_jsonl(seeds):
                             "encoding", "path", "member", "row", "pages", "notes"]
     assert (record["level"], record["government"], record["city"], record["province"], record["year"],
             record["issued"], record["doc_number"], record["label"]) == \
-        ("prefecture", "汕头市人民政府", "汕头市", "广东省", 2019, "2019-12-16", "汕政数〔2019〕98号", "汕头市 2019")
+        ("prefecture", "汕头市人民政府", "汕头市", "广东省", 2019, "2019-12-16", "汕政数〔2019〕98号", "汕头市政务服务数据管理局 2019")
 
 
 @pytest.mark.parametrize("content, reason", [(b"", "empty"), (b"\x00\x01\x02binary\x00", "not text"),

@@ -262,7 +262,7 @@ def test_prevalence_matrix_and_figure(seeds, matches):
     assert matrix.shape[1] == 3 * 5
     fig = prevalence_figure(table, labels=dict(zip(seeds.reports["report_id"], seeds.reports["label"])))
     assert len(fig.axes) == 4  # three panels and the colour bar
-    assert "梅州市 2020" in [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert "梅州市政务服务数据管理局 2020" in [t.get_text() for t in fig.axes[0].get_xticklabels()]
 
 
 # ---------------------------------------------------------------------- themes and topics

@@ -30,7 +30,7 @@ UNIT_PAGES = "pages"
 KWIC_KEYS = ("report", "kind", "unit", "start", "end", "left", "match", "right", "theme", "term")
 REPORT_KEYS = ("report", "label", "level", "government", "agency", "province", "city", "county", "year",
                "issued_year", "issued", "doc_number", "title", "source", "url", "duplicate_of", "format",
-               "encoding", "path", "member", "row", "pages", "notes")
+               "encoding", "path", "member", "row", "pages", "notes", "genre")
 
 
 def _options(args) -> ReadOptions:
@@ -44,6 +44,10 @@ def _reports(args):
     if not reports:
         raise ReportError(args.paths[0] if len(args.paths) == 1 else ", ".join(args.paths),
                           f"no report could be read ({len(errors)} skipped, listed above)")
+    for report in reports:  # what cleaning took that the user should check (a fifth of a text as chrome)
+        for note in report.notes:
+            if note.startswith("cleaning removed"):
+                print(f"note: {report.source or report.path}: {note}", file=sys.stderr)
     return reports
 
 

@@ -30,9 +30,12 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import BinaryReportError, EmptyReportError, FormatError, ReportError, UndecodableReportError
-from .paths import GEO_DIR, MANIFEST
+from .paths import GEO_DIR, LEXICON_DIR, MANIFEST
 from .readers import MAX_BYTES, RawReport, ReadOptions, Source, discover, read_bytes, read_file, report_ids
 from .readers.txt import MIN_COMMON_SHARE, Decoded, common_share, decode, is_markup, strip_markup
+from .geo import Zone
+from .header import read_header
+from .sections import is_bare_heading
 
 __all__ = ["BinaryReportError", "Decoded", "EmptyReportError", "FormatError", "MAX_BYTES", "MIN_COMMON_SHARE",
            "Report", "ReportError", "UndecodableReportError", "clean", "common_share", "decode", "discover",
@@ -92,6 +95,9 @@ class Report:
     pages: tuple[tuple[int, int], ...] = ()
     #: The folder the file was found in (None for a file given by itself): a metadata.csv there describes it.
     root: Path | None = None
+    #: The fields of a crawl export's or saved page's header (:mod:`toolkit.header`): ``title``,
+    #: ``agency``, ``issued``, ``doc_number``, ``url``, and the others under their own labels (索引号, 栏目).
+    header: dict = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- normalising
@@ -142,7 +148,7 @@ _DATE = (r"(?P<y>\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*(?P<m>
          r"\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日")
 _DATE_LINE = re.compile(rf"[（(]?\s*{_DATE}\s*[）)]?")
 _DATE_SEARCH = re.compile(_DATE)
-_ORG_SUFFIX = (r"人民政府|行政公署|委员会|办公室|办公厅|领导小组|管理局|服务局|局|委|办|厅|院|中心|政府|行署|公署"
+_ORG_SUFFIX = (r"人民政府|行政公署|管理委员会|委员会|管委会|办公室|办公厅|领导小组|管理局|服务局|局|委|办|厅|院|中心|政府|行署|公署"
                r"|所|站|部|处|署|队")
 _ORG_LINE = re.compile(rf"[\u4e00-\u9fff（）()]{{1,30}}?(?:{_ORG_SUFFIX})")
 _SIGNATURE_LINE = re.compile(rf"(?P<org>[\u4e00-\u9fff（）()]{{1,30}}?(?:{_ORG_SUFFIX}))(?:\s*{_DATE})?")
@@ -152,7 +158,7 @@ _HEADING_MARK = re.compile(
     r"[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十百\d]+[）)]|\d{1,2}[、.．](?!\d)"
     r"|[一二三四五六七八九十]+是|第[一二三四五六七八九十百\d]+[章节部分篇条，、]|[①-⑳]|——"
 )
-_DOC_TYPE = r"(?:报告|汇报|总结|情况|计划|要点|方案|意见|通知|通报|决定|规定|办法|请示|函|纪要|公告|公报|讲话)"
+_DOC_TYPE = r"(?:报告|汇报|总结|情况|计划|要点|思路|打算|安排|方案|意见|通知|通报|决定|规定|办法|请示|函|纪要|公告|公报|讲话)"
 
 
 # --------------------------------------------------------------------------- page chrome
@@ -211,9 +217,39 @@ _META_FIELD = re.compile(rf"(?:{_META_LABEL})\s*[:：][^。；！？]{{0,80}}") 
 _MAX_RESIDUE = 5  # a trailing line without Chinese of at most this many characters is page residue
 
 
+#: The breadcrumb's label and path (首页 > 政务公开 > 规划信息, or the path run together without
+#: separators), where the page's text may go on in the same line after a blank.
+_BREADCRUMB = re.compile(r"(?:当前位置|您现在的位置|您的位置|您当前的位置|当前所在位置)\s*[:：]\s*[^\s>＞»›]*"
+                         r"(?:\s*[>＞»›]\s*[^\s>＞»›]+)*")
+#: A line that holds report text: this long, with at least two sentences. A whole-line rule that ends
+#: in "anything" (a breadcrumb's .*, 抄送：.*) never drops such a line: chrome is cut where it ends.
+_TEXT_LINE = 100
+
+
+def _carries_text(line: str) -> bool:
+    return len(line) > _TEXT_LINE and len(_SENTENCE_PUNCT.findall(line)) >= 2 and line.count("。") >= 2
+
+
 def _chrome_rule(line: str) -> str | None:
-    """The name of the first chrome rule the whole line matches, if any."""
+    """The name of the first chrome rule the whole line matches, if any (none for a line that carries
+    report text, see :func:`_carries_text`)."""
+    if _carries_text(line):
+        return None
     return next((name for name, pattern in CHROME_RULES if pattern.fullmatch(line)), None)
+
+
+def _cut_breadcrumbs(lines: Sequence[Line]) -> tuple[list[Line], list[Removed]]:
+    """A breadcrumb that runs on into the page's text (当前位置： 首页政务公开规划信息 平潭……局关于2022年……
+    一、……) is cut where its path ends; the rest of the line stays, under the line's number."""
+    out, removed = [], []
+    for number, text in lines:
+        m = _BREADCRUMB.match(text)
+        rest = text[m.end():].strip() if m else ""
+        if m and rest and _chrome_rule(rest) is None:
+            removed.append(Removed(number, text[:m.end()].strip(), "breadcrumb"))
+            text = rest
+        out.append((number, text))
+    return out, removed
 
 
 def _strip_chrome(lines: Sequence[Line]) -> tuple[list[Line], list[Removed]]:
@@ -225,6 +261,7 @@ def _strip_chrome(lines: Sequence[Line]) -> tuple[list[Line], list[Removed]]:
     lines of a 抄送 list before it go with it; short lines without Chinese at the very
     end (“s”, “23”) are page residue.
     """
+    lines, cut = _cut_breadcrumbs(lines)
     rules = [_chrome_rule(text) for _, text in lines]
     fields = [bool(_META_FIELD.fullmatch(text)) for _, text in lines]
     for i, field in enumerate(fields):
@@ -246,7 +283,7 @@ def _strip_chrome(lines: Sequence[Line]) -> tuple[list[Line], list[Removed]]:
         rules[i] = rules[i] or "page_residue"
     kept = [line for line, rule in zip(lines, rules) if rule is None]
     removed = [Removed(number, text, rule) for (number, text), rule in zip(lines, rules) if rule is not None]
-    return kept, removed
+    return kept, sorted(cut + removed, key=lambda r: r.line)
 
 
 def strip_chrome(text: str) -> tuple[str, list[Removed]]:
@@ -311,12 +348,133 @@ def _starts_block(line: str) -> bool:
                 or _SIGNATURE_LINE.fullmatch(line) or (len(line) <= 20 and line.endswith(("：", ":"))))
 
 
+#: A line that only opens what the next line holds: a list marker (一、 （一） 1. 一是), an opening
+#: bracket or quote (a web page's markup broke the line after it: “（” / “一）强化组织保障”).
+_OPENER_LINE = re.compile(r"(?:[一二三四五六七八九十百]+[、.．是]|[（(][一二三四五六七八九十百\d]{0,3}[）)]?|\d{1,2}[.．、]"
+                          r"|第[一二三四五六七八九十百\d]+[章节部分条]?|[《“‘「『【\[])")
+#: A line that can only go on from the one before it: it opens with punctuation that ends or joins a
+#: clause (，。、；：) or closes a bracket or quote.
+_CONTINUATION = re.compile(r"[，。、；：？！）》」』”’%％…,.;:?!)\]】]")
+#: What follows a number inside a word: more digits, a unit, a date's parts (201 / 9年, 20 / 年, 24 / 家).
+_AFTER_NUMBER = re.compile(r"[\d.．年月日号时分秒%％万亿千百元个件家项次人名余多条户所座台辆套批期届倍]")
+#: A count at the start of a line (3个环节, 24家企业, 90%以上): it goes with the words before it.
+_COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:[个件家项次人名条户所座台辆套批倍%％]|万|亿|余|多)")
+_DIGIT = re.compile(r"\d")
+_MAX_STUB = 4  # characters: a line this short, without punctuation, is the start of the next (莆田 / 市海洋与渔业局)
+#: A text is fragmented when at least this share of its lines (and this many) are short pieces that
+#: break off mid-sentence; whole paragraphs that end without a full stop (……（鼓掌）, a heading with a
+#: comma) are not pieces.
+_FRAGMENTED_SHARE = 0.15
+_FRAGMENTED_LINES = 8
+_PIECE = 12  # characters: a piece is at most this long
+_TAIL_BLOCK = 8  # lines: a signature is looked for among the last lines only, in fragmented text
+_MAX_HEADING_RUN = 25  # characters: an item heading this short may go on over the next line …
+_MAX_HEADING_PIECE = 20  # … when that line is this short and has no punctuation
+_MAX_TITLE_RUN = 60  # characters: a paragraph is checked for being a heading while it is this short
+
+
+def _open_line(line: str) -> bool:
+    """A line that breaks off mid-sentence: no sentence end or colon at its end, and neither a heading,
+    a title nor a date."""
+    return not (_SENTENCE_END.search(line) or _HEADING_MARK.match(line) or _is_title(line)
+                or _DATE_LINE.fullmatch(line))
+
+
+def _fragmented(lines: Sequence[str]) -> bool:
+    """Whether a text's lines break inside sentences and words, as a web page's text does when every
+    span of its markup became a line of its own (``一、`` / ``20`` / ``年`` / ``度法治政府建设……``): many
+    short lines that do not end a sentence (in the shared corpora, 24–60% of a crawled bureau report's
+    lines; at most 13% of any other report's)."""
+    pieces = sum(len(line) <= _PIECE and _open_line(line) for line in lines)
+    return pieces >= _FRAGMENTED_LINES and pieces >= _FRAGMENTED_SHARE * len(lines)
+
+
+def _is_item_heading(line: str) -> bool:
+    """A short heading line of its own: a marker and a few words without a sentence (（一）强化组织保障)."""
+    return bool(_HEADING_MARK.match(line)) and len(line) <= 40 and not _SENTENCE_PUNCT.search(line)
+
+
+def _inside_word(previous: str, text: str, fragmented: bool, tail: bool, paragraph: str | None = None) -> bool:
+    """Whether the break between two lines falls inside a sentence or a word, whatever the text's shape:
+    a marker or an opening bracket alone on its line, a line that opens with 、，。）》, a number cut off
+    from its digits or unit (201 / 9年, 20 / 年); and in a fragmented text (see :func:`_fragmented`), any
+    break after a line that does not end its sentence, unless the paragraph so far (``paragraph``, given
+    while it is short) is an item heading (（一）强化组织保障) or what follows begins a block (a heading, a
+    title, a date, a part's name, a signature at the end). An item heading goes on over a short line
+    without punctuation (二、2023年推进 / 法治政府建设 / 的举措和成效; （二）深化 / “放管服”改革)."""
+    if _OPENER_LINE.fullmatch(previous) or _CONTINUATION.match(text) or previous[-1] in "《“‘「『":
+        return True
+    if re.fullmatch(r"[一二三四五六七八九十]{1,3}", previous) and text[0] in "是、．.":
+        return True  # 四 / 是继续……
+    if tail and text[0].isdigit() and paragraph and _SIGNATURE_LINE.fullmatch(paragraph) and not _DIGIT.search(paragraph):
+        return False  # the signature, then its date: 莆田市城市管理局 / 20 / 23 / 年 …
+    if previous[-1] in "年月" and re.match(r"\d{1,2}\s*[月日号]", text):
+        return True  # a date in pieces: 2021年 / 12月 / 底
+    tail, head = re.search(r"(?<!\d)\d{1,3}$", previous), re.match(r"(\d{1,3})年", text)
+    if tail and head and len(tail.group()) + len(head.group(1)) == 4:
+        return True  # a year in pieces: 201 / 9年
+    if (previous[-1].isdigit() and _AFTER_NUMBER.match(text)) or (text.isdigit() and _CJK.match(previous[-1])):
+        # a number cut from its digits or unit; in a text of whole paragraphs only where a line is the bare
+        # number (2016 / 年全市……), never two paragraphs that happen to end and begin with figures
+        return fragmented or previous.isdigit() or (text.isdigit() and len(text) <= 4)
+    if _SENTENCE_END.search(previous):
+        return False
+    # a quotation or a count cut off from the words before it (……坚持 / “四个统一”，……; 控制在 / 3个环节)
+    heading = paragraph is not None and (_is_title(paragraph) or _is_heading(paragraph)
+                                         or re.fullmatch(r"(?:附件|附表)\s*\d*|名词(?:解释|注释)|说明", paragraph))
+    if not heading and _CJK.match(previous[-1]) and (text[0] in "“《" or _COUNT.match(text)):
+        return True
+    if not fragmented:
+        return False
+    marked = bool(_HEADING_MARK.match(text) or _DATE_LINE.fullmatch(text))
+    if len(previous) <= _MAX_STUB and not marked and not _SENTENCE_PUNCT.search(previous):
+        return True  # 莆田 / 市海洋与渔业局; 年 / 度法治政府建设的主要举措及成效
+    if paragraph is not None and _is_item_heading(paragraph):
+        # a numbered heading is not followed at once by an unnumbered one: a short line is its rest
+        # (its last piece may end it: （二）持续 / 深化行政审批制度 / 改革。)
+        # (a heading that ends on a part's name is whole: 二、存在的不足 / 学法用法制度不够完善。)
+        return (len(paragraph) <= _MAX_HEADING_RUN and len(text) <= _MAX_HEADING_PIECE and not marked
+                and not _PART_END.search(paragraph) and not _OPENER_LINE.fullmatch(text)
+                and not _SENTENCE_PUNCT.search(text[:-1]) and text[-1] not in "，,；;")
+    starts_block = marked or _is_title(text) or is_part_line(text)
+    if _DATE_LINE.fullmatch(previous) or (tail and _SIGNATURE_LINE.fullmatch(previous) and len(previous) >= 4):
+        return False
+    return not starts_block and not (tail and _SIGNATURE_LINE.fullmatch(text) and len(text) >= 4)
+
+
+def _tail(pieces: list[str], n: int) -> str:
+    """The last ``n`` characters of the pieces of a paragraph, reading back only as many pieces as needed
+    (a paragraph of a million one-character lines is not joined again for every line)."""
+    out: list[str] = []
+    size = 0
+    for piece in reversed(pieces):
+        out.append(piece)
+        size += len(piece)
+        if size >= n:
+            break
+    return "".join(reversed(out))[-n:]
+
+
+#: The words an unnumbered part heading ends with (存在问题, 下一步工作计划, 2023年工作回顾, 主要做法).
+_PART_END = re.compile(r"(?:情况|工作|打算|计划|安排|思路|问题|不足|短板|成效|做法|举措|回顾|总结|措施|方向|建议|目标|任务|"
+                       r"展望|要点|设想)$")
+
+
+def is_part_line(line: str) -> bool:
+    """An unnumbered line that names a part of a report and ends on its name (存在问题, 下一步工作计划,
+    2023年工作回顾): it begins a paragraph even in fragmented text, where a piece of a sentence that
+    happens to hold a part's word (《……第一责任人职责规定》和我) does not."""
+    return 4 <= len(line) <= 16 and not re.match(r"[《“‘「（(]", line) and bool(_PART_END.search(line)) \
+        and is_bare_heading(line)
+
+
 def _repair(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     """Join lines broken in the middle of a sentence; keep the number of each paragraph's first line.
 
-    A line is joined to the next when it ends without sentence-final punctuation, the
-    next line does not begin a block (heading, title, date, signature, salutation), and
-    the line is a long body line:
+    A line is joined to the next when the break falls inside a word or a sentence
+    (:func:`_inside_word`: a web page's spans each on a line), or when it ends without
+    sentence-final punctuation, the next line does not begin a block (heading, title, date,
+    signature, salutation), and the line is a long body line:
 
     * in a hard-wrapped text (see :func:`_wrap_width`), a line filling the wrap width to
       within a few columns — such a line is never a whole heading or title;
@@ -330,23 +488,31 @@ def _repair(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
 def _repair_mapped(lines: Sequence[Line]) -> tuple[list[Line], list[Repair], list[tuple[int, int]]]:
     """:func:`_repair`, and where each physical line went: ``(offset in the joined text, line number)``
     for every line (the joined text is the paragraphs joined by ``"\\n"``). Linear in the text's size."""
-    wrap = _wrap_width([text for _, text in lines])
+    texts = [text for _, text in lines]
+    wrap = _wrap_width(texts)
+    fragmented = not wrap and _fragmented(texts)
+    tail_from = len(lines) - _TAIL_BLOCK
     paragraphs: list[tuple[int, list[str]]] = []  # first line number, pieces (joined at the end)
     repairs: list[Repair] = []
     pieces: list[tuple[int, int]] = []
     offset = 0  # where the next piece starts in the joined text
     previous: Line | None = None  # the last physical line added to paragraphs[-1]
     length = 0  # of paragraphs[-1]
-    for number, text in lines:
+    for k, (number, text) in enumerate(lines):
         if previous is not None:
             if wrap:
                 long = _width(previous[1]) >= wrap - _WRAP_TOLERANCE
             else:  # a heading or title is short: a long paragraph is neither (and is not joined again)
                 long = len(previous[1]) >= _LONG_LINE and (length > _MAX_TITLE or not _is_heading(
                     paragraph := "".join(paragraphs[-1][1])) and not _is_title(paragraph))
-            if long and not _SENTENCE_END.search(previous[1]) and not _starts_block(text):
+            short = "".join(paragraphs[-1][1]) if length <= _MAX_TITLE_RUN else None
+            # a line that breaks off after a comma (……，) is never a paragraph's end
+            unfinished = previous[1][-1] in "，,、" and (short is None or not (_is_heading(short) or _is_title(short)))
+            joined = ((long or unfinished) and not _SENTENCE_END.search(previous[1]) and not _starts_block(text)) \
+                or _inside_word(previous[1], text, fragmented, k >= tail_from, short)
+            if joined:
                 space = " " if re.match(r"[A-Za-z]", text) and re.search(r"[A-Za-z]$", previous[1]) else ""
-                before = "".join(paragraphs[-1][1])[-_CONTEXT:] if len(previous[1]) < _CONTEXT else previous[1][-_CONTEXT:]
+                before = _tail(paragraphs[-1][1], _CONTEXT)
                 repairs.append(Repair(previous[0], before, text[:_CONTEXT]))
                 paragraphs[-1][1].append(space + text)
                 pieces.append((offset + len(space), number))
@@ -422,7 +588,7 @@ _OPENING_AGENCY = re.compile(rf"^[^，,。\n]{{0,12}}[，,]\s*(?P<org>[市州区
                              re.MULTILINE)
 _YEAR_NUMBER = r"(?:19|20)\d{2}|[一二][〇○零一二三四五六七八九]{3}"  # 2024, 二〇二四
 _COVERED_YEAR = re.compile(rf"({_YEAR_NUMBER})\s*年度?[^\d\s，。；：,;:]{{0,16}}?"
-                           r"(?:工作回顾|工作总结|总结|回顾|工作情况|建设情况|情况报告|年度报告)")
+                           r"(?:工作回顾|工作总结|总结|回顾|工作情况|建设情况|情况报告|年度报告|法治政府建设|法治建设|依法行政)")
 _OPENING_YEAR = re.compile(rf"({_YEAR_NUMBER})\s*年(?:以来|度|是|，|,)")
 #: The opening of a 政府工作报告: "——2024年1月16日在亳州市第五届人民代表大会第三次会议上" (the date may
 #: be elsewhere on the line, or missing; 全国 for the national congress).
@@ -472,27 +638,59 @@ def _title(head: Sequence[str]) -> str | None:
     return None
 
 
-def _agency(lines: Sequence[str], head: Sequence[str], title: str | None) -> str | None:
-    """The issuing body as the text names it, in order of trust.
+def _agency(lines: Sequence[str], head: Sequence[str], title: str | None,
+            header_agency: str | None = None) -> tuple[str | None, str]:
+    """The issuing body as the text names it, in order of trust, and where it was found.
 
-    A “…文件” letterhead, the signature at the end, the body heading the title, the
-    government a 政府工作报告 speaks for (我代表市人民政府 → 市人民政府), and last the
-    subject of the opening sentence (今年以来，市行政审批服务局…).
-    """
+    A “…文件” letterhead, the signature at the end, the body heading the title (the text's own, else the
+    one a crawl's header gives: 莆田市审计局关于2020年……), the government a 政府工作报告 speaks for
+    (我代表市人民政府 → 市人民政府), the header's 发布机构/来源 (a portal's own short name, 市审计局, so only
+    here), and last the subject of the opening sentence (今年以来，市行政审批服务局…). A short form the
+    text uses for a body whose full name is the same everywhere (国资委) is written out (see
+    :func:`_expanded`)."""
+    agency, rule = None, ""
     for line in head:
         if letterhead := _LETTERHEAD.fullmatch(line):
-            return letterhead["org"]
-    for line in reversed(lines[-_TAIL_LINES:]):
-        if signature := _SIGNATURE_LINE.fullmatch(line):
-            return signature["org"]
-    if title and (titled := _TITLE_AGENCY.match(title)):
-        return titled["org"]
-    if speaker := _SPEAKER.search("\n".join(lines[:_HEAD_LINES + 2])):
+            agency, rule = letterhead["org"], "letterhead"
+            break
+    if agency is None:
+        for line in reversed(lines[-_TAIL_LINES:]):
+            if signature := _SIGNATURE_LINE.fullmatch(line):
+                agency, rule = signature["org"], "signature"
+                break
+    if agency is None and title and (titled := _TITLE_AGENCY.match(title)):
+        agency, rule = titled["org"], "title"
+    if agency is None and (speaker := _SPEAKER.search("\n".join(lines[:_HEAD_LINES + 2]))):
         if speaker["gov"] == "国务院":
-            return "国务院"
-        return speaker["who"] + ("行政公署" if speaker["gov"] in ("行署", "行政公署") else "人民政府")
-    opening = _OPENING_AGENCY.search("\n".join(lines[len(head):len(head) + _OPENING_LINES]))
-    return opening["org"] if opening else None
+            agency = "国务院"
+        else:
+            agency = speaker["who"] + ("行政公署" if speaker["gov"] in ("行署", "行政公署") else "人民政府")
+        rule = "speaker"
+    if agency is None and header_agency and _ORG_LINE.fullmatch(header_agency):
+        agency, rule = header_agency, "header"
+    if agency is None and (opening := _OPENING_AGENCY.search("\n".join(lines[len(head):len(head) + _OPENING_LINES]))):
+        agency, rule = opening["org"], "opening"
+    return _expanded(agency), rule
+
+
+@lru_cache(maxsize=1)
+def _agency_forms() -> tuple[tuple[str, str], ...]:
+    """(short form, full name) of ``data/lexicon/agencies.csv``, longest short form first."""
+    with open(LEXICON_DIR / "agencies.csv", encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(line for line in handle if not line.startswith("#"))]
+    return tuple(sorted(((row["short"], row["full"]) for row in rows), key=lambda pair: -len(pair[0])))
+
+
+def _expanded(agency: str | None) -> str | None:
+    """An agency's name with the short form of its body written out, where the full name is the same
+    in every government (莆田市国资委 → 莆田市人民政府国有资产监督管理委员会; see data/lexicon/agencies.csv);
+    any other name as it is."""
+    if not agency:
+        return agency
+    for short, full in _agency_forms():
+        if agency.endswith(short) and not agency.endswith(full):
+            return agency[:-len(short)] + full
+    return agency
 
 
 def _qualified(agency: str | None, place: "geo.Division | None") -> str | None:
@@ -525,16 +723,18 @@ def _session_date(lines: Sequence[str]) -> str | None:
     return _iso_date(dated) if dated else None
 
 
-def _year(lines: Sequence[str], head: Sequence[str]) -> int | None:
+def _year(lines: Sequence[str], head: Sequence[str], title: str | None = None) -> int | None:
     """The year the report covers.
 
-    The first “YYYY年(度)…工作回顾/总结/工作情况/建设情况/年度报告” (2019年工作总结暨2020年工作计划 →
-    2019; 二〇二四年工作回顾 → 2024); else, for a 政府工作报告, the year before its session (2024年1月16日在…
-    人民代表大会 → 2023); else the first year the opening of the body dwells on (2023年是…, 2019年以来，…).
+    The first “YYYY年(度)…工作回顾/总结/工作情况/建设情况/年度报告/法治政府建设” (2019年工作总结暨2020年
+    工作计划 → 2019; 二〇二四年工作回顾 → 2024; 关于2020年开展法治政府建设工作报告 → 2020), in the title a
+    crawl's header gives first, then in the text; else, for a 政府工作报告, the year before its session
+    (2024年1月16日在…人民代表大会 → 2023); else the first year the opening of the body dwells on (2023年
+    是…, 2019年以来，…).
     """
-    text = "\n".join(lines)
-    if covered := _COVERED_YEAR.search(text):
-        return _number(covered[1])
+    for text in (title or "", "\n".join(lines)):
+        if covered := _COVERED_YEAR.search(text):
+            return _number(covered[1])
     if session_date := _session_date(lines):
         return int(session_date[:4]) - 1
     opening = _OPENING_YEAR.search("\n".join(lines[len(head):len(head) + _OPENING_LINES]))
@@ -663,9 +863,13 @@ def _government(lines: Sequence[str], head: Sequence[str], title: str | None, ag
             return place, f"congress:{place.name}"
     if agency and _NATIONAL_AGENCY.match(agency):
         return "national", f"agency:{agency}"
+    from . import geo
+
     for rule, candidate in (("agency", agency), ("title", title), ("head", "\n".join(head))):
         if place := _first_division(candidate):
             return place, f"{rule}:{place.name}"
+        if rule != "head" and (zone := geo.find_zone(candidate)) is not None:
+            return zone, f"{rule}:{zone.name} (zone: {zone.source})"
     word = _level_word(lines)
     if name and (place := _named_division(name, word)) is not None:
         if isinstance(place, _Within):
@@ -695,6 +899,9 @@ def _government_fields(place) -> dict:
                 "city": place.prefecture.name, "county": None}
     if place is None:
         return {"level": None, "government": None, "province": None, "city": None, "county": None}
+    if isinstance(place, Zone):
+        return {"level": place.level or None, "government": place.government, "province": place.province,
+                "city": place.city or None, "county": place.county or None}
     seat = "行政公署" if place.level == "prefecture" and place.name.endswith(("地区", "盟")) else "人民政府"
     if place.level == "province":
         city = place.name if place.is_municipality else None
@@ -707,24 +914,82 @@ def _government_fields(place) -> dict:
             "city": place.prefecture or None, "county": place.name}
 
 
-def extract_metadata(text: str, removed: Sequence[Removed] = (), name: str | None = None) -> dict:
-    """Describe a cleaned report: :data:`METADATA_FIELDS` and ``found_by`` (how the government was found).
+#: The kinds of report (the ``genre`` field): a government's 政府工作报告; a body's 法治政府建设年度报告
+#: (every department of every government since the 2019 规定); a work summary (2022年工作总结及2023年工作
+#: 计划, 年度工作报告); a work plan alone (工作要点, 工作计划); anything else.
+GENRES = ("government_work_report", "rule_of_law_report", "work_summary", "work_plan", "other")
+#: (genre, words of a title), tried in order: 法治政府建设情况及2018年工作思路的报告 is a rule-of-law report.
+_GENRE_TITLES = (
+    ("government_work_report", re.compile(r"政府工作报告|在.{0,20}人民代表大会.{0,12}上的报告")),
+    ("rule_of_law_report", re.compile(r"法治政府|法治建设|依法行政|法治工作")),
+    ("work_summary", re.compile(r"总结|工作报告|工作情况|年度报告|工作回顾|述职")),
+    ("work_plan", re.compile(r"工作要点|工作计划|工作安排|工作思路|工作打算|工作重点|计划$|要点$")),
+)
+#: The sentence that frames a report by naming it: 现将2019年工作总结暨2020年工作计划汇报如下.
+_FRAMING_NAME = re.compile(r"现将(?P<what>[^。：:\n]{2,60}?)(?:报告|汇报|总结|综述)如下")
+#: The first part a 法治政府建设年度报告 must have (党政主要负责人履行推进法治建设第一责任人职责情况), on a line
+#: of its own (a heading), not in passing.
+_FIRST_RESPONSIBLE = re.compile(r"第一责任人.{0,4}职责")
+_PART_HEADING = 60
+
+
+def _genre(title: str | None, lines: Sequence[str], title_rule: str) -> tuple[str | None, str]:
+    """The kind of report (:data:`GENRES`) and how it was told: from its title (the text's, a crawl
+    header's or the document's), else from the text: a congress session or 我代表……政府向大会报告工作
+    (a 政府工作报告), a part on the 第一责任人 duty (a 法治政府建设 report), a heading of next year's plans
+    after a review (a work summary). None where nothing tells."""
+    if title:
+        for genre, words in _GENRE_TITLES:
+            if words.search(title):
+                return genre, title_rule
+        return "other", title_rule
+    opening = "\n".join(lines[:_HEAD_LINES + 2])
+    if _session(lines) or re.search(r"我代表.{0,12}(?:政府|国务院|行署|行政公署).{0,6}向大会", opening):
+        return "government_work_report", "text:session"
+    # a part on the 第一责任人 duty is what a 法治政府建设 report must have
+    if any(len(line) <= _PART_HEADING and _FIRST_RESPONSIBLE.search(line) for line in lines):
+        return "rule_of_law_report", "text:第一责任人"
+    # the framing sentence names the report: 现将2019年工作总结暨2020年工作计划汇报如下 (工作情况 alone names none)
+    if framing := _FRAMING_NAME.search("\n".join(lines[:_HEAD_LINES + _OPENING_LINES])):
+        for genre, words in _GENRE_TITLES:
+            if (found := words.search(framing["what"])) and found.group() not in ("工作情况", "工作报告"):
+                return genre, "text:framing"
+    return None, ""
+
+
+def extract_metadata(text: str, removed: Sequence[Removed] = (), name: str | None = None,
+                     header: dict | None = None, document_title: str | None = None) -> dict:
+    """Describe a cleaned report: :data:`METADATA_FIELDS`, ``genre``, ``found_by`` (how the government
+    was found) and ``from_header`` (the fields a crawl's header gave, see :mod:`toolkit.header`).
 
     * ``level`` (:data:`LEVELS`), ``government`` (浙江省人民政府, 海拉尔区人民政府, 国务院), ``province``,
       ``city`` (a provincial report has none, except the four municipalities, which are their own city;
       a county's city is its prefecture) and ``county``: from the government found by :func:`_government`
-      in the division table (``data/geo/divisions.csv``); empty when the text does not say: a wrong
-      place is worse than none.
+      in the division table (``data/geo/divisions.csv``) or, for a body outside it (平潭综合实验区, a 新区,
+      a 开发区), in ``data/geo/zones.csv``; empty when the text does not say: a wrong place is worse than
+      none.
     * ``agency``: the issuing body (see :func:`_agency`); the government itself for a 政府工作报告; when
       the text names only its level (市行政审批服务局) the place is prefixed (邵阳市行政审批服务局).
     * ``year``: the year under review (see :func:`_year`); ``issued``: the date of the report (its
-      signature, else its congress session); ``doc_number``: the letterhead's 发文字号; ``source``: the
-      publishing website or 来源 the page names, looked up in ``removed`` too; ``title``.
+      signature, else its congress session, else the header's 发布时间); ``doc_number``: the letterhead's
+      发文字号, else the header's 文号; ``source``: the publishing website or 来源 the page names, looked up
+      in ``removed`` too; ``title``: the text's own, else the header's; ``url``: the header's 原文链接.
+    * ``genre`` (:data:`GENRES`) and ``genre_by``: see :func:`_genre`.
     """
+    header = header or {}
     lines = text.split("\n") if text else []
     head = _head(lines)
     title = _title(head)
-    agency = _agency(lines, head, title)
+    from_header = set()
+    if title is None and header.get("title"):
+        title = _unspaced(header["title"])
+        from_header.add("title")
+    title_rule = "header title" if "title" in from_header else "title"
+    if title is None and document_title and _title([document_title]):
+        title, title_rule = _title([document_title]), "document title"  # a page's own title (ArticleTitle)
+    agency, agency_by = _agency(lines, head, title, header.get("agency"))
+    if agency_by == "header" or (agency_by == "title" and "title" in from_header):
+        from_header.add("agency")
     site = _source(lines, removed)
     place, found_by = _government(lines, head, title, agency, text, name, site)
     fields = _government_fields(place)
@@ -734,34 +999,87 @@ def extract_metadata(text: str, removed: Sequence[Removed] = (), name: str | Non
         agency = fields["government"]
     elif place not in (None, "national") and not isinstance(place, _Within):
         agency = _qualified(agency, place)
+    issued = _issued(lines)
+    if issued is None and header.get("issued"):
+        issued = header["issued"]
+        from_header.add("issued")
+    doc_number = _doc_number(head)
+    if doc_number is None and header.get("doc_number"):
+        doc_number = header["doc_number"]
+        from_header.add("doc_number")
+    if header.get("url"):
+        from_header.add("url")
+    genre, genre_by = _genre(title, lines, title_rule)
+    if genre_by == "header title":
+        from_header.add("genre")
     return {
         **fields,
         "agency": agency,
-        "year": _year(lines, head),
-        "issued": _issued(lines),
-        "doc_number": _doc_number(head),
+        "year": _year(lines, head, title if title_rule != "title" else None),
+        "issued": issued,
+        "doc_number": doc_number,
         "source": site,
-        "title": title,
+        "title": title if title_rule != "document title" else None,  # describe() fills it, as the document's
+        "url": header.get("url"),
+        "genre": genre,
+        "genre_by": genre_by,
         "found_by": found_by,
+        "from_header": sorted(from_header),
     }
 
 
 # --------------------------------------------------------------------------- reports
 
+#: Cleaning that removes more than this share of a text's characters as page chrome says so in a note.
+MAX_REMOVED_SHARE = 0.2
+
+
+def _header(lines: list[Line]) -> tuple[list[Line], list[Removed], dict]:
+    """The lines without the crawl's or saved page's header (see :mod:`toolkit.header`), the header's
+    lines as removed (rule ``header``), and its fields (the metadata fields it gives, then the others
+    under their own labels)."""
+    header = read_header(lines, skip=lambda text: _chrome_rule(text) is not None)
+    if header is None:
+        return lines, [], {}
+    taken = set(header.lines)
+    removed = [Removed(number, text if number not in header.rest else text[:len(text) - len(header.rest[number])].strip(),
+                       "header") for number, text in lines if number in taken]
+    kept = [(number, header.rest.get(number, text)) for number, text in lines
+            if number not in taken or number in header.rest]
+    return kept, removed, {**header.fields, **header.extra}
+
+
 def clean(raw: RawReport, report_id: str | None = None) -> Report:
-    """A raw report (see :mod:`toolkit.readers`) cleaned and described: normalised, page chrome
-    removed (the reader's and the cleaner's, each recorded), broken lines joined, metadata extracted.
-    Raises :class:`EmptyReportError` when nothing but chrome is left."""
+    """A raw report (see :mod:`toolkit.readers`) cleaned and described: normalised, the header of a
+    crawl export or saved page read into fields (:mod:`toolkit.header`), page chrome removed (the
+    reader's and the cleaner's, each recorded), broken lines joined, metadata extracted. Cleaning that
+    removes more than :data:`MAX_REMOVED_SHARE` of the text's characters (the header aside: it becomes
+    metadata) says so in the report's notes. Raises :class:`EmptyReportError` when nothing but chrome
+    is left."""
     numbered = _paragraph_lines(raw.text)
     chrome = [(number, line) for number, line in numbered if number in raw.chrome]
     lines = [(number, line) for number, line in numbered if number not in raw.chrome]
+    lines, header_lines, header = _header(lines)
     kept, removed = _strip_chrome(lines)
-    removed = sorted([Removed(number, line, raw.chrome[number]) for number, line in chrome] + removed,
-                     key=lambda r: r.line)
+    removed = sorted([Removed(number, line, raw.chrome[number]) for number, line in chrome] + header_lines
+                     + removed, key=lambda r: r.line)
     removed = [Removed(0, text, rule) for rule, text in raw.removed] + removed
     if not kept:
         raise EmptyReportError(raw.source, "nothing but page chrome" + (" and markup" if raw.notes else ""))
     paragraphs, repairs, pieces = _repair_mapped(kept)
+    if not raw.pages and _fragmented([text for _, text in kept]):
+        # chrome a fragmented text spells in pieces (莆田市 / 应急管理局办公室 / 20 / 26 / 年 … 日印发) is
+        # chrome once rejoined; each such paragraph is recorded under its first line's number
+        paragraphs, again = _strip_chrome(paragraphs)
+        removed = sorted(removed + again, key=lambda r: r.line)
+        if not paragraphs:
+            raise EmptyReportError(raw.source, "nothing but page chrome")
+    notes = list(raw.notes)
+    total = sum(len(text) for _, text in lines)
+    lost = max(total - sum(len(text) for _, text in paragraphs), 0)
+    if total and lost > MAX_REMOVED_SHARE * total:
+        notes.append(f"cleaning removed {lost / total:.0%} of the text's characters as page chrome "
+                     f"({lost:,} of {total:,}; each line is in Corpus.removed): check that no report text went")
     cleaned = _joined(paragraphs)
     return Report(
         report_id=report_id or raw.source.name,
@@ -771,14 +1089,16 @@ def clean(raw: RawReport, report_id: str | None = None) -> Report:
         text=cleaned,
         # a table row's file names the table, not the report's government
         meta=extract_metadata(cleaned, removed, None if raw.source.row is not None
-                              else Path(raw.source.member or raw.source.path.name).stem),
+                              else Path(raw.source.member or raw.source.path.name).stem, header,
+                              raw.fields.get("title") if raw.source.row is None else None),
         removed=tuple(removed),
         repairs=tuple(repairs),
         encoding_confidence=raw.confidence,
-        notes=tuple(raw.notes),
+        notes=tuple(notes),
         source=raw.source,
         fields=dict(raw.fields),
         pages=_page_map(pieces, raw.pages),
+        header=header,
     )
 
 

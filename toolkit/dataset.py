@@ -71,6 +71,8 @@ def report_row(report: Report, user: dict | None = None) -> tuple[dict, list[str
     """The row of one report in :attr:`Corpus.reports` (before labels and duplicates), and its notes."""
     meta, notes = describe(report.meta, report.source, report.fields, user)
     extra = {k: v for k, v in report.fields.items() if field_of(k) is None}
+    if report.header:  # all a crawl's or saved page's header said (toolkit.header), the fields read or not
+        extra["header"] = report.header
     source = report.source
     row = {
         "report_id": report.report_id, "label": report.report_id, **{f: meta[f] for f in FIELDS},
@@ -147,7 +149,8 @@ def report_table(reports: list[Report], errors: list[ReportError] | None = None,
     for row, dup in zip(rows, duplicates([r.text for r in kept])):
         row["duplicate_of"] = kept[dup].report_id if dup is not None else None
     table = pd.DataFrame(rows, columns=REPORT_COLUMNS)
-    table["label"] = unique_labels([label(row, row["report_id"]) for row in rows], table["report_id"].tolist())
+    table["label"] = unique_labels([label(row, row["report_id"]) for row in rows], table["report_id"].tolist(),
+                                   table["genre"].tolist())
     for column in ("year", "issued_year", "pages", "row"):
         table[column] = table[column].astype("Int64")
     return table, kept

@@ -160,9 +160,13 @@ _C = Column
 _KIND_VALUES = ", ".join(SECTION_KINDS)
 _LEVEL_VALUES = "national, province, prefecture, county"
 _FIELD_LABELS = {
+    "genre": ("报告类型", "genre", "the kind of report, from its title (the text's, a crawl header's or the "
+              "page's), else its framing sentence or parts (toolkit.corpus.GENRES)",
+              "government_work_report, rule_of_law_report, work_summary, work_plan, other"),
     "level": ("行政级别", "level of government", f"the level the report speaks for", _LEVEL_VALUES),
     "government": ("政府", "government", "the government behind the report (浙江省人民政府, 国务院)", ""),
-    "agency": ("发布机构", "issuing body", "the body that issued it; the government itself for a 政府工作报告", ""),
+    "agency": ("发布机构", "issuing body", "the body that issued it (letterhead, signature, title, a crawl "
+               "header's 发布机构); the government itself for a 政府工作报告", ""),
     "province": ("省份", "province", "the province, as the division table names it", "GB/T 2260 names"),
     "city": ("城市", "city (prefecture)", "the prefecture-level city; a municipality is its own city", "GB/T 2260 names"),
     "county": ("县区", "county", "the county-level unit (county, district, county-level city)", "GB/T 2260 names"),
@@ -172,7 +176,8 @@ _FIELD_LABELS = {
                "YYYY-MM-DD"),
     "doc_number": ("发文字号", "document number", "the letterhead's 发文字号 (汕政数〔2019〕98号)", ""),
     "title": ("标题", "title", "the report's title", ""),
-    "url": ("网址", "URL", "where the report was published, when a table or metadata.csv gives it", ""),
+    "url": ("网址", "URL", "where the report was published: a crawl header's 原文链接, a table's or "
+            "metadata.csv's column", ""),
 }
 _RULE_META = "toolkit.corpus.extract_metadata, completed by a table's columns or metadata.csv (toolkit.metadata)"
 
@@ -181,8 +186,10 @@ def _report_columns() -> tuple[Column, ...]:
     cols = [_C("report_id", "string", "报告编号", "report id",
                "the report's id: its file (or archive member) name without suffix, qualified by the relative "
                "path when names repeat; stem#row for a table row", "unique", "toolkit.corpus.read_reports"),
-            _C("label", "string", "报告标签", "label", "a readable label: the place and the report's own year "
-               "(梅州市 2020); the report id where no place is known", "unique",
+            _C("label", "string", "报告标签", "label", "a readable label: a body's report by its agency and "
+               "year (莆田市审计局 2020), a government's by its place and the report's own year (浙江省 2025); "
+               "the genre is added where one body has two reports of a year; the report id where nothing is "
+               "known", "unique",
                "toolkit.metadata.label, unique_labels")]
     for f in FIELDS:
         zh, en, meaning, values = _FIELD_LABELS[f]
@@ -211,7 +218,8 @@ def _report_columns() -> tuple[Column, ...]:
              _C("notes", "string", "备注", "notes", "what reading did besides the usual cleaning, and metadata "
                 "warnings; joined by '; '", "", "toolkit.corpus, toolkit.metadata.describe"),
              _C("fields", "string", "其他字段", "other fields",
-                "a table row's columns that are no metadata field, as a JSON object (keys sorted)", "JSON or empty",
+                "a table row's columns that are no metadata field, and (key header) all a crawl export's or "
+                "saved page's header said (索引号, 栏目 …), as a JSON object (keys sorted)", "JSON or empty",
                 "toolkit.dataset.report_row"),
              _C("sha256", "string", "校验和", "sha256", "sha256 of the bytes the report came from (the file or "
                 "archive member; a table row's text in UTF-8)", "64 hex digits", "toolkit.readers"),

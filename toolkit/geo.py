@@ -296,6 +296,91 @@ def find_governments(text: str, within: str | None = None, *, compounds: bool = 
     return out
 
 
+# --------------------------------------------------------------------------- zones
+
+#: The kinds of body outside GB/T 2260 a zone's name ends with, longest first.
+ZONE_KINDS = ("高新技术产业开发区", "高新技术开发区", "经济技术开发区", "综合保税区", "自由贸易试验区", "自贸试验区",
+              "综合实验区", "综合试验区", "经济开发区", "高新区", "开发区", "新区", "片区", "合作区", "保税区", "自贸区",
+              "试验区", "实验区", "工业园区", "产业园区", "度假区")
+_ZONE_KIND = re.compile("|".join(ZONE_KINDS))
+_ZONE_SUFFIX = ("管理委员会", "管委会", "管理局")
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A body of government that is no division of GB/T 2260: a 国家级新区, a 综合实验区, a 开发区, a
+    片区 (a row of ``data/geo/zones.csv``, or one found by the rule of :func:`find_zone`).
+
+    ``city`` is the prefecture that administers it (empty where the province does), ``county`` the
+    county a zone named after one lies in, ``level`` the level its administration ranks at where that
+    can be told (empty otherwise), ``source`` the row's source or the rule that found it."""
+
+    name: str
+    kind: str
+    province: str
+    city: str = ""
+    county: str = ""
+    level: str = ""
+    source: str = ""
+
+    @property
+    def government(self) -> str:
+        """The zone's administration: 平潭综合实验区管理委员会."""
+        return self.name + "管理委员会"
+
+
+def _comment_free(handle) -> Iterable[str]:
+    return (line for line in handle if not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def zones() -> tuple[tuple[str, Zone], ...]:
+    """``(name or alias, zone)`` for every row of ``data/geo/zones.csv``, longest names first."""
+    out = []
+    with open(paths.GEO_DIR / "zones.csv", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(_comment_free(handle)):
+            zone = Zone(name=row["name"], kind=row["kind"], province=row["province"], city=row["city"],
+                        level=row["level"], source=row["source"])
+            out += [(name, zone) for name in (row["name"], *filter(None, row["aliases"].split(";")))]
+    return tuple(sorted(out, key=lambda pair: -len(pair[0])))
+
+
+def _zone_place(text: str, start: int) -> Division | None:
+    """The one division whose name (full or short, of two characters or more) a zone's name begins
+    with or ends with right before its kind word at ``start`` (莆田 of 莆田高新技术产业开发区, 福州 of
+    ……自由贸易试验区福州片区, 厦门 of 厦门火炬高新区)."""
+    run = re.search(r"[\u4e00-\u9fff]{0,10}$", text[:start]).group()
+    names = [run[-n:] for n in range(min(len(run), 8), 1, -1)] + [run[:n] for n in range(min(len(run), 8), 1, -1)]
+    for name in names:
+        found = lookup(name)
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def find_zone(text: str | None) -> Zone | None:
+    """The zone ``text`` (an agency's name, a title) names: a row of ``data/geo/zones.csv`` (the
+    longest name or alias found), else a name ending in a zone's kind (:data:`ZONE_KINDS`) that
+    begins or ends with one division's name (莆田高新技术产业开发区 → 莆田市; 仙游经济开发区 → 仙游县 of
+    莆田市), placed in that division's province and prefecture; None otherwise."""
+    if not text:
+        return None
+    for name, zone in zones():
+        if name in text:
+            return zone
+    for m in _ZONE_KIND.finditer(text):
+        place = _zone_place(text, m.start())
+        if place is None:
+            continue
+        run = re.search(r"[\u4e00-\u9fff（）()]{0,16}$", text[:m.start()]).group()
+        name = run + m.group()
+        return Zone(name=name, kind=m.group(), province=place.province,
+                    city=place.prefecture if place.level != "province" else "",
+                    county=place.name if place.level == "county" else "", level="",
+                    source=f"rule: a {m.group()} named after {place.name}")
+    return None
+
+
 def province_abbreviation(province: str) -> str:
     """The one-character abbreviation of a province-level unit, by full or short name: 浙江省 → 浙,
     内蒙古 → 蒙, 贵州省 → 黔, 云南 → 滇, 上海市 → 沪, 香港 → 港. ``KeyError`` for anything else."""

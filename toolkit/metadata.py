@@ -5,12 +5,15 @@ with where it came from; readable labels; duplicates.
 >>> table = describe(reports)          # one row per report: the fields, their provenance, labels
 >>> duplicates(texts)                  # report → the report it duplicates (identical or near-identical)
 
-**Fields** (:data:`FIELDS`): ``level`` (national / province / prefecture / county), ``government``,
-``agency``, ``province``, ``city``, ``county``, ``year`` (the year under review), ``issued_year``,
-``issued`` (a date), ``doc_number``, ``title``, ``url``. Each has a ``<field>_from`` column:
-``detected`` (read from the text by :func:`toolkit.corpus.extract_metadata`), ``document`` (a title the
-file itself states: a Word file's core properties, a web page's title; used only where the text gives
-none), ``table`` (a column of the table the report is a row of), ``metadata.csv`` (the user's file),
+**Fields** (:data:`FIELDS`): ``genre`` (government_work_report / rule_of_law_report / work_summary /
+work_plan / other: see :data:`toolkit.corpus.GENRES`), ``level`` (national / province / prefecture /
+county), ``government``, ``agency``, ``province``, ``city``, ``county``, ``year`` (the year under
+review), ``issued_year``, ``issued`` (a date), ``doc_number``, ``title``, ``url``. Each has a
+``<field>_from`` column: ``detected`` (read from the text by :func:`toolkit.corpus.extract_metadata`),
+``header`` (read from the header of a portal crawl or a saved page, :mod:`toolkit.header`: 标题,
+发布机构, 发布时间, 文号, 原文链接; or found in the title it gives), ``document`` (a title the file itself
+states: a Word file's core properties, a web page's title; used only where the text gives none),
+``table`` (a column of the table the report is a row of), ``metadata.csv`` (the user's file),
 ``derived`` (computed from other fields, e.g. the government of a city given by a table), or empty when
 the value is empty.
 
@@ -34,9 +37,9 @@ import pandas as pd
 from .errors import ReportError
 
 #: The metadata fields, in the order tables and the CLI show them.
-FIELDS = ("level", "government", "agency", "province", "city", "county", "year", "issued_year", "issued",
+FIELDS = ("genre", "level", "government", "agency", "province", "city", "county", "year", "issued_year", "issued",
           "doc_number", "title", "url")
-PROVENANCE = ("detected", "document", "table", "metadata.csv", "derived", "issued_year-1")
+PROVENANCE = ("detected", "header", "document", "table", "metadata.csv", "derived", "issued_year-1")
 METADATA_FILE = "metadata.csv"
 
 #: Column names (lower-cased, spaces and hyphens as underscores) that mean a field. ``year`` alone is
@@ -54,7 +57,14 @@ COLUMN_FIELDS = {
     **dict.fromkeys(("doc_number", "文号", "发文字号"), "doc_number"),
     **dict.fromkeys(("title", "name", "标题", "题目"), "title"),
     **dict.fromkeys(("url", "link", "链接", "网址"), "url"),
+    **dict.fromkeys(("genre", "type", "doc_type", "类型", "文种", "体裁", "报告类型"), "genre"),
 }
+#: The genres a user may give (a metadata.csv or table column), in the toolkit's words or Chinese ones.
+_GENRE_WORDS = {"government_work_report": "government_work_report", "政府工作报告": "government_work_report",
+                "rule_of_law_report": "rule_of_law_report", "rule_of_law": "rule_of_law_report",
+                "法治政府建设年度报告": "rule_of_law_report", "法治政府建设报告": "rule_of_law_report",
+                "work_summary": "work_summary", "工作总结": "work_summary", "work_plan": "work_plan",
+                "工作要点": "work_plan", "工作计划": "work_plan", "other": "other", "其他": "other"}
 _LEVEL_WORDS = {"national": "national", "国家": "national", "全国": "national", "中央": "national",
                 "province": "province", "provincial": "province", "省": "province", "省级": "province",
                 "prefecture": "prefecture", "city": "prefecture", "municipal": "prefecture", "市": "prefecture",
@@ -99,6 +109,8 @@ def normalise_value(field: str, value):
         return _year(value)
     if field == "level":
         return _LEVEL_WORDS.get(value.lower(), value.lower())
+    if field == "genre":
+        return _GENRE_WORDS.get(value.lower(), _GENRE_WORDS.get(value, value.lower()))
     if field in _PLACE_FIELDS:
         division = _place(field, value)
         return division.name if division is not None else value
@@ -155,7 +167,8 @@ def describe(detected: dict, source=None, fields: dict | None = None, user: dict
     ``metadata.csv`` row ``user`` (both column → value). Returns the fields with their ``<field>_from`` provenance, and the
     notes a user should read (a table year that disagrees with the text)."""
     values = {f: detected.get(f) for f in FIELDS}
-    origin = {f: "detected" if values[f] is not None else "" for f in FIELDS}
+    header = set(detected.get("from_header") or ())
+    origin = {f: ("header" if f in header else "detected") if values[f] is not None else "" for f in FIELDS}
     if values["issued"] and values["issued_year"] is None:
         values["issued_year"], origin["issued_year"] = _year(values["issued"]), "derived"
     given: dict[str, str] = {}
@@ -230,12 +243,18 @@ def _derive_government(values: dict, origin: dict, given: dict, detected: dict) 
 # --------------------------------------------------------------------------- labels
 
 def label(meta: dict, fallback: str) -> str:
-    """A readable label from the fields: the place and the report's own year (浙江省 2025 for the 2025
-    report reviewing 2024, 海拉尔区 2018, 国务院 2022, 梅州市 2020); ``fallback`` (the report id)
-    where no place is known."""
+    """A readable label from the fields: a body's report by its agency and year (莆田市审计局 2020,
+    梅州市政务服务数据管理局 2020), a government's by its place and the report's own year (浙江省 2025 for
+    the 2025 report reviewing 2024, 海拉尔区 2018, 国务院 2022); ``fallback`` (the report id) where
+    neither is known. The year is the first a title names, else the issued year, else the year under
+    review."""
+    agency, government = meta.get("agency"), meta.get("government")
     place = (meta.get("county") or meta.get("city") if meta.get("level") in ("county", "prefecture") else None) \
         or (meta.get("province") if meta.get("level") == "province" else None) \
         or ("国务院" if meta.get("level") == "national" else None)
+    if agency and agency not in (government, "国务院") and meta.get("genre") != "government_work_report" \
+            and not agency.endswith(("人民政府", "行政公署")):
+        place = agency  # a bureau's report: the body, not its government
     if place is None:
         return fallback
     title_year = _year(meta.get("title") or "")
@@ -243,9 +262,23 @@ def label(meta: dict, fallback: str) -> str:
     return f"{place} {year}" if year else place
 
 
-def unique_labels(labels: Sequence[str], ids: Sequence[str]) -> list[str]:
-    """Labels made unique: a repeated label gets its report id in brackets (梅州市 2020 [000_5e9c…])."""
-    counts = pd.Series(list(labels)).value_counts()
+#: How a label names a report's genre when one body has reports of two genres in a year.
+GENRE_TAGS = {"government_work_report": "政府工作报告", "rule_of_law_report": "法治政府建设",
+              "work_summary": "工作总结", "work_plan": "工作计划", "other": "其他"}
+
+
+def unique_labels(labels: Sequence[str], ids: Sequence[str], genres: Sequence[str | None] | None = None) -> list[str]:
+    """Labels made unique: a label several reports share gets each report's genre (莆田市审计局 2020
+    法治政府建设, 莆田市审计局 2020 工作总结) where that tells them apart, else its report id in brackets
+    (梅州市 2020 [000_5e9c…])."""
+    labels = list(labels)
+    if genres is not None:
+        counts = pd.Series(labels).value_counts()
+        tagged = [f"{lab} {GENRE_TAGS[g]}" if counts[lab] > 1 and g in GENRE_TAGS else lab
+                  for lab, g in zip(labels, genres)]
+        again = pd.Series(tagged).value_counts()
+        labels = [t if again[t] == 1 else lab for lab, t in zip(labels, tagged)]
+    counts = pd.Series(labels).value_counts()
     return [f"{lab} [{rid}]" if counts[lab] > 1 else lab for lab, rid in zip(labels, ids)]
 
 
