@@ -307,3 +307,75 @@ def test_the_cli_prints_the_note_of_a_cleaning_that_removed_a_fifth(tmp_path):
     run = subprocess.run([sys.executable, "-m", "toolkit", "reports", str(path), "--jsonl"], capture_output=True,
                          text=True, check=True)
     assert run.stderr.startswith(f"note: {path}: cleaning removed ")
+
+
+# --------------------------------------------------------------------------- sections of the genre
+
+def _kinds(text: str, year: int = 2022) -> list[tuple[str, str, str]]:
+    from toolkit.sections import segment
+
+    return [(s.kind, s.part, s.heading) for s in segment(text, year)]
+
+
+def test_the_five_required_parts_of_a_rule_of_law_report():
+    text = "\n".join(["莆田市审计局2022年法治政府建设年度报告", BODY, *PARTS, *SIGNATURE])
+    assert [k for k in _kinds(text) if k[2]] == [
+        ("achievements", "", "一、2022年法治政府建设的主要举措和成效"),
+        ("problems", "", "二、存在的不足和原因"),
+        ("achievements", "first_responsibility", "三、党政主要负责人履行推进法治建设第一责任人职责情况"),
+        ("plans", "", "四、2023年工作安排"),
+        ("other", "other_matters", "五、其他需要报告的情况"),
+    ]
+
+
+def test_first_responsibility_as_a_subheading_is_a_section_of_its_own():
+    text = "\n".join([BODY, "一、2022年法治政府建设主要举措和成效", "（一）强化组织保障", "全年召开专题会议4次，研究法治政府建设重大事项。",
+                      "（二）党政主要负责人履行推进法治建设第一责任人职责情况", "局主要负责人亲自部署、亲自协调法治政府建设重要工作。",
+                      "（三）推进严格规范公正文明执法", "全年办理行政处罚案件12件。", "二、存在的不足", "执法人员业务能力有待提升。",
+                      "三、2023年工作安排", "持续深化法治宣传教育。"])
+    parts = [(k, p) for k, p, h in _kinds(text) if h.startswith("（")]
+    assert parts == [("achievements", "first_responsibility"), ("achievements", "")]
+
+
+@pytest.mark.parametrize("heading, body", [
+    ("三、2023年工作计划", "（一）持续深化法治宣传教育，全面落实普法责任制。"),
+    ("三、下一步工作打算", "2023年，我局将持续深化法治宣传教育，全面落实普法责任制。"),
+    ("三、明年工作思路", "我局将持续深化法治宣传教育，全面落实普法责任制。"),
+])
+def test_an_inline_part_heading_inside_run_on_text_starts_the_part(heading, body):
+    """``…交叉的问题。三、2023年工作计划（一）…``: a part's heading written inside a run-on paragraph."""
+    run_on = ("一、2022年工作开展情况" + "（一）强化组织保障。全年召开专题会议4次，研究法治政府建设重大事项。" * 5
+              + "二、存在问题" + "部分执法事项职责边界不清，存在职能交叉的问题。" + heading + body * 3)
+    text = "\n".join([BODY, run_on, *SIGNATURE])
+    kinds = _kinds(text)
+    assert [k for k, _, h in kinds if h] == ["achievements", "problems", "plans"]
+    assert [h for _, _, h in kinds if h] == ["一、2022年工作开展情况", "二、存在问题", heading]
+
+
+@pytest.mark.parametrize("heading, opening", [
+    ("二、2025年工作思路", "2025年是“十四五”规划的收官之年，我局将"),
+    ("三、法治建设存在的问题", "在推进法治建设方面，我局"),
+    ("一、工作成效", "（一）突出党建引领，激发担当作为。"),
+])
+def test_a_heading_run_into_its_body_ends_where_the_body_opens(heading, opening):
+    from toolkit.sections import find_headings
+
+    text = "\n".join([BODY, heading + opening + "全面推进依法行政，取得了积极成效。" * 3, "一、其他", "无。"])
+    assert find_headings(text, 2024)[0].text == heading
+
+
+def test_a_plans_part_that_opens_by_admitting_shortcomings():
+    text = "\n".join([BODY, "一、主要做法", "全年召开专题会议4次，研究法治政府建设重大事项。",
+                      "二、2023年工作计划2022年，我局在法治建设工作上取得了一定成效，但也存在一些不足，如个别干部法治观念有待进一步提升等。"
+                      "2023年，我局将持续深入学习贯彻习近平法治思想。", "（一）加大法治宣传教育。", "精心组织，开展多种形式的学习培训活动。"])
+    # the heading's line, the admission, and the plans (the list after them included)
+    assert [k for k, _, _ in _kinds(text)] == ["other", "achievements", "plans", "problems", "plans"]
+
+
+def test_plans_without_a_heading_before_a_list_that_starts_again():
+    review = [line for n in "一二三四" for line in (f"（{n}）第{n}项工作成效明显。", "全年完成目标任务，各项工作取得明显成效。" * 3)]
+    plans = [line for n in "一二三" for line in (f"（{n}）坚持第{n}项工作，着力推进高质量发展。", "全面落实各项任务，确保取得实效。" * 3)]
+    text = "\n".join([BODY, *review, "2023年是全面贯彻党的二十大精神的开局之年，做好今年各项工作意义重大。今年的重点工作有以下三个方面：",
+                      *plans])
+    kinds = [k for k, _, _ in _kinds(text)]
+    assert kinds == ["other"] + ["achievements"] * 4 + ["plans"] * 4

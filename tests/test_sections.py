@@ -221,9 +221,9 @@ def test_deterministic(seeds):
 
 def test_section_table_columns():
     s, u = section_table("x", BUREAU, 2022)
-    assert list(s.columns) == ["report_id", "index", "kind", "heading", "start", "end", "found", "rule", "text"]
-    assert list(u.columns) == ["report_id", "section_index", "kind", "unit_index", "marker", "role", "start", "end",
-                               "text"]
+    assert list(s.columns) == ["report_id", "index", "kind", "part", "heading", "start", "end", "found", "rule", "text"]
+    assert list(u.columns) == ["report_id", "section_index", "kind", "part", "unit_index", "marker", "role", "start",
+                               "end", "text"]
 
 
 # --------------------------------------------------------------------------- command line
@@ -247,7 +247,8 @@ def test_cli_reports_jsonl(seeds):
     record = json.loads(out.stdout)
     assert list(record) == ["report", "label", "level", "government", "agency", "province", "city", "county", "year",
                             "issued_year", "issued", "doc_number", "title", "source", "url", "duplicate_of", "format",
-                            "encoding", "path", "member", "row", "pages", "notes"]
+                            "encoding", "path", "member", "row", "pages", "notes", "genre"]
+    assert record["genre"] == "rule_of_law_report"
     assert (record["level"], record["government"], record["city"], record["province"], record["year"],
             record["issued"], record["doc_number"], record["label"]) == \
         ("prefecture", "汕头市人民政府", "汕头市", "广东省", 2019, "2019-12-16", "汕政数〔2019〕98号", "汕头市政务服务数据管理局 2019")

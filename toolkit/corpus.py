@@ -360,6 +360,7 @@ _AFTER_NUMBER = re.compile(r"[\d.．年月日号时分秒%％万亿千百元个�
 #: A count at the start of a line (3个环节, 24家企业, 90%以上): it goes with the words before it.
 _COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:[个件家项次人名条户所座台辆套批倍%％]|万|亿|余|多)")
 _DIGIT = re.compile(r"\d")
+_LATIN = re.compile(r"[A-Za-z]{2}")  # OA与AO交互, APP: a Latin word cut from the sentence before it
 _MAX_STUB = 4  # characters: a line this short, without punctuation, is the start of the next (莆田 / 市海洋与渔业局)
 #: A text is fragmented when at least this share of its lines (and this many) are short pieces that
 #: break off mid-sentence; whole paragraphs that end without a full stop (……（鼓掌）, a heading with a
@@ -422,7 +423,7 @@ def _inside_word(previous: str, text: str, fragmented: bool, tail: bool, paragra
     # a quotation or a count cut off from the words before it (……坚持 / “四个统一”，……; 控制在 / 3个环节)
     heading = paragraph is not None and (_is_title(paragraph) or _is_heading(paragraph)
                                          or re.fullmatch(r"(?:附件|附表)\s*\d*|名词(?:解释|注释)|说明", paragraph))
-    if not heading and _CJK.match(previous[-1]) and (text[0] in "“《" or _COUNT.match(text)):
+    if not heading and _CJK.match(previous[-1]) and (text[0] in "“《" or _COUNT.match(text) or _LATIN.match(text)):
         return True
     if not fragmented:
         return False

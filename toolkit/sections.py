@@ -72,6 +72,20 @@ KIND_RULES: tuple[tuple[str | None, re.Pattern], ...] = (
     (None, re.compile(r"自身建设|政府建设|工作报告")),
 )
 
+#: The parts a 法治政府建设年度报告 must have that its kind does not tell apart (the ``part`` column):
+#: the 第一责任人 part (党政主要负责人履行推进法治建设第一责任人职责情况, achievements) and 其他需要报告的
+#: 情况 (other). Its three other parts are its achievements, problems and plans.
+PARTS: tuple[tuple[str, re.Pattern], ...] = (
+    ("first_responsibility", re.compile(r"第一责任人")),
+    ("other_matters", re.compile(r"其[他它]需要(?:报告|说明)")),
+)
+
+
+def heading_part(heading: str) -> str:
+    """The named part a heading announces (:data:`PARTS`), or ""."""
+    return next((part for part, pattern in PARTS if pattern.search(heading)), "")
+
+
 #: Verbs of solving: "解决了一批老大难问题" reports an achievement, not a problem.
 _SOLVED = re.compile(r"(?:解决|破解|化解|补齐|补足|整改|克服|战胜|排查|应对)[^。；，,]{0,20}"
                      r"(?:问题|不足|困难|挑战|短板|差距|弱项|矛盾)")
@@ -199,16 +213,68 @@ def _line_end(text: str, pos: int) -> int:
     return starts[i] - 1 if i < len(starts) else len(text)
 
 
+#: The word a part's heading ends on (一、工作成效, 二、2025年工作思路, 三、存在的问题和不足).
+_PART_WORD = re.compile(r"情况|工作|打算|计划|安排|思路|问题|不足|短板|差距|成效|成果|做法|举措|回顾|总结|措施|方向|建议|目标|"
+                        r"任务|展望|要点|设想|原因")
+#: What the body of a part opens with, where a page ran its heading and body together (……工作思路2025年是……;
+#: ……存在的问题在推进……方面; ……完成情况（一）……): a year, a figure, a lower list marker, or the words a
+#: report's sentences open with.
+_BODY_OPENS = re.compile(r"(?:19|20)\d{2}\s*年|\d|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}是|"
+                         r"我[局委办市区县们]|今年|全年|一年来|近年来|过去|在|根据|按照|围绕|坚持|为了|对照|针对|本[局委单]|"
+                         r"全[市区县局系]|[市区县][^，。；\n]{1,14}?(?:局|委|办|中心)")
+#: The name of a problems or plans part, near the start of a heading (二、存在问题……, 三、下一步工作打算……).
+_NAMED_PART = re.compile(r"存在的?(?:主要)?(?:问题|不足|困难)(?:和|与|及)?(?:不足|问题|原因)?|不足(?:和|与|及)原因|"
+                         r"(?:下一步|下步|明年|\d{4}年)(?:工作)?(?:打算|计划|安排|思路)")
+_NAMED_PART_REACH = 20
+#: A lower list marker inside a heading's line: where the first item begins (一、工作成效（一）突出党建引领).
+_LOWER_MARKER = re.compile(r"[（(][一二三四五六七八九十]{1,3}[）)]|(?<!\d)\d{1,2}[.．、](?!\d)|[一二三四五六七八九十]{1,3}是")
+
+
+def _fused_end(text: str, start: int, limit: int) -> int | None:
+    """Where a part's heading ends when the page ran it together with its body (``二、2025年工作思路2025年是
+    “十四五”……``, ``一、2022年财政金融工作完成情况（一）全力以赴……``): after a part's word that the body's
+    opening follows, or before the first lower list marker; or after the name of a problems or plans part
+    early in the line whose rest is a sentence with a clause in it (``二、存在问题部分执法事项职责边界不清，
+    存在……。``); None when none is found before ``limit``."""
+    first = re.search(rf"[{_END}]", text[start:limit])  # the heading lies inside the line's first sentence
+    limit = start + first.start() if first else limit
+    for m in _PART_WORD.finditer(text, start + 2, limit):
+        if _BODY_OPENS.match(text, m.end()) and m.end() < limit:
+            return m.end()
+    m = _LOWER_MARKER.search(text, start + 4, limit)
+    if m:
+        return m.start()
+    m = _NAMED_PART.search(text, start + 2, min(limit, start + 2 + _NAMED_PART_REACH))
+    if m and first:
+        rest = text[m.end():limit]
+        if rest and rest[0] not in "，,、：:和与及" and re.search(r"[，,]", rest):
+            return m.end()
+    return None
+
+
 def _heading_end(text: str, start: int, line_end: int) -> int:
-    """End offset of a heading that begins at ``start``: its whole line when short, else its first
-    sentence (or the text up to a blank, in text that lost its line breaks)."""
+    """End offset of a heading that begins at ``start``: its whole line when short, else where it runs
+    into its body (:func:`_fused_end`) or its first sentence ends (or the text up to a blank, in text that
+    lost its line breaks), whichever is first."""
     if line_end - start <= MAX_HEADING and text[line_end - 1] not in _END:
         return line_end
-    window = text[start + 2:min(line_end, start + MAX_HEADING)]
+    limit = min(line_end, start + MAX_HEADING)
+    window = text[start + 2:limit]
     m = re.search(rf"[{_END}]|\s", window)
-    if m is None:
-        return start + 2 + len(window)
-    return start + 2 + m.start() + (1 if m.group(0) in _END else 0)
+    end = start + 2 + (len(window) if m is None else m.start() + (1 if m.group(0) in _END else 0))
+    fused = _fused_end(text, start, limit)
+    return min(end, fused) if fused is not None else end
+
+
+def _inline_heading_end(text: str, start: int, line_end: int, year: int | None) -> int | None:
+    """The end of a part's heading written inside a run-on paragraph after a sentence end
+    (``……交叉的问题。三、2023年工作计划（一）……``): only where the page ran the heading into its body
+    (:func:`_fused_end`) and the heading names a part; None otherwise (a list ``……：一、……；二、……`` inside a
+    sentence is no heading)."""
+    fused = _fused_end(text, start, min(line_end, start + MAX_HEADING))
+    if fused is None or not heading_kind(text[start:fused], year)[1].startswith(("keyword:", "year:")):
+        return None
+    return fused
 
 
 #: The first line of the body: longer than a heading, or ending as a sentence or a salutation does.
@@ -235,6 +301,12 @@ def find_headings(text: str, year: int | None = None) -> list[Heading]:
             end = _heading_end(text, start, line_end)
             if level == 1 or end == line_end:  # lower levels head the top only as lines of their own
                 found.append(Heading(start, end, text[start:end].strip(), True))
+        if level == 1 and not broken:  # a part's heading inside a run-on paragraph, after a sentence end
+            for m in re.finditer(rf"(?<=[{_END}：:])[ \t\u3000]*({pattern.pattern})", text):
+                start = m.start(1)
+                if (end := _inline_heading_end(text, start, _line_end(text, start), year)) is not None:
+                    found.append(Heading(start, end, text[start:end].strip(), True))
+            found.sort(key=lambda h: h.start)
         found = _in_sequence(found)
         # a lower level is the top level only where no higher one exists and it names the parts
         if found and (level == 1 or any(heading_kind(h.text, year)[1].startswith("keyword:") for h in found)):
@@ -502,6 +574,7 @@ class Section:
     found: str      # "heading" or "inline"
     rule: str       # why it has its kind, e.g. "keyword:打算", "continues:plans", "opening:problems"
     body: int | None = None  # offset after the heading's text, where the units begin (None: no heading)
+    part: str = ""  # a named part of the genre (:data:`PARTS`), "" for any other
 
 
 def segment(text: str, year: int | None = None) -> list[Section]:
@@ -525,7 +598,7 @@ def segment(text: str, year: int | None = None) -> list[Section]:
         if kind is None:
             kind, rule = current if current != "other" else "achievements", f"continues:{current}"
         body = _text_end(text, h.start, h.end)
-        parts.append(Section(0, kind, h.text, h.start, max(end, h.end), "heading", rule, body))
+        parts.append(Section(0, kind, h.text, h.start, max(end, h.end), "heading", rule, body, heading_part(h.text)))
         current = kind
     if not parts:
         body = [Section(0, "other", "", 0, len(text), "inline", "no-headings")]
@@ -626,13 +699,25 @@ def _split_subheadings(text: str, sections: list[Section], year: int | None) -> 
             for ps, pe in _paragraphs(text, _body_start(text, s), s.end):
                 line = text[ps:pe].strip()
                 current = pieces[-1]
-                if not (_L2.match(line) or _L3.match(line)) or len(line) > MAX_HEADING or line[-1] in _END:
+                if not (_L2.match(line) or _L3.match(line)) or len(line) > MAX_HEADING:
+                    continue
+                # a named part as a subheading (（四）党政主要负责人履行推进法治建设第一责任人职责情况) is a
+                # section of its own, of its part's kind, up to the next subheading
+                named = heading_part(line)
+                if s.kind == "achievements" and (named or s.part) != current.part and not re.search(
+                        rf"[{_END}]", line[:-1]):
+                    pieces[-1] = replace(current, end=ps)
+                    pieces.append(Section(0, current.kind if not named else s.kind, line, ps, s.end, "heading",
+                                          f"subheading:part:{named}" if named else f"continues:{s.kind}",
+                                          _text_end(text, ps, pe), named or s.part))
+                    continue
+                if line[-1] in _END:
                     continue
                 kind, rule = heading_kind(line, year)
                 if kind in _ORDER and _ORDER[kind] > _ORDER.get(current.kind, 3):
                     pieces[-1] = replace(current, end=ps)
                     pieces.append(Section(0, kind, line, ps, s.end, "heading", f"subheading:{rule}",
-                                          _text_end(text, ps, pe)))
+                                          _text_end(text, ps, pe), heading_part(line)))
             last = pieces[-1]
             if last.kind == "problems" and (_PLANS_WORDS.search(last.heading) or not has_plans):
                 for ps, pe in _paragraphs(text, _body_start(text, last), last.end):
@@ -677,7 +762,7 @@ def _split_at(sections: list[Section], i: int, cut: int, stop: int, kind: str, r
         pieces.append(replace(s, end=cut))
     pieces.append(Section(0, kind, "", cut, stop, "inline", rule))
     if stop < s.end:
-        pieces.append(Section(0, s.kind, "", stop, s.end, "inline", f"continues:{s.kind}"))
+        pieces.append(Section(0, s.kind, "", stop, s.end, "inline", f"continues:{s.kind}", part=s.part))
     return sections[:i] + pieces + sections[i + 1:]
 
 
@@ -721,6 +806,15 @@ def _split_problems(text: str, sections: list[Section], year: int | None) -> lis
             strong = bool(_PROBLEM_STRONG.search(opening))
             if pe not in firsts or (strong and not firsts[pe][3]):
                 firsts[pe] = (i, ss, pe, strong)
+    # a plans part that opens by admitting the year's shortcomings before it turns to plans (二、2022年工作
+    # 计划 / 2021年，我局……取得了一定成效，但也存在一些不足，如……。2022年，我局将……)
+    for i, s in enumerate(sections):
+        if s.kind == "plans" and s.found == "heading":
+            for ps, pe in _paragraphs(text, _body_start(text, s), s.end)[:1]:
+                opening = _first_sentence(text, ps, pe)
+                if is_problem_opening(opening) and not is_plan_opening(opening, year) and pe not in firsts:
+                    firsts[pe] = (i, ps, pe, bool(_PROBLEM_STRONG.search(opening)))
+            break
     # in the closing paragraph of a review, an admission that does not open it: the turn (……取得明显
     #成效。但也要看到，……) starts the part; a paragraph that ends by promising to solve the problems it
     # names (当前，……关键时期。……还有不少短板……。对这些问题，我们会……加以解决。) is the part
@@ -753,6 +847,7 @@ def _split_problems(text: str, sections: list[Section], year: int | None) -> lis
     if turn and not is_problem_opening(text[cut:turn.start(1)]) and (
             turn.start(1) - cut > 40 or re.search(r"成效|成绩|成就|取得|进展", text[cut:turn.start(1)])):
         cut = turn.start(1)
+    plans_from = None  # where the admission gives way to plans in the same paragraph
     if "\n" not in text[cut:stop]:  # the admission ends where the plans begin, in text without line breaks
         for ss in _sentence_starts(text, cut, stop, every=True):
             sentence = _first_sentence(text, ss, stop, least=0)
@@ -760,7 +855,7 @@ def _split_problems(text: str, sections: list[Section], year: int | None) -> lis
             if last and is_closing(sentence) and not sentence.rstrip().endswith(("：", ":")):
                 break  # the promise that ends the admission (对此，我们将……) is no plan
             if ss > cut and is_plan_opening(_first_sentence(text, ss, stop), year):
-                stop = ss
+                stop = plans_from = ss
                 break
     # the admission runs to the end of its paragraph, and on over the paragraphs that list the problems
     # (after a "：", or after an admission of one sentence: 我们也清醒地看到，……还存在不少矛盾和问题。
@@ -787,7 +882,22 @@ def _split_problems(text: str, sections: list[Section], year: int | None) -> lis
                 stop = pe
             break
     stop = _next_line_start(text, stop, s.end)
-    return _split_at(sections, i, cut, stop, "problems", "opening:problems")
+    out = _split_at(sections, i, cut, stop, "problems", "opening:problems")
+    if plans_from is not None and stop == plans_from and stop < s.end:
+        # the rest of that paragraph looks ahead (下一步，区财金局将……确保财金工作平稳运行。 before 二、2023年
+        # ……): plans, unless it is one short promise to solve what was just named (今后要继续采取措施，认真加以解决。)
+        k = next(k for k, piece in enumerate(out) if piece.start == stop and piece.found == "inline")
+        end = _paragraph_end(text, stop, out[k].end)
+        if end - stop > MAX_FRAGMENT and not is_closing(_first_sentence(text, stop, end, least=0)):
+            out[k:k + 1] = [p for p in (Section(0, "plans", "", stop, end, "inline", "opening:plans"),
+                                        replace(out[k], start=end)) if p.end > p.start]
+    return out
+
+
+def _paragraph_end(text: str, pos: int, limit: int) -> int:
+    """The end of the paragraph holding ``pos`` (its newline included), at most ``limit``."""
+    end = text.find("\n", pos, limit)
+    return limit if end < 0 else end + 1
 
 
 def _split_plans(text: str, sections: list[Section], year: int | None) -> list[Section]:
@@ -798,21 +908,47 @@ def _split_plans(text: str, sections: list[Section], year: int | None) -> list[S
     that names a year or "this year" only in the last third of the text: a review also says what was
     done "in 2019" or "this year".
     """
+    for k, s in enumerate(sections):  # the problems part already gave way to the plans (see _split_problems)
+        if s.kind == "plans" and s.rule == "opening:plans":
+            return sections[:k + 1] + [replace(x, kind="plans", rule="continues:plans") if x.kind == "achievements"
+                                       else x for x in sections[k + 1:]]
     after = max((s.end for s in sections if s.kind == "problems"), default=None)
     explicit_after = after
     if after is None:
         body = [s for s in sections if s.kind != "other"]
         after = body[0].start + 2 * (body[-1].end - body[0].start) // 3 if body else len(text)
         explicit_after = _next_line_start(text, text.find("\n", body[0].start), len(text)) if body else len(text)
+    restarts = _restarts(text, sections)
     for i, ss, pe in _openings(text, sections):
         opening = _first_sentence(text, ss, pe)
         explicit = bool(_LOOK_AHEAD.search(re.split(r"[，,。；]", opening, maxsplit=1)[0]))
-        if (ss >= after or explicit and ss >= explicit_after) and is_plan_opening(opening, year):
+        # before a list that starts again at （一）, an opening that names a later year turns to the plans
+        # (……（八）文化旅游市场稳步复苏。 2021年是……开局之年，……今年的重点工作有以下八个方面： （一）……)
+        restart = any(0 <= r - pe <= _RESTART_REACH for r in restarts)
+        if (ss >= after or (explicit or restart) and ss >= explicit_after) and is_plan_opening(opening, year):
             out = _split_at(sections, i, ss, sections[i].end, "plans", "opening:plans")
             k = out.index(next(s for s in out if s.start == ss))
             return out[:k + 1] + [replace(s, kind="plans", rule="continues:plans") if s.kind == "achievements" else s
                                   for s in out[k + 1:]]
     return sections
+
+
+#: Characters between a plans opening and the list that starts again after it.
+_RESTART_REACH = 400
+
+
+def _restarts(text: str, sections: list[Section]) -> list[int]:
+    """Where a part's numbered list starts again at 1 (（一） after （八）): the start of each heading
+    numbered 1 that follows a heading numbered more than 1."""
+    out, last = [], 0
+    for s in sections:
+        if s.found != "heading" or not s.heading:
+            continue
+        n = _marker_number(s.heading)
+        if n == 1 and last > 1:
+            out.append(s.start)
+        last = n or last
+    return out
 
 
 def _sentence_starts(text: str, start: int, end: int, every: bool = False):
@@ -1141,8 +1277,8 @@ def units_of(text: str, section: Section) -> list[Unit]:
 
 
 # --------------------------------------------------------------------------- tables
-SECTION_COLUMNS = ["report_id", "index", "kind", "heading", "start", "end", "found", "rule", "text"]
-UNIT_COLUMNS = ["report_id", "section_index", "kind", "unit_index", "marker", "role", "start", "end", "text"]
+SECTION_COLUMNS = ["report_id", "index", "kind", "part", "heading", "start", "end", "found", "rule", "text"]
+UNIT_COLUMNS = ["report_id", "section_index", "kind", "part", "unit_index", "marker", "role", "start", "end", "text"]
 
 
 def section_table(report_id: str, text: str, year: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -1150,7 +1286,9 @@ def section_table(report_id: str, text: str, year: int | None = None) -> tuple[p
     sections = segment(text, year)
     srows, urows = [], []
     for s in sections:
-        srows.append([report_id, s.index, s.kind, s.heading, s.start, s.end, s.found, s.rule, text[s.start:s.end]])
+        srows.append([report_id, s.index, s.kind, s.part, s.heading, s.start, s.end, s.found, s.rule,
+                      text[s.start:s.end]])
         for u in units_of(text, s):
-            urows.append([report_id, s.index, s.kind, u.unit_index, u.marker, u.role, u.start, u.end, text[u.start:u.end]])
+            urows.append([report_id, s.index, s.kind, s.part, u.unit_index, u.marker, u.role, u.start, u.end,
+                          text[u.start:u.end]])
     return pd.DataFrame(srows, columns=SECTION_COLUMNS), pd.DataFrame(urows, columns=UNIT_COLUMNS)

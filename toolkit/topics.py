@@ -98,7 +98,7 @@ def documents(units: pd.DataFrame, tokenizer, kinds=KINDS) -> pd.DataFrame:
     ("对此，我们将…加以解决") are left out (:data:`FRAMING_ROLES`): they frame the list, they name no
     shortcoming or task. Columns: :data:`DOCUMENT_COLUMNS`."""
     kinds = _check_kinds(kinds)
-    missing = set(UNIT_COLUMNS) - {"marker", "role"} - set(units.columns)
+    missing = set(UNIT_COLUMNS) - {"marker", "role", "part"} - set(units.columns)
     if missing:
         raise ValueError(f"units lack the columns {sorted(missing)} (pass corpus.units)")
     chosen = units[units["kind"].isin(kinds)]
