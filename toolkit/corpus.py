@@ -360,6 +360,10 @@ _AFTER_NUMBER = re.compile(r"[\d.．年月日号时分秒%％万亿千百元个�
 #: A count at the start of a line (3个环节, 24家企业, 90%以上): it goes with the words before it.
 _COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:[个件家项次人名条户所座台辆套批倍%％]|万|亿|余|多)")
 _DIGIT = re.compile(r"\d")
+#: How a whole title ends (……的报告, ……工作总结): nothing goes on after it.
+_TITLE_END = re.compile(r"(?:报告|总结|要点|计划|思路|打算|安排|方案|意见|通知)$")
+#: The start of a title cut before its end: 莆田市水利局关于2023年法治政府建设 (/ 情况的报告).
+_TITLE_START = re.compile(r"^[^，。；！？]{2,40}(?:关于|(?:19|20)\d{2}\s*年)")
 _LATIN = re.compile(r"[A-Za-z]{2}")  # OA与AO交互, APP: a Latin word cut from the sentence before it
 _MAX_STUB = 4  # characters: a line this short, without punctuation, is the start of the next (莆田 / 市海洋与渔业局)
 #: A text is fragmented when at least this share of its lines (and this many) are short pieces that
@@ -428,15 +432,24 @@ def _inside_word(previous: str, text: str, fragmented: bool, tail: bool, paragra
     if not fragmented:
         return False
     marked = bool(_HEADING_MARK.match(text) or _DATE_LINE.fullmatch(text))
+    if paragraph is not None:
+        if _is_item_heading(paragraph) and _PART_END.fullmatch(text):
+            return True  # 二、2018年工作 / 计划
+        if _TITLE_START.search(paragraph) and not _is_title(paragraph) and _is_title(text) \
+                and len(paragraph) + len(text) <= _MAX_TITLE_RUN:
+            return True  # a title in two: 莆田市水利局关于2023年法治政府建设 / 情况的报告
+        if _is_title(paragraph):  # a whole title (……情况的报告), （此件主动公开）, unless a piece of a word follows
+            return (len(text) <= _MAX_STUB and not marked and not _SENTENCE_PUNCT.search(text)
+                    and not _TITLE_END.search(paragraph) and not paragraph.endswith(("）", ")")))
+        if _is_item_heading(paragraph):
+            # a numbered heading is not followed at once by an unnumbered one: a short line is its rest
+            # (its last piece may end it: （二）持续 / 深化行政审批制度 / 改革。), but a heading that ends on a
+            # part's name is whole (二、存在的不足 / 学法用法制度不够完善。)
+            return (len(paragraph) <= _MAX_HEADING_RUN and len(text) <= _MAX_HEADING_PIECE and not marked
+                    and not _PART_END.search(paragraph) and not _OPENER_LINE.fullmatch(text)
+                    and not _SENTENCE_PUNCT.search(text[:-1]) and text[-1] not in "，,；;")
     if len(previous) <= _MAX_STUB and not marked and not _SENTENCE_PUNCT.search(previous):
-        return True  # 莆田 / 市海洋与渔业局; 年 / 度法治政府建设的主要举措及成效
-    if paragraph is not None and _is_item_heading(paragraph):
-        # a numbered heading is not followed at once by an unnumbered one: a short line is its rest
-        # (its last piece may end it: （二）持续 / 深化行政审批制度 / 改革。)
-        # (a heading that ends on a part's name is whole: 二、存在的不足 / 学法用法制度不够完善。)
-        return (len(paragraph) <= _MAX_HEADING_RUN and len(text) <= _MAX_HEADING_PIECE and not marked
-                and not _PART_END.search(paragraph) and not _OPENER_LINE.fullmatch(text)
-                and not _SENTENCE_PUNCT.search(text[:-1]) and text[-1] not in "，,；;")
+        return True  # 莆田 / 市海洋与渔业局
     starts_block = marked or _is_title(text) or is_part_line(text)
     if _DATE_LINE.fullmatch(previous) or (tail and _SIGNATURE_LINE.fullmatch(previous) and len(previous) >= 4):
         return False
@@ -1061,20 +1074,20 @@ def clean(raw: RawReport, report_id: str | None = None) -> Report:
     chrome = [(number, line) for number, line in numbered if number in raw.chrome]
     lines = [(number, line) for number, line in numbered if number not in raw.chrome]
     lines, header_lines, header = _header(lines)
-    kept, removed = _strip_chrome(lines)
+    if not raw.pages and _fragmented([text for _, text in lines]):
+        # a fragmented text's chrome is spelled in pieces too (莆田市 / 应急管理局办公室 / 20 / 26 / 年 … 日印发;
+        # 抄送： / 市委依法治市办 / 。): its lines are joined first, and each paragraph of chrome is recorded
+        # under its first line's number
+        joined, repairs, pieces = _repair_mapped(lines)
+        paragraphs, removed = _strip_chrome(joined)
+    else:
+        kept, removed = _strip_chrome(lines)
+        paragraphs, repairs, pieces = _repair_mapped(kept) if kept else ([], [], [])
     removed = sorted([Removed(number, line, raw.chrome[number]) for number, line in chrome] + header_lines
                      + removed, key=lambda r: r.line)
     removed = [Removed(0, text, rule) for rule, text in raw.removed] + removed
-    if not kept:
+    if not paragraphs:
         raise EmptyReportError(raw.source, "nothing but page chrome" + (" and markup" if raw.notes else ""))
-    paragraphs, repairs, pieces = _repair_mapped(kept)
-    if not raw.pages and _fragmented([text for _, text in kept]):
-        # chrome a fragmented text spells in pieces (莆田市 / 应急管理局办公室 / 20 / 26 / 年 … 日印发) is
-        # chrome once rejoined; each such paragraph is recorded under its first line's number
-        paragraphs, again = _strip_chrome(paragraphs)
-        removed = sorted(removed + again, key=lambda r: r.line)
-        if not paragraphs:
-            raise EmptyReportError(raw.source, "nothing but page chrome")
     notes = list(raw.notes)
     total = sum(len(text) for _, text in lines)
     lost = max(total - sum(len(text) for _, text in paragraphs), 0)
