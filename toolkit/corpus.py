@@ -351,10 +351,10 @@ def _starts_block(line: str) -> bool:
 #: A line that only opens what the next line holds: a list marker (一、 （一） 1. 一是), an opening
 #: bracket or quote (a web page's markup broke the line after it: “（” / “一）强化组织保障”).
 _OPENER_LINE = re.compile(r"(?:[一二三四五六七八九十百]+[、.．是]|[（(][一二三四五六七八九十百\d]{0,3}[）)]?|\d{1,2}[.．、]"
-                          r"|第[一二三四五六七八九十百\d]+[章节部分条]?|[《“‘「『【\[])")
+                          r"|第[一二三四五六七八九十百\d]+[章节部分条]?|[《“‘「『【\[〔•·])")
 #: A line that can only go on from the one before it: it opens with punctuation that ends or joins a
 #: clause (，。、；：) or closes a bracket or quote.
-_CONTINUATION = re.compile(r"[，。、；：？！）》」』”’%％…,.;:?!)\]】]")
+_CONTINUATION = re.compile(r"[，。、；：？！）》」』”’%％…,.;:?!)\]】〕］•·]")
 #: What follows a number inside a word: more digits, a unit, a date's parts (201 / 9年, 20 / 年, 24 / 家).
 _AFTER_NUMBER = re.compile(r"[\d.．年月日号时分秒%％万亿千百元个件家项次人名余多条户所座台辆套批期届倍]")
 #: A count at the start of a line (3个环节, 24家企业, 90%以上): it goes with the words before it.
@@ -407,7 +407,7 @@ def _inside_word(previous: str, text: str, fragmented: bool, tail: bool, paragra
     while it is short) is an item heading (（一）强化组织保障) or what follows begins a block (a heading, a
     title, a date, a part's name, a signature at the end). An item heading goes on over a short line
     without punctuation (二、2023年推进 / 法治政府建设 / 的举措和成效; （二）深化 / “放管服”改革)."""
-    if _OPENER_LINE.fullmatch(previous) or _CONTINUATION.match(text) or previous[-1] in "《“‘「『":
+    if _OPENER_LINE.fullmatch(previous) or _CONTINUATION.match(text) or previous[-1] in "《“‘「『〔【［（(":
         return True
     if re.fullmatch(r"[一二三四五六七八九十]{1,3}", previous) and text[0] in "是、．.":
         return True  # 四 / 是继续……
@@ -424,6 +424,9 @@ def _inside_word(previous: str, text: str, fragmented: bool, tail: bool, paragra
         return fragmented or previous.isdigit() or (text.isdigit() and len(text) <= 4)
     if _SENTENCE_END.search(previous):
         return False
+    if _CJK.match(previous[-1]) and re.match(r"[\u4e00-\u9fff]{1,2}[，,、]", text) and not _HEADING_MARK.match(text) \
+            and not _is_heading(previous):
+        return True  # a word cut from its clause: 截止2021年12月 / 底，预计……
     # a quotation or a count cut off from the words before it (……坚持 / “四个统一”，……; 控制在 / 3个环节)
     heading = paragraph is not None and (_is_title(paragraph) or _is_heading(paragraph)
                                          or re.fullmatch(r"(?:附件|附表)\s*\d*|名词(?:解释|注释)|说明", paragraph))
