@@ -29,6 +29,11 @@ PYTEST_ARGS ?=
 
 # Same hash order in every run and every kernel (kernels inherit the environment).
 export PYTHONHASHSEED := 0
+# The same floating-point arithmetic on every x86-64 machine: OpenBLAS's AVX2 kernels and numpy's AVX2 loops,
+# also where AVX-512 would be chosen (their sums are rounded in another order, which moved figures' coordinates
+# in the sixth decimal between machines).
+export OPENBLAS_CORETYPE := Haswell
+export NPY_DISABLE_CPU_FEATURES := X86_V4 AVX512_ICL AVX512_SPR
 # Quiets debugpy's "frozen modules" warning when a kernel starts.
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 

@@ -379,3 +379,9 @@ def test_plans_without_a_heading_before_a_list_that_starts_again():
                       *plans])
     kinds = [k for k, _, _ in _kinds(text)]
     assert kinds == ["other"] + ["achievements"] * 4 + ["plans"] * 4
+
+
+def test_a_salutation_after_a_saved_pages_table_is_the_reports():
+    lines = list(enumerate(["发布机构\t莆田市民宗局\t生成日期\t2018-01-25", "标题\t关于2017年法治政府建设情况的报告\t有效性\t有效",
+                            "市政府：", BODY], 1))
+    assert read_header(lines).lines == [1, 2]

@@ -358,7 +358,7 @@ _CONTINUATION = re.compile(r"[，。、；：？！）》」』”’%％…,.;:
 #: What follows a number inside a word: more digits, a unit, a date's parts (201 / 9年, 20 / 年, 24 / 家).
 _AFTER_NUMBER = re.compile(r"[\d.．年月日号时分秒%％万亿千百元个件家项次人名余多条户所座台辆套批期届倍]")
 #: A count at the start of a line (3个环节, 24家企业, 90%以上): it goes with the words before it.
-_COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:[个件家项次人名条户所座台辆套批倍%％]|万|亿|余|多)")
+_COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:[个件家项次人名条户所座台辆套批倍份%％]|万|亿|余|多)")
 _DIGIT = re.compile(r"\d")
 #: How a whole title ends (……的报告, ……工作总结): nothing goes on after it.
 _TITLE_END = re.compile(r"(?:报告|总结|要点|计划|思路|打算|安排|方案|意见|通知)$")
@@ -441,6 +441,8 @@ def _inside_word(previous: str, text: str, fragmented: bool, tail: bool, paragra
         if _TITLE_START.search(paragraph) and not _is_title(paragraph) and _is_title(text) \
                 and len(paragraph) + len(text) <= _MAX_TITLE_RUN:
             return True  # a title in two: 莆田市水利局关于2023年法治政府建设 / 情况的报告
+        if _DOC_NUMBER.fullmatch(paragraph) or _DATE_LINE.fullmatch(paragraph):
+            return False  # 莆应急〔2026〕10号, the letterhead's document number; 2018年1月30日 / （此件主动公开）
         if _is_title(paragraph):  # a whole title (……情况的报告), （此件主动公开）, unless a piece of a word follows
             return (len(text) <= _MAX_STUB and not marked and not _SENTENCE_PUNCT.search(text)
                     and not _TITLE_END.search(paragraph) and not paragraph.endswith(("）", ")")))

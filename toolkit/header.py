@@ -142,8 +142,8 @@ def _field(line: str, known_only: bool) -> tuple[str, str] | None:
     label = _label(m["label"])
     if label in LABELS:
         return m["label"], m["value"]
-    if not known_only and len(label) <= _MAX_UNKNOWN_LABEL and not re.search(r"[，。；！？]", m["value"]):
-        return m["label"], m["value"]
+    if not known_only and len(label) <= _MAX_UNKNOWN_LABEL and m["value"].strip() and not re.search(r"[，。；！？]", m["value"]):
+        return m["label"], m["value"]  # (a label of its own with nothing after it is a salutation: 市政府：)
     return None
 
 

@@ -472,7 +472,7 @@ def is_plan_opening(sentence: str, year: int | None = None) -> bool:
 
 
 # --------------------------------------------------------------------------- closing
-_DATE_LINE = re.compile(r"^\s*(?:(?:19|20)\d\d|[〇○零一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,3}\s*日\s*$")
+_DATE_LINE = re.compile(r"^\s*(?:(?:19|20)\d\d|[〇○零一二三四五六七八九]{4}|20)\s*年\s*\S{1,3}\s*月\s*\S{1,3}\s*日\s*$")
 _SIGNATURE = re.compile(r"^\S{2,30}(?:局|委|办|厅|处|中心|政府|办公室|委员会|小组|公司|集团|党组|党委)(?:[（(][^）)]{2,20}[）)])?$")
 #: Lines that open the back matter of an official document: attachments, distribution, contact.
 _BACK_MATTER = re.compile(r"^(?:附件\s*(?:\d+\s*)?[:：]|附件\s*$|抄送\s*[:：]|[（(]此件|[（(]?联系人\s*[:：]|\S{2,30}\d{4}\s*年.{1,6}日印发$)")
@@ -528,11 +528,15 @@ def _closing_start(text: str, start: int) -> int:
         last = False
     for s, e in reversed([(s, e) for s, e in spans if s < cut]):
         line = text[s:e].strip()
-        if _DATE_LINE.match(line) or _SIGNATURE.match(line):
+        if _DATE_LINE.match(line) or _SIGNATURE.match(line) or _SIGN_OFF.match(line):
             cut = s
         else:
             break
     return cut
+
+
+#: The formula an official report signs off with, on a line of its own before the signature (特此报告。).
+_SIGN_OFF = re.compile(r"^(?:特此(?:报告|汇报|函告|说明)|专此(?:报告|汇报)|以上报告[，,]?请(?:审阅|审议)|妥否[，,]?请(?:批示|审示))[。！!]?$")
 
 
 # --------------------------------------------------------------------------- preamble
@@ -550,6 +554,8 @@ def _preamble_end(text: str, first: int) -> int:
     end = 0
     for s, e in _paragraphs(text, 0, first):
         line = text[s:e].strip()
+        if _L1.match(line) and heading_kind(line)[1].startswith("keyword:"):
+            break  # a part's heading standing alone (一、2020年法治政府建设的主要情况 before its （一）…): the review
         title = len(line) <= MAX_HEADING and line[-1] not in _END
         salutation = line.endswith(("：", ":")) and len(line) <= 40
         if title or salutation or _FRAMING.search(line[:200]):
