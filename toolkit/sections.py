@@ -307,7 +307,11 @@ def find_headings(text: str, year: int | None = None) -> list[Heading]:
                 if (end := _inline_heading_end(text, start, _line_end(text, start), year)) is not None:
                     found.append(Heading(start, end, text[start:end].strip(), True))
             found.sort(key=lambda h: h.start)
-        found = _in_sequence(found)
+        lone = [h for h in found if heading_kind(h.text, year)[1].startswith("keyword:")
+                and h.end == _line_end(text, h.start)] if level == 1 and len(found) == 1 else []
+        # (a part's heading standing alone on its line, 一、2023年工作回顾 before its （一）…, is a heading; a lone
+        # 一、 inside a line is a list item)
+        found = _in_sequence(found) or lone
         # a lower level is the top level only where no higher one exists and it names the parts
         if found and (level == 1 or any(heading_kind(h.text, year)[1].startswith("keyword:") for h in found)):
             numbered = found
@@ -554,8 +558,6 @@ def _preamble_end(text: str, first: int) -> int:
     end = 0
     for s, e in _paragraphs(text, 0, first):
         line = text[s:e].strip()
-        if _L1.match(line) and heading_kind(line)[1].startswith("keyword:"):
-            break  # a part's heading standing alone (一、2020年法治政府建设的主要情况 before its （一）…): the review
         title = len(line) <= MAX_HEADING and line[-1] not in _END
         salutation = line.endswith(("：", ":")) and len(line) <= 40
         if title or salutation or _FRAMING.search(line[:200]):
