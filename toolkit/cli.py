@@ -23,7 +23,8 @@ from .dataset import segment_report
 
 SECTION_KEYS = ("report", "index", "kind", "heading", "start", "end", "text", "found")
 TOKEN_KEYS = ("report", "section_index", "kind", "unit_index", "tokens")
-UNIT_KEYS = ("report", "section_index", "kind", "unit_index", "marker", "start", "end", "text", "pages", "role")
+UNIT_KEYS = ("report", "section_index", "kind", "unit_index", "marker", "start", "end", "text", "pages", "role", "part",
+             "boilerplate")
 TARGET_KEYS = ("government", "province", "level", "year", "indicator", "target_value", "target_high",
                "target_qualifier", "target_quote", "outcome_value", "outcome_quote", "verdict")
 UNIT_PAGES = "pages"
@@ -62,6 +63,8 @@ def _corpus(args):
 
     corpus = build_corpus(_reports(args), skip_bad=args.skip_bad, keep_duplicates=args.keep_duplicates)
     _skipped(corpus.errors)
+    if args.genre:
+        corpus = corpus.of_genre(*args.genre)
     return corpus
 
 
@@ -97,6 +100,8 @@ def cmd_reports(args) -> None:
     errors: list[ReportError] = []
     table, _ = report_table(_reports(args), errors, skip_bad=args.skip_bad)
     _skipped(errors)
+    if args.genre:
+        table = table[table["genre"].isin(args.genre)]
     for record in table.to_dict("records"):
         row = {"report": record["report_id"], **{k: _plain(v) for k, v in record.items()}}
         row["notes"] = record["notes"] or None
@@ -137,7 +142,8 @@ def cmd_keyness(args) -> None:
     from .topics import documents
 
     corpus = _corpus(args)
-    docs = documents(corpus.units, Tokenizer(cache=not args.no_cache), kinds=KINDS)
+    docs = documents(corpus.units, Tokenizer(cache=not args.no_cache), kinds=KINDS,
+                     exclude_boilerplate=args.exclude_boilerplate)
     try:
         matches = None
         if args.themes:  # theme= groups may name the researcher's own themes
@@ -205,7 +211,8 @@ def cmd_topics(args) -> None:
     from .topics import KSelection, documents, lean, prevalence, trust_notes
 
     corpus = _corpus(args)
-    docs = documents(corpus.units, Tokenizer(cache=not args.no_cache), kinds=args.kinds)
+    docs = documents(corpus.units, Tokenizer(cache=not args.no_cache), kinds=args.kinds,
+                     exclude_boilerplate=args.exclude_boilerplate)
     ks = range(args.k, args.k + 1) if args.k else (args.k_range or DEFAULT_K_RANGE)
     selection = KSelection(ks, n_samples=args.samples, n_jobs=args.jobs, random_state=args.seed,
                            clip=args.k is None and args.k_range is None,
@@ -363,8 +370,21 @@ def _reading_options() -> argparse.ArgumentParser:
     p.add_argument("--text-column", metavar="NAME", help="the column of a table that holds each report's text")
     p.add_argument("--keep-duplicates", action="store_true",
                    help="keep reports that duplicate an earlier one in the analysis (default: flagged and left out)")
+    p.add_argument("--genre", type=_genres, metavar="G,…",
+                   help="only reports of these genres: government_work_report, rule_of_law_report, work_summary, "
+                        "work_plan, other")
     p.add_argument("--debug", action="store_true", help="on an error, show the Python traceback too")
     return p
+
+
+def _genres(text: str) -> tuple[str, ...]:
+    from .corpus import GENRES
+
+    genres = tuple(g.strip() for g in text.split(",") if g.strip())
+    unknown = [g for g in genres if g not in GENRES]
+    if unknown or not genres:
+        raise argparse.ArgumentTypeError(f"unknown genres {unknown or text!r}; use some of {', '.join(GENRES)}")
+    return genres
 
 
 def _column_names(text: str) -> tuple[str, ...]:
@@ -409,6 +429,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--jobs", type=int, default=-1, help="processes (default -1: all cores; same result)")
     c.add_argument("--no-cache", action="store_true",
                    help="no cache at any stage: neither read nor write .cache/tokens or .cache/topics")
+    c.add_argument("--exclude-boilerplate", action="store_true",
+                   help="leave out units whose sentences are mostly found in other bodies' reports (share >= 0.5)")
     c.add_argument("--json", action="store_true", help="one JSON object (the stable contract)")
     c.set_defaults(func=cmd_topics)
     c = sub.add_parser("keyness", help="distinctive terms of one group of units against another", parents=[common])
@@ -422,6 +444,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--top", type=int, default=0, help="only the N most distinctive terms of each side")
     c.add_argument("--themes", action="append", metavar="TOML", help=THEMES_HELP + " (for theme= groups)")
     c.add_argument("--no-cache", action="store_true", help="neither read nor write .cache/tokens")
+    c.add_argument("--exclude-boilerplate", action="store_true",
+                   help="leave out units whose sentences are mostly found in other bodies' reports (share >= 0.5)")
     c.add_argument("--json", action="store_true", help="one JSON object (the stable contract)")
     c.set_defaults(func=cmd_keyness)
     c = sub.add_parser("kwic", help="every match of a theme or a term, in context", parents=[common])

@@ -224,7 +224,8 @@ def _prior_counts(prior, counts_all: np.ndarray, counts_ab: np.ndarray, terms: n
 
 def keyness(units_or_tokens, group_a, group_b="rest", *, tokenizer=None, reports: pd.DataFrame | None = None,
             matches: pd.DataFrame | None = None, prior="corpus", prior_scale: float = PRIOR_SCALE,
-            min_count: int = MIN_COUNT, matrix: TermMatrix | None = None) -> pd.DataFrame:
+            min_count: int = MIN_COUNT, matrix: TermMatrix | None = None,
+            exclude_boilerplate: bool = False) -> pd.DataFrame:
     """Which terms are distinctive of group A against group B: one row per term, most A-ish first.
 
     ``units_or_tokens``: a units table with a ``tokens`` column (:func:`toolkit.topics.documents`,
@@ -254,6 +255,10 @@ def keyness(units_or_tokens, group_a, group_b="rest", *, tokenizer=None, reports
 
     ``matrix``: a :class:`TermMatrix` of the same units (:func:`term_matrix`), so that several contrasts
     count the tokens once; without it the tokens are counted on each call. The numbers are the same.
+
+    ``exclude_boilerplate``: leave out of both groups the units whose sentences are mostly found in other
+    bodies' reports (:func:`toolkit.boilerplate.is_boilerplate`), so that the terms a genre's template
+    repeats do not look distinctive; the corpus prior still counts every unit.
     """
     units, reports = _units_and_reports(units_or_tokens, reports)
     units = units.reset_index(drop=True)
@@ -262,6 +267,11 @@ def keyness(units_or_tokens, group_a, group_b="rest", *, tokenizer=None, reports
         mask_b = ~mask_a
     else:
         mask_b = group_mask(units, group_b, reports=reports, matches=matches)
+    if exclude_boilerplate:
+        from .boilerplate import is_boilerplate
+
+        own = ~is_boilerplate(units)
+        mask_a, mask_b = mask_a & own, mask_b & own
     if (mask_a & mask_b).any():
         raise ValueError(f"the groups share {int((mask_a & mask_b).sum())} units; contrast disjoint groups")
     if not mask_a.any() or not mask_b.any():
@@ -300,7 +310,8 @@ def keyness(units_or_tokens, group_a, group_b="rest", *, tokenizer=None, reports
         "units_a": d_a[rows], "units_b": d_b[rows], "rate_a": y_a / n_a * PER, "rate_b": y_b / n_b * PER,
         "prior": alpha, "log_odds": log_odds, "se": se, "z": z, "g2": g2, "p": erfc(np.sqrt(g2 / 2)),
         "favours": _FAVOURS.take((log_odds < 0).view(np.int8))}, copy=False)
-    table.attrs = {"a": _describe(group_a), "b": _describe(group_b), "units_a": int(mask_a.sum()),
+    table.attrs = {"a": _describe(group_a), "b": _describe(group_b), "exclude_boilerplate": bool(exclude_boilerplate),
+                   "units_a": int(mask_a.sum()),
                    "units_b": int(mask_b.sum()), "tokens_a": n_a, "tokens_b": n_b, "alpha0": alpha0,
                    "prior": prior if isinstance(prior, str) else "given", "min_count": int(min_count)}
     return table

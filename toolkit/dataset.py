@@ -11,11 +11,12 @@ Offsets (``start``, ``end``) index the cleaned text in ``corpus.reports.text``, 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
+from .boilerplate import boilerplate_shares
 from .corpus import MAX_BYTES, Report, ReportError, guarded, pages_of, read_reports
 from .metadata import FIELDS, describe, duplicates, field_of, label, metadata_files, unique_labels
 from .paths import RAW_DIR
@@ -30,6 +31,9 @@ REPORT_COLUMNS = (["report_id", "label", *FIELDS, "source", "duplicate_of", "fou
                    "path", "member", "row", "text"])
 #: Units of a paginated report (PDF) also carry the pages they lie on.
 UNIT_PAGE_COLUMN = "pages"
+#: The columns of ``Corpus.units``: the segmenter's (:data:`toolkit.sections.UNIT_COLUMNS`), and the share of
+#: the unit's sentences found near-identically in another body's report (:mod:`toolkit.boilerplate`).
+CORPUS_UNIT_COLUMNS = [*UNIT_COLUMNS, "boilerplate"]
 
 
 @dataclass
@@ -49,6 +53,20 @@ class Corpus:
     def quote(self, report_id: str, start: int, end: int) -> str:
         """The exact words at ``[start, end)`` of a report."""
         return self.text(report_id)[start:end]
+
+    def of_genre(self, *genres: str) -> "Corpus":
+        """The reports of these genres (``corpus.of_genre("rule_of_law_report")``; :data:`toolkit.corpus.GENRES`),
+        their sections and units. The boilerplate shares stay those computed over the whole corpus."""
+        from .corpus import GENRES
+
+        unknown = [g for g in genres if g not in GENRES]
+        if unknown or not genres:
+            raise ValueError(f"unknown genres {unknown or '(none)'}; use some of {', '.join(GENRES)}")
+        ids = set(self.reports.loc[self.reports["genre"].isin(genres), "report_id"])
+        keep = {name: table[table["report_id"].isin(ids)].reset_index(drop=True)
+                for name, table in (("reports", self.reports), ("sections", self.sections), ("units", self.units),
+                                    ("removed", self.removed))}
+        return replace(self, **keep)
 
 
 def section_lengths(sections: pd.DataFrame) -> pd.DataFrame:
@@ -191,12 +209,13 @@ def build_corpus(reports: list[Report], errors: list[ReportError] | None = None,
             removed.extend({"report_id": r.report_id, "line": x.line, "rule": x.rule, "text": x.text}
                            for x in r.removed)
     table = table[~table["report_id"].isin(failed)].reset_index(drop=True)
-    unit_columns = UNIT_COLUMNS + ([UNIT_PAGE_COLUMN] if any(UNIT_PAGE_COLUMN in u.columns for u in units) else [])
+    unit_columns = CORPUS_UNIT_COLUMNS + ([UNIT_PAGE_COLUMN] if any(UNIT_PAGE_COLUMN in u.columns for u in units) else [])
+    units = pd.concat(units, ignore_index=True) if units else pd.DataFrame(columns=UNIT_COLUMNS)
+    units["boilerplate"] = boilerplate_shares(units, table)
     return Corpus(
         reports=table,
         sections=pd.concat(sections, ignore_index=True) if sections else pd.DataFrame(columns=SECTION_COLUMNS),
-        units=(pd.concat(units, ignore_index=True).reindex(columns=unit_columns) if units
-               else pd.DataFrame(columns=UNIT_COLUMNS)),
+        units=units.reindex(columns=unit_columns),
         removed=pd.DataFrame(removed, columns=["report_id", "line", "rule", "text"]),
         errors=errors,
     )

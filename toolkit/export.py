@@ -257,6 +257,10 @@ _KIND = _C("kind", "string", "部分类型", "section kind", "the kind of sectio
            "toolkit.sections.heading_kind and the inline rules")
 _SECTION_INDEX = _C("section_index", "integer", "部分序号", "section index",
                     "the section in its report (sections.index)", "≥ 0", "toolkit.sections")
+_PART = _C("part", "string", "规定部分", "named part", "a part a 法治政府建设年度报告 must have that the kind does "
+           "not tell apart: first_responsibility (党政主要负责人履行推进法治建设第一责任人职责情况, achievements), "
+           "other_matters (其他需要报告的情况, other); empty for any other section",
+           "first_responsibility, other_matters, (empty)", "toolkit.sections.heading_part")
 _UNIT_INDEX = _C("unit_index", "integer", "单元序号(部分内)", "unit index in section",
                  "the unit within its section, 0-based", "≥ 0", "toolkit.sections.units_of")
 
@@ -268,7 +272,7 @@ SPECS: dict[str, TableSpec] = {s.name: s for s in (
                   _REPORT,
                   _C("index", "integer", "部分序号", "section index", "the section's place in its report, 0-based",
                      "≥ 0", "toolkit.sections.segment"),
-                  _KIND,
+                  _KIND, _PART,
                   _C("heading", "string", "标题", "heading", "the heading line, empty for a section found inline",
                      "", "toolkit.sections.find_headings"),
                   _START, _END,
@@ -285,13 +289,16 @@ SPECS: dict[str, TableSpec] = {s.name: s for s in (
                   _UNIT,
                   _C("unit_id", "string", "单元编号", "unit id", "report_id.section_index.unit_index", "unique",
                      "toolkit.export"),
-                  _REPORT, _SECTION_INDEX, _KIND, _UNIT_INDEX,
+                  _REPORT, _SECTION_INDEX, _KIND, _PART, _UNIT_INDEX,
                   _C("marker", "string", "序号标记", "list marker", "the list marker that opens it (（一）, 一是, 2.), "
                      "empty for a paragraph", "", "toolkit.sections.units_of"),
                   _C("role", "string", "角色", "role", "item: one shortcoming or task; lead_in: the sentence "
                      "announcing a list; closing: the promise after a list of problems; empty: a paragraph",
                      ", ".join(r for r in ROLES if r) + ", (empty)", "toolkit.sections.units_of"),
                   _START, _END, *_PAGES,
+                  _C("boilerplate", "float", "套话比例", "boilerplate share", "the share of the unit's sentences "
+                     "(of 12 characters or more, without punctuation) found near-identically (3-gram Jaccard ≥ 0.7) "
+                     "in a report of another body; 0 when none is long enough", "0–1", "toolkit.boilerplate"),
                   _C("n_tokens", "integer", "词数", "tokens", "number of tokens (rows of tokens for this unit)",
                      "≥ 0", "toolkit.tokenize.Tokenizer"),
                   _C("text", "string", "正文", "text", "the unit's words: reports.text[start:end]", "",

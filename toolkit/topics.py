@@ -91,16 +91,22 @@ CITE_COLUMNS = ["report_id", "kind", "section_index", "unit_index", "start", "en
 DOCUMENT_COLUMNS = CITE_COLUMNS + ["text", "tokens"]
 
 
-def documents(units: pd.DataFrame, tokenizer, kinds=KINDS) -> pd.DataFrame:
+def documents(units: pd.DataFrame, tokenizer, kinds=KINDS, *, exclude_boilerplate: bool = False) -> pd.DataFrame:
     """The documents a topic model is fitted on: the units of ``kinds`` (``corpus.units``), in corpus
     order, with a ``tokens`` column from ``tokenizer`` (a :class:`toolkit.tokenize.Tokenizer`, whose
     cache makes a second call cheap). Lead-ins ("…还存在一些问题和不足，主要表现在：") and closing promises
     ("对此，我们将…加以解决") are left out (:data:`FRAMING_ROLES`): they frame the list, they name no
-    shortcoming or task. Columns: :data:`DOCUMENT_COLUMNS`."""
+    shortcoming or task. With ``exclude_boilerplate``, so are units whose sentences are mostly found in
+    other bodies' reports (:func:`toolkit.boilerplate.is_boilerplate`: a share of 0.5 or more). Columns:
+    :data:`DOCUMENT_COLUMNS`."""
     kinds = _check_kinds(kinds)
     missing = set(UNIT_COLUMNS) - {"marker", "role", "part"} - set(units.columns)
     if missing:
         raise ValueError(f"units lack the columns {sorted(missing)} (pass corpus.units)")
+    if exclude_boilerplate:
+        from .boilerplate import is_boilerplate
+
+        units = units[~is_boilerplate(units)]
     chosen = units[units["kind"].isin(kinds)]
     if "role" in chosen.columns:  # the sentence that announces a list, and the promise after it, are framing
         chosen = chosen[~chosen["role"].isin(FRAMING_ROLES)]
