@@ -79,6 +79,11 @@ def test_filters_sort_counts_and_pages(seeds):
     assert set(years["year"]) == {2021}
     assert filter_matches(table, levels=["county"]).empty
     assert len(filter_matches(table)) == len(table) and filter_matches(table).attrs == table.attrs
+    assert set(filter_matches(table, genres=["rule_of_law_report"])["genre"]) == {"rule_of_law_report"}
+    assert filter_matches(table, genres=["government_work_report"]).empty
+    assert len(filter_matches(table, parts=["(none)"])) == (table["part"] == "").sum()
+    marked = table.assign(boilerplate=[0.9] + [0.0] * (len(table) - 1))
+    assert len(filter_matches(marked, exclude_boilerplate=True)) == len(table) - 1
     by_year = sort_matches(table, "year", descending=True)
     assert list(by_year["year"]) == sorted(table["year"], reverse=True)
     with pytest.raises(ValueError, match="sort by one of"):
@@ -162,6 +167,12 @@ def test_explorer_search_filter_page_and_read(seeds, model):
     ex.kinds.value = ("plans",)
     assert ex.table.empty and all(b.layout.visibility == "hidden" for b in ex._buttons)
     ex.kinds.value = ()
+    ex.genres.value = ("work_summary",)
+    assert set(ex.table["genre"]) <= {"work_summary"} and len(ex.table) < len(ex.results)
+    ex.genres.value = ()
+    ex.own_words.value = True
+    assert len(ex.table) == len(ex.results) - int((ex.results["boilerplate"] >= 0.5).sum())
+    ex.own_words.value = False
     ex.term.value = "跨省通办"  # a typed term replaces the theme
     assert ex.theme.value == "" and set(ex.table["term"]) > {"跨省通办"}
     ex.literal.value = True

@@ -41,7 +41,7 @@ WIDTH = 24
 KIND_COLOURS = {"achievements": "#e3f2e9", "problems": "#fde6d6", "plans": "#dcebf7", "other": "#f0f0f0"}
 #: Columns of :func:`search` (the table shown, then what locates the match).
 SEARCH_COLUMNS = ["label", "kind", "province", "level", "year", "left", "match", "right", "theme", "term",
-                  "report_id", "section_index", "unit_index", "start", "end"]
+                  "report_id", "section_index", "unit_index", "start", "end", "genre", "part", "boilerplate"]
 #: Columns the match table can be sorted by.
 SORTABLE = ["label", "kind", "province", "level", "year", "match", "term"]
 
@@ -55,20 +55,37 @@ def search(corpus, query: str, *, lexicon: Lexicon | None = None, literal: bool 
     lexicon = load_lexicon() if lexicon is None else lexicon
     table = kwic(query, corpus.units, width=width, lexicon=lexicon, literal=literal)
     meta = corpus.reports.drop_duplicates("report_id").set_index("report_id")
-    out = table.assign(**{c: table["report_id"].map(meta[c]).astype(object) for c in ("label", "province", "level")},
+    out = table.assign(**{c: table["report_id"].map(meta[c]).astype(object)
+                          for c in ("label", "province", "level", "genre")},
                        year=pd.to_numeric(table["report_id"].map(meta["year"]), errors="coerce").astype("Int64"))
+    unit = ["report_id", "section_index", "unit_index"]
+    out = out.merge(corpus.units[unit + ["part", "boilerplate"]], on=unit, how="left")
     out = out[SEARCH_COLUMNS].reset_index(drop=True)
     out.attrs["searched"] = table.attrs["searched"]  # what kwic says it searched
     return out
 
 
-def filter_matches(table: pd.DataFrame, *, kinds=None, provinces=None, levels=None, years=None) -> pd.DataFrame:
-    """The rows of a :func:`search` table in some kinds, provinces and levels (``None`` or empty: all)
-    and a year range ``(low, high)``, inclusive (rows without a year are kept only when no range is given)."""
+#: How the explorer names a unit outside the named parts (``part`` empty).
+NO_PART = "(none)"
+
+
+def filter_matches(table: pd.DataFrame, *, kinds=None, provinces=None, levels=None, years=None, genres=None,
+                   parts=None, exclude_boilerplate: bool = False) -> pd.DataFrame:
+    """The rows of a :func:`search` table in some kinds, provinces, levels, genres and parts (``None`` or
+    empty: all; :data:`NO_PART` for units of no named part) and a year range ``(low, high)``, inclusive
+    (rows without a year are kept only when no range is given); with ``exclude_boilerplate``, not in a unit
+    whose sentences are mostly another body's words (:func:`toolkit.boilerplate.is_boilerplate`)."""
     keep = np.ones(len(table), bool)
-    for column, wanted in (("kind", kinds), ("province", provinces), ("level", levels)):
+    part = table["part"].fillna("").replace("", NO_PART) if "part" in table.columns else None
+    for column, wanted in (("kind", kinds), ("province", provinces), ("level", levels), ("genre", genres),
+                           ("part", parts)):
         if wanted:
-            keep &= table[column].isin(list(wanted)).to_numpy(bool)
+            values = part if column == "part" else table[column]
+            keep &= values.isin(list(wanted)).to_numpy(bool)
+    if exclude_boilerplate:
+        from .boilerplate import is_boilerplate
+
+        keep &= ~is_boilerplate(table)
     if years is not None:
         low, high = years
         year = table["year"].astype("Float64")
@@ -266,7 +283,8 @@ class Explorer:
     """The interactive explorer (see the module's docstring). Build it with :func:`explore`.
 
     Attributes a test or a user can drive: ``theme`` (Dropdown), ``term`` (Text), ``literal`` (Checkbox),
-    ``kinds``/``provinces``/``levels`` (SelectMultiple), ``years`` (IntRangeSlider or None), ``sort_by``,
+    ``kinds``/``provinces``/``levels``/``genres``/``parts`` (SelectMultiple), ``own_words`` (Checkbox: leave out
+    boilerplate), ``years`` (IntRangeSlider or None), ``sort_by``,
     ``descending``, ``table`` (the current filtered, sorted matches), ``open_match(i)`` (row i of the
     current page into the reader), ``report`` (the reader's Dropdown), ``reader`` (HTML), ``tabs``.
     """
@@ -294,6 +312,11 @@ class Explorer:
         self.kinds = w.SelectMultiple(options=[k for k in KINDS], description="kind", rows=4)
         self.provinces = w.SelectMultiple(options=options("province"), description="province", rows=4)
         self.levels = w.SelectMultiple(options=options("level"), description="level", rows=4)
+        self.genres = w.SelectMultiple(options=options("genre"), description="genre", rows=4)
+        named = sorted({p for p in corpus.units["part"].dropna().unique() if p})
+        self.parts = w.SelectMultiple(options=[NO_PART, *named], description="part", rows=4)
+        self.own_words = w.Checkbox(value=False, description="leave out boilerplate (units ≥ 50% other bodies' words)",
+                                    indent=False)
         years = pd.to_numeric(reports["year"], errors="coerce").dropna().astype(int)
         self.years = (w.IntRangeSlider(value=(years.min(), years.max()), min=years.min(), max=years.max(),
                                        description="years", layout=w.Layout(width="340px")) if len(years) and years.min() < years.max() else None)
@@ -319,14 +342,15 @@ class Explorer:
             grid_gap="2px 10px", align_items="center"))
         self.grid.add_class("toolkit-results")
         self.theme.observe(self._on_theme, names="value")
-        for control in (self.literal, self.kinds, self.provinces, self.levels, self.sort_by,
-                        self.descending) + ((self.years,) if self.years else ()):
+        for control in (self.literal, self.kinds, self.provinces, self.levels, self.genres, self.parts, self.own_words,
+                        self.sort_by, self.descending) + ((self.years,) if self.years else ()):
             control.observe(self._refresh, names="value")
         self.term.observe(self._on_term, names="value")
         self.previous.on_click(lambda _: self._show(self._page - 1))
         self.next.on_click(lambda _: self._show(self._page + 1))
-        filters = [self.kinds, self.provinces, self.levels] + ([self.years] if self.years else [])
-        search_tab = w.VBox([w.HBox([self.theme, self.term, self.literal]), w.HBox(filters),
+        filters = [self.kinds, self.provinces, self.levels]
+        more = [self.genres, self.parts, w.VBox(([self.years] if self.years else []) + [self.own_words])]
+        search_tab = w.VBox([w.HBox([self.theme, self.term, self.literal]), w.HBox(filters), w.HBox(more),
                              w.HBox([self.sort_by, self.descending]), self.status, self.grid,
                              w.HBox([self.previous, self.page_label, self.next]), w.HTML("<b>matches by report and kind</b>"),
                              self.counts])
@@ -387,7 +411,9 @@ class Explorer:
                 self._show(0)
                 return
         self.table = sort_matches(filter_matches(self.results, kinds=self.kinds.value, provinces=self.provinces.value,
-                                                 levels=self.levels.value, years=self._year_range()),
+                                                 levels=self.levels.value, years=self._year_range(),
+                                                 genres=self.genres.value, parts=self.parts.value,
+                                                 exclude_boilerplate=self.own_words.value),
                                   self.sort_by.value, self.descending.value)
         if query:
             self.status.value = (f"<b>{len(self.table)}</b> of {len(self.results)} matches in "
