@@ -13,6 +13,8 @@ import argparse
 import json
 import sys
 import traceback
+import warnings
+from contextlib import contextmanager
 
 from . import paths
 import pandas as pd
@@ -456,13 +458,32 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+@contextmanager
+def _cache_warnings_in_one_line():
+    """Show a :class:`toolkit.cache.CacheWarning` as the line ``warning: <message>`` on stderr (a cache
+    that was set aside or bypassed: the run goes on); other warnings as Python shows them."""
+    from .cache import CacheWarning
+
+    with warnings.catch_warnings():
+        default = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, CacheWarning):
+                print(f"warning: {message}", file=sys.stderr)
+            else:
+                default(message, category, filename, lineno, file, line)
+        warnings.showwarning = show
+        yield
+
+
 def main(argv=None) -> int:
     """Run one verb. Exit status 0 on success, 1 when a report cannot be read (one line on stderr
     naming the file and the reason), 2 when the command cannot do what it was asked, 1 for any other
     failure (one line; ``--debug`` shows the traceback)."""
     args = parser().parse_args(argv)
     try:
-        args.func(args)
+        with _cache_warnings_in_one_line():
+            args.func(args)
     except BrokenPipeError:  # `… | head` is fine
         sys.stderr.close()  # no "Exception ignored … BrokenPipeError" when Python flushes stdout at exit
         return 0
