@@ -41,6 +41,11 @@ class Corpus:
     units: pd.DataFrame
     removed: pd.DataFrame
     errors: list[ReportError] = field(default_factory=list)
+    #: What was left out on purpose, in words (duplicates, an export's folder inside the corpus): the
+    #: command line prints each as a ``note:`` line, the notebooks in their trust notes.
+    notes: list[str] = field(default_factory=list)
+    #: The folders the reports were searched in (an export may not be written inside one).
+    folders: list[Path] = field(default_factory=list)
 
     def text(self, report_id: str) -> str:
         """The cleaned text of one report (the text all offsets refer to)."""
@@ -153,8 +158,16 @@ def report_table(reports: list[Report], errors: list[ReportError] | None = None,
     return table, kept
 
 
+def duplicates_note(n: int) -> str | None:
+    """The note for ``n`` duplicates left out of sections and units (None when there are none)."""
+    if not n:
+        return None
+    return (f"left out {n} duplicate{'s' if n != 1 else ''} of earlier reports from sections and units "
+            "(listed in reports.duplicate_of; keep_duplicates=True keeps them)")
+
+
 def build_corpus(reports: list[Report], errors: list[ReportError] | None = None, skip_bad: bool = False,
-                 keep_duplicates: bool = False) -> Corpus:
+                 keep_duplicates: bool = False, notes: list[str] | None = None) -> Corpus:
     """Describe and segment already-read reports into a :class:`Corpus`.
 
     Metadata are completed by the user's ``metadata.csv`` (see :mod:`toolkit.metadata`); each report
@@ -162,9 +175,11 @@ def build_corpus(reports: list[Report], errors: list[ReportError] | None = None,
     :func:`toolkit.metadata.duplicates`) are flagged in ``reports.duplicate_of`` and, unless
     ``keep_duplicates``, left out of the sections and units (so out of every analysis). A report whose
     description or segmentation fails raises its :class:`ReportError`, or, with ``skip_bad``, is left
-    out and listed in ``Corpus.errors`` while the others go on.
+    out and listed in ``Corpus.errors`` while the others go on. ``notes``: what reading left out on
+    purpose (see :attr:`Corpus.notes`), to which the duplicates left out are added.
     """
     errors = list(errors or [])
+    folders = sorted({r.root for r in reports if r.root is not None})
     table, reports = report_table(reports, errors, skip_bad)
     sections, units, removed, failed = [], [], [], set()
     years = [None if pd.isna(y) else int(y) for y in table["year"]]  # the user's or the table's year wins
@@ -196,6 +211,9 @@ def build_corpus(reports: list[Report], errors: list[ReportError] | None = None,
                else pd.DataFrame(columns=UNIT_COLUMNS)),
         removed=pd.DataFrame(removed, columns=["report_id", "line", "rule", "text"]),
         errors=errors,
+        notes=[*(notes or []), *filter(None, [None if keep_duplicates else
+                                              duplicates_note(int(table["duplicate_of"].notna().sum()))])],
+        folders=folders,
     )
 
 
@@ -221,9 +239,10 @@ def load_corpus(path: str | Path | list = RAW_DIR, skip_bad: bool = False, max_b
     """
     paths = path if isinstance(path, (list, tuple)) else [path]
     options = ReadOptions(format=format, columns=tuple(columns) if columns else None, text_column=text_column)
-    reports, errors = read_reports(paths, skip_bad=skip_bad, max_bytes=max_bytes, options=options)
+    notes: list[str] = []
+    reports, errors = read_reports(paths, skip_bad=skip_bad, max_bytes=max_bytes, options=options, notes=notes)
     if not reports:
         raise errors[0] if len(errors) == 1 else ReportError(
             paths[0] if len(paths) == 1 else ", ".join(map(str, paths)),
             f"no report could be read ({len(errors)} skipped: see Corpus.errors of load_corpus(skip_bad=True))")
-    return build_corpus(reports, errors, skip_bad=skip_bad, keep_duplicates=keep_duplicates)
+    return build_corpus(reports, errors, skip_bad=skip_bad, keep_duplicates=keep_duplicates, notes=notes)
