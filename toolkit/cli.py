@@ -40,9 +40,11 @@ def _options(args) -> ReadOptions:
 
 
 def _reports(args):
+    notes: list[str] = []
     reports, errors = read_reports(args.paths, skip_bad=args.skip_bad, max_bytes=args.max_bytes,
-                                   options=_options(args))
+                                   options=_options(args), notes=notes)
     _skipped(errors)
+    _notes(notes)
     if not reports:
         raise ReportError(args.paths[0] if len(args.paths) == 1 else ", ".join(args.paths),
                           f"no report could be read ({len(errors)} skipped, listed above)")
@@ -54,12 +56,26 @@ def _skipped(errors) -> None:
         print(f"skipped {e}", file=sys.stderr)
 
 
+def _notes(notes) -> None:
+    """What was left out on purpose, one ``note:`` line each on stderr."""
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def _left_out_duplicates(n: int, args) -> None:
+    """The one line saying how many duplicates a verb left out (nothing when none, or --keep-duplicates)."""
+    if n and not args.keep_duplicates:
+        _notes([f"left out {n} duplicate{'s' if n != 1 else ''} (listed with `reports --jsonl`; "
+                "`--keep-duplicates` keeps them)"])
+
+
 def _corpus(args):
     """The reports of ``args.paths`` segmented, each failure named (and skipped with --skip-bad)."""
     from .dataset import build_corpus
 
     corpus = build_corpus(_reports(args), skip_bad=args.skip_bad, keep_duplicates=args.keep_duplicates)
     _skipped(corpus.errors)
+    _left_out_duplicates(int(corpus.reports["duplicate_of"].notna().sum()), args)
     return corpus
 
 
@@ -76,7 +92,9 @@ def cmd_sections(args) -> None:
     if not args.keep_duplicates:  # as units, tokens and topics: a report filed twice is segmented once
         from .metadata import duplicates
 
-        reports = [r for r, dup in zip(reports, duplicates([r.text for r in reports])) if dup is None]
+        kept = [r for r, dup in zip(reports, duplicates([r.text for r in reports])) if dup is None]
+        _left_out_duplicates(len(reports) - len(kept), args)
+        reports = kept
     for r in reports:  # report by report, so the first lines come out at once
         try:
             table, _ = segment_report(r)
@@ -243,7 +261,7 @@ def cmd_topics(args) -> None:
                       for r in selection.table_.itertuples()],
         "skipped": selection.skipped_,
         "topics": topics,
-        "notes": trust_notes(docs, selection, kinds=args.kinds),
+        "notes": trust_notes(docs, selection, kinds=args.kinds, corpus=corpus),
     }
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
@@ -296,7 +314,8 @@ def cmd_export(args) -> None:
 
     try:
         formats = parse_formats(args.formats)
-        check_target(args.to, args.overwrite)  # before the corpus is read: a refusal costs nothing
+        folders = [p for p in args.paths if Path(p).is_dir()]
+        check_target(args.to, args.overwrite, formats, folders)  # before the corpus is read: a refusal costs nothing
         corpus = _corpus(args)
         root = args.paths[0] if len(args.paths) == 1 and Path(args.paths[0]).is_dir() else None
         lexicon = None

@@ -1002,7 +1002,7 @@ MIN_UNITS_PER_REPORT = 3
 MIN_REPORTS = 20
 
 
-def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=KINDS) -> dict:
+def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=KINDS, corpus=None) -> dict:
     """What a reader must know before trusting the topics: units and reports per kind, and warnings
     computed from the data (the same notes in ``toolkit topics --json`` and notebook 03).
 
@@ -1010,7 +1010,8 @@ def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=KINDS)
     :data:`MIN_PROBLEM_UNITS` problem units, or fewer than :data:`MIN_UNITS_PER_REPORT` per report with
     problems (topic shares then rest on a handful of paragraphs); fewer than :data:`MIN_REPORTS` reports
     (the bootstrap over reports has few distinct resamples); with a ``selection``, no k reaching the
-    stability bar; with an ``alignment``, a median under 5 problem units per report."""
+    stability bar; with an ``alignment``, a median under 5 problem units per report; with the ``corpus``,
+    what it left out on purpose (:attr:`toolkit.dataset.Corpus.notes`: duplicates, an export's folder)."""
     kinds = _check_kinds(kinds)
     units = {k: int((docs["kind"] == k).sum()) for k in kinds}
     reports = {k: int(docs.loc[docs["kind"] == k, "report_id"].nunique()) for k in kinds}
@@ -1033,6 +1034,8 @@ def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=KINDS)
         if len(per_report) and per_report.median() < 5:
             warnings_.append(f"a median of {per_report.median():.0f} problem units per report: each alignment "
                              "is a few rows; an unanswered problem is one paragraph, not a pattern")
+    if corpus is not None:
+        warnings_.extend(getattr(corpus, "notes", []))
     return {"units": units, "reports": reports, "warnings": warnings_}
 
 
