@@ -109,26 +109,63 @@ def _format(report: Report) -> str:
     return kind if kind in ("docx", "pdf", "html") else "txt"
 
 
-def _user_rows(reports: list[Report]) -> dict[str, dict]:
-    """Each report's row of the user's metadata.csv (beside its file, or in the folder it was found in)."""
+def _names(path: Path, member: str | None, folder: Path) -> list[str]:
+    """The names a metadata.csv row in ``folder`` may give a report by, the most specific first: the
+    archive member, the path relative to the folder, the file name, each as it is and then without its
+    suffix (``2020/report``, ``report`` for ``2020/report.txt``)."""
+    exact = [member, path.relative_to(folder).as_posix() if path.is_relative_to(folder) else None, path.name]
+    names = []
+    for name in filter(None, exact):
+        names += [name, Path(name).with_suffix("").as_posix()]
+    return list(dict.fromkeys(names))
+
+
+def _user_rows(reports: list[Report], errors: list[ReportError] | None = None,
+               skip_bad: bool = False) -> dict[str, dict]:
+    """Each report's row of the user's metadata.csv (beside its file, or in the folder it was found in),
+    matched by the most specific name (:func:`_names`: member, relative path, file name, each with or
+    without its suffix).
+
+    A row that matches no report is a :class:`toolkit.metadata.MetadataError` naming the row (raised,
+    or with ``skip_bad`` appended to ``errors``) when its folder was read whole (a folder given, or one
+    inside it): a row for a file that is not there, or misspelt, is never ignored in silence. A row for a
+    file that could not be read (listed in ``errors``) is not reported twice. A metadata.csv beside a
+    file given by itself may describe other files: its other rows are not errors."""
+    from .metadata import METADATA_FILE, MetadataError
+
     folders = {r.path.parent for r in reports} | {r.root for r in reports if r.root is not None}
     tables = metadata_files(folders)
     if not tables:
         return {}
+    keys = {folder: table["file"].tolist() for folder, table in tables.items()}
+    used: dict[Path, set[int]] = {folder: set() for folder in tables}
     rows: dict[str, dict] = {}
     for r in reports:
         for folder in (r.path.parent, r.root):
-            table = tables.get(folder)
-            if table is None:
+            if folder not in tables:
                 continue
-            keys = [k for k in (r.source.member if r.source else None,
-                                r.path.relative_to(folder).as_posix() if r.path.is_relative_to(folder) else None,
-                                r.path.name) if k]
-            # the most specific name first: the member, the relative path, then the bare file name
-            match = next((m for key in keys if not (m := table[table["file"] == key]).empty), None)
-            if match is not None:
-                rows[r.report_id] = {k: v for k, v in match.iloc[0].items() if k != "file"}
-                break
+            names = _names(r.path, r.source.member if r.source else None, folder)
+            matched = [i for i, key in enumerate(keys[folder]) if key in names]
+            used[folder].update(matched)
+            if matched and r.report_id not in rows:
+                best = min(matched, key=lambda i: names.index(keys[folder][i]))
+                rows[r.report_id] = {k: v for k, v in tables[folder].iloc[best].items() if k != "file"}
+    roots = {r.root for r in reports if r.root is not None}
+    unread = [(e.path, getattr(e.where, "member", None)) for e in errors or []]
+    for folder, table in tables.items():
+        if not any(folder == root or folder.is_relative_to(root) for root in roots):
+            continue
+        failed = {n for path, member in unread if path.is_relative_to(folder) for n in _names(path, member, folder)}
+        for i, key in enumerate(keys[folder]):
+            if i in used[folder] or key in failed:
+                continue
+            error = MetadataError(folder / METADATA_FILE,
+                                  f"line {i + 2}: {key!r} matches no report read in this folder (name a report "
+                                  "file, or its path from this folder, with or without its suffix)")
+            if not skip_bad:
+                raise error
+            if errors is not None:
+                errors.append(error)
     return rows
 
 
@@ -137,7 +174,7 @@ def report_table(reports: list[Report], errors: list[ReportError] | None = None,
     """:attr:`Corpus.reports` for already-read reports: metadata completed by the user's metadata.csv,
     labels, duplicates. Returns the table and the reports it holds (a report whose description fails is
     raised, or with ``skip_bad`` appended to ``errors`` and left out)."""
-    user = _user_rows(reports)
+    user = _user_rows(reports, errors, skip_bad)
     rows, kept = [], []
     for r in reports:
         try:
