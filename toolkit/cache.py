@@ -84,8 +84,8 @@ def read_entry(path: str | Path, max_bytes: int) -> bytes:
         raise EntryError(problem)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    except FileNotFoundError:
-        raise
+    except (FileNotFoundError, NotADirectoryError):  # absent, or its folder is a file
+        raise FileNotFoundError(path) from None
     except OSError as error:  # replaced by a symlink since (ELOOP), or no permission
         raise EntryError(entry_problem(path) or f"cannot be read ({error.strerror or error})") from None
     try:
