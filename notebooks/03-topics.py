@@ -181,7 +181,7 @@ quotes.assign(label=quotes["report_id"].map(labels), text=quotes["text"].str.sli
 # Computed from the data, so it holds for whichever corpus the notebook ran on:
 
 # %%
-trust = trust_notes(docs, selection, alignment)
+trust = trust_notes(docs, selection, alignment, corpus=corpus)  # with what the corpus left out (duplicates)
 print(f"units per kind: {trust['units']}; reports per kind: {trust['reports']}")
 print("\n".join(f"- {w}" for w in trust["warnings"]) or "- no warning: enough units and reports for the intervals to mean something")
 

@@ -161,6 +161,13 @@ else:
 #   first pass that points to the quotes, not as a measurement.
 # - Most themes are named by few plan units; their intervals are wide, and the Wilson intervals of a
 #   one-report-per-year series are too narrow.
-#
+# - What the corpus left out on purpose (duplicates of an earlier report, an export's folder inside it),
+#   printed below when there is any: a year whose report was filed twice counts once.
+
+# %%
+for note in corpus.notes:
+    print(f"note: {note}")
+
+# %% [markdown]
 # **Next:** [06-contrast](06-contrast.ipynb) contrasts groups: distinctive words, provinces, levels.
 # Back to the [overview](00-overview.ipynb).

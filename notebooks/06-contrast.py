@@ -173,11 +173,14 @@ print("wrote", ", ".join(str(path.relative_to(params.figures)) for path in writt
 # - A province's square pools its reports: one report makes a province on this map. The counts of
 #   reports per province are in `places["reports"]`.
 # - Levels with a single report have no interval.
+# - Duplicates of an earlier report are left out of every count (a note below says how many, if any).
 
 # %%
 thin = places.groupby("place")["reports"].max()
 print(f"provinces with one report: {int((thin == 1).sum())} of {len(thin)}; "
       f"levels present: {sorted(corpus.reports['level'].dropna().unique())}")
+for note in corpus.notes:
+    print(f"note: {note}")
 
 # %% [markdown]
 # **Back to the [overview](00-overview.ipynb).**

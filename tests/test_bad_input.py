@@ -450,3 +450,55 @@ def test_an_archive_larger_than_one_report_is_read_report_by_report(tmp_path):
     assert [r.report_id for r in reports] == ["r0", "r1"] and not errors
     with pytest.raises(ReportError, match=r"over the .* limit for one report \(max_bytes\)"):
         read_reports(write(tmp_path, "big.txt", TEXTS[0]), max_bytes=limit)
+
+
+# --------------------------------------------------------------------------- left out on purpose, and said (issue 25)
+def test_an_export_folder_inside_the_corpus_is_not_read_and_said(tmp_path):
+    """Exported into the corpus folder, an export's tables were read as reports next time (6 became 1,810)."""
+    import pandas as pd
+
+    from toolkit.exported import EXPORT_MARKER
+
+    corpus = tmp_path / "corpus"
+    for i, text in enumerate(TEXTS):
+        write(corpus, f"r{i}.txt", text)
+    out = corpus / "export"
+    out.mkdir()
+    pd.DataFrame({"text": [t[::-1] for t in TEXTS]}).to_csv(out / "reports.csv", index=False)
+    assert len(load_corpus(corpus).reports) == 6  # unmarked, the table's rows are reports
+    for mark, content in ((EXPORT_MARKER, "{}"), ("MANIFEST.json", '{"toolkit": {"name": "gov-report-toolkit"}}')):
+        for name in (EXPORT_MARKER, "MANIFEST.json"):
+            (out / name).unlink(missing_ok=True)
+        write(out, mark, content)
+        loaded = load_corpus(corpus)
+        assert sorted(loaded.reports["report_id"]) == ["r0", "r1", "r2"]
+        note = f"{out}: an export of this toolkit (it holds {mark}): not read as reports"
+        assert loaded.notes == [note]
+        done = cli("reports", str(corpus), "--jsonl")
+        assert done.returncode == 0 and len(done.stdout.splitlines()) == 3
+        assert done.stderr.splitlines() == [f"note: {note}"]
+        line = one_error_line(cli("reports", str(out)))
+        assert line == (f"error: {out}: an export of this toolkit (it holds {mark}): its tables are not read as "
+                        "reports; give one of its tables itself to read it")
+    assert len(load_corpus(out / "reports.csv").reports) == 3  # a table given itself is read
+
+
+def test_duplicates_left_out_are_said_in_one_line(tmp_path):
+    """sections, units and every verb left duplicates out and said nothing (8 of 399 files vanished)."""
+    for i, text in enumerate(TEXTS):
+        write(tmp_path, f"r{i}.txt", text)
+    write(tmp_path, "r0-copy.txt", TEXTS[0])
+    write(tmp_path, "r1-again.txt", TEXTS[1] + "\n")
+    line = "note: left out 2 duplicates (listed with `reports --jsonl`; `--keep-duplicates` keeps them)"
+    for verb in ("sections", "units", "targets"):
+        done = cli(verb, str(tmp_path), "--jsonl")
+        assert done.returncode == 0 and done.stderr.splitlines() == [line], (verb, done.stderr)
+        kept = cli(verb, str(tmp_path), "--jsonl", "--keep-duplicates")
+        assert kept.returncode == 0 and kept.stderr == "", (verb, kept.stderr)
+    done = cli("reports", str(tmp_path), "--jsonl")  # reports lists every one, duplicates flagged: nothing left out
+    assert done.returncode == 0 and done.stderr == "" and len(done.stdout.splitlines()) == 5
+    assert load_corpus(tmp_path).notes == ["left out 2 duplicates of earlier reports from sections and units "
+                                           "(listed in reports.duplicate_of; keep_duplicates=True keeps them)"]
+    assert load_corpus(tmp_path, keep_duplicates=True).notes == []
+    write(tmp_path, "r2-copy.txt", TEXTS[2])
+    assert cli("units", str(tmp_path), "--jsonl").stderr.splitlines() == [line.replace("2 duplicates", "3 duplicates")]

@@ -3,13 +3,23 @@ cache (.npz of plain arrays + JSON sidecar, never a pickle). A truncated, foreig
 right result anyway, with exactly one CacheWarning naming the file, and heals."""
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import io
 import json
+import logging
+import os
 import pathlib
 import pickle
 import re
+import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 import warnings
+import zipfile
+from contextlib import contextmanager
 
 import joblib
 import numpy as np
@@ -285,12 +295,200 @@ def test_processes_filling_one_cache_at_once_agree(tmp_path, processes):
     assert len(list(folder.glob("tokens-*.sqlite"))) == 1
 
 
-def test_a_cache_path_that_cannot_be_opened_is_an_error_naming_it(tok):
-    """Not every SQLite error means a bad file: one that cannot be opened (here a folder) is left alone."""
-    tok.cache_path.mkdir(parents=True)
-    with pytest.raises(sqlite3.OperationalError, match=re.escape(f"token cache {tok.cache_path}: unable to open")):
-        tok.tokenize_many(TEXTS)
-    assert tok.cache_path.is_dir()
+@contextmanager
+def within(seconds: float):
+    """Fail the block with TimeoutError if it takes longer than ``seconds`` (a blocking open of a FIFO
+    or a read of /dev/zero is interrupted: the test fails instead of hanging)."""
+    def expired(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _fifo(path):
+    os.mkfifo(path)
+
+
+def _folder(path):
+    path.mkdir()
+    (path / "inside.txt").write_text("kept", encoding="utf-8")
+
+
+def _link(target):
+    return lambda path: os.symlink(target, path)
+
+
+#: What may stand where a cache file should be, and how the warning describes it.
+NOT_REGULAR = [
+    ("fifo", _fifo, "a FIFO (named pipe), not a regular file"),
+    ("dev-null", _link("/dev/null"), "a symlink to /dev/null, not a regular file"),
+    ("dev-zero", _link("/dev/zero"), "a symlink to /dev/zero, not a regular file"),
+    ("folder", _folder, "a folder, not a regular file"),
+    ("dangling-symlink", _link("/nonexistent/tokens.sqlite"), "a symlink to /nonexistent/tokens.sqlite, not a regular file"),
+]
+
+
+@pytest.mark.parametrize("name, make, what", NOT_REGULAR, ids=[n for n, _, _ in NOT_REGULAR])
+def test_a_token_cache_that_is_not_a_regular_file_is_set_aside_and_rebuilt(tok, expected, name, make, what):
+    """A FIFO hung the run, /dev/null and a folder stopped it with "disk I/O error": a cache file is a
+    regular file or it is never opened."""
+    path = tok.cache_path
+    path.parent.mkdir(parents=True)
+    make(path)
+    with within(30):
+        assert_heals(tok, expected, f"token cache {path}: {what}; moved to {path.name}.corrupt and rebuilt")
+    aside = path.with_name(path.name + ".corrupt")
+    assert os.path.lexists(aside) and path.is_file() and not path.is_symlink()
+    if name == "folder":
+        assert (aside / "inside.txt").read_text(encoding="utf-8") == "kept"  # moved whole, nothing deleted
+
+
+@pytest.mark.parametrize("sidecar", ["-wal", "-shm", "-journal"])
+def test_a_sqlite_sidecar_that_is_not_a_regular_file_is_removed(tok, expected, sidecar):
+    path = filled(tok, expected)
+    fifo = path.with_name(path.name + sidecar)
+    os.mkfifo(fifo)
+    with within(30):
+        assert_heals(tok, expected, f"token cache {path}: its {sidecar} file is a FIFO (named pipe), not a regular "
+                                    f"file; moved to {path.name}.corrupt, {sidecar} removed and rebuilt")
+    assert not fifo.exists()
+
+
+def test_a_cache_folder_that_is_a_file_is_bypassed(tmp_path, expected):
+    (tmp_path / "tokens").write_text("not a folder", encoding="utf-8")
+    tok = Tokenizer(cache_dir=tmp_path / "tokens")
+    for _ in range(2):  # it stays as it is: each call computes without the cache, with one warning
+        tokens, caught = cache_warnings(lambda: tok.tokenize_many(TEXTS))
+        assert tokens == expected
+        assert messages(caught) == [f"token cache {tok.cache_path}: its folder cannot be made (File exists); not "
+                                    "used: the tokens are computed without it"]
+    assert (tmp_path / "tokens").read_text(encoding="utf-8") == "not a folder"
+
+
+def _max_pages(pages: int):
+    """sqlite3.connect whose connections may grow a database to ``pages`` pages only: past them SQLite
+    itself answers SQLITE_FULL, "database or disk is full", as on a full disk."""
+    real = sqlite3.connect
+
+    def connect(*args, **kwargs):
+        db = real(*args, **kwargs)
+        db.execute(f"PRAGMA max_page_count={pages}")
+        return db
+    return connect
+
+
+def test_a_full_database_is_bypassed_and_the_run_completes(tok, expected, monkeypatch):
+    monkeypatch.setattr(sqlite3, "connect", _max_pages(2))
+    tokens, caught = cache_warnings(lambda: tok.tokenize_many(TEXTS))
+    assert tokens == expected
+    assert messages(caught) == [f"token cache {tok.cache_path}: database or disk is full; not used: the tokens are "
+                                "computed without it"]
+    monkeypatch.undo()
+    tokens, caught = cache_warnings(lambda: tok.tokenize_many(TEXTS))  # the file was kept, and now fills
+    assert tokens == expected and caught == []
+
+
+@contextmanager
+def mounted_tmpfs(folder: pathlib.Path, size: str):
+    """A tmpfs of ``size`` at ``folder`` (a real small disk), unmounted after; skips where it cannot be made."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a real full disk needs a tmpfs, which only root can mount; "
+                    "test_a_full_database_is_bypassed_and_the_run_completes simulates it")
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({made.stderr.strip()}); "
+                    "test_a_full_database_is_bypassed_and_the_run_completes simulates a full disk")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_disk_is_bypassed_and_the_run_completes(tmp_path):
+    texts = TEXTS + [f"第{i}项任务：推进数据共享交换平台建设，破除数据孤岛" for i in range(2000)]
+    reference = Tokenizer(cache=False).tokenize_many(texts)
+    with mounted_tmpfs(tmp_path / "disk", "64k") as disk:
+        tok = Tokenizer(cache_dir=disk / "tokens")
+        tokens, caught = cache_warnings(lambda: tok.tokenize_many(texts))
+        assert tokens == reference
+        assert messages(caught) == [f"token cache {tok.cache_path}: database or disk is full; not used: the "
+                                    "tokens are computed without it"]
+
+
+def _tokenize_in_a_locked_folder(cache_dir: str) -> None:
+    """A child's work for the read-only test: tokenize, print the warnings and whether the tokens were right."""
+    tokens, caught = cache_warnings(lambda: Tokenizer(cache_dir=cache_dir).tokenize_many(TEXTS))
+    print(json.dumps({"right": tokens == Tokenizer(cache=False).tokenize_many(TEXTS), "warnings": messages(caught)}))
+
+
+def without_permission_override():
+    """In a child of root: drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the bounding set, so the
+    program it runs is held to a folder's permissions as any user is (as in test_export)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+@pytest.mark.parametrize("filled_before", [False, True], ids=["empty", "filled"])
+def test_a_read_only_cache_folder_is_bypassed(tmp_path, expected, filled_before):
+    folder = tmp_path / "tokens"
+    folder.mkdir()
+    tok = Tokenizer(cache_dir=folder)
+    if filled_before:
+        filled(tok, expected)
+    folder.chmod(0o555)
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import test_caches; "
+            "test_caches._tokenize_in_a_locked_folder(sys.argv[2])")
+    try:
+        done = subprocess.run([sys.executable, "-c", code, str(pathlib.Path(__file__).parent), str(folder)],
+                              capture_output=True, text=True, timeout=120, cwd=paths.PROJECT_ROOT,
+                              preexec_fn=without_permission_override if os.geteuid() == 0 else None)
+    finally:
+        folder.chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["right"] is True
+    # SQLite cannot make the file; or it opens it, and cannot make its -wal and -shm beside it
+    reason = "attempt to write a readonly database" if filled_before else "unable to open database file"
+    assert result["warnings"] == [f"token cache {tok.cache_path}: {reason}; not used: the tokens are computed "
+                                  "without it"]
+
+
+def test_cli_tokens_and_topics_complete_with_a_broken_cache(tmp_path, monkeypatch, capsys):
+    """The verbs that cache: one warning line, the same output as without the cache, status 0."""
+    from toolkit import cli
+
+    report = sorted(paths.RAW_DIR.glob("*.txt"))[1]
+    monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
+    assert cli.main(["tokens", str(report), "--jsonl", "--no-cache"]) == 0
+    plain = capsys.readouterr().out
+    path = Tokenizer().cache_path
+    path.parent.mkdir(parents=True)
+    os.symlink("/dev/null", path)
+    with within(60):
+        assert cli.main(["tokens", str(report), "--jsonl"]) == 0
+    out = capsys.readouterr()
+    assert out.out == plain
+    assert out.err == (f"warning: token cache {path}: a symlink to /dev/null, not a regular file; moved to "
+                       f"{path.name}.corrupt and rebuilt\n")
+    path.unlink()
+    os.mkfifo(path)
+    with within(120):
+        status = cli.main(["topics", str(report), "--k", "2", "--samples", "2", "--jobs", "1", "--n-boot", "10",
+                           "--json"])
+    out = capsys.readouterr()
+    assert status == 0 and json.loads(out.out)["k"] == 2
+    assert out.err == (f"warning: token cache {path}: a FIFO (named pipe), not a regular file; moved to "
+                       f"{path.name}.corrupt and rebuilt\n")
 
 
 # --------------------------------------------------------------------------- topics cache
@@ -493,3 +691,155 @@ def test_a_str_folder_works_as_a_path(tmp_path, docs, reference):
     assert_same(selection(str(tmp_path)).fit(docs), reference)
     entry(tmp_path)
 
+
+
+@pytest.mark.parametrize("name, make, what", NOT_REGULAR, ids=[n for n, _, _ in NOT_REGULAR])
+@pytest.mark.parametrize("which", ["archive", "sidecar"])
+def test_a_topics_entry_that_is_not_a_regular_file_is_set_aside_and_recomputed(tmp_path, docs, reference, which,
+                                                                                name, make, what):
+    """The fit's .npz replaced by a FIFO hung the run; by a symlink to /dev/zero it was read until memory
+    ran out. An entry is a regular file, or it is never opened."""
+    selection(tmp_path).fit(docs)
+    sidecar, archive = entry(tmp_path)
+    path = archive if which == "archive" else sidecar
+    path.unlink()
+    make(path)
+    with within(30):
+        assert_recomputed(tmp_path, docs, reference, f"topics cache {path}: {'' if which == 'archive' else 'sidecar is '}"
+                                                     f"{what}; entry set aside as *.corrupt and recomputed")
+
+
+@pytest.mark.parametrize("which", ["archive", "sidecar"])
+def test_a_topics_entry_larger_than_it_can_be_is_refused_before_it_is_read(tmp_path, docs, reference, which):
+    selection(tmp_path).fit(docs)
+    sidecar, archive = entry(tmp_path)
+    path = archive if which == "archive" else sidecar
+    with open(path, "r+b") as f:  # 2 GB, sparse: nothing is written to the disk
+        f.truncate(2_000_000_000)
+    with within(30):
+        fitted, caught = cache_warnings(lambda: selection(tmp_path).fit(docs))
+    assert_same(fitted, reference)
+    (message,) = messages(caught)
+    assert re.fullmatch(rf"topics cache {re.escape(str(path))}: {'sidecar is ' if which == 'sidecar' else ''}"
+                        r"2,000,000,000 bytes, more than such an entry can hold \([\d,]+ bytes\); entry set aside "
+                        r"as \*\.corrupt and recomputed", message), message
+
+
+def test_an_archive_member_that_inflates_past_its_layout_is_refused(tmp_path, docs, reference):
+    """A checksum does not stop a bomb written by whoever can write the cache: what a member inflates to
+    is checked against the layout before it is inflated."""
+    selection(tmp_path).fit(docs)
+    sidecar, archive = entry(tmp_path)
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    with np.load(archive) as npz:
+        arrays = dict(npz)
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, array in arrays.items():
+            buffer = io.BytesIO()
+            np.save(buffer, array if name != "top_k2" else np.zeros((3, 2, 50_000), array.dtype))
+            z.writestr(f"{name}.npy", buffer.getvalue())
+    # within the size an archive of this layout may have on disk, 2.4 MB inflated
+    assert archive.stat().st_size < toolkit.topics._RankingCache.max_archive_bytes(meta["layout"])
+    meta["sha256"] = hashlib.sha256(archive.read_bytes()).hexdigest()
+    sidecar.write_text(json.dumps(meta), encoding="utf-8")
+    assert_recomputed(tmp_path, docs, reference, f"topics cache {archive}: top_k2 is larger than the sidecar's "
+                                                 "layout allows; entry set aside as *.corrupt and recomputed")
+
+
+# --------------------------------------------------------------------------- jieba's dictionary cache
+POISON_TEXT = "我们将继续深化改革"
+
+
+def poisoned_marshal_cache(folder: pathlib.Path) -> pathlib.Path:
+    """jieba's own cache (``jieba.cache``, marshal, no checksum) with one word planted: 续深."""
+    import marshal
+
+    import jieba
+
+    clean = jieba.Tokenizer()
+    freq, total = clean.gen_pfdict(clean.get_dict_file())
+    freq["续深"] = 10 ** 9
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "jieba.cache", "wb") as f:
+        marshal.dump((freq, total), f)
+    return folder / "jieba.cache"
+
+
+def test_jiebas_own_marshal_cache_is_never_read(tmp_path, monkeypatch):
+    """An edited jieba.cache changed the tokens, even with --no-cache, and the poisoned tokens stayed in
+    the token cache: jieba's cache is never read, wherever it is (.cache/jieba, or the system's temp)."""
+    import tempfile
+
+    import jieba
+
+    monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "system-tmp"))
+    poisoned_marshal_cache(tmp_path / "cache" / "jieba")
+    poisoned_marshal_cache(tmp_path / "system-tmp")
+    live = jieba.Tokenizer()  # the poison is live: jieba itself reads it and cuts 续深
+    live.tmp_dir = str(tmp_path / "cache" / "jieba")
+    logger = logging.getLogger("jieba")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # jieba logs "Loading model from cache …"
+    try:
+        assert "续深" in live.lcut(POISON_TEXT)
+    finally:
+        logger.setLevel(level)
+    for cache in (True, False):
+        tok = Tokenizer(backend="jieba", userdict=False, cache=cache)
+        assert "续深" not in tok.cut(POISON_TEXT)
+        assert tok.cut(POISON_TEXT) == ["我们", "将", "继续", "深化改革"]
+        assert "续深" not in tok.tokenize_many([POISON_TEXT])[0]
+    assert sorted(p.name for p in (tmp_path / "cache" / "jieba").iterdir()) == ["jieba.cache"]  # not rewritten
+
+
+def test_the_jieba_prefix_cache_is_plain_data_checked_when_read(tmp_path):
+    folder = tmp_path / "tokens"
+    first = Tokenizer(backend="jieba", cache_dir=folder)
+    (path,) = folder.glob("jieba-*.dict")
+    assert path.name == f"jieba-{first.dictionary_sha256[:20]}.dict"
+    assert path.read_bytes().startswith(b"toolkit.tokenize jieba prefix dictionary 1\n")
+    again, caught = cache_warnings(lambda: Tokenizer(backend="jieba", cache_dir=folder))
+    assert caught == [] and again._segmenter.FREQ == first._segmenter.FREQ
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0x40  # a frequency changed, the checksum not
+    path.write_bytes(bytes(data))
+    healed, caught = cache_warnings(lambda: Tokenizer(backend="jieba", cache_dir=folder))
+    assert messages(caught) == [f"jieba dictionary cache {path}: checksum does not match its content; moved to "
+                                f"{path.name}.corrupt and rebuilt"]
+    assert healed._segmenter.FREQ == first._segmenter.FREQ
+    path.unlink()
+    os.symlink("/dev/zero", path)
+    with within(30):
+        healed, caught = cache_warnings(lambda: Tokenizer(backend="jieba", cache_dir=folder))
+    assert messages(caught) == [f"jieba dictionary cache {path}: a symlink to /dev/zero, not a regular file; moved "
+                                f"to {path.name}.corrupt and rebuilt"]
+    assert healed._segmenter.FREQ == first._segmenter.FREQ and path.is_file() and not path.is_symlink()
+
+
+def test_no_cache_means_no_jieba_dictionary_cache_either(tmp_path):
+    Tokenizer(backend="jieba", cache=False, cache_dir=tmp_path / "tokens").tokenize_many(TEXTS)
+    assert not (tmp_path / "tokens").exists()
+
+
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+def test_the_token_cache_is_keyed_on_the_segmenters_dictionary(tmp_path, monkeypatch, backend):
+    """A changed dictionary (here one planted word) gives another cache file: its tokens are never read
+    for the real dictionary, and the real dictionary's file never holds them."""
+    folder = tmp_path / "tokens"
+    clean = Tokenizer(backend=backend, userdict=False, cache_dir=folder)
+    assert clean.tokenize_many([POISON_TEXT]) == [["继续", "深化改革"]]
+    if backend == "jieba":
+        real = toolkit.tokenize._jieba_dictionary()
+        monkeypatch.setattr(toolkit.tokenize, "_jieba_dictionary", lambda: real + "续深化 1000000 n\n".encode())
+    else:  # rjieba's dictionary is compiled into its module: another module is another dictionary
+        monkeypatch.setattr(toolkit.tokenize, "_rjieba_dictionary_sha256", lambda: "0" * 64)
+    changed = Tokenizer(backend=backend, userdict=False, cache_dir=folder)
+    assert changed.dictionary_sha256 != clean.dictionary_sha256
+    assert changed.cache_path != clean.cache_path
+    if backend == "jieba":
+        assert changed.tokenize_many([POISON_TEXT]) == [["续深化", "改革"]]
+    monkeypatch.undo()
+    again = Tokenizer(backend=backend, userdict=False, cache_dir=folder)
+    assert again.cache_path == clean.cache_path
+    assert again.tokenize_many([POISON_TEXT]) == [["继续", "深化改革"]]

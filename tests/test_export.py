@@ -30,8 +30,8 @@ from hypothesis import strategies as st
 
 from toolkit import cli, load_corpus, paths
 from toolkit import export as ex
-from toolkit.export import (EXCEL_CELL_LIMIT, FORMATS, SPECS, TABLES, ExportError, build, excel_text, export,
-                            parse_formats, stata_name, stata_names, write)
+from toolkit.export import (EXCEL_CELL_LIMIT, EXPORT_MARKER, FORMATS, SPECS, TABLES, ExportError, build, excel_text,
+                            export, parse_formats, stata_name, stata_names, write)
 from toolkit.themes import load_lexicon
 from toolkit.tokenize import Tokenizer
 from toolkit.topics import KSelection, TopicModel, documents
@@ -137,7 +137,7 @@ def test_every_table_is_written_in_every_format(seed_export):
     names = {p.name for p in to.iterdir()}
     expected = {f"{t}.{suffix}" for t in TABLES for suffix in ("parquet", "csv", "dta")}
     expected |= {"tables.xlsx", "dtm.mtx", "vocab.txt", "docvars.csv", "codebook.md", "codebook.json",
-                 "MANIFEST.json"}
+                 "MANIFEST.json", EXPORT_MARKER}
     assert names == expected  # and nothing else: no temporary file left
     assert [p.name for p in result.files][-1] == "MANIFEST.json"
 
@@ -461,7 +461,7 @@ def test_manifest_names_what_produced_the_numbers(seed_export):
     assert topics["kinds"] == ["problems", "plans"] and topics["model"]["n_components"] == 3
     assert {n: t["rows"] for n, t in manifest["tables"].items()} == {n: len(t) for n, t in result.tables.items()}
     listed = {f["file"]: f for f in manifest["files"]}
-    assert set(listed) == {p.name for p in to.iterdir()} - {"MANIFEST.json"}
+    assert set(listed) == {p.name for p in to.iterdir()} - {"MANIFEST.json", EXPORT_MARKER}
     for name, f in listed.items():
         data = (to / name).read_bytes()
         assert (f["bytes"], f["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
@@ -583,7 +583,7 @@ def test_a_non_empty_folder_is_refused_unless_overwrite(seed_export, tmp_path):
     assert [p.name for p in to.iterdir()] == ["notes.txt"]
     write(result, to, "all", overwrite=True)
     write(result, to, "parquet", overwrite=True)  # the earlier export's other formats go; the user's file stays
-    assert {p.name for p in to.iterdir()} == {"notes.txt", "codebook.md", "codebook.json", "MANIFEST.json",
+    assert {p.name for p in to.iterdir()} == {"notes.txt", "codebook.md", "codebook.json", "MANIFEST.json", EXPORT_MARKER,
                                               *(f"{t}.parquet" for t in TABLES)}
     (tmp_path / "file").write_text("x", encoding="utf-8")
     with pytest.raises(ExportError, match="exists and is not a folder"):
@@ -691,7 +691,7 @@ def test_a_read_only_folder_is_one_error_line_and_no_file(tmp_path):
     finally:
         to.chmod(0o755)
     assert done.returncode == 2, done.stderr
-    assert done.stderr == f"error: export: {to / 'codebook.md'}: cannot write (Permission denied)\n"
+    assert done.stderr == f"error: export: {to / EXPORT_MARKER}: cannot write (Permission denied)\n"
     assert list(to.iterdir()) == []
 
 
@@ -703,7 +703,7 @@ def test_cli_export_writes_the_tables_and_prints_them(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert status == 0
     assert out["formats"] == ["csv", "r"] and out["tables"]["units"]["rows"] > 0
-    assert set(out["files"]) == {p.name for p in to.iterdir()}
+    assert set(out["files"]) == {p.name for p in to.iterdir()} - {EXPORT_MARKER}
     assert "reports.csv" in out["files"] and "dtm.mtx" in out["files"] and "reports.parquet" not in out["files"]
     manifest = json.loads((to / "MANIFEST.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["topics"]["k"] == 2 and manifest["corpus"]["root"] == "raw"
@@ -771,3 +771,136 @@ def test_exported_files_have_the_mode_the_umask_gives_not_0600(seed_export, tmp_
     finally:
         os.umask(old)
     assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(0o644)}
+
+
+# --------------------------------------------------------------------------- overwrite: only what the toolkit wrote
+ADVICE = "not replaced; move it, or export to another folder"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.is_symlink()}
+
+
+def test_a_foreign_manifest_never_gets_a_users_file_deleted(seed_export, tmp_path):
+    """export --overwrite deleted a user's thesis.docx that a foreign MANIFEST.json listed."""
+    result, _ = seed_export
+    to = tmp_path / "thesis"
+    to.mkdir()
+    (to / "thesis.docx").write_bytes(b"PK\x03\x04 years of work")
+    listing = {"files": [{"file": "thesis.docx", "sha256": hashlib.sha256(b"PK\x03\x04 years of work").hexdigest()}]}
+    (to / "MANIFEST.json").write_text(json.dumps(listing), encoding="utf-8")
+    before = tree(to)
+    with pytest.raises(ExportError) as info:
+        write(result, to, "csv", overwrite=True)
+    assert str(info.value) == (f"{to / 'MANIFEST.json'}: not written by an export of this toolkit (no record of it "
+                               f"in {EXPORT_MARKER}): {ADVICE}")
+    assert tree(to) == before  # nothing written, nothing removed
+    # the same listing dressed as the toolkit's own manifest: the manifest is replaced, thesis.docx is not
+    # a name an export writes, so it is never touched
+    (to / "MANIFEST.json").write_text(json.dumps({"toolkit": {"name": "gov-report-toolkit"}, **listing}),
+                                      encoding="utf-8")
+    write(result, to, "csv", overwrite=True)
+    assert (to / "thesis.docx").read_bytes() == b"PK\x03\x04 years of work"
+    write(result, to, "parquet", overwrite=True)  # the csv files go (this export wrote them), the thesis stays
+    assert (to / "thesis.docx").read_bytes() == b"PK\x03\x04 years of work"
+    assert not list(to.glob("*.csv")) and (to / "reports.parquet").is_file()
+
+
+def test_a_users_file_under_a_table_name_is_not_replaced(seed_export, tmp_path):
+    result, _ = seed_export
+    to = tmp_path / "x"
+    to.mkdir()
+    (to / "reports.csv").write_text("my own table\n", encoding="utf-8")
+    with pytest.raises(ExportError) as info:
+        write(result, to, "csv", overwrite=True)
+    assert str(info.value) == (f"{to / 'reports.csv'}: not written by an export of this toolkit (no record of it in "
+                               f"{EXPORT_MARKER}): {ADVICE}")
+    assert tree(to) == {"reports.csv": b"my own table\n"}
+
+
+@pytest.mark.parametrize("formats_then", ["csv", "parquet"], ids=["replaced", "removed"])
+def test_an_exported_file_edited_since_is_not_replaced_nor_removed(seed_export, tmp_path, formats_then):
+    result, _ = seed_export
+    to = tmp_path / "x"
+    write(result, to, "csv")
+    edited = to / "units.csv"
+    edited.write_bytes(edited.read_bytes() + b"my note\n")
+    before = tree(to)
+    with pytest.raises(ExportError) as info:
+        write(result, to, formats_then, overwrite=True)
+    assert str(info.value) == (f"{edited}: changed since this toolkit exported it (its sha256 is not the one recorded "
+                               f"in {EXPORT_MARKER}): {ADVICE}")
+    assert tree(to) == before
+
+
+def test_a_symlink_in_the_way_is_not_replaced(seed_export, tmp_path):
+    result, _ = seed_export
+    to = tmp_path / "x"
+    write(result, to, "csv")
+    mine = tmp_path / "mine.csv"
+    mine.write_text("mine\n", encoding="utf-8")
+    (to / "units.csv").unlink()
+    os.symlink(mine, to / "units.csv")
+    with pytest.raises(ExportError) as info:
+        write(result, to, "csv", overwrite=True)
+    assert str(info.value) == f"{to / 'units.csv'}: a symlink to {mine}, not a regular file: {ADVICE}"
+    assert (to / "units.csv").is_symlink() and mine.read_text(encoding="utf-8") == "mine\n"
+
+
+def test_the_marker_records_every_file_and_an_unreadable_one_refuses(seed_export, tmp_path):
+    result, _ = seed_export
+    to = tmp_path / "x"
+    files = write(result, to, "csv,r")
+    marker = json.loads((to / EXPORT_MARKER).read_text(encoding="utf-8"))
+    assert marker["format"] == "gov-report-toolkit export"
+    assert marker["files"] == {p.name: [hashlib.sha256(p.read_bytes()).hexdigest()] for p in files}
+    (to / EXPORT_MARKER).write_text("{ not json", encoding="utf-8")
+    with pytest.raises(ExportError, match=re.escape(f"{to / EXPORT_MARKER}: cannot be read (")):
+        write(result, to, "csv", overwrite=True)
+
+
+def test_an_interrupted_export_can_be_overwritten(seed_export, tmp_path, monkeypatch):
+    """The marker vouches for each file before it takes its name: after a run that failed half way, the
+    files it did write are still the toolkit's."""
+    result, _ = seed_export
+    to = tmp_path / "x"
+    write(result, to, "parquet")
+    with pytest.MonkeyPatch.context() as mp:
+        failing_writer("dta", mp)
+        with pytest.raises(ExportError):
+            write(result, to, "csv,dta", overwrite=True)  # the csv files are written, then the disk is full
+    assert (to / "reports.csv").is_file() and not (to / "MANIFEST.json").exists()
+    write(result, to, "csv", overwrite=True)
+    assert (to / "MANIFEST.json").is_file() and not list(to.glob("*.parquet"))
+
+
+def test_an_export_of_an_earlier_version_is_overwritten_by_its_manifest(seed_export, tmp_path):
+    """Exports written before the marker existed are checked against their MANIFEST.json instead."""
+    result, _ = seed_export
+    to = tmp_path / "x"
+    write(result, to, "csv")
+    (to / EXPORT_MARKER).unlink()
+    write(result, to, "parquet", overwrite=True)
+    assert not list(to.glob("*.csv")) and (to / EXPORT_MARKER).is_file()
+    (to / EXPORT_MARKER).unlink()
+    (to / "units.parquet").write_bytes(b"edited")
+    with pytest.raises(ExportError, match=re.escape(f"{to / 'units.parquet'}: changed since this toolkit exported "
+                                                    "it (its sha256 is not the one recorded in MANIFEST.json)")):
+        write(result, to, "parquet", overwrite=True)
+
+
+def test_an_export_inside_the_corpus_being_read_is_refused(tokenizer, tmp_path, capsys):
+    """Exported into the corpus folder, the export's tables were read as reports next time (6 → 1,810)."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(paths.RAW_DIR, folder, ignore=shutil.ignore_patterns("manifest.csv"))
+    corpus = load_corpus(folder)
+    for to in (folder / "export", folder, folder / "a" / "b"):
+        with pytest.raises(ExportError) as info:
+            export(corpus, to, "csv", tokenizer=tokenizer, **FAST)
+        assert str(info.value) == (f"{to}: inside the corpus being read ({folder}): reading it again would take the "
+                                   "export's tables for reports; export to a folder outside it")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in paths.RAW_DIR.glob("*.txt"))
+    status = cli.main(["export", str(folder), "--to", str(folder / "out"), "--k", "2", "--no-cache"])
+    assert status == 2 and capsys.readouterr().err == (
+        f"error: export: {folder / 'out'}: inside the corpus being read ({folder}): reading it again would take the "
+        "export's tables for reports; export to a folder outside it\n")

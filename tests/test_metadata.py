@@ -467,3 +467,88 @@ def test_the_table_year_decides_which_plans_are_next_years(tmp_path):
     assert report.meta.get("year") is None  # the text alone does not know the year ...
     sections, _ = segment_report(report)
     assert dict(zip(sections["heading"], sections["kind"]))["三、2021年工作"] != "plans"  # ... nor the plans
+
+
+# --------------------------------------------------------------------------- metadata.csv rows (issue 25)
+#: A work summary that names no government: what it is comes from the user's metadata.csv.
+NAMELESS = ("2023年工作总结\n一、主要工作成效\n过去一年，我们深化政务服务改革，推进数据共享交换平台建设，一网通办事项不断增加。\n"
+            "二、存在的问题\n部门之间数据共享不够，数据孤岛问题依然存在，基层人员力量不足。\n"
+            "三、2024年工作打算\n继续推进跨省通办，优化营商环境，提升政务服务水平。\n")
+
+
+def _nameless_folder(tmp_path: Path, rows: str, names=("r.txt",)) -> Path:
+    folder = tmp_path / "corpus"
+    for name in names:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(NAMELESS, encoding="utf-8")
+    (folder / "metadata.csv").write_text(rows, encoding="utf-8")
+    return folder
+
+
+def test_a_metadata_csv_row_may_name_a_file_without_its_suffix(tmp_path):
+    """A row naming report2020 for report2020.txt was ignored with exit status 0."""
+    folder = _nameless_folder(tmp_path, "file,province\nr,浙江\n2020/s,广东\n", names=("r.txt", "2020/s.txt"))
+    reports = load_corpus(folder).reports.set_index("report_id")
+    assert reports["province"].to_dict() == {"r": "浙江省", "s": "广东省"}
+    assert set(reports["province_from"]) == {"metadata.csv"}
+    # the file's own name, when the folder has it too, is more specific than its stem
+    (folder / "metadata.csv").write_text("file,province\nr,浙江\nr.txt,福建\n2020/s.txt,广东\n", encoding="utf-8")
+    assert load_corpus(folder).reports.set_index("report_id").at["r", "province"] == "福建省"
+
+
+def test_a_metadata_csv_row_that_matches_no_report_is_an_error_naming_it(tmp_path):
+    folder = _nameless_folder(tmp_path, "file,province\nr.txt,浙江\nreprot.txt,广东\n")
+    csv = folder / "metadata.csv"
+    message = (f"{csv}: line 3: 'reprot.txt' matches no report read in this folder (name a report file, or its path "
+               "from this folder, with or without its suffix)")
+    with pytest.raises(MetadataError) as caught:
+        load_corpus(folder)
+    assert str(caught.value) == message
+    corpus = load_corpus(folder, skip_bad=True)  # listed, and the rest goes on
+    assert [str(e) for e in corpus.errors] == [message]
+    assert corpus.reports.set_index("report_id").at["r", "province"] == "浙江省"
+    done = subprocess.run([sys.executable, "-m", "toolkit", "reports", str(folder), "--jsonl"], capture_output=True,
+                          text=True, cwd=PROJECT_ROOT)
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", f"error: {message}\n")
+    done = subprocess.run([sys.executable, "-m", "toolkit", "reports", str(folder), "--jsonl", "--skip-bad"],
+                          capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert (done.returncode, done.stderr, len(done.stdout.splitlines())) == (0, f"skipped {message}\n", 1)
+
+
+def test_a_row_for_a_file_that_could_not_be_read_is_not_reported_twice(tmp_path):
+    folder = _nameless_folder(tmp_path, "file,province\nr.txt,浙江\nempty,广东\n")
+    (folder / "empty.txt").write_bytes(b"")
+    corpus = load_corpus(folder, skip_bad=True)
+    assert [str(e) for e in corpus.errors] == [f"{folder / 'empty.txt'}: empty file"]
+
+
+def test_a_metadata_csv_beside_a_file_given_alone_may_describe_others(tmp_path):
+    folder = _nameless_folder(tmp_path, "file,province\nr.txt,浙江\nother.txt,广东\n")
+    corpus = load_corpus(folder / "r.txt")
+    assert corpus.errors == [] and corpus.reports.at[0, "province"] == "浙江省"
+
+
+@pytest.mark.parametrize("column, value, expected", [
+    ("province", "浙江", ("province", "浙江省人民政府", "浙江省", None, None, "浙江省 2023")),
+    ("province", "北京", ("province", "北京市人民政府", "北京市", "北京市", None, "北京市 2023")),
+    ("city", "杭州", ("prefecture", "杭州市人民政府", "浙江省", "杭州市", None, "杭州市 2023")),
+    ("county", "建德", ("county", "建德市人民政府", "浙江省", "杭州市", "建德市", "建德市 2023")),
+])
+def test_a_row_that_gives_a_place_completes_government_level_and_label(tmp_path, column, value, expected):
+    """A row giving the province left the government empty. A place given, and nothing in the text below
+    it, is that place's government."""
+    folder = _nameless_folder(tmp_path, f"file,{column}\nr.txt,{value}\n")
+    row = load_corpus(folder).reports.iloc[0]
+    assert (row["level"], row["government"], row["province"], row["city"] if pd.notna(row["city"]) else None,
+            row["county"] if pd.notna(row["county"]) else None, row["label"]) == expected
+    assert (row["level_from"], row["government_from"]) == ("derived", "derived")
+
+
+def test_a_province_row_keeps_a_lower_government_the_text_names():
+    from toolkit.metadata import describe
+
+    detected = meta_of("海拉尔区人民政府2018年政府工作报告", "各位代表：")
+    meta, notes = describe(detected, user={"province": "内蒙古"}, source=None)
+    assert (meta["level"], meta["government"], meta["level_from"], notes) == ("county", "海拉尔区人民政府", "detected", [])
+    meta, _ = describe(meta_of("各位代表：现在我向大会报告工作。"), user={"province": "Atlantis"}, source=None)
+    assert (meta["province"], meta["government"], meta["level"]) == ("Atlantis", None, None)  # unknown: nothing derived

@@ -13,6 +13,8 @@ import argparse
 import json
 import sys
 import traceback
+import warnings
+from contextlib import contextmanager
 
 from . import paths
 import pandas as pd
@@ -39,9 +41,11 @@ def _options(args) -> ReadOptions:
 
 
 def _reports(args):
+    notes: list[str] = []
     reports, errors = read_reports(args.paths, skip_bad=args.skip_bad, max_bytes=args.max_bytes,
-                                   options=_options(args))
+                                   options=_options(args), notes=notes)
     _skipped(errors)
+    _notes(notes)
     if not reports:
         raise ReportError(args.paths[0] if len(args.paths) == 1 else ", ".join(args.paths),
                           f"no report could be read ({len(errors)} skipped, listed above)")
@@ -57,12 +61,26 @@ def _skipped(errors) -> None:
         print(f"skipped {e}", file=sys.stderr)
 
 
+def _notes(notes) -> None:
+    """What was left out on purpose, one ``note:`` line each on stderr."""
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def _left_out_duplicates(n: int, args) -> None:
+    """The one line saying how many duplicates a verb left out (nothing when none, or --keep-duplicates)."""
+    if n and not args.keep_duplicates:
+        _notes([f"left out {n} duplicate{'s' if n != 1 else ''} (listed with `reports --jsonl`; "
+                "`--keep-duplicates` keeps them)"])
+
+
 def _corpus(args):
     """The reports of ``args.paths`` segmented, each failure named (and skipped with --skip-bad)."""
     from .dataset import build_corpus
 
     corpus = build_corpus(_reports(args), skip_bad=args.skip_bad, keep_duplicates=args.keep_duplicates)
     _skipped(corpus.errors)
+    _left_out_duplicates(int(corpus.reports["duplicate_of"].notna().sum()), args)
     if args.genre:
         corpus = corpus.of_genre(*args.genre)
     return corpus
@@ -81,7 +99,9 @@ def cmd_sections(args) -> None:
     if not args.keep_duplicates:  # as units, tokens and topics: a report filed twice is segmented once
         from .metadata import duplicates
 
-        reports = [r for r, dup in zip(reports, duplicates([r.text for r in reports])) if dup is None]
+        kept = [r for r, dup in zip(reports, duplicates([r.text for r in reports])) if dup is None]
+        _left_out_duplicates(len(reports) - len(kept), args)
+        reports = kept
     for r in reports:  # report by report, so the first lines come out at once
         try:
             table, _ = segment_report(r)
@@ -252,7 +272,7 @@ def cmd_topics(args) -> None:
                       for r in selection.table_.itertuples()],
         "skipped": selection.skipped_,
         "topics": topics,
-        "notes": trust_notes(docs, selection, kinds=args.kinds),
+        "notes": trust_notes(docs, selection, kinds=args.kinds, corpus=corpus),
     }
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
@@ -305,7 +325,8 @@ def cmd_export(args) -> None:
 
     try:
         formats = parse_formats(args.formats)
-        check_target(args.to, args.overwrite)  # before the corpus is read: a refusal costs nothing
+        folders = [p for p in args.paths if Path(p).is_dir()]
+        check_target(args.to, args.overwrite, formats, folders)  # before the corpus is read: a refusal costs nothing
         corpus = _corpus(args)
         root = args.paths[0] if len(args.paths) == 1 and Path(args.paths[0]).is_dir() else None
         lexicon = None
@@ -484,13 +505,32 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+@contextmanager
+def _cache_warnings_in_one_line():
+    """Show a :class:`toolkit.cache.CacheWarning` as the line ``warning: <message>`` on stderr (a cache
+    that was set aside or bypassed: the run goes on); other warnings as Python shows them."""
+    from .cache import CacheWarning
+
+    with warnings.catch_warnings():
+        default = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, CacheWarning):
+                print(f"warning: {message}", file=sys.stderr)
+            else:
+                default(message, category, filename, lineno, file, line)
+        warnings.showwarning = show
+        yield
+
+
 def main(argv=None) -> int:
     """Run one verb. Exit status 0 on success, 1 when a report cannot be read (one line on stderr
     naming the file and the reason), 2 when the command cannot do what it was asked, 1 for any other
     failure (one line; ``--debug`` shows the traceback)."""
     args = parser().parse_args(argv)
     try:
-        args.func(args)
+        with _cache_warnings_in_one_line():
+            args.func(args)
     except BrokenPipeError:  # `… | head` is fine
         sys.stderr.close()  # no "Exception ignored … BrokenPipeError" when Python flushes stdout at exit
         return 0

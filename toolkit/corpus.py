@@ -1161,8 +1161,8 @@ def read_report(path: PathLike, report_id: str | None = None, max_bytes: int | N
 
 
 def read_reports(paths: PathLike | Iterable[PathLike], skip_bad: bool = False,
-                 max_bytes: int | None = MAX_BYTES,
-                 options: ReadOptions | None = None) -> tuple[list[Report], list[ReportError]]:
+                 max_bytes: int | None = MAX_BYTES, options: ReadOptions | None = None,
+                 notes: list[str] | None = None) -> tuple[list[Report], list[ReportError]]:
     """Read every report under ``paths`` (see :func:`toolkit.readers.discover`): files, folders
     (searched recursively), and the reports inside tables and archives.
 
@@ -1170,10 +1170,11 @@ def read_reports(paths: PathLike | Iterable[PathLike], skip_bad: bool = False,
     ``skip_bad=True`` bad ones are skipped and returned with their reasons, and the others are read.
     An unexpected failure inside the toolkit on one report is a ReportError too ("internal error …"),
     so it never takes the other reports down. Report ids are unique: a file's (or member's) stem, with
-    the row for a table, qualified by the relative path where names repeat.
+    the row for a table, qualified by the relative path where names repeat. ``notes`` (if given) gets
+    a line for each folder left out on purpose (an export of this toolkit inside a folder read).
     """
     options = replace(options or ReadOptions(), max_bytes=max_bytes)
-    found, errors = discover(paths)
+    found, errors = discover(paths, notes)
     if errors and not skip_bad:
         raise errors[0]
     raws: list[RawReport] = []

@@ -45,6 +45,11 @@ class Corpus:
     units: pd.DataFrame
     removed: pd.DataFrame
     errors: list[ReportError] = field(default_factory=list)
+    #: What was left out on purpose, in words (duplicates, an export's folder inside the corpus): the
+    #: command line prints each as a ``note:`` line, the notebooks in their trust notes.
+    notes: list[str] = field(default_factory=list)
+    #: The folders the reports were searched in (an export may not be written inside one).
+    folders: list[Path] = field(default_factory=list)
 
     def text(self, report_id: str) -> str:
         """The cleaned text of one report (the text all offsets refer to)."""
@@ -124,26 +129,63 @@ def _format(report: Report) -> str:
     return kind if kind in ("docx", "pdf", "html") else "txt"
 
 
-def _user_rows(reports: list[Report]) -> dict[str, dict]:
-    """Each report's row of the user's metadata.csv (beside its file, or in the folder it was found in)."""
+def _names(path: Path, member: str | None, folder: Path) -> list[str]:
+    """The names a metadata.csv row in ``folder`` may give a report by, the most specific first: the
+    archive member, the path relative to the folder, the file name, each as it is and then without its
+    suffix (``2020/report``, ``report`` for ``2020/report.txt``)."""
+    exact = [member, path.relative_to(folder).as_posix() if path.is_relative_to(folder) else None, path.name]
+    names = []
+    for name in filter(None, exact):
+        names += [name, Path(name).with_suffix("").as_posix()]
+    return list(dict.fromkeys(names))
+
+
+def _user_rows(reports: list[Report], errors: list[ReportError] | None = None,
+               skip_bad: bool = False) -> dict[str, dict]:
+    """Each report's row of the user's metadata.csv (beside its file, or in the folder it was found in),
+    matched by the most specific name (:func:`_names`: member, relative path, file name, each with or
+    without its suffix).
+
+    A row that matches no report is a :class:`toolkit.metadata.MetadataError` naming the row (raised,
+    or with ``skip_bad`` appended to ``errors``) when its folder was read whole (a folder given, or one
+    inside it): a row for a file that is not there, or misspelt, is never ignored in silence. A row for a
+    file that could not be read (listed in ``errors``) is not reported twice. A metadata.csv beside a
+    file given by itself may describe other files: its other rows are not errors."""
+    from .metadata import METADATA_FILE, MetadataError
+
     folders = {r.path.parent for r in reports} | {r.root for r in reports if r.root is not None}
     tables = metadata_files(folders)
     if not tables:
         return {}
+    keys = {folder: table["file"].tolist() for folder, table in tables.items()}
+    used: dict[Path, set[int]] = {folder: set() for folder in tables}
     rows: dict[str, dict] = {}
     for r in reports:
         for folder in (r.path.parent, r.root):
-            table = tables.get(folder)
-            if table is None:
+            if folder not in tables:
                 continue
-            keys = [k for k in (r.source.member if r.source else None,
-                                r.path.relative_to(folder).as_posix() if r.path.is_relative_to(folder) else None,
-                                r.path.name) if k]
-            # the most specific name first: the member, the relative path, then the bare file name
-            match = next((m for key in keys if not (m := table[table["file"] == key]).empty), None)
-            if match is not None:
-                rows[r.report_id] = {k: v for k, v in match.iloc[0].items() if k != "file"}
-                break
+            names = _names(r.path, r.source.member if r.source else None, folder)
+            matched = [i for i, key in enumerate(keys[folder]) if key in names]
+            used[folder].update(matched)
+            if matched and r.report_id not in rows:
+                best = min(matched, key=lambda i: names.index(keys[folder][i]))
+                rows[r.report_id] = {k: v for k, v in tables[folder].iloc[best].items() if k != "file"}
+    roots = {r.root for r in reports if r.root is not None}
+    unread = [(e.path, getattr(e.where, "member", None)) for e in errors or []]
+    for folder, table in tables.items():
+        if not any(folder == root or folder.is_relative_to(root) for root in roots):
+            continue
+        failed = {n for path, member in unread if path.is_relative_to(folder) for n in _names(path, member, folder)}
+        for i, key in enumerate(keys[folder]):
+            if i in used[folder] or key in failed:
+                continue
+            error = MetadataError(folder / METADATA_FILE,
+                                  f"line {i + 2}: {key!r} matches no report read in this folder (name a report "
+                                  "file, or its path from this folder, with or without its suffix)")
+            if not skip_bad:
+                raise error
+            if errors is not None:
+                errors.append(error)
     return rows
 
 
@@ -152,7 +194,7 @@ def report_table(reports: list[Report], errors: list[ReportError] | None = None,
     """:attr:`Corpus.reports` for already-read reports: metadata completed by the user's metadata.csv,
     labels, duplicates. Returns the table and the reports it holds (a report whose description fails is
     raised, or with ``skip_bad`` appended to ``errors`` and left out)."""
-    user = _user_rows(reports)
+    user = _user_rows(reports, errors, skip_bad)
     rows, kept = [], []
     for r in reports:
         try:
@@ -174,8 +216,16 @@ def report_table(reports: list[Report], errors: list[ReportError] | None = None,
     return table, kept
 
 
+def duplicates_note(n: int) -> str | None:
+    """The note for ``n`` duplicates left out of sections and units (None when there are none)."""
+    if not n:
+        return None
+    return (f"left out {n} duplicate{'s' if n != 1 else ''} of earlier reports from sections and units "
+            "(listed in reports.duplicate_of; keep_duplicates=True keeps them)")
+
+
 def build_corpus(reports: list[Report], errors: list[ReportError] | None = None, skip_bad: bool = False,
-                 keep_duplicates: bool = False) -> Corpus:
+                 keep_duplicates: bool = False, notes: list[str] | None = None) -> Corpus:
     """Describe and segment already-read reports into a :class:`Corpus`.
 
     Metadata are completed by the user's ``metadata.csv`` (see :mod:`toolkit.metadata`); each report
@@ -183,9 +233,11 @@ def build_corpus(reports: list[Report], errors: list[ReportError] | None = None,
     :func:`toolkit.metadata.duplicates`) are flagged in ``reports.duplicate_of`` and, unless
     ``keep_duplicates``, left out of the sections and units (so out of every analysis). A report whose
     description or segmentation fails raises its :class:`ReportError`, or, with ``skip_bad``, is left
-    out and listed in ``Corpus.errors`` while the others go on.
+    out and listed in ``Corpus.errors`` while the others go on. ``notes``: what reading left out on
+    purpose (see :attr:`Corpus.notes`), to which the duplicates left out are added.
     """
     errors = list(errors or [])
+    folders = sorted({r.root for r in reports if r.root is not None})
     table, reports = report_table(reports, errors, skip_bad)
     sections, units, removed, failed = [], [], [], set()
     years = [None if pd.isna(y) else int(y) for y in table["year"]]  # the user's or the table's year wins
@@ -218,6 +270,9 @@ def build_corpus(reports: list[Report], errors: list[ReportError] | None = None,
         units=units.reindex(columns=unit_columns),
         removed=pd.DataFrame(removed, columns=["report_id", "line", "rule", "text"]),
         errors=errors,
+        notes=[*(notes or []), *filter(None, [None if keep_duplicates else
+                                              duplicates_note(int(table["duplicate_of"].notna().sum()))])],
+        folders=folders,
     )
 
 
@@ -243,9 +298,10 @@ def load_corpus(path: str | Path | list = RAW_DIR, skip_bad: bool = False, max_b
     """
     paths = path if isinstance(path, (list, tuple)) else [path]
     options = ReadOptions(format=format, columns=tuple(columns) if columns else None, text_column=text_column)
-    reports, errors = read_reports(paths, skip_bad=skip_bad, max_bytes=max_bytes, options=options)
+    notes: list[str] = []
+    reports, errors = read_reports(paths, skip_bad=skip_bad, max_bytes=max_bytes, options=options, notes=notes)
     if not reports:
         raise errors[0] if len(errors) == 1 else ReportError(
             paths[0] if len(paths) == 1 else ", ".join(map(str, paths)),
             f"no report could be read ({len(errors)} skipped: see Corpus.errors of load_corpus(skip_bad=True))")
-    return build_corpus(reports, errors, skip_bad=skip_bad, keep_duplicates=keep_duplicates)
+    return build_corpus(reports, errors, skip_bad=skip_bad, keep_duplicates=keep_duplicates, notes=notes)

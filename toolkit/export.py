@@ -56,9 +56,20 @@ exactly what produced its numbers.
 **Writes** are atomic: each file is written under a temporary name in the same folder and renamed into
 place, so a failure (disk full, permission) leaves the old file or none, never half of one, and no
 temporary file. ``MANIFEST.json`` is removed first and written last: a folder without one holds no
-complete export. An existing non-empty folder is refused unless ``overwrite=True``; then the files
-this export writes replace theirs, and the files a previous export listed in its manifest that this
-one does not write (another format) are removed; nothing else in the folder is touched.
+complete export.
+
+**Never deletes what it did not write.** Every export leaves a marker in its folder,
+:data:`toolkit.exported.EXPORT_MARKER` (hidden, JSON), written before any table and updated as each file is
+renamed into place: the files the toolkit wrote there, each with its sha256. An existing non-empty
+folder is refused unless ``overwrite=True``; then a file is replaced, or removed (an earlier export's
+file of a format this one does not write), only when the marker lists it and the file still has the
+sha256 recorded there (an export of an earlier version, without a marker, is checked against its
+``MANIFEST.json``). Any other file in the way (a user's file under a table's name, an exported file
+edited since, a symlink or a FIFO) stops the export before anything is written, naming it. Only the
+names an export writes are ever considered: a file a foreign ``MANIFEST.json`` lists is never touched,
+nor is anything else in the folder. The folder may not lie inside the corpus being read (a folder given
+to read, :attr:`toolkit.dataset.Corpus.folders`): the next reading would take its tables for reports
+(reading skips a folder holding the marker, and says so).
 """
 from __future__ import annotations
 
@@ -74,6 +85,7 @@ import textwrap
 import zipfile
 from collections.abc import Callable, Iterable
 from contextlib import suppress
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -83,6 +95,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import __version__, paths
+from .cache import EntryError, entry_problem, read_entry
+from .exported import EXPORT_MARKER, MARKER_FORMAT, MAX_RECORD_BYTES, toolkit_manifest
 from .metadata import FIELDS, PROVENANCE
 from .sections import KINDS as SECTION_KINDS
 from .sections import ROLES
@@ -513,6 +527,8 @@ class Export:
     docvars: pd.DataFrame
     manifest: dict
     files: list[Path] = field(default_factory=list)
+    #: The folders the corpus was read from: an export may not be written inside one.
+    corpus_folders: list[Path] = field(default_factory=list)
 
     @property
     def codebook(self) -> dict:
@@ -795,7 +811,13 @@ def build(corpus, *, model=None, k: int | None = DEFAULT_K, k_range=None, kinds=
 
     manifest = _manifest(corpus, tables, notes, root_dir, tokenizer, lexicon, indicators, topic_params)
     return Export(tables, notes, specs, dtm.tocsr(), np.asarray(vocab, dtype=object),
-                  _typed(docvars, _docvars_spec()), manifest)
+                  _typed(docvars, _docvars_spec()), manifest, corpus_folders=_corpus_folders(corpus, root))
+
+
+def _corpus_folders(corpus, root=None) -> list[Path]:
+    """The folders ``corpus`` was read from (and ``root``), resolved."""
+    folders = [Path(f) for f in getattr(corpus, "folders", None) or []] + ([Path(root)] if root is not None else [])
+    return sorted({f.resolve() for f in folders})
 
 
 def _with_columns(spec: TableSpec, extra: tuple[Column, ...]) -> TableSpec:
@@ -925,12 +947,95 @@ def parse_formats(formats) -> tuple[str, ...]:
     return tuple(f for f in FORMATS if f in items)
 
 
-def check_target(to, overwrite: bool = False) -> Path:
+def export_files(formats=DEFAULT_FORMATS) -> list[str]:
+    """The names of the files an export in ``formats`` writes, in the order it writes them (the marker
+    aside)."""
+    names = [CODEBOOK_MD, CODEBOOK_JSON]
+    for f in parse_formats(formats):
+        names += {"parquet": [f"{t}.parquet" for t in TABLES], "csv": [f"{t}.csv" for t in TABLES],
+                  "dta": [f"{t}.dta" for t in TABLES], "xlsx": [WORKBOOK], "r": list(R_FILES)}[f]
+    return names + [MANIFEST_NAME]
+
+
+#: Every name an export may write: the only names ``overwrite`` ever replaces or removes.
+EXPORT_NAMES = frozenset(export_files(FORMATS))
+
+
+def _read_record(to: Path) -> tuple[dict[str, set[str]], str | None]:
+    """What the toolkit wrote in ``to``: file name → the sha256 each may have, from the marker (or, for
+    an export of an earlier version, from its MANIFEST.json), and the name of the file it came from
+    (None: no record). A marker that cannot be read is an :class:`ExportError`."""
+    marker = to / EXPORT_MARKER
+    if os.path.lexists(marker):
+        try:
+            entry = json.loads(read_entry(marker, MAX_RECORD_BYTES).decode("utf-8"))
+            if not (isinstance(entry, dict) and entry.get("format") == MARKER_FORMAT
+                    and isinstance(entry.get("files"), dict)):
+                raise ValueError("not a marker of this toolkit")
+            record = {str(name): {str(s) for s in shas} for name, shas in entry["files"].items()
+                      if isinstance(shas, list)}
+        except (EntryError, OSError, ValueError) as e:
+            raise ExportError(f"{marker}: cannot be read ({e}): --overwrite replaces nothing without it; "
+                              "remove the folder's files by hand, or export to another folder") from None
+        return record, EXPORT_MARKER
+    manifest = toolkit_manifest(to / MANIFEST_NAME)
+    if manifest is not None and isinstance(manifest.get("files"), list):
+        record = {str(f["file"]): {str(f["sha256"])} for f in manifest["files"]
+                  if isinstance(f, dict) and "file" in f and "sha256" in f}
+        record[MANIFEST_NAME] = {_sha256_file(to / MANIFEST_NAME)}
+        return record, MANIFEST_NAME
+    return {}, None
+
+
+def _check_replaceable(to: Path, formats) -> tuple[dict[str, set[str]], list[str]]:
+    """Before an export overwrites ``to``: every file it would replace (a name it writes) or remove (an
+    earlier export's file it does not write again) must be a regular file the record lists with the
+    sha256 it still has. Returns the record and the names to remove; the first file that fails is an
+    :class:`ExportError` naming it, and nothing is written."""
+    record, source = _read_record(to)
+    planned = export_files(formats)
+    stale = sorted(n for n in record if n in EXPORT_NAMES and n not in planned)
+    advice = "move it, or export to another folder"
+    for name in planned + stale:
+        path = to / name
+        if not os.path.lexists(path):
+            continue
+        problem = entry_problem(path)
+        if problem is not None:
+            raise ExportError(f"{path}: {problem}: not replaced; {advice}")
+        if name not in record:
+            raise ExportError(f"{path}: not written by an export of this toolkit (no record of it in "
+                              f"{source or EXPORT_MARKER}): not replaced; {advice}")
+        if _sha256_file(path) not in record[name]:
+            raise ExportError(f"{path}: changed since this toolkit exported it (its sha256 is not the one "
+                              f"recorded in {source}): not replaced; {advice}")
+    return record, stale
+
+
+def _inside(to: Path, folders) -> Path | None:
+    """The first of ``folders`` that ``to`` is, or lies inside (symlinks resolved), or None."""
+    target = to.resolve()
+    return next((f for f in folders if target == Path(f).resolve() or target.is_relative_to(Path(f).resolve())),
+                None)
+
+
+def check_target(to, overwrite: bool = False, formats=DEFAULT_FORMATS, corpus_folders=()) -> Path:
     """The folder an export may write to: created if missing; refused (:class:`ExportError`) if it is a
-    file, or holds anything and ``overwrite`` is False."""
+    file, lies inside one of ``corpus_folders`` (the corpus being read), or holds anything and
+    ``overwrite`` is False; with ``overwrite``, if a file in the way is not one the toolkit wrote there
+    (see the module's docstring)."""
+    return _target(to, overwrite, formats, corpus_folders)[0]
+
+
+def _target(to, overwrite: bool, formats, corpus_folders) -> tuple[Path, dict[str, set[str]], list[str]]:
+    """:func:`check_target`, with the record of what the toolkit wrote there and the names to remove."""
     to = Path(to)
     if to.exists() and not to.is_dir():
         raise ExportError(f"{to}: exists and is not a folder")
+    corpus = _inside(to, corpus_folders)
+    if corpus is not None:
+        raise ExportError(f"{to}: inside the corpus being read ({corpus}): reading it again would take the "
+                          "export's tables for reports; export to a folder outside it")
     if to.is_dir():
         try:
             busy = any(to.iterdir())
@@ -939,7 +1044,46 @@ def check_target(to, overwrite: bool = False) -> Path:
         if busy and not overwrite:
             raise ExportError(f"{to}: folder exists and is not empty; pass --overwrite (overwrite=True) to "
                               "replace an earlier export's files")
-    return to
+        if busy:
+            return (to, *_check_replaceable(to, formats))
+    return to, {}, []
+
+
+class _Recorder:
+    """The marker of one export while it is written: each file's new sha256 is added to what the marker
+    allows for its name before the file is renamed into place, so that a run killed at any point leaves a
+    marker that still vouches for every file the toolkit wrote."""
+
+    def __init__(self, folder: Path, record: dict[str, set[str]]):
+        self.folder = folder
+        self.allowed = {name: set(shas) for name, shas in record.items() if name in EXPORT_NAMES}
+        self.written: dict[str, str] = {}
+        self._save(self.allowed)
+
+    def allow(self, name: str, sha: str) -> None:
+        self.allowed.setdefault(name, set()).add(sha)
+        self.written[name] = sha
+        self._save(self.allowed)
+
+    def finish(self, names: list[str]) -> None:
+        """The final marker: exactly the files of this export, each with its one sha256."""
+        self.allowed = {name: {self.written[name]} for name in names}
+        self._save(self.allowed)
+
+    def forget(self, name: str) -> None:
+        self.allowed.pop(name, None)
+        self._save(self.allowed)
+
+    def _save(self, allowed: dict[str, set[str]]) -> None:
+        entry = {"format": MARKER_FORMAT, "version": 1,
+                 "note": "the files an export of gov-report-toolkit wrote here, with their sha256: "
+                         "export --overwrite replaces only these, unchanged",
+                 "files": {name: sorted(shas) for name, shas in sorted(allowed.items())}}
+        _atomic(self.folder / EXPORT_MARKER, lambda tmp: tmp.write_bytes(_json_bytes(entry)))
+
+
+#: The marker of the export being written (set by :func:`write`; :func:`_atomic` reports each file to it).
+_RECORDER: ContextVar[_Recorder | None] = ContextVar("export_recorder", default=None)
 
 
 def _umask() -> int:
@@ -961,6 +1105,9 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
     try:
         write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file 0600: give it the mode open() would
+        recorder = _RECORDER.get()
+        if recorder is not None and path.name != EXPORT_MARKER and path.parent == recorder.folder:
+            recorder.allow(path.name, _sha256_file(tmp))  # recorded before it takes the name
         os.replace(tmp, path)
     except BaseException as e:
         with suppress(OSError):
@@ -1204,36 +1351,41 @@ def _json_default(value):
 
 def write(result: Export, to, formats=DEFAULT_FORMATS, overwrite: bool = False) -> list[Path]:
     """Write an :class:`Export` into the folder ``to`` in ``formats`` (see :func:`parse_formats`), with
-    ``codebook.md``, ``codebook.json`` and, last, ``MANIFEST.json``. Returns the files written."""
+    ``codebook.md``, ``codebook.json`` and, last, ``MANIFEST.json``; the marker first and last. Returns
+    the files written (the marker aside). What ``overwrite`` may replace: see the module's docstring."""
     formats = parse_formats(formats)
-    to = check_target(to, overwrite)
+    to, record, stale = _target(to, overwrite, formats, result.corpus_folders)
     try:
         to.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ExportError(f"{to}: cannot create the folder ({e.strerror or e})") from None
-    manifest_path = to / MANIFEST_NAME
-    previous = []
-    if manifest_path.exists():
-        with suppress(OSError, ValueError, KeyError, TypeError):
-            previous = [f["file"] for f in json.loads(manifest_path.read_text(encoding="utf-8"))["files"]]
-        try:
-            manifest_path.unlink()
-        except OSError as e:
-            raise ExportError(f"{manifest_path}: cannot remove the earlier manifest ({e.strerror or e})") from None
-    book = result.codebook
-    files = [_write_bytes(to / CODEBOOK_MD, codebook_markdown(book).encode("utf-8")),
-             _write_bytes(to / CODEBOOK_JSON, _json_bytes(book))]
-    for f in formats:
-        files += WRITERS[f](result, to)
-    written = {p.name for p in files}
-    for name in previous:  # an earlier export's files this one does not rewrite (another format)
-        stale = to / name
-        if name not in written and Path(name).name == name and stale.is_file():
-            with suppress(OSError):
-                stale.unlink()
-    manifest = dict(result.manifest, formats=list(formats),
-                    files=[{"file": p.name, "bytes": p.stat().st_size, "sha256": _sha256_file(p)} for p in files])
-    files.append(_write_bytes(manifest_path, _json_bytes(manifest)))
+    recorder = _Recorder(to, record)
+    token = _RECORDER.set(recorder)
+    try:
+        manifest_path = to / MANIFEST_NAME
+        if os.path.lexists(manifest_path):  # checked above: the toolkit's own
+            try:
+                manifest_path.unlink()
+            except OSError as e:
+                raise ExportError(f"{manifest_path}: cannot remove the earlier manifest ({e.strerror or e})") from None
+        book = result.codebook
+        files = [_write_bytes(to / CODEBOOK_MD, codebook_markdown(book).encode("utf-8")),
+                 _write_bytes(to / CODEBOOK_JSON, _json_bytes(book))]
+        for f in formats:
+            files += WRITERS[f](result, to)
+        for name in stale:  # an earlier export's files this one does not rewrite (another format), if unchanged
+            old = to / name
+            if entry_problem(old) is None and _sha256_file(old) in record.get(name, ()):
+                with suppress(OSError):
+                    old.unlink()
+                    recorder.forget(name)
+        manifest = dict(result.manifest, formats=list(formats),
+                        files=[{"file": p.name, "bytes": p.stat().st_size, "sha256": recorder.written[p.name]}
+                               for p in files])
+        files.append(_write_bytes(manifest_path, _json_bytes(manifest)))
+        recorder.finish([p.name for p in files])
+    finally:
+        _RECORDER.reset(token)
     result.manifest = manifest
     result.files = files
     return files
@@ -1244,13 +1396,13 @@ def export(corpus, to, formats=DEFAULT_FORMATS, *, overwrite: bool = False, **op
     ``random_state`` …) and write them to the folder ``to`` (:func:`write`). The folder and the formats
     are checked before anything is computed. Returns the :class:`Export`, its ``files`` set."""
     formats = parse_formats(formats)
-    check_target(to, overwrite)
+    check_target(to, overwrite, formats, _corpus_folders(corpus, options.get("root")))
     result = build(corpus, **options)
     write(result, to, formats, overwrite=overwrite)
     return result
 
 
-__all__ = ["CODEBOOK_JSON", "CODEBOOK_MD", "DEFAULT_FORMATS", "DEFAULT_K", "EXCEL_CELL_LIMIT", "Export",
-           "ExportError", "FORMATS", "MANIFEST_NAME", "SPECS", "TABLES", "WORKBOOK", "build", "check_target",
+__all__ = ["CODEBOOK_JSON", "CODEBOOK_MD", "DEFAULT_FORMATS", "DEFAULT_K", "EXCEL_CELL_LIMIT", "EXPORT_MARKER",
+           "EXPORT_NAMES", "Export", "ExportError", "FORMATS", "MANIFEST_NAME", "SPECS", "TABLES", "WORKBOOK", "build", "check_target", "export_files",
            "codebook", "codebook_markdown", "excel_sheets", "excel_text", "export", "parse_formats", "stata_name",
            "stata_names", "write"]

@@ -200,7 +200,13 @@ def describe(detected: dict, source=None, fields: dict | None = None, user: dict
 def _derive_government(values: dict, origin: dict, given: dict, detected: dict) -> list[str]:
     """After a user gave places: make level, government and the other places agree with the most
     specific place given (county, else city, else province), unless the user gave them too. Returns
-    notes on conflicts with what the text said."""
+    notes on conflicts with what the text said.
+
+    A province alone (no city or county given): where the text names a government in another province,
+    level, government, city and county are left empty, with a note; where it names the province's own
+    government or a lower one (a prefecture, a county), that is kept; where it names none below the
+    province (nothing, or the national government), the report is the province's own: level
+    ``province``, government ``<province>人民政府`` (a municipality is its own city), marked ``derived``."""
     from . import geo
 
     if "city" in given and "county" not in given and (place := geo.resolve(values["city"])) is not None \
@@ -219,14 +225,22 @@ def _derive_government(values: dict, origin: dict, given: dict, detected: dict) 
         level = "province" if city in geo.MUNICIPALITIES else "prefecture"
         if "county" not in given:
             values["county"], origin["county"] = None, "derived"
-    else:  # a province alone: keep what the text found inside it, drop what lies elsewhere
-        if detected.get("province") in (None, values["province"]):
-            return []
-        for field in ("level", "government", "city", "county"):
-            if field not in given:
-                values[field], origin[field] = None, "derived"
-        return [f"the text names a government in {detected['province']}, the {given['province']} says "
-                f"{values['province']}: level, government, city and county left empty"]
+    else:  # a province alone: keep a government the text found inside it, drop one that lies elsewhere,
+        # and where the text names none below the province, it is the province's own government
+        if detected.get("province") not in (None, values["province"]):
+            for field in ("level", "government", "city", "county"):
+                if field not in given:
+                    values[field], origin[field] = None, "derived"
+            return [f"the text names a government in {detected['province']}, the {given['province']} says "
+                    f"{values['province']}: level, government, city and county left empty"]
+        if detected.get("level") in ("province", "prefecture", "county"):
+            return []  # the province's own government, or a lower one the text names: kept as detected
+        if getattr(geo.resolve(values["province"]), "level", None) != "province":
+            return []  # not a province the division table knows: nothing to derive from it
+        seat, level = values["province"], "province"
+        city = seat if seat in geo.MUNICIPALITIES else None  # a municipality is its own city
+        if "county" not in given and values["county"] is not None:
+            values["county"], origin["county"] = None, "derived"
     division = geo.resolve(seat, within=values["province"]) if "province" in given else geo.resolve(seat)
     if "province" not in given and division is not None:
         values["province"], origin["province"] = division.province, "derived"

@@ -27,8 +27,10 @@ Which tokens are kept (:meth:`Tokenizer.keep`), in this order:
 
 The cache (:data:`toolkit.paths.CACHE_DIR` ``/tokens``, git-ignored) keeps the final tokens of each
 distinct text in an SQLite file named by a fingerprint of the tokenizer version, the backend and its
-options, the stopword list and the bytes of every lexicon file: editing a lexicon file starts a new
-cache file, so a stale token list is never read. Two tables:
+options, the stopword list, the bytes of every lexicon file and the bytes of the segmenter's own
+dictionary (jieba's ``dict.txt``; for rjieba, its extension module, which holds the same dictionary
+compiled in): editing a lexicon file or the dictionary starts a new cache file, so a stale token list is
+never read. Two tables:
 
 - ``tokens(key, tokens, checksum)``, one row per distinct text: ``key`` is the sha256 of the text,
   ``tokens`` the tokens joined by U+001F, ``checksum`` the sha256 of key and tokens;
@@ -44,18 +46,30 @@ not such a database (truncated, not SQLite, another schema) is renamed ``<name>.
 either way one :class:`toolkit.cache.CacheWarning` names the file and the reason (see :mod:`toolkit.cache`).
 Several processes may fill one file at once (SQLite's WAL; writers wait their turn). Opening a new cache
 file removes all but the newest :data:`KEEP_CACHES` (4) in the folder.
+
+A cache file (or one of SQLite's files beside it) that is not a regular file (a FIFO, a device, a folder,
+a symlink) is never opened: it is set aside and rebuilt. A cache that cannot be used at all (a read-only
+or full disk, a folder that cannot be made, a file that cannot be moved aside) is bypassed: the tokens
+are computed without it, with one :class:`toolkit.cache.CacheWarning`. A cache never stops a run.
+
+jieba's own dictionary cache (``jieba.cache``, a marshal file that jieba trusts without a checksum) is
+never read or written: the ``jieba`` backend builds its prefix dictionary from ``dict.txt`` and keeps it
+in the cache folder as plain data with a checksum (:func:`_jieba_prefix`); ``cache=False`` neither
+reads nor writes it.
 """
 from __future__ import annotations
 
 import functools
 import gc
 import hashlib
-import logging
+import io
+import json
+import os
 import re
 import sqlite3
 import sys
 import time
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -64,12 +78,14 @@ import numpy as np
 import pandas as pd
 
 from . import paths
-from .cache import CacheWarning, set_aside, sha256, warn  # noqa: F401 (CacheWarning: re-exported)
+from .cache import (CacheWarning, EntryError, entry_problem, read_entry, set_aside, sha256,  # noqa: F401 (re-exported)
+                    warn, write_atomic)
 
 #: Bump when the segmentation, the filtering rules or the cache's schema change: it is part of the cache
 #: fingerprint (3: sha256 keys and a checksum per row; 4: bundles, the tokens of a whole call in one row; 5: bundle keys
-#: count UTF-8 bytes, so that Arrow's buffers give them directly, and bundles are hashed with BLAKE3).
-TOKENIZER_VERSION = "5"
+#: count UTF-8 bytes, so that Arrow's buffers give them directly, and bundles are hashed with BLAKE3; 6: the
+#: segmenter's own dictionary, by its bytes, is part of the fingerprint).
+TOKENIZER_VERSION = "6"
 BACKENDS = ("jieba", "rjieba")
 USERDICT = "userdict.txt"
 STOPWORDS = "stopwords.txt"
@@ -189,21 +205,119 @@ class Lexicon:
 
 
 # --------------------------------------------------------------------------- segmenters
-def _jieba_segmenter(userdict: dict[str, int], cache_dir: Path):
+#: The first line of a jieba prefix dictionary kept in the token cache folder (:func:`_jieba_prefix`).
+_PREFIX_MAGIC = b"toolkit.tokenize jieba prefix dictionary 1\n"
+
+
+def _jieba_dictionary() -> bytes:
+    """The bytes of jieba's own dictionary (its ``dict.txt``)."""
+    import jieba
+
+    with jieba.Tokenizer().get_dict_file() as f:
+        return f.read()
+
+
+@functools.lru_cache(maxsize=1)
+def _rjieba_dictionary_sha256() -> str:
+    """The sha256 of rjieba's extension module, which holds its dictionary (jieba's ``dict.txt``, compiled
+    in): the module loaded in this process does not change, so it is hashed once (14 ms)."""
+    import rjieba  # noqa: F401 (loads the extension module)
+
+    return sha256(Path(sys.modules["rjieba.rjieba"].__file__).read_bytes())
+
+
+def _prefix_payload_checksum(digest: str, payload: bytes) -> str:
+    return sha256(digest.encode() + b"\n" + payload)
+
+
+def _read_prefix(path: Path, digest: str, max_bytes: int) -> tuple[dict, int]:
+    """A prefix dictionary written by :func:`_write_prefix` for the dictionary whose sha256 is ``digest``:
+    a regular file within ``max_bytes``, its checksum and shape verified before it is used. Raises
+    :class:`FileNotFoundError` when there is none, :class:`_Unusable` (the reason) for anything else."""
+    try:
+        data = read_entry(path, max_bytes)
+    except EntryError as error:
+        raise _Unusable(str(error)) from None
+    if not data.startswith(_PREFIX_MAGIC) or b"\n" not in data[len(_PREFIX_MAGIC):]:
+        raise _Unusable("not a prefix dictionary of this toolkit")
+    head, _, payload = data[len(_PREFIX_MAGIC):].partition(b"\n")
+    try:
+        header = json.loads(head.decode("utf-8"))
+        n, total, checksum = int(header["words"]), int(header["total"]), str(header["sha256"])
+        words_bytes = int(header["word_bytes"])
+        if header["dictionary"] != digest:
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        raise _Unusable("its header is not one of this dictionary") from None
+    if checksum != _prefix_payload_checksum(digest, payload):
+        raise _Unusable("checksum does not match its content")
+    if not (0 <= words_bytes <= len(payload)) or len(payload) - words_bytes != 8 * n:
+        raise _Unusable("its content does not match its header")
+    words = payload[:words_bytes].decode("utf-8").split("\n") if n else []
+    freqs = np.frombuffer(payload[words_bytes:], dtype="<i8")
+    if len(words) != n or (n and freqs.min() < 0) or total < 0:
+        raise _Unusable("its content does not match its header")
+    freq = dict(zip(words, freqs.tolist()))
+    if len(freq) != n:
+        raise _Unusable("its content does not match its header")
+    return freq, total
+
+
+def _write_prefix(path: Path, digest: str, freq: dict, total: int) -> None:
+    """Keep a prefix dictionary (word → frequency, 0 for a prefix) as plain data: the words in UTF-8,
+    one a line, and their frequencies as int64, with a sha256 over the dictionary's digest and both."""
+    words = "\n".join(freq).encode("utf-8")
+    payload = words + np.fromiter(freq.values(), dtype="<i8", count=len(freq)).tobytes()
+    header = {"dictionary": digest, "words": len(freq), "word_bytes": len(words), "total": int(total),
+              "sha256": _prefix_payload_checksum(digest, payload)}
+    write_atomic(path, _PREFIX_MAGIC + json.dumps(header).encode() + b"\n" + payload)
+
+
+def _jieba_prefix(data: bytes, digest: str, folder: Path | None) -> tuple[dict, int]:
+    """jieba's prefix dictionary (word → frequency, and the total) for its dictionary ``data``: built
+    from ``data`` (``jieba.Tokenizer.gen_pfdict``, about 1.5 s), or read from ``folder`` (None: no cache)
+    where an earlier tokenizer kept it for the same dictionary (``jieba-<sha256[:20]>.dict``, about 0.2 s).
+
+    jieba's own cache (``jieba.cache``, a marshal file without a checksum, trusted by its modification
+    time) is never read nor written: an edited one could change the tokens, even with ``cache=False``.
+    This one is plain data with a sha256, and its name carries the dictionary's sha256, so a changed
+    dictionary never reads an old one. A bad file is set aside (``*.corrupt``) and rebuilt, a folder that
+    cannot be written is left alone, each with one :class:`toolkit.cache.CacheWarning`."""
+    import jieba
+
+    path = folder / f"jieba-{digest[:20]}.dict" if folder is not None else None
+    if path is not None:
+        try:
+            return _read_prefix(path, digest, max_bytes=4 * len(data) + 1_000_000)
+        except FileNotFoundError:
+            pass
+        except _Unusable as error:
+            warn(f"jieba dictionary cache {path}: {error}; {set_aside(path)} and rebuilt")
+        except OSError as error:  # its folder cannot be searched
+            warn(f"jieba dictionary cache {path}: {error.strerror or error}; not used")
+            path = None
+    freq, total = jieba.Tokenizer.gen_pfdict(io.BytesIO(data))
+    if path is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _write_prefix(path, digest, freq, total)
+            for old in folder.glob("jieba-*.dict"):  # another dictionary's (jieba was upgraded)
+                if old != path:
+                    with suppress(OSError):
+                        old.unlink()
+        except OSError as error:
+            warn(f"jieba dictionary cache {path}: not written ({error.strerror or error})")
+    return freq, total
+
+
+def _jieba_segmenter(userdict: dict[str, int], data: bytes, digest: str, folder: Path | None):
+    """A ``jieba.Tokenizer`` with the prefix dictionary of ``data`` (see :func:`_jieba_prefix`) and the
+    user terms. It is marked initialised, so jieba never builds, reads or writes its own cache."""
     import jieba
 
     segmenter = jieba.Tokenizer()
-    segmenter.tmp_dir = str(cache_dir)  # its dictionary cache goes to .cache/, not /tmp
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    # jieba logs "Building prefix dict …" through its module logger while it loads: quiet it for the
-    # load only, and leave the logger as the user had it.
-    logger = logging.getLogger("jieba")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        segmenter.initialize()
-    finally:
-        logger.setLevel(level)
+    segmenter.FREQ, segmenter.total = _jieba_prefix(data, digest, folder)
+    segmenter.initialized = True
     for term, freq in userdict.items():
         segmenter.add_word(term, freq)
     return segmenter
@@ -260,10 +374,14 @@ class Tokenizer:
     hmm : let jieba's HMM join characters the dictionary does not know (jieba's default, True).
     userdict : False segments with jieba's dictionary only (to show what the lexicon changes); the
         stopwords still apply.
-    cache : keep final tokens in ``cache_dir`` (default ``.cache/tokens``); False disables it.
+    cache : keep final tokens in ``cache_dir`` (default ``.cache/tokens``), and with the jieba backend its
+        prefix dictionary; False disables both (no cache at all, jieba's own included).
     n_jobs : segment texts not in the cache in parallel, :data:`CHUNK` texts a task, through joblib
         (``-1``: all cores; under ``joblib.parallel_config(backend="dask")``, a Dask cluster's workers).
         The tokens are the same; the cache is written by this process only. Default None: here.
+
+    Attributes: ``dictionary_sha256``, the sha256 of the segmenter's own dictionary (jieba's
+    ``dict.txt``, or rjieba's extension module that holds it), part of :attr:`fingerprint`.
     """
 
     def __init__(self, lexicon_dir: str | Path | None = None, backend: str = "rjieba", hmm: bool = True,
@@ -281,9 +399,14 @@ class Tokenizer:
         # _cut closes over the segmenter, not over self: no reference cycle, so a tokenizer (and its
         # dictionary, ~100 MB) is freed as soon as it is dropped, not at the next full garbage collection
         if backend == "jieba":
-            segmenter = self._segmenter = _jieba_segmenter(self.terms, paths.CACHE_DIR / "jieba")
+            data = _jieba_dictionary()
+            self.dictionary_sha256 = sha256(data)
+            segmenter = self._segmenter = _jieba_segmenter(self.terms, data, self.dictionary_sha256,
+                                                           self.cache_dir if cache else None)
+            del data
             self._cut = lambda text: segmenter.lcut(text, HMM=hmm)
         else:
+            self.dictionary_sha256 = _rjieba_dictionary_sha256()
             segmenter = self._segmenter = _rjieba_segmenter(self.terms)
             self._cut = lambda text: segmenter.cut(text, hmm)
         self._kept = _Decisions(self.terms, self.stopwords)  # token → what is kept of it, memoised
@@ -306,10 +429,11 @@ class Tokenizer:
 
     @property
     def fingerprint(self) -> str:
-        """What the cached tokens depend on: version, backend, options, stopwords and lexicon files."""
+        """What the cached tokens depend on: version, backend, options, stopwords, lexicon files (the user
+        dictionary among them) and the segmenter's own dictionary (:attr:`dictionary_sha256`)."""
         digest = hashlib.sha256()
         for part in (TOKENIZER_VERSION, self.backend, str(self.hmm), str(self.userdict), self.lexicon.fingerprint,
-                     "\n".join(sorted(self.stopwords))):
+                     "\n".join(sorted(self.stopwords)), self.dictionary_sha256):
             digest.update(part.encode() + b"\0")
         return digest.hexdigest()
 
@@ -445,21 +569,32 @@ class Tokenizer:
             computed.update(self._segment_many(missing))
             return computed
 
+        def bypass(reason: str) -> list[list[str]]:
+            warn(f"token cache {path}: {reason}; not used: the tokens are computed without it")
+            found = compute(texts())
+            return [found[t] for t in distinct]
+
+        aside = ""  # the reason the first file was set aside, and what was done with it
         for attempt in (1, 2):
             try:
+                problem = _entry_problem(path)
+                if problem is not None:  # a FIFO, a device, a folder, a symlink …: never opened
+                    raise _Unusable(problem)
                 lists, bad = self._lookup(path, bundle, n, texts, compute)
-            except (sqlite3.DatabaseError, _Unusable) as error:
+            except (sqlite3.DatabaseError, _Unusable, OSError) as error:
+                reason = str(error) if not isinstance(error, OSError) else (
+                    f"{error.strerror or error}" + (f": {error.filename}" if error.filename else ""))
                 code = getattr(error, "sqlite_errorcode", None)
-                environmental = code is not None and code & 0xFF in _ENVIRONMENT_ERRORS
-                if environmental or attempt == 2:
-                    if isinstance(error, sqlite3.Error):
-                        raise type(error)(f"token cache {path}: {error}") from error
-                    raise
-                for sidecar in ("-wal", "-shm", "-journal"):  # SQLite's own files for the old content
-                    path.with_name(path.name + sidecar).unlink(missing_ok=True)
-                done = set_aside(path)
-                warn(f"token cache {path}: {error}; {done} and rebuilt")
+                environmental = isinstance(error, OSError) or (code is not None and code & 0xFF in _ENVIRONMENT_ERRORS)
+                if environmental or attempt == 2:  # the disk, not the file: bypassed, left as it is
+                    return bypass(f"{aside}, and the new file failed too ({reason})" if aside else reason)
+                done = _set_aside_cache(path)
+                if os.path.lexists(path):  # it cannot be moved (a read-only folder): never used
+                    return bypass(f"{reason}; {done}")
+                aside = f"{reason}; {done}"
                 continue
+            if aside:
+                warn(f"token cache {path}: {aside} and rebuilt")
             if bad:
                 entries = "1 entry" if bad == 1 else f"{bad} entries"
                 warn(f"token cache {path}: {entries} failed the checksum; dropped and recomputed")
@@ -520,8 +655,11 @@ class Tokenizer:
         mode, whose schema has been checked: :class:`_Unusable` for a database holding anything else. The
         caller closes it. Several processes may fill one file at once: writers wait for each other (up to
         60 s), and the file's creation is retried while another process holds it."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OSError(error.errno, f"its folder cannot be made ({error.strerror or error})") from None
+        if not os.path.lexists(path):
             prune_caches(path.parent, keep=KEEP_CACHES, current=path)
         db = sqlite3.connect(path, timeout=60)
         try:
@@ -556,17 +694,57 @@ class Tokenizer:
         return db
 
 
+def _sidecars(path: Path) -> list[Path]:
+    """SQLite's own files beside a cache file: the write-ahead log, its index, the rollback journal."""
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def _entry_problem(path: Path) -> str | None:
+    """Why the cache file ``path`` or one of its SQLite sidecars cannot be opened safely, or None."""
+    problem = entry_problem(path)
+    if problem is not None:
+        return problem
+    for sidecar in _sidecars(path):
+        if (problem := entry_problem(sidecar)) is not None:
+            return f"its {sidecar.name[len(path.name):]} file is {problem}"
+    return None
+
+
+def _set_aside_cache(path: Path) -> str:
+    """Set the cache file ``path`` aside (see :func:`toolkit.cache.set_aside`) after removing its SQLite
+    sidecars (a sidecar that is a folder is set aside too). Returns what was done with the file."""
+    done = []
+    for sidecar in _sidecars(path):
+        if os.path.isdir(sidecar) and not os.path.islink(sidecar):
+            done.append(f"{sidecar.name[len(path.name):]} {set_aside(sidecar)}")
+        elif os.path.lexists(sidecar):
+            try:
+                sidecar.unlink()
+                done.append(f"{sidecar.name[len(path.name):]} removed")
+            except OSError as error:
+                done.append(f"{sidecar.name[len(path.name):]} left in place ({error.strerror or error})")
+    if os.path.lexists(path):
+        done.insert(0, set_aside(path))
+    return ", ".join(done) or "gone"
+
+
 def prune_caches(directory: Path, keep: int = KEEP_CACHES, current: Path | None = None) -> list[Path]:
     """Remove all but the newest ``keep`` token cache files (``tokens-*.sqlite``, with their SQLite
     sidecars) of ``directory``, counting ``current`` (about to be created) as the newest. Returns the
     files removed. A file another process is using is left (it is removed next time)."""
+    def modified(p: Path) -> float:
+        try:
+            return p.lstat().st_mtime  # a symlink's own time: a broken one is not an error here
+        except OSError:
+            return 0.0
+
     files = sorted((p for p in directory.glob("tokens-*.sqlite") if p != current),
-                   key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
+                   key=lambda p: (modified(p), p.name), reverse=True)
     removed = []
     for old in files[max(0, keep - (current is not None)):]:
         try:
-            for sidecar in ("-wal", "-shm", "-journal"):
-                old.with_name(old.name + sidecar).unlink(missing_ok=True)
+            for sidecar in _sidecars(old):
+                sidecar.unlink(missing_ok=True)
             old.unlink()
             removed.append(old)
         except OSError:

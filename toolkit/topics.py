@@ -78,7 +78,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from . import paths
-from .cache import set_aside, sha256, warn, write_atomic
+from .cache import EntryError, read_entry, set_aside, sha256, warn, write_atomic
 from .sections import KINDS as SECTION_KINDS
 from .sections import UNIT_COLUMNS
 
@@ -481,6 +481,12 @@ def _selection_key(tfidf, samples, ks, top_n: int, params: dict, method: dict | 
     return digest.hexdigest()
 
 
+#: The largest sidecar read (a few kilobytes in practice).
+MAX_SIDECAR_BYTES = 1_000_000
+#: Room for one ``.npy`` header and its zip records in an archive, beyond the array's own bytes.
+_NPY_OVERHEAD = 4096
+
+
 class _BadEntry(Exception):
     """A cache entry that cannot be used: ``path`` is the file at fault, the message the reason,
     ``archive`` the entry's archive when the sidecar named one."""
@@ -524,15 +530,16 @@ class _RankingCache:
         none. An unusable entry is set aside, with one :class:`toolkit.cache.CacheWarning`, and None
         returned: the caller recomputes it."""
         sidecar = self.folder / f"{self._stem(key)}.json"
-        if not sidecar.is_file():  # an .npz without its sidecar is an unfinished write: a miss
+        if not os.path.lexists(sidecar):  # an .npz without its sidecar is an unfinished write: a miss
             return None
         try:
             arrays = self._read(sidecar, key, layout)
         except _BadEntry as bad:
-            for path in (sidecar, bad.archive):
-                if path is not None and path.exists():
-                    set_aside(path)
-            warn(f"topics cache {bad.path}: {bad}; entry set aside as *.corrupt and recomputed")
+            done = [set_aside(path) for path in (sidecar, bad.archive)
+                    if path is not None and os.path.lexists(path)]
+            kept = [d for d in done if d.startswith("left in place")]
+            warn(f"topics cache {bad.path}: {bad}; " + (f"entry {kept[0]}: not used, recomputed" if kept else
+                                                         "entry set aside as *.corrupt and recomputed"))
             return None
         scored = arrays.get("scored", np.ones(len(layout["ks"]), bool))
         return {(s, k): (arrays[f"top_k{k}"][s], bool(arrays["converged"][s, j]))
@@ -540,8 +547,14 @@ class _RankingCache:
 
     def _read(self, sidecar: Path, key: str, layout: dict) -> dict:
         try:
-            entry = json.loads(sidecar.read_bytes().decode("utf-8"))
-        except (ValueError, OSError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            data = read_entry(sidecar, MAX_SIDECAR_BYTES)
+        except FileNotFoundError:
+            raise _BadEntry(sidecar, "sidecar vanished while being read") from None
+        except EntryError as error:
+            raise _BadEntry(sidecar, f"sidecar is {error}") from None
+        try:
+            entry = json.loads(data.decode("utf-8"))
+        except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             raise _BadEntry(sidecar, "sidecar is not valid JSON") from None
         stem = self._stem(key)
         if (not isinstance(entry, dict) or entry.get("format") != self.FORMAT
@@ -553,21 +566,40 @@ class _RankingCache:
             raise _BadEntry(sidecar, "sidecar's layout does not match the call")
         archive = self.folder / entry["file"]
         try:
-            data = archive.read_bytes()
-        except OSError:
+            data = read_entry(archive, self.max_archive_bytes(layout))
+        except FileNotFoundError:
             raise _BadEntry(sidecar, f"its archive {archive.name} is missing") from None
+        except EntryError as error:  # a FIFO, /dev/zero, a folder, a file larger than the entry can be
+            raise _BadEntry(archive, str(error), archive) from None
         if sha256(data) != entry["sha256"]:
             raise _BadEntry(archive, f"sha256 does not match its sidecar {sidecar.name}", archive)
         return self._arrays(archive, data, layout)
 
     @staticmethod
-    def _arrays(archive: Path, data: bytes, layout: dict) -> dict:
+    def _array_bytes(layout: dict) -> dict[str, int]:
+        """The bytes of each array of an entry of ``layout``, as ``.npy`` data (without its header)."""
+        return {name: int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+                for name, (shape, dtype) in layout["arrays"].items()}
+
+    @classmethod
+    def max_archive_bytes(cls, layout: dict) -> int:
+        """The most an archive of ``layout`` can hold: its arrays, and room for each member's ``.npy``
+        header and zip records. A larger file is refused before it is read."""
+        return sum(cls._array_bytes(layout).values()) + _NPY_OVERHEAD * (len(layout["arrays"]) + 1)
+
+    @classmethod
+    def _arrays(cls, archive: Path, data: bytes, layout: dict) -> dict:
         if not data.startswith(b"PK\x03\x04"):  # what np.savez writes: a zip archive, nothing else is loaded
             raise _BadEntry(archive, "not an .npz archive", archive)
+        sizes = cls._array_bytes(layout)
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
                 if sorted(npz.files) != sorted(layout["arrays"]):
                     raise _BadEntry(archive, "its arrays do not match the sidecar's layout", archive)
+                for info in npz.zip.infolist():  # what a member inflates to, before it is inflated
+                    name = info.filename.removesuffix(".npy")
+                    if info.file_size > sizes.get(name, 0) + _NPY_OVERHEAD:
+                        raise _BadEntry(archive, f"{name} is larger than the sidecar's layout allows", archive)
                 arrays = {}
                 for name in npz.files:
                     try:
@@ -976,7 +1008,7 @@ MIN_UNITS_PER_REPORT = 3
 MIN_REPORTS = 20
 
 
-def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=KINDS) -> dict:
+def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=KINDS, corpus=None) -> dict:
     """What a reader must know before trusting the topics: units and reports per kind, and warnings
     computed from the data (the same notes in ``toolkit topics --json`` and notebook 03).
 
@@ -984,7 +1016,8 @@ def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=KINDS)
     :data:`MIN_PROBLEM_UNITS` problem units, or fewer than :data:`MIN_UNITS_PER_REPORT` per report with
     problems (topic shares then rest on a handful of paragraphs); fewer than :data:`MIN_REPORTS` reports
     (the bootstrap over reports has few distinct resamples); with a ``selection``, no k reaching the
-    stability bar; with an ``alignment``, a median under 5 problem units per report."""
+    stability bar; with an ``alignment``, a median under 5 problem units per report; with the ``corpus``,
+    what it left out on purpose (:attr:`toolkit.dataset.Corpus.notes`: duplicates, an export's folder)."""
     kinds = _check_kinds(kinds)
     units = {k: int((docs["kind"] == k).sum()) for k in kinds}
     reports = {k: int(docs.loc[docs["kind"] == k, "report_id"].nunique()) for k in kinds}
@@ -1007,6 +1040,8 @@ def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=KINDS)
         if len(per_report) and per_report.median() < 5:
             warnings_.append(f"a median of {per_report.median():.0f} problem units per report: each alignment "
                              "is a few rows; an unanswered problem is one paragraph, not a pattern")
+    if corpus is not None:
+        warnings_.extend(getattr(corpus, "notes", []))
     return {"units": units, "reports": reports, "warnings": warnings_}
 
 

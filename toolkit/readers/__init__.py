@@ -213,11 +213,14 @@ def _outside(path: Path, real_root: Path) -> ReportError | None:
     return None
 
 
-def _walk(root: Path) -> tuple[list[Found], list[ReportError], Counter]:
+def _walk(root: Path, notes: list[str] | None = None) -> tuple[list[Found], list[ReportError], Counter]:
     """The report files under a folder, recursively, sorted by relative path; with the entries that
     cannot be read (symlinks that leave the folder, loop or are broken) as errors, and a count of the
     other files by suffix (to say what a folder without reports holds). Symlinks that stay inside the
-    folder are followed, each real folder once."""
+    folder are followed, each real folder once. A subfolder holding an export of this toolkit (see
+    :mod:`toolkit.exported`) is not read: a note saying so is added to ``notes``."""
+    from ..exported import export_mark
+
     found: list[Found] = []
     errors: list[ReportError] = []
     others: Counter = Counter()
@@ -226,6 +229,12 @@ def _walk(root: Path) -> tuple[list[Found], list[ReportError], Counter]:
     for folder, dirs, files in os.walk(root, followlinks=True, onerror=lambda e: errors.append(
             ReportError(e.filename or root, f"cannot list folder: {e.strerror or e}"))):
         here = Path(folder)
+        mark = export_mark(here, files)
+        if mark is not None:  # its tables are not reports (the folder given itself is refused by discover)
+            dirs[:] = []
+            if notes is not None:
+                notes.append(f"{here}: an export of this toolkit (it holds {mark}): not read as reports")
+            continue
         keep = []
         for name in sorted(dirs):
             path = here / name
@@ -256,17 +265,24 @@ def _walk(root: Path) -> tuple[list[Found], list[ReportError], Counter]:
     return found, errors, others
 
 
-def discover(paths: PathLike | Iterable[PathLike]) -> tuple[list[Found], list[ReportError]]:
+def discover(paths: PathLike | Iterable[PathLike],
+             notes: list[str] | None = None) -> tuple[list[Found], list[ReportError]]:
     """The report files under ``paths``: files as given (any suffix), folders searched recursively for
     the suffixes of :data:`SUFFIXES` (any case), hidden entries and a folder's documentation (README*,
     LICENSE*, MANIFEST*, metadata.csv) left out. Returns what was found, and the paths that cannot give a report as errors:
     a missing path, a folder with no report file (saying what it holds), a symlink that leaves its
-    folder, is broken or loops (not followed)."""
+    folder, is broken or loops (not followed), a folder that is an export of this toolkit. A subfolder
+    that is an export is left out, and ``notes`` (if given) gets a line saying so."""
+    from ..exported import export_mark
+
     found: list[Found] = []
     errors: list[ReportError] = []
     for item in map(Path, _as_list(paths)):
-        if item.is_dir():
-            files, problems, others = _walk(item)
+        if item.is_dir() and (mark := export_mark(item)) is not None:
+            errors.append(ReportError(item, f"an export of this toolkit (it holds {mark}): its tables are not read "
+                                            "as reports; give one of its tables itself to read it"))
+        elif item.is_dir():
+            files, problems, others = _walk(item, notes)
             found += files
             errors += problems
             if not files:
