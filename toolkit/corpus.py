@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import numerals
 from .errors import BinaryReportError, EmptyReportError, FormatError, ReportError, UndecodableReportError
 from .paths import GEO_DIR, MANIFEST
 from .readers import MAX_BYTES, RawReport, ReadOptions, Source, discover, read_bytes, read_file, report_ids
@@ -431,18 +432,9 @@ _SESSION = re.compile(r"在\s*(?P<place>[^在，,。；\n]{0,24}?)\s*第\s*[〇�
 _WEBSITE = re.compile(r"(?:^|(?<=[\s>＞»›|｜:：]))(?P<site>[\u4e00-\u9fffA-Za-z]{2,30}?(?:门户网站|政府网站|政府网|网站))"
                       r"(?=$|[\s>＞»›|｜])")
 _SOURCE_FIELD = re.compile(rf"(?:{_FIELD_NAME})\s*[:：]\s*(?P<source>[^\s，。；！？:：]{{1,30}})")
-_CN_DIGITS = {char: digit for digit, chars in enumerate(("〇○零", "一", "二", "三", "四", "五", "六", "七", "八", "九"))
-              for char in chars}
-
-
 def _number(text: str) -> int:
-    """12, 〇二〇 or 二十三 as an int."""
-    if text.isdigit():
-        return int(text)
-    if "十" not in text:
-        return int("".join(str(_CN_DIGITS[char]) for char in text))
-    tens, _, ones = text.partition("十")
-    return 10 * (_CN_DIGITS[tens] if tens else 1) + (_CN_DIGITS[ones] if ones else 0)
+    """12, 〇二〇, 二〇二六 or 二十三 as an int (:func:`toolkit.numerals.number`)."""
+    return int(numerals.number(text))
 
 
 def _iso_date(match: re.Match[str]) -> str | None:

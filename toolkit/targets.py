@@ -73,7 +73,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import paths
+from . import numerals, paths
 
 INDICATORS = paths.LEXICON_DIR / "indicators.toml"
 SCHEMA = 1
@@ -238,30 +238,13 @@ _WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _WIDTH.update({ord(c): "-" for c in "—–―‒−－~～"})
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 
-_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
-_CN = "零〇○一二两三四五六七八九十百"
+_CN = "零〇○一二两三四五六七八九十百千万"
 
 
 def cn_number(text: str) -> float:
-    """A Chinese numeral as a number: 八 → 8, 十二点八 → 12.8, 二十一点七 → 21.7, 一百 → 100."""
-    whole, _, frac = text.partition("点")
-    value, digit = 0, 0
-    for ch in whole:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        elif ch == "十":
-            value += (digit or 1) * 10
-            digit = 0
-        elif ch == "百":
-            value += (digit or 1) * 100
-            digit = 0
-        else:
-            raise ValueError(f"not a Chinese numeral: {text!r}")
-    value += digit
-    if frac:
-        value = float(f"{value}.{''.join(str(_CN_DIGITS[c]) for c in frac)}")
-    return float(value)
+    """A Chinese numeral as a number: 八 → 8, 十二点八 → 12.8, 二十一点七 → 21.7, 一百 → 100, 两百 → 200
+    (:func:`toolkit.numerals.number`)."""
+    return float(numerals.number(text))
 
 
 def _compact(text: str) -> tuple[str, list[int]]:
@@ -474,8 +457,8 @@ def _other_base(s: str, year: int) -> bool:
     for m in _BASE.finditer(s):
         y = m.group(1)
         try:
-            y = int(y) if y.isdigit() else int("".join(str(_CN_DIGITS[c]) for c in y))
-        except KeyError:
+            y = numerals.year(y)
+        except ValueError:
             continue
         if y not in (year - 1, year):
             return True
