@@ -378,3 +378,80 @@ def test_amplification_figure_draws_each_government_against_the_level_above():
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["北京市人民政府 2025", "江苏省人民政府 2025"]
     assert amplification_figure(table.iloc[0:0]) is None
+
+
+# ---------------------------------------------------------------------- first-year and term-end reports
+#: Synthetic reports of the shapes that review five years and one year together: a first-year-of-plan
+#: report (delivered in 2026: it reviews 2025 and the “十四五” period, plans 2026, and presents the
+#: “十五五” plan draft) and a term-end report (delivered in 2023: 过去五年工作回顾, then 2022, then the
+#: next five years and 2023). In each, the year's outcomes are GDP 5.2% and 112万 new urban jobs, the
+#: year's targets GDP 5% and 105万; every other figure is a five-year one.
+_HEAD_2026 = "——2026年1月28日在江苏省第十四届人民代表大会第五次会议上\n各位代表：\n"
+_PLAN_2026 = ("三、2026年工作安排\n今年是“十五五”规划开局之年，做好今年工作意义重大。综合考虑，今年经济社会发展的主要预期目标是："
+              "地区生产总值增长5%左右，城镇新增就业105万人以上，城镇调查失业率5.5%左右。\n")
+_DRAFT = ("二、“十五五”时期的主要目标任务\n根据省委建议，省政府编制了《江苏省国民经济和社会发展第十五个五年规划纲要（草案）》，"
+          "提请大会审议。纲要草案提出的主要指标是：地区生产总值增长保持在合理区间、城市建成区绿化覆盖率达到24.2%，"
+          "城镇新增就业五年550万人以上，居民收入增长和经济增长同步。\n")
+FIRST_YEAR = {
+    "five_years_first": (
+        _HEAD_2026 + "一、2025年和“十四五”时期工作回顾\n“十四五”时期是极不平凡的五年。五年来，全省地区生产总值从11.6万亿元增加到"
+        "14.1万亿元，年均增长5.6%，城镇新增就业累计达到560万人。过去五年，城镇新增就业年均112.4万人。\n"
+        "2025年是“十四五”规划收官之年。一年来，全省地区生产总值14.1万亿元、增长5.2%，城镇新增就业112万人，城镇调查失业率4.5%。\n"
+        + _DRAFT + _PLAN_2026),
+    "year_after_level_in_a_five_year_sentence": (
+        _HEAD_2026 + "一、2025年和“十四五”时期工作回顾\n“十四五”以来，全省地区生产总值连跨4个万亿台阶，2025年达到14.1万亿元、增长5.2%。"
+        "五年来，城镇新增就业560万人，2025年城镇新增就业112万人。\n" + _DRAFT + _PLAN_2026),
+    "year_first_then_period": (
+        _HEAD_2026 + "一、2025年和“十四五”时期工作回顾\n过去一年，全省地区生产总值增长5.2%，城镇新增就业112万人。"
+        "“十四五”时期，地区生产总值年均增长5.6%，城镇新增就业560万人。\n" + _DRAFT + _PLAN_2026),
+    "five_year_paragraph_without_cue_words": (
+        _HEAD_2026 + "一、2025年和“十四五”时期工作回顾\n过去五年，我们攻坚克难、砥砺前行。全省地区生产总值增长31%，"
+        "城镇新增就业560万人。\n2025年，全省地区生产总值增长5.2%，城镇新增就业112万人。\n" + _DRAFT + _PLAN_2026),
+}
+_TERM_END = ("——2023年1月14日在江苏省第十四届人民代表大会第一次会议上\n一、过去五年工作回顾\n五年来，全省地区生产总值年均增长"
+             "5.6%，城镇新增就业累计达到560万人。过去五年，我们坚定不移推动高质量发展。城镇新增就业560万人，居民人均可支配收入增长"
+             "40%。\n2022年，面对超预期因素冲击，全省地区生产总值增长5.2%，城镇新增就业112万人。\n"
+             "二、今后五年的目标任务\n今后五年，地区生产总值年均增长5.5%左右，城镇新增就业500万人以上。\n"
+             "三、2023年工作安排\n今年经济社会发展的主要预期目标是：地区生产总值增长5%左右，城镇新增就业105万人以上。\n")
+
+
+def _shaped(text: str, year: int) -> tuple[dict, dict]:
+    c = corpus_of({"year": year, "text": text, "level": "province", "government": "江苏省人民政府",
+                   "province": "江苏省"})
+    t = find_targets(c).set_index("indicator")
+    o = find_outcomes(c).set_index("indicator")
+    return t["value"].to_dict(), o["value"].to_dict()
+
+
+@pytest.mark.parametrize("shape", sorted(FIRST_YEAR))
+def test_first_year_reports_give_the_years_figures_only(shape):
+    targets, outcomes = _shaped(FIRST_YEAR[shape], 2025)
+    assert outcomes.get("gdp_growth") == 5.2 and outcomes.get("new_urban_jobs") == 112.0, outcomes
+    assert targets.get("gdp_growth") == 5.0 and targets.get("new_urban_jobs") == 105.0, targets
+    assert 24.2 not in targets.values() and 550.0 not in targets.values()
+
+
+def test_term_end_report_gives_the_years_figures_only():
+    targets, outcomes = _shaped(_TERM_END, 2022)
+    assert outcomes.get("gdp_growth") == 5.2 and outcomes.get("new_urban_jobs") == 112.0, outcomes
+    assert targets.get("gdp_growth") == 5.0 and targets.get("new_urban_jobs") == 105.0, targets
+
+
+def test_a_plan_draft_paragraph_sets_no_target():
+    t = find_targets(corpus_of({"year": 2025, "text": _DRAFT}))
+    assert t.empty, t
+
+
+def test_a_multi_year_streak_is_not_the_years_outcome():
+    o = find_outcomes(corpus_of({"year": 2024, "text": "去年城镇新增就业连续4年超过90万人，吸引高校毕业生就业创业。"}))
+    assert o.empty, o
+
+
+def test_own_place_words_after_other_words_are_not_another_place():
+    province = {"level": "province", "government": "北京市人民政府", "province": "北京市", "city": "北京市"}
+    assert one_outcome("去年预计全市地区生产总值增长5.2%左右。", **province)["value"] == 5.2
+
+
+def test_bu_shao_yu_is_a_floor():
+    row = one_target("今年实现城镇新增就业不少于26万人。", "new_urban_jobs")
+    assert (row["value"], row["qualifier"]) == (26.0, "不低于")
