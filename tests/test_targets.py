@@ -455,3 +455,42 @@ def test_own_place_words_after_other_words_are_not_another_place():
 def test_bu_shao_yu_is_a_floor():
     row = one_target("今年实现城镇新增就业不少于26万人。", "new_urban_jobs")
     assert (row["value"], row["qualifier"]) == (26.0, "不低于")
+
+
+# ---------------------------------------------------------------------- plausible ranges, suspect rows
+def test_every_indicator_has_a_plausible_range_and_its_source():
+    for ind in load_indicators():
+        low, high = ind.plausible
+        assert math.isfinite(low) and math.isfinite(high) and low < high, ind.id
+        assert len(ind.plausible_from) > 20, ind.id
+    assert load_indicators()["gdp_growth"].plausible == (-10.0, 20.0)
+    base = {"id": "x", "name": "x", "label": "", "unit": "%", "measure": "growth", "better": "higher",
+            "variants": [{"term": "x"}]}
+    with pytest.raises(IndicatorError, match="plausible must be"):
+        parse_indicators({"schema": 1, "indicator": [dict(base, plausible=[5, 1], plausible_from="a source")]})
+    with pytest.raises(IndicatorError, match="plausible_from"):
+        parse_indicators({"schema": 1, "indicator": [dict(base, plausible=[1, 5])]})
+
+
+def test_a_figure_outside_the_plausible_range_is_flagged_suspect():
+    c = corpus_of({"report_id": "a", "year": 2024, "text": "今年主要预期目标是：地区生产总值增长24.2%，城镇新增就业20万人。"},
+                  {"report_id": "b", "year": 2025, "text": "去年地区生产总值增长5.1%，城镇新增就业21万人。"})
+    table = ledger(c).set_index("indicator")
+    assert table["suspect"].dtype == bool
+    assert table.loc["gdp_growth", "suspect"] and not table.loc["new_urban_jobs", "suspect"]
+    assert table.loc["gdp_growth", "target_value"] == 24.2  # kept, to be read
+
+
+def test_sector_trade_is_not_the_governments_trade():
+    assert find_outcomes(corpus_of({"year": 2023, "text": "去年跨境电商进出口增长109%，对非贸易进出口增长126.7%。"})).empty
+
+
+@pytest.mark.parametrize("folder", [NATIONAL, PROVINCIAL], ids=["national", "provincial"])
+def test_no_gdp_target_outside_the_plausible_range_on_the_shared_corpora(folder):
+    if not folder.is_dir():
+        pytest.skip(f"shared corpus absent: {folder} (expected ../shared beside the project)")
+    table = ledger(load_corpus(folder))
+    gdp = table[table["indicator"] == "gdp_growth"]
+    assert gdp["target_value"].notna().sum() >= 25
+    assert not gdp["suspect"].any(), gdp[gdp["suspect"]]
+    assert gdp["target_value"].dropna().between(-10, 20).all()

@@ -375,6 +375,10 @@ SPECS: dict[str, TableSpec] = {s.name: s for s in (
                   _C("outcome_text", "string", "实际原文", "outcome quote", "the outcome's sentence", "", ""),
                   _C("verdict", "string", "结论", "verdict", "the target against the outcome",
                      "met, missed, no_outcome, no_target, explicitly_absent", "toolkit.targets.verdict"),
+                  _C("suspect", "boolean", "可疑", "suspect", "True when the target (either end) or the outcome "
+                     "lies outside the indicator's plausible range (data/lexicon/indicators.toml: GDP growth "
+                     "-10…20%): read the quotes before using the row; figures draw it as a flagged point",
+                     "True, False", "toolkit.targets.ledger, Indicator.plausible"),
                   _C("note", "string", "说明", "note", "gaps and duplicated years of the panel", "",
                      "toolkit.targets.ledger"))),
     TableSpec("follow_through", "承诺落实", "promise follow-through", "one plan unit of year t-1's report against "

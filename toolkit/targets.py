@@ -86,7 +86,8 @@ OUTCOME_COLUMNS = ["report_id", "level", "government", "province", "city", "year
                    "unit", "start", "end", "text"]
 #: ledger: one row per government × year × indicator.
 LEDGER_COLUMNS = ["government", "province", "city", "level", "year", "indicator", "target_value", "target_high",
-                  "target_qualifier", "target_quote", "outcome_value", "outcome_quote", "verdict", "note"]
+                  "target_qualifier", "target_quote", "outcome_value", "outcome_quote", "verdict", "suspect",
+                  "note"]
 PANEL_COLUMNS = ["level", "government", "year", "report_ids", "n"]
 AMPLIFICATION_COLUMNS = ["year", "indicator", "level", "government", "province", "city", "target_value",
                          "target_high", "target_qualifier", "parent_level", "parent_government", "parent_value",
@@ -98,7 +99,8 @@ RELATIVE = "与经济增长同步"
 PARENT_LEVEL = {"province": "national", "prefecture": "province", "county": "prefecture"}
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_KEYS = {"id", "name", "label", "unit", "units", "measure", "better", "exclude", "variants"}
+_KEYS = {"id", "name", "label", "unit", "units", "measure", "better", "exclude", "variants", "plausible",
+         "plausible_from"}
 
 
 class IndicatorError(ValueError):
@@ -122,6 +124,8 @@ class Indicator:
     better: str
     variants: tuple[Variant, ...]
     exclude: tuple[str, ...] = ()
+    plausible: tuple[float, float] = (-math.inf, math.inf)
+    plausible_from: str = ""
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -130,6 +134,10 @@ class Indicator:
     @property
     def percent(self) -> bool:
         return self.unit == "%"
+
+    def implausible(self, value) -> bool:
+        """Whether a value (in :attr:`unit`) lies outside :attr:`plausible` (NaN is not implausible)."""
+        return not _nan(value) and not (self.plausible[0] <= float(value) <= self.plausible[1])
 
 
 @dataclass(frozen=True)
@@ -213,9 +221,17 @@ def parse_indicators(data: dict, source: str = "<indicators>") -> Indicators:
         exclude = t.get("exclude", [])
         if not isinstance(exclude, list) or not all(isinstance(e, str) and e for e in exclude):
             _fail(source, f"{where}: exclude must be a list of strings")
+        plausible = t.get("plausible", [-math.inf, math.inf])
+        if not (isinstance(plausible, list) and len(plausible) == 2
+                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in plausible)
+                and plausible[0] < plausible[1]):
+            _fail(source, f"{where}: plausible must be [low, high] with low < high, not {plausible!r}")
+        if "plausible" in t and not (isinstance(t.get("plausible_from"), str) and t["plausible_from"].strip()):
+            _fail(source, f"{where}: plausible needs plausible_from, saying where the range comes from")
         out.append(Indicator(t["id"], t["name"], str(t["label"]), t["unit"],
                              tuple((u, float(f)) for u, f in units.items()), t["measure"], t["better"],
-                             tuple(variants), tuple(exclude)))
+                             tuple(variants), tuple(exclude), (float(plausible[0]), float(plausible[1])),
+                             str(t.get("plausible_from", ""))))
     return Indicators(tuple(out), str(source))
 
 
@@ -296,7 +312,7 @@ _SUFFIX = re.compile(r"^(左右|以上|以内|以下)")
 _ABSENT = re.compile(r"(没有|未|不再|不)(提出|设定|设置|设|确定|制定|作)")
 _OWN_PLACE = re.compile(r"^(全|本|我)[市区县州省盟旗]$")
 _PLACE = re.compile(r"([\u4e00-\u9fff]{1,8}?)(市|州|县|区|盟)(?!场|委|政府)")
-_SECTOR = re.compile(r"工业|农业|服务业|产业|制造业|县域|民营|开发区|园区|新区|城区|郊区|城市")
+_SECTOR = re.compile(r"工业|农业|服务业|产业|制造业|县域|民营|开发区|园区|新区|城区|郊区|城市|电商|贸易")
 _RELATIVE_PATTERN = re.compile(r"^(?:实际)?(?:增长)?(?:要|应)?(?:和|与|同)(?:经济增长|经济发展|GDP增长|经济增速)(?:基本)?(?:同步|相适应)")
 _CLAUSE_END = "，,；;：:"
 
@@ -691,8 +707,10 @@ def ledger(corpus, indicators: Indicators | None = None, *, targets: pd.DataFram
     for the years a government's reports plan or review: the target (from the report of ``year`` − 1),
     the outcome (from the report of ``year``), quotes as ``{report, start, end, text}`` and the verdict
     (:func:`verdict`). Where several reports cover a government-year the first report id is used and
-    ``note`` says so; a year whose planning or reviewing report is missing says that too. Columns
-    :data:`LEDGER_COLUMNS`."""
+    ``note`` says so; a year whose planning or reviewing report is missing says that too. ``suspect``
+    is True when the target (either end) or the outcome lies outside the indicator's plausible range
+    (``plausible`` in ``data/lexicon/indicators.toml``): the row is kept, to be read before it is used.
+    Columns :data:`LEDGER_COLUMNS`."""
     indicators = load_indicators() if indicators is None else indicators
     if targets is None or outcomes is None:
         t, o = _scan(corpus, indicators)
@@ -749,6 +767,9 @@ def ledger(corpus, indicators: Indicators | None = None, *, targets: pd.DataFram
                     "target_qualifier": ("explicitly_absent" if status == "explicitly_absent" else
                                          tr["qualifier"]) if tr is not None else None,
                     "target_quote": _quote(tr), "outcome_value": outcome, "outcome_quote": _quote(orow),
+                    "suspect": any(ind.implausible(x) for x in (
+                        tr["value"] if tr is not None else math.nan, tr["high"] if tr is not None else math.nan,
+                        outcome)),
                     "verdict": verdict(tr["value"] if tr is not None else math.nan,
                                        tr["high"] if tr is not None else math.nan,
                                        tr["qualifier"] if tr is not None else "", outcome, better=ind.better,
@@ -756,6 +777,7 @@ def ledger(corpus, indicators: Indicators | None = None, *, targets: pd.DataFram
                     "note": "; ".join(note)})
     out = pd.DataFrame(rows, columns=LEDGER_COLUMNS)
     out["year"] = out["year"].astype("int64")
+    out["suspect"] = out["suspect"].astype(bool)
     return out
 
 
