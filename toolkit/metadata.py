@@ -243,10 +243,15 @@ def label(meta: dict, fallback: str) -> str:
     return f"{place} {year}" if year else place
 
 
-def unique_labels(labels: Sequence[str], ids: Sequence[str]) -> list[str]:
-    """Labels made unique: a repeated label gets its report id in brackets (梅州市 2020 [000_5e9c…])."""
+def unique_labels(labels: Sequence[str], ids: Sequence[str], names: Sequence[str | None] | None = None) -> list[str]:
+    """Labels made unique: a repeated label gets the report's file name in brackets (上海市 2023
+    [shanghai.dta#12], 梅州市 2020 [梅州2020.docx]: ``names``, a file name with its archive member or
+    table row), else its report id where no name is given or the names repeat too."""
+    names = list(ids) if names is None else [n or rid for n, rid in zip(names, ids)]
     counts = pd.Series(list(labels)).value_counts()
-    return [f"{lab} [{rid}]" if counts[lab] > 1 else lab for lab, rid in zip(labels, ids)]
+    named = [f"{lab} [{name}]" if counts[lab] > 1 else lab for lab, name in zip(labels, names)]
+    again = pd.Series(named).value_counts()
+    return [f"{lab} [{rid}]" if counts[lab] > 1 and again[n] > 1 else n for lab, n, rid in zip(labels, named, ids)]
 
 
 # --------------------------------------------------------------------------- duplicates
