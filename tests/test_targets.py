@@ -494,3 +494,9 @@ def test_no_gdp_target_outside_the_plausible_range_on_the_shared_corpora(folder)
     assert gdp["target_value"].notna().sum() >= 25
     assert not gdp["suspect"].any(), gdp[gdp["suspect"]]
     assert gdp["target_value"].dropna().between(-10, 20).all()
+
+
+def test_a_streak_reaches_the_end_of_its_clause_only():
+    """The national report reviewing 2009: the grain streak must not take the jobs of the year with it."""
+    text = "去年国内生产总值比上年增长8.7%；粮食产量53082万吨，再创历史新高，实现连续6年增产；城镇新增就业1102万人。"
+    assert one_outcome(text, "new_urban_jobs", year=2009)["value"] == 1102.0

@@ -291,8 +291,12 @@ _PERIOD = re.compile(
 #: Words that make what follows them in their sentence a figure of several years, without opening a
 #: stretch: 年均, 累计, 连续4年 (连续36年居全国首位), 近三年, 到2030年, 2021—2025年, 2035 …
 _SPAN = re.compile(
-    rf"年均|平均每年|累计|连续{_COUNT}年|近{_COUNT}年|(?:到|至)(?:\d{{4}}|[{_CNDIGIT}]{{4}})年|"
+    rf"年均|平均每年|累计|(?:到|至)(?:\d{{4}}|[{_CNDIGIT}]{{4}})年|"
     rf"\d{{4}}\s*[-—至到]\s*\d{{4}}年|2035|二〇三五|本世纪|远景|中长期|今后一个时期")
+#: A streak (粮食连续6年增产, 连续36年居全国首位, 近三年): several years up to the end of its clause only.
+_STREAK = re.compile(rf"连续{_COUNT}年|近{_COUNT}年")
+#: Where a span's or a streak's reach ends: the next item of a list (；), or for a streak the next clause.
+_SPAN_END = {"span": "；;", "streak": "；;，,"}
 #: Words of one year: the year planned or reviewed is added per report (2026年, 二〇二六年).
 _YEAR_WORDS = r"今年|明年|去年|过去一年|过去的一年|这一年|一年来|全年|当年|本年度|上年|同比"
 _PART_YEAR = re.compile(r"上半年|下半年|一季度|二季度|三季度|四季度|前三季度|同期|\d+-\d+月|\d+月份")
@@ -440,22 +444,27 @@ class _Sentence:
     compact: str
     orientation: str | None  # "plan", "review" or None
     own_cue: bool  # the orientation comes from the sentence itself, not from its neighbours
-    cues: list[tuple[int, str]]  # (position in compact, "year", "multi" or "span"), in order
+    cues: list[tuple[int, str]]  # (position in compact, "year", "multi", "span" or "streak"), in order
     scope_in: str  # the scope at the start of the sentence: "year", or "multi" carried from the one before
 
     @property
     def scope_out(self) -> str:
-        carried = [kind for _, kind in self.cues if kind != "span"]
+        carried = [kind for _, kind in self.cues if kind not in _SPAN_END]
         return carried[-1] if carried else self.scope_in
 
     def scope(self, position: int) -> str:
         """Whether a figure at ``position`` (in ``compact``) is of one year or of several: the last cue
-        before it, else what the sentence inherits."""
+        before it (a span reaching to the next ；, a streak to the next clause), else what the sentence
+        inherits."""
         found = self.scope_in
         for at, kind in self.cues:
             if at >= position:
                 break
-            found = "multi" if kind == "span" else kind
+            if kind in _SPAN_END:
+                if not any(c in _SPAN_END[kind] for c in self.compact[at:position]):
+                    found = "multi"
+            else:
+                found = kind
         return found
 
 
@@ -470,12 +479,15 @@ _BASE = re.compile(r"(?:同|与|和|比|较)(\d{4}|[" + _CNDIGIT + r"]{4})年")
 
 def _cues(s: str, year_words: re.Pattern, year: int | None) -> list[tuple[int, str]]:
     """Where a compact sentence turns to several years: ``multi`` for a stretch (:data:`_PERIOD`),
-    ``span`` for what follows in the sentence only (:data:`_SPAN`, or a base year other than the year
-    before the one reviewed or planned: 2020年同2015年相比); or to one year: ``year`` (:data:`_YEAR_WORDS`,
+    ``span`` for what follows up to the next ； (:data:`_SPAN`, or a base year other than the year
+    before the one reviewed or planned: 2020年同2015年相比), ``streak`` up to the next clause
+    (:data:`_STREAK`: 实现连续6年增产；城镇新增就业1102万人 keeps the jobs of the year); or to one year:
+    ``year`` (:data:`_YEAR_WORDS`,
     the year reviewed or planned). A year word inside a multi-year phrase (2021—2025年, 到2025年) does
     not count."""
     multi = [(m.start(), m.end(), "multi") for m in _PERIOD.finditer(s)]
     multi += [(m.start(), m.end(), "span") for m in _SPAN.finditer(s)]
+    multi += [(m.start(), m.end(), "streak") for m in _STREAK.finditer(s)]
     if year is not None:
         for m in _BASE.finditer(s):
             try:
