@@ -500,3 +500,27 @@ def test_a_streak_reaches_the_end_of_its_clause_only():
     """The national report reviewing 2009: the grain streak must not take the jobs of the year with it."""
     text = "去年国内生产总值比上年增长8.7%；粮食产量53082万吨，再创历史新高，实现连续6年增产；城镇新增就业1102万人。"
     assert one_outcome(text, "new_urban_jobs", year=2009)["value"] == 1102.0
+
+
+@pytest.mark.parametrize("shape", sorted(FIRST_YEAR))
+def test_target_outcome_pairs_across_a_first_year_report(shape):
+    """A 2025 report's targets for 2025 against the 2026 report's review of 2025 (the pair the issue
+    measured at 0.76): both pairs right in every shape, no five-year figure taken as an outcome."""
+    plan_2025 = ("——2025年1月14日在江苏省第十四届人民代表大会第三次会议上\n二、2025年工作安排\n今年经济社会发展主要预期目标是："
+                 "地区生产总值增长5%以上，城镇新增就业120万人以上，居民消费价格涨幅2%左右。\n")
+    province = {"level": "province", "government": "江苏省人民政府", "province": "江苏省"}
+    c = corpus_of({"report_id": "p2025", "year": 2024, "text": plan_2025, **province},
+                  {"report_id": "p2026", "year": 2025, "text": FIRST_YEAR[shape], **province})
+    table = ledger(c).set_index(["year", "indicator"])
+    gdp, jobs = table.loc[(2025, "gdp_growth")], table.loc[(2025, "new_urban_jobs")]
+    assert (gdp["target_value"], gdp["outcome_value"], gdp["verdict"]) == (5.0, 5.2, "met")
+    assert (jobs["target_value"], jobs["outcome_value"], jobs["verdict"]) == (120.0, 112.0, "missed")
+    assert not table["suspect"].any()
+    assert table.loc[(2026, "gdp_growth"), "target_value"] == 5.0
+
+
+def test_a_base_year_holds_for_its_whole_sentence():
+    text = ("1986年同1978年相比，国民生产总值由3480亿元增加到9380亿元，增长102%；国家财政收入由1121亿元增加到2220亿元，"
+            "增长98%。去年财政收入增长6%。")
+    o = find_outcomes(corpus_of({"year": 1986, "text": text}))
+    assert o.set_index("indicator")["value"].to_dict() == {"budget_revenue_growth": 6.0}

@@ -295,8 +295,9 @@ _SPAN = re.compile(
     rf"\d{{4}}\s*[-—至到]\s*\d{{4}}年|2035|二〇三五|本世纪|远景|中长期|今后一个时期")
 #: A streak (粮食连续6年增产, 连续36年居全国首位, 近三年): several years up to the end of its clause only.
 _STREAK = re.compile(rf"连续{_COUNT}年|近{_COUNT}年")
-#: Where a span's or a streak's reach ends: the next item of a list (；), or for a streak the next clause.
-_SPAN_END = {"span": "；;", "streak": "；;，,"}
+#: Where a span's, a streak's or a base year's reach ends: the next item of a list (；), for a streak the
+#: next clause, for a base year nowhere in its sentence.
+_SPAN_END = {"span": "；;", "streak": "；;，,", "base": ""}
 #: Words of one year: the year planned or reviewed is added per report (2026年, 二〇二六年).
 _YEAR_WORDS = r"今年|明年|去年|过去一年|过去的一年|这一年|一年来|全年|当年|本年度|上年|同比"
 _PART_YEAR = re.compile(r"上半年|下半年|一季度|二季度|三季度|四季度|前三季度|同期|\d+-\d+月|\d+月份")
@@ -479,8 +480,9 @@ _BASE = re.compile(r"(?:同|与|和|比|较)(\d{4}|[" + _CNDIGIT + r"]{4})年")
 
 def _cues(s: str, year_words: re.Pattern, year: int | None) -> list[tuple[int, str]]:
     """Where a compact sentence turns to several years: ``multi`` for a stretch (:data:`_PERIOD`),
-    ``span`` for what follows up to the next ； (:data:`_SPAN`, or a base year other than the year
-    before the one reviewed or planned: 2020年同2015年相比), ``streak`` up to the next clause
+    ``span`` for what follows up to the next ； (:data:`_SPAN`), ``base`` for the rest of the sentence (a
+    base year other than the year before the one reviewed or planned: 1986年同1978年相比，…；…财政收入…增长
+    98%), ``streak`` up to the next clause
     (:data:`_STREAK`: 实现连续6年增产；城镇新增就业1102万人 keeps the jobs of the year); or to one year:
     ``year`` (:data:`_YEAR_WORDS`,
     the year reviewed or planned). A year word inside a multi-year phrase (2021—2025年, 到2025年) does
@@ -495,7 +497,7 @@ def _cues(s: str, year_words: re.Pattern, year: int | None) -> list[tuple[int, s
             except ValueError:
                 continue
             if base not in (year - 1, year):
-                multi.append((m.start(), m.end(), "span"))
+                multi.append((m.start(), m.end(), "base"))
     ones = [(m.start(), "year") for m in year_words.finditer(s)
             if not any(a < m.end() and m.start() < b for a, b, _ in multi)]
     return sorted([(a, kind) for a, _, kind in multi] + ones)
