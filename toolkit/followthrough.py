@@ -60,6 +60,7 @@ import math
 import re
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -214,8 +215,11 @@ _LEAD = re.compile(r"^(?:加快|推进|推动|实施|启动|建设|建成|开工
                    r"积极|着力|稳步|深入|认真|切实|进一步|抓紧|规划|筹建|新建|改造|落实|编制|制定|出台|修订|健全|完善)+")
 
 
-def _grams(text: str, n: int = 3) -> set:
-    return {run[i:i + n] for run in _CJK.findall(text) for i in range(len(run) - n + 1)}
+@lru_cache(maxsize=1 << 16)
+def _grams(text: str, n: int = 3) -> frozenset:
+    """The character n-grams of the Chinese runs of a text (cached: a review's units are compared with
+    every plan unit of its pair)."""
+    return frozenset(run[i:i + n] for run in _CJK.findall(text) for i in range(len(run) - n + 1))
 
 
 def evidence(plan_text: str, review_texts, review_joined: str | None = None) -> dict:
