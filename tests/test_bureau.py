@@ -291,10 +291,12 @@ def test_labels_name_the_body_and_tell_two_genres_of_one_year_apart():
             "title": "莆田市审计局关于2020年开展法治政府建设工作报告", "genre": "rule_of_law_report"}
     assert label(meta, "x") == "莆田市审计局 2020"
     assert label({**meta, "agency": "莆田市人民政府", "genre": "government_work_report"}, "x") == "莆田市 2020"
-    assert unique_labels(["莆田市审计局 2020"] * 2, ["a", "b"], ["rule_of_law_report", "work_summary"]) == [
+    assert unique_labels(["莆田市审计局 2020"] * 2, ["a", "b"], ["a.txt", "b.txt"],
+                         genres=["rule_of_law_report", "work_summary"]) == [
         "莆田市审计局 2020 法治政府建设", "莆田市审计局 2020 工作总结"]
-    assert unique_labels(["莆田市审计局 2020"] * 2, ["a", "b"], ["work_summary", "work_summary"]) == [
-        "莆田市审计局 2020 [a]", "莆田市审计局 2020 [b]"]
+    assert unique_labels(["莆田市审计局 2020"] * 2, ["a", "b"], ["a.txt", "b.txt"],
+                         genres=["work_summary", "work_summary"]) == [
+        "莆田市审计局 2020 [a.txt]", "莆田市审计局 2020 [b.txt]"]
 
 
 def test_the_cli_prints_the_note_of_a_cleaning_that_removed_a_fifth(tmp_path):

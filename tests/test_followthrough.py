@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit import followthrough as ft
 from toolkit import load_corpus, paths
@@ -65,26 +67,74 @@ def test_synthetic_pairs_get_their_known_labels(synthetic):
     assert list(table.columns) == FOLLOW_COLUMNS
     got = dict(zip(table["unit_index"], table["label"]))
     assert got == {0: "reported", 1: "reported", 2: "not_mentioned"}  # 1: lifted by the shared theme 营商环境
-    assert table.iloc[1]["tfidf"] < ft.REPORTED_MIN
+    assert table.iloc[1]["tfidf"] < 0.2  # taken up in other words: lifted by the shared theme 营商环境
     road = table.iloc[0]
     assert road["evidence_report"] == "a2021" and road["evidence_text"] == REVIEW[0]
-    assert road["tfidf"] >= ft.REPORTED_MIN
+    assert road["tfidf"] >= 0.5 and road["label"] == "reported"
     env = table.iloc[1]
     assert "business_environment" in env["shared_themes"] and "fangguanfu" not in env["review_themes"]
     units = synthetic.units.set_index(["report_id", "start"])["text"]
     assert units[(road["evidence_report"], road["evidence_start"])] == road["evidence_text"]  # quotable
 
 
-def test_thresholds_and_the_label_rule():
-    assert 0 < ft.TOPIC_TFIDF_FLOOR <= ft.WEAK_MIN < ft.REPORTED_MIN < 1 and ft.LABELS == LABELS
-    assert label(ft.REPORTED_MIN, False, False) == "reported"
-    assert label(ft.REPORTED_MIN - 1e-9, False, False) == "weak"
-    assert label(ft.WEAK_MIN, True, True) == "reported"  # a shared theme lifts a weak match
-    assert label(ft.WEAK_MIN - 1e-9, False, False) == "not_mentioned"
-    assert label(0.0, False, True) == "weak"  # the theme is named somewhere in the review
-    assert label(ft.TOPIC_TFIDF_FLOOR, False, False, topic=ft.TOPIC_MIN) == "weak"
-    assert label(ft.TOPIC_TFIDF_FLOOR - 1e-9, False, False, topic=0.99) == "not_mentioned"
-    assert label(0.9, True, True, chars=ft.MIN_CHARS - 1) == "not_mentioned"  # 各位代表！
+_EVIDENCE = st.fixed_dictionaries({
+    "tfidf": st.floats(0, 1), "shared": st.booleans(), "inrev": st.booleans(), "short": st.booleans(),
+    "frame": st.booleans(), "numbers": st.booleans(), "entities": st.booleans(),
+    "concreteness": st.floats(0, 6), "evidence_digits": st.booleans(), "vectors": st.floats(-1, 1)})
+_ORDER = {"not_mentioned": 0, "weak": 1, "reported": 2}
+
+
+def test_the_label_rule():
+    assert set(ft.COEFFICIENTS["reported"]) == set(ft.COEFFICIENTS["mentioned"]) == {"intercept", *ft.EVIDENCE}
+    strong = dict(tfidf=0.6, shared=True, inrev=True, short=False, frame=False, numbers=True, entities=True,
+                  concreteness=3.0, evidence_digits=True, vectors=0.9)
+    assert label(**strong) == "reported"
+    assert label(**dict(strong, tfidf=0.0, shared=False, inrev=False, numbers=False, entities=False,
+                        concreteness=0.0, evidence_digits=False, vectors=0.0)) == "not_mentioned"
+    assert label(**dict(strong, tfidf=0.05, short=True, vectors=0.2)) == "not_mentioned"  # 各位代表！
+    assert label(**dict(strong, vectors=math.nan)) == label(**dict(strong, vectors=0.0))  # no vectors: 0
+
+
+@settings(max_examples=150, derandomize=True, deadline=None)
+@given(_EVIDENCE, st.floats(0, 0.5))
+def test_more_shared_wording_never_lowers_a_label(evidence_, more):
+    """Both scores grow with the TF-IDF cosine and with a number match: a label can only rise."""
+    low = label(**evidence_)
+    assert _ORDER[label(**dict(evidence_, tfidf=evidence_["tfidf"] + more))] >= _ORDER[low]
+    assert _ORDER[label(**dict(evidence_, numbers=True))] >= _ORDER[label(**dict(evidence_, numbers=False))]
+
+
+def test_evidence_against_the_whole_review():
+    review = ["全市经济平稳增长。", "新建5G基站1.2万个，千兆光网覆盖所有城区。", "三峡工程全面建成，综合效益显著。"]
+    found = ft.evidence("新建5G基站1万个，推进千兆光网进小区。", review)
+    assert found["numbers"] and not found["entities"] and found["concreteness"] > 0
+    assert ft.evidence("加快三峡工程建设。", review)["entities"]  # 加快 leads into the name
+    assert not ft.evidence("新建学校10所。", review)["numbers"]
+    assert ft.evidence("各位代表！", review)["short"] and ft.evidence("各位代表！", review)["frame"]
+    assert ft.evidence("下面，着重讲一下能源和交通。", review)["frame"]
+    assert ft.evidence("推进某事", [])["concreteness"] == 0.0
+
+
+def test_word_vectors_are_checked_before_use(tmp_path):
+    vectors = ft.load_vectors()
+    assert len(vectors.index) > 5000 and vectors.vectors.shape[1] == 64
+    assert abs(float(np.linalg.norm(vectors.mean(["改革", "开放"]))) - 1) < 1e-3
+    assert not vectors.mean(["不在词表中的词"]).any()
+    digest = ft.VECTORS_SHA256.read_text(encoding="utf-8").split()[0]
+    import hashlib
+
+    assert hashlib.sha256(ft.VECTORS.read_bytes()).hexdigest() == digest
+    edited = tmp_path / "wordvectors.npz"
+    edited.write_bytes(ft.VECTORS.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(ft.VectorsError, match="sha256"):
+        ft.load_vectors(edited)
+    with pytest.raises(ft.VectorsError, match="no such word-vector file"):
+        ft.load_vectors(tmp_path / "absent.npz")
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"not a zip")
+    (tmp_path / "junk.sha256").write_text(hashlib.sha256(b"not a zip").hexdigest() + "  junk.npz\n")
+    with pytest.raises(ft.VectorsError, match="not a word-vector file"):
+        ft.load_vectors(junk, tmp_path / "junk.sha256")
 
 
 def test_kappa_and_wilson():
@@ -179,17 +229,16 @@ def national_table(national):
 
 
 def test_gold_agreement_on_the_national_series(national_table):
-    """60 hand-labelled plan units (tests/gold/followthrough.csv). The thresholds were set on this same
-    gold (WEAK_MIN lowered from 0.18 to 0.10, MIN_CHARS added): not a held-out figure."""
+    """The first gold: 60 national plan units labelled against the three best TF-IDF matches (not the
+    whole review). The old TF-IDF rule was tuned on it (53%, kappa 0.27); the evidence model was not,
+    and its reader's rules differ from the codebook's: 48%, kappa 0.21."""
     gold = read_gold(GOLD)
     assert len(gold) == 60 and set(gold["label"]) <= set(LABELS)
     result = agreement(national_table, gold)
     assert result["missing"] == 0, "gold units no longer start a plan unit: the sections changed"
     assert result["n"] == 60
-    # 0.58 / 0.35 when the gold was labelled; 0.53 / 0.27 after a later change of toolkit/sections.py
-    # (the TF-IDF is fitted on the pair's units, so the section boundaries move the scores)
     print(f"gold agreement: {result['share']:.3f}, kappa {result['kappa']:.3f}")
-    assert result["share"] >= 0.50 and result["kappa"] >= 0.25
+    assert result["share"] >= 0.42 and result["kappa"] >= 0.12
     assert result["confusion"].to_numpy().sum() == 60
 
 
@@ -244,3 +293,50 @@ def test_shares_of_a_corpus_without_pairs_is_an_empty_table():
     table = follow_through(load_corpus())
     shares_ = by_theme(table, random_state=0)
     assert table.empty and shares_.empty
+
+
+# ---------------------------------------------------------------------- the 200-unit gold (issue 27)
+GOLD200 = paths.PROJECT_ROOT / "tests" / "gold" / "followthrough200.csv"
+MUNICIPAL = paths.SHARED_DIR / "corpora" / "municipal-2024"
+PROVINCIAL = paths.SHARED_DIR / "corpora" / "provincial-2025"
+
+
+def test_gold200_is_well_formed():
+    gold = read_gold(GOLD200)
+    assert len(gold) == 200 and gold["id"].is_unique and "text" not in gold.columns
+    assert gold["half"].value_counts().to_dict() == {"tune": 100, "test": 100}
+    assert set(gold["label_a"]) <= set(LABELS) and gold["label_a"].notna().all()
+    assert (gold["start"] < gold["end"]).all() and (gold["plan_report"] != gold["review_report"]).all()
+
+
+@pytest.fixture(scope="module")
+def municipal_provincial():
+    if not (MUNICIPAL.is_dir() and PROVINCIAL.is_dir()):
+        pytest.skip(f"shared corpora absent: {MUNICIPAL}, {PROVINCIAL} (expected ../shared beside the project)")
+    return load_corpus([MUNICIPAL, PROVINCIAL], skip_bad=True)
+
+
+def test_gold200_is_the_seeded_draw(national, municipal_provincial):
+    """tests/gold/followthrough_sample.py draws the same 200 units from the same population."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sample", paths.PROJECT_ROOT / "tests" / "gold" /
+                                                  "followthrough_sample.py")
+    sample = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sample)
+    drawn = sample.sample(sample.population({"national-1954-2022": national,
+                                             "municipal-2024+provincial-2025": municipal_provincial}))
+    gold = read_gold(GOLD200)
+    cols = ["id", "corpus", "year", "plan_report", "start", "end", "review_report", "half"]
+    assert drawn[cols].astype(str).values.tolist() == gold[cols].astype(str).values.tolist()
+
+
+def test_held_out_agreement_with_the_200_unit_gold(national_table, municipal_provincial):
+    """The label's weights were fitted on the tune half; agreement is stated on the test half only:
+    69% and kappa 0.47 when measured (docs/05-over-time.md)."""
+    table = pd.concat([national_table, follow_through(municipal_provincial)], ignore_index=True)
+    gold = read_gold(GOLD200).rename(columns={"label_a": "label"})
+    held_out = agreement(table, gold[gold["half"] == "test"])
+    assert held_out["missing"] == 0 and held_out["n"] == 100
+    print(f"held-out agreement: {held_out['share']:.2f}, kappa {held_out['kappa']:.2f}")
+    assert held_out["share"] >= 0.65 and held_out["kappa"] >= 0.45

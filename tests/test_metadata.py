@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from toolkit import load_corpus
 from toolkit.corpus import extract_metadata
-from toolkit.metadata import MetadataError, duplicates, label
+from toolkit.metadata import MetadataError, describe, duplicates, label, unique_labels
 from toolkit.paths import PROJECT_ROOT, RAW_DIR, SHARED_DIR
 
 CORPORA = SHARED_DIR / "corpora"
@@ -553,3 +554,52 @@ def test_a_province_row_keeps_a_lower_government_the_text_names():
     assert (meta["level"], meta["government"], meta["level_from"], notes) == ("county", "海拉尔区人民政府", "detected", [])
     meta, _ = describe(meta_of("各位代表：现在我向大会报告工作。"), user={"province": "Atlantis"}, source=None)
     assert (meta["province"], meta["government"], meta["level"]) == ("Atlantis", None, None)  # unknown: nothing derived
+
+
+# ---------------------------------------------------------------------- issue 27: sessions, term-end years, labels
+@pytest.mark.parametrize("opening", [
+    "——2026年1月28日在浙江省第十四届人民代表大会第五次会议上",
+    "——二〇二六年一月二十八日在浙江省十四届人民代表大会五次会议上",  # no 第, a date in Chinese numerals
+    "二○二六年一月二十八日在浙江省第十四届人民代表大会第五次会议上",
+])
+def test_a_session_line_gives_the_government_and_the_year(opening):
+    from toolkit.corpus import extract_metadata
+
+    meta = extract_metadata(f"政府工作报告\n{opening}\n各位代表：\n现在，我代表省人民政府，向大会报告工作。")
+    assert (meta["government"], meta["year"], meta["issued"]) == ("浙江省人民政府", 2025, "2026-01-28")
+
+
+def test_a_session_line_below_a_web_pages_chrome():
+    from toolkit.corpus import extract_metadata
+
+    chrome = ["首页 > 政务公开 > 政府工作报告", "字号：大 中 小", "打印本页", "关闭窗口", "来源：某网站", "发布时间：2026-02-03",
+              "分享到：", "浏览次数：12", "政府工作报告", "（全文）", "2026年政府工作报告"]
+    meta = extract_metadata("\n".join(chrome) + "\n——2026年1月28日在江苏省第十四届人民代表大会第五次会议上\n各位代表：\n"
+                            "现在，我代表省人民政府，向大会报告工作。")
+    assert (meta["government"], meta["year"]) == ("江苏省人民政府", 2025)
+
+
+def test_a_term_end_reports_year_comes_from_its_issued_year():
+    """一、过去五年工作回顾: the opening's years are of the five (2020年是…, 2018年以来); a table's issued
+    year 2023 gives 2022."""
+    from toolkit.corpus import extract_metadata
+
+    text = ("各位代表：\n现在，我代表市人民政府，向大会报告工作，请予审议。\n一、过去五年工作回顾\n"
+            "2020年是极不平凡的一年。2018年以来，我们坚持稳中求进。\n二、2023年工作安排\n今年主要预期目标是……")
+    detected = extract_metadata(text)
+    assert detected["year"] is None
+    meta, notes = describe(detected, SimpleNamespace(row=3), {"year": 2023, "city": "上海"})
+    assert (meta["year"], meta["year_from"], meta["issued_year"]) == (2022, "issued_year-1", 2023) and not notes
+
+
+def test_two_reports_never_share_a_label(tmp_path):
+    """Two different reports both labelled 上海市 2023: each gets its file name (and row), and a note."""
+    body = "各位代表：\n现在，我代表市人民政府，向大会报告工作。\n一、过去五年工作回顾\n五年来，我们{}。\n"
+    pd.DataFrame({"text": [body.format("坚持稳中求进，城市功能显著增强"), body.format("推进改革开放，民生持续改善")],
+                  "year": [2023, 2023], "city": ["上海", "上海"]}).to_csv(tmp_path / "shanghai.csv", index=False)
+    reports = load_corpus(tmp_path / "shanghai.csv").reports
+    assert reports["label"].is_unique, reports["label"].tolist()
+    assert all(lab.startswith("上海市 2023 [shanghai.csv#") for lab in reports["label"]), reports["label"].tolist()
+    assert reports["notes"].str.contains("another report has the label 上海市 2023").all()
+    assert unique_labels(["甲 2020", "甲 2020", "乙"], ["r1", "r2", "r3"], ["a.txt", "a.txt", "b.txt"]) == \
+        ["甲 2020 [r1]", "甲 2020 [r2]", "乙"]  # the same file name twice: the ids

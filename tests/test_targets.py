@@ -378,3 +378,149 @@ def test_amplification_figure_draws_each_government_against_the_level_above():
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["北京市人民政府 2025", "江苏省人民政府 2025"]
     assert amplification_figure(table.iloc[0:0]) is None
+
+
+# ---------------------------------------------------------------------- first-year and term-end reports
+#: Synthetic reports of the shapes that review five years and one year together: a first-year-of-plan
+#: report (delivered in 2026: it reviews 2025 and the “十四五” period, plans 2026, and presents the
+#: “十五五” plan draft) and a term-end report (delivered in 2023: 过去五年工作回顾, then 2022, then the
+#: next five years and 2023). In each, the year's outcomes are GDP 5.2% and 112万 new urban jobs, the
+#: year's targets GDP 5% and 105万; every other figure is a five-year one.
+_HEAD_2026 = "——2026年1月28日在江苏省第十四届人民代表大会第五次会议上\n各位代表：\n"
+_PLAN_2026 = ("三、2026年工作安排\n今年是“十五五”规划开局之年，做好今年工作意义重大。综合考虑，今年经济社会发展的主要预期目标是："
+              "地区生产总值增长5%左右，城镇新增就业105万人以上，城镇调查失业率5.5%左右。\n")
+_DRAFT = ("二、“十五五”时期的主要目标任务\n根据省委建议，省政府编制了《江苏省国民经济和社会发展第十五个五年规划纲要（草案）》，"
+          "提请大会审议。纲要草案提出的主要指标是：地区生产总值增长保持在合理区间、城市建成区绿化覆盖率达到24.2%，"
+          "城镇新增就业五年550万人以上，居民收入增长和经济增长同步。\n")
+FIRST_YEAR = {
+    "five_years_first": (
+        _HEAD_2026 + "一、2025年和“十四五”时期工作回顾\n“十四五”时期是极不平凡的五年。五年来，全省地区生产总值从11.6万亿元增加到"
+        "14.1万亿元，年均增长5.6%，城镇新增就业累计达到560万人。过去五年，城镇新增就业年均112.4万人。\n"
+        "2025年是“十四五”规划收官之年。一年来，全省地区生产总值14.1万亿元、增长5.2%，城镇新增就业112万人，城镇调查失业率4.5%。\n"
+        + _DRAFT + _PLAN_2026),
+    "year_after_level_in_a_five_year_sentence": (
+        _HEAD_2026 + "一、2025年和“十四五”时期工作回顾\n“十四五”以来，全省地区生产总值连跨4个万亿台阶，2025年达到14.1万亿元、增长5.2%。"
+        "五年来，城镇新增就业560万人，2025年城镇新增就业112万人。\n" + _DRAFT + _PLAN_2026),
+    "year_first_then_period": (
+        _HEAD_2026 + "一、2025年和“十四五”时期工作回顾\n过去一年，全省地区生产总值增长5.2%，城镇新增就业112万人。"
+        "“十四五”时期，地区生产总值年均增长5.6%，城镇新增就业560万人。\n" + _DRAFT + _PLAN_2026),
+    "five_year_paragraph_without_cue_words": (
+        _HEAD_2026 + "一、2025年和“十四五”时期工作回顾\n过去五年，我们攻坚克难、砥砺前行。全省地区生产总值增长31%，"
+        "城镇新增就业560万人。\n2025年，全省地区生产总值增长5.2%，城镇新增就业112万人。\n" + _DRAFT + _PLAN_2026),
+}
+_TERM_END = ("——2023年1月14日在江苏省第十四届人民代表大会第一次会议上\n一、过去五年工作回顾\n五年来，全省地区生产总值年均增长"
+             "5.6%，城镇新增就业累计达到560万人。过去五年，我们坚定不移推动高质量发展。城镇新增就业560万人，居民人均可支配收入增长"
+             "40%。\n2022年，面对超预期因素冲击，全省地区生产总值增长5.2%，城镇新增就业112万人。\n"
+             "二、今后五年的目标任务\n今后五年，地区生产总值年均增长5.5%左右，城镇新增就业500万人以上。\n"
+             "三、2023年工作安排\n今年经济社会发展的主要预期目标是：地区生产总值增长5%左右，城镇新增就业105万人以上。\n")
+
+
+def _shaped(text: str, year: int) -> tuple[dict, dict]:
+    c = corpus_of({"year": year, "text": text, "level": "province", "government": "江苏省人民政府",
+                   "province": "江苏省"})
+    t = find_targets(c).set_index("indicator")
+    o = find_outcomes(c).set_index("indicator")
+    return t["value"].to_dict(), o["value"].to_dict()
+
+
+@pytest.mark.parametrize("shape", sorted(FIRST_YEAR))
+def test_first_year_reports_give_the_years_figures_only(shape):
+    targets, outcomes = _shaped(FIRST_YEAR[shape], 2025)
+    assert outcomes.get("gdp_growth") == 5.2 and outcomes.get("new_urban_jobs") == 112.0, outcomes
+    assert targets.get("gdp_growth") == 5.0 and targets.get("new_urban_jobs") == 105.0, targets
+    assert 24.2 not in targets.values() and 550.0 not in targets.values()
+
+
+def test_term_end_report_gives_the_years_figures_only():
+    targets, outcomes = _shaped(_TERM_END, 2022)
+    assert outcomes.get("gdp_growth") == 5.2 and outcomes.get("new_urban_jobs") == 112.0, outcomes
+    assert targets.get("gdp_growth") == 5.0 and targets.get("new_urban_jobs") == 105.0, targets
+
+
+def test_a_plan_draft_paragraph_sets_no_target():
+    t = find_targets(corpus_of({"year": 2025, "text": _DRAFT}))
+    assert t.empty, t
+
+
+def test_a_multi_year_streak_is_not_the_years_outcome():
+    o = find_outcomes(corpus_of({"year": 2024, "text": "去年城镇新增就业连续4年超过90万人，吸引高校毕业生就业创业。"}))
+    assert o.empty, o
+
+
+def test_own_place_words_after_other_words_are_not_another_place():
+    province = {"level": "province", "government": "北京市人民政府", "province": "北京市", "city": "北京市"}
+    assert one_outcome("去年预计全市地区生产总值增长5.2%左右。", **province)["value"] == 5.2
+
+
+def test_bu_shao_yu_is_a_floor():
+    row = one_target("今年实现城镇新增就业不少于26万人。", "new_urban_jobs")
+    assert (row["value"], row["qualifier"]) == (26.0, "不低于")
+
+
+# ---------------------------------------------------------------------- plausible ranges, suspect rows
+def test_every_indicator_has_a_plausible_range_and_its_source():
+    for ind in load_indicators():
+        low, high = ind.plausible
+        assert math.isfinite(low) and math.isfinite(high) and low < high, ind.id
+        assert len(ind.plausible_from) > 20, ind.id
+    assert load_indicators()["gdp_growth"].plausible == (-10.0, 20.0)
+    base = {"id": "x", "name": "x", "label": "", "unit": "%", "measure": "growth", "better": "higher",
+            "variants": [{"term": "x"}]}
+    with pytest.raises(IndicatorError, match="plausible must be"):
+        parse_indicators({"schema": 1, "indicator": [dict(base, plausible=[5, 1], plausible_from="a source")]})
+    with pytest.raises(IndicatorError, match="plausible_from"):
+        parse_indicators({"schema": 1, "indicator": [dict(base, plausible=[1, 5])]})
+
+
+def test_a_figure_outside_the_plausible_range_is_flagged_suspect():
+    c = corpus_of({"report_id": "a", "year": 2024, "text": "今年主要预期目标是：地区生产总值增长24.2%，城镇新增就业20万人。"},
+                  {"report_id": "b", "year": 2025, "text": "去年地区生产总值增长5.1%，城镇新增就业21万人。"})
+    table = ledger(c).set_index("indicator")
+    assert table["suspect"].dtype == bool
+    assert table.loc["gdp_growth", "suspect"] and not table.loc["new_urban_jobs", "suspect"]
+    assert table.loc["gdp_growth", "target_value"] == 24.2  # kept, to be read
+
+
+def test_sector_trade_is_not_the_governments_trade():
+    assert find_outcomes(corpus_of({"year": 2023, "text": "去年跨境电商进出口增长109%，对非贸易进出口增长126.7%。"})).empty
+
+
+@pytest.mark.parametrize("folder", [NATIONAL, PROVINCIAL], ids=["national", "provincial"])
+def test_no_gdp_target_outside_the_plausible_range_on_the_shared_corpora(folder):
+    if not folder.is_dir():
+        pytest.skip(f"shared corpus absent: {folder} (expected ../shared beside the project)")
+    table = ledger(load_corpus(folder))
+    gdp = table[table["indicator"] == "gdp_growth"]
+    assert gdp["target_value"].notna().sum() >= 25
+    assert not gdp["suspect"].any(), gdp[gdp["suspect"]]
+    assert gdp["target_value"].dropna().between(-10, 20).all()
+
+
+def test_a_streak_reaches_the_end_of_its_clause_only():
+    """The national report reviewing 2009: the grain streak must not take the jobs of the year with it."""
+    text = "去年国内生产总值比上年增长8.7%；粮食产量53082万吨，再创历史新高，实现连续6年增产；城镇新增就业1102万人。"
+    assert one_outcome(text, "new_urban_jobs", year=2009)["value"] == 1102.0
+
+
+@pytest.mark.parametrize("shape", sorted(FIRST_YEAR))
+def test_target_outcome_pairs_across_a_first_year_report(shape):
+    """A 2025 report's targets for 2025 against the 2026 report's review of 2025 (the pair the issue
+    measured at 0.76): both pairs right in every shape, no five-year figure taken as an outcome."""
+    plan_2025 = ("——2025年1月14日在江苏省第十四届人民代表大会第三次会议上\n二、2025年工作安排\n今年经济社会发展主要预期目标是："
+                 "地区生产总值增长5%以上，城镇新增就业120万人以上，居民消费价格涨幅2%左右。\n")
+    province = {"level": "province", "government": "江苏省人民政府", "province": "江苏省"}
+    c = corpus_of({"report_id": "p2025", "year": 2024, "text": plan_2025, **province},
+                  {"report_id": "p2026", "year": 2025, "text": FIRST_YEAR[shape], **province})
+    table = ledger(c).set_index(["year", "indicator"])
+    gdp, jobs = table.loc[(2025, "gdp_growth")], table.loc[(2025, "new_urban_jobs")]
+    assert (gdp["target_value"], gdp["outcome_value"], gdp["verdict"]) == (5.0, 5.2, "met")
+    assert (jobs["target_value"], jobs["outcome_value"], jobs["verdict"]) == (120.0, 112.0, "missed")
+    assert not table["suspect"].any()
+    assert table.loc[(2026, "gdp_growth"), "target_value"] == 5.0
+
+
+def test_a_base_year_holds_for_its_whole_sentence():
+    text = ("1986年同1978年相比，国民生产总值由3480亿元增加到9380亿元，增长102%；国家财政收入由1121亿元增加到2220亿元，"
+            "增长98%。去年财政收入增长6%。")
+    o = find_outcomes(corpus_of({"year": 1986, "text": text}))
+    assert o.set_index("indicator")["value"].to_dict() == {"budget_revenue_growth": 6.0}

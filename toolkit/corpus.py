@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import numerals
 from .errors import BinaryReportError, EmptyReportError, FormatError, ReportError, UndecodableReportError
 from .paths import GEO_DIR, LEXICON_DIR, MANIFEST
 from .readers import MAX_BYTES, RawReport, ReadOptions, Source, discover, read_bytes, read_file, report_ids
@@ -609,25 +610,18 @@ _YEAR_NUMBER = r"(?:19|20)\d{2}|[一二][〇○零一二三四五六七八九]{3
 _COVERED_YEAR = re.compile(rf"({_YEAR_NUMBER})\s*年度?[^\d\s，。；：,;:]{{0,16}}?"
                            r"(?:工作回顾|工作总结|总结|回顾|工作情况|建设情况|情况报告|年度报告|法治政府建设|法治建设|依法行政)")
 _OPENING_YEAR = re.compile(rf"({_YEAR_NUMBER})\s*年(?:以来|度|是|，|,)")
+#: A term-end report: it reviews the five years of a government's term (一、过去五年工作回顾).
+_FIVE_YEARS = re.compile(r"过去五年(?:的)?(?:工作)?回顾|五年(?:来)?(?:的)?工作回顾|本届政府(?:工作)?回顾")
 #: The opening of a 政府工作报告: "——2024年1月16日在亳州市第五届人民代表大会第三次会议上" (the date may
 #: be elsewhere on the line, or missing; 全国 for the national congress).
-_SESSION = re.compile(r"在\s*(?P<place>[^在，,。；\n]{0,24}?)\s*第\s*[〇○零一二三四五六七八九十百\d]{1,4}\s*届\s*"
+_SESSION = re.compile(r"在\s*(?P<place>[^在，,。；\n]{0,24}?)\s*第?\s*[〇○零一二三四五六七八九十百\d]{1,4}\s*届\s*"
                       r"(?P<national>全国)?\s*人民代表大会")
 _WEBSITE = re.compile(r"(?:^|(?<=[\s>＞»›|｜:：]))(?P<site>[\u4e00-\u9fffA-Za-z]{2,30}?(?:门户网站|政府网站|政府网|网站))"
                       r"(?=$|[\s>＞»›|｜])")
 _SOURCE_FIELD = re.compile(rf"(?:{_FIELD_NAME})\s*[:：]\s*(?P<source>[^\s，。；！？:：]{{1,30}})")
-_CN_DIGITS = {char: digit for digit, chars in enumerate(("〇○零", "一", "二", "三", "四", "五", "六", "七", "八", "九"))
-              for char in chars}
-
-
 def _number(text: str) -> int:
-    """12, 〇二〇 or 二十三 as an int."""
-    if text.isdigit():
-        return int(text)
-    if "十" not in text:
-        return int("".join(str(_CN_DIGITS[char]) for char in text))
-    tens, _, ones = text.partition("十")
-    return 10 * (_CN_DIGITS[tens] if tens else 1) + (_CN_DIGITS[ones] if ones else 0)
+    """12, 〇二〇, 二〇二六 or 二十三 as an int (:func:`toolkit.numerals.number`)."""
+    return int(numerals.number(text))
 
 
 def _iso_date(match: re.Match[str]) -> str | None:
@@ -727,10 +721,23 @@ def _qualified(agency: str | None, place: "geo.Division | None") -> str | None:
     return agency
 
 
+#: A line that opens with a date (——2026年1月28日在…, 二〇二六年一月二十八日在…): a session line even
+#: further down than the title block (after a web page's chrome, a long title).
+_DATED_LINE = re.compile(r"\s*[—─－\-]*\s*[（(]?\s*(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年")
+_SESSION_LINES = 24
+
+
 def _session(lines: Sequence[str]) -> re.Match[str] | None:
-    """The session of a people's congress the report was delivered at, named in its opening lines."""
+    """The session of a people's congress the report was delivered at, named in its opening lines (第
+    may be left out: 在浙江省十四届人民代表大会…), or on a line opening with a date a little further down."""
     opening = "\n".join(lines[:_HEAD_LINES + 2])[:600]
-    return _SESSION.search(opening)
+    if found := _SESSION.search(opening):
+        return found
+    later = "\n".join(lines[:_SESSION_LINES])[:2000]
+    for found in _SESSION.finditer(later):
+        if _DATED_LINE.match(later, later.rfind("\n", 0, found.start()) + 1):
+            return found
+    return None
 
 
 def _session_date(lines: Sequence[str]) -> str | None:
@@ -748,14 +755,17 @@ def _year(lines: Sequence[str], head: Sequence[str], title: str | None = None) -
     The first “YYYY年(度)…工作回顾/总结/工作情况/建设情况/年度报告/法治政府建设” (2019年工作总结暨2020年
     工作计划 → 2019; 二〇二四年工作回顾 → 2024; 关于2020年开展法治政府建设工作报告 → 2020), in the title a
     crawl's header gives first, then in the text; else, for a 政府工作报告, the year before its session
-    (2024年1月16日在…人民代表大会 → 2023); else the first year the opening of the body dwells on (2023年
-    是…, 2019年以来，…).
+    (2024年1月16日在…人民代表大会 → 2023); else none for a term-end report that reviews five years
+    (过去五年工作回顾: the year its table or metadata.csv says it was issued decides, minus one); else the
+    first year the opening of the body dwells on (2023年是…, 2019年以来，…).
     """
     for text in (title or "", "\n".join(lines)):
         if covered := _COVERED_YEAR.search(text):
             return _number(covered[1])
     if session_date := _session_date(lines):
         return int(session_date[:4]) - 1
+    if _FIVE_YEARS.search("\n".join(lines[:_SESSION_LINES])[:3000]):
+        return None  # a term-end report: its opening years are of the five; the issue year decides
     opening = _OPENING_YEAR.search("\n".join(lines[len(head):len(head) + _OPENING_LINES]))
     return _number(opening[1]) if opening else None
 

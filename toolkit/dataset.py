@@ -189,6 +189,16 @@ def _user_rows(reports: list[Report], errors: list[ReportError] | None = None,
     return rows
 
 
+def _file_name(row: dict) -> str:
+    """A report's file name, with its archive member or table row (reports.zip:a.txt, shanghai.dta#12)."""
+    name = Path(str(row["path"])).name
+    if row.get("member"):
+        name = f"{name}:{row['member']}"
+    if row.get("row") is not None and not pd.isna(row.get("row")):
+        name = f"{name}#{row['row']}"
+    return name
+
+
 def report_table(reports: list[Report], errors: list[ReportError] | None = None,
                  skip_bad: bool = False) -> tuple[pd.DataFrame, list[Report]]:
     """:attr:`Corpus.reports` for already-read reports: metadata completed by the user's metadata.csv,
@@ -209,8 +219,14 @@ def report_table(reports: list[Report], errors: list[ReportError] | None = None,
     for row, dup in zip(rows, duplicates([r.text for r in kept])):
         row["duplicate_of"] = kept[dup].report_id if dup is not None else None
     table = pd.DataFrame(rows, columns=REPORT_COLUMNS)
-    table["label"] = unique_labels([label(row, row["report_id"]) for row in rows], table["report_id"].tolist(),
+    labels = [label(row, row["report_id"]) for row in rows]
+    table["label"] = unique_labels(labels, table["report_id"].tolist(), [_file_name(row) for row in rows],
                                    table["genre"].tolist())
+    # a label the genre could not tell apart is a collision the user should know of
+    named = table["label"].str.endswith("]").to_numpy() & pd.Series(labels).duplicated(keep=False).to_numpy()
+    table.loc[named, "notes"] = ["; ".join(filter(None, [n, f"another report has the label {lab}: labelled by "
+                                                         "its file name"]))
+                                 for n, lab in zip(table.loc[named, "notes"], pd.Series(labels)[named])]
     for column in ("year", "issued_year", "pages", "row"):
         table[column] = table[column].astype("Int64")
     return table, kept

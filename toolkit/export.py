@@ -404,6 +404,10 @@ SPECS: dict[str, TableSpec] = {s.name: s for s in (
                   _C("outcome_text", "string", "实际原文", "outcome quote", "the outcome's sentence", "", ""),
                   _C("verdict", "string", "结论", "verdict", "the target against the outcome",
                      "met, missed, no_outcome, no_target, explicitly_absent", "toolkit.targets.verdict"),
+                  _C("suspect", "boolean", "可疑", "suspect", "True when the target (either end) or the outcome "
+                     "lies outside the indicator's plausible range (data/lexicon/indicators.toml: GDP growth "
+                     "-10…20%): read the quotes before using the row; figures draw it as a flagged point",
+                     "True, False", "toolkit.targets.ledger, Indicator.plausible"),
                   _C("note", "string", "说明", "note", "gaps and duplicated years of the panel", "",
                      "toolkit.targets.ledger"))),
     TableSpec("follow_through", "承诺落实", "promise follow-through", "one plan unit of year t-1's report against "
@@ -423,6 +427,15 @@ SPECS: dict[str, TableSpec] = {s.name: s for s in (
                   _C("text", "string", "计划原文", "plan text", "the plan unit's words", "", ""),
                   _C("tfidf", "float", "TF-IDF相似度", "TF-IDF cosine", "cosine with the best achievement unit of "
                      "the review", "0–1", "toolkit.followthrough.follow_through"),
+                  _C("numbers", "boolean", "数量匹配", "number match", "a measured quantity of the plan unit "
+                     "(新建5G基站1万个) is named with a number in the review", "True, False",
+                     "toolkit.followthrough.evidence"),
+                  _C("entities", "boolean", "名称匹配", "named-thing match", "a named project, place or rule of the "
+                     "plan unit is named in the review", "True, False", "toolkit.followthrough.evidence"),
+                  _C("concreteness", "float", "具体程度", "concreteness", "log(1 + digits) of the three review units "
+                     "sharing most character trigrams with the plan unit", "≥ 0", "toolkit.followthrough.evidence"),
+                  _C("vectors", "float", "词向量相似度", "word-vector cosine", "best cosine of mean word vectors "
+                     "(data/vectors) with a review unit", "-1–1", "toolkit.followthrough.load_vectors"),
                   _C("topic", "float", "主题相似度", "topic cosine", "cosine of the topic weights of the unit and "
                      "its evidence (the exported model)", "0–1", ""),
                   _C("dominant_topic", "integer", "主导主题", "dominant topic", "the plan unit's dominant topic; -1 "
@@ -441,7 +454,8 @@ SPECS: dict[str, TableSpec] = {s.name: s for s in (
                   _C("evidence_start", "integer", "证据起始位置", "evidence start", "its start offset", "≥ 0", ""),
                   _C("evidence_end", "integer", "证据结束位置", "evidence end", "its end offset", "", ""),
                   _C("evidence_text", "string", "证据原文", "evidence text", "the evidence unit's words", "", ""),
-                  _C("label", "string", "落实判断", "label", "the rule's reading (docs/05-over-time.md)",
+                  _C("label", "string", "落实判断", "label", "the evidence's reading, fitted on a hand-labelled gold "
+                     "(docs/05-over-time.md: held-out kappa 0.47; a pointer to the quotes, not a measurement)",
                      "reported, weak, not_mentioned", "toolkit.followthrough.label"))),
 )}
 

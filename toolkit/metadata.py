@@ -281,10 +281,12 @@ GENRE_TAGS = {"government_work_report": "政府工作报告", "rule_of_law_repor
               "work_summary": "工作总结", "work_plan": "工作计划", "other": "其他"}
 
 
-def unique_labels(labels: Sequence[str], ids: Sequence[str], genres: Sequence[str | None] | None = None) -> list[str]:
-    """Labels made unique: a label several reports share gets each report's genre (莆田市审计局 2020
-    法治政府建设, 莆田市审计局 2020 工作总结) where that tells them apart, else its report id in brackets
-    (梅州市 2020 [000_5e9c…])."""
+def unique_labels(labels: Sequence[str], ids: Sequence[str], names: Sequence[str | None] | None = None,
+                  genres: Sequence[str | None] | None = None) -> list[str]:
+    """Labels made unique. A label several reports share gets each report's genre where that tells them
+    apart (莆田市审计局 2020 法治政府建设, 莆田市审计局 2020 工作总结), else the report's file name in brackets
+    (上海市 2023 [shanghai.dta#12], 梅州市 2020 [梅州2020.docx]: ``names``, a file name with its archive
+    member or table row), else its report id where no name is given or the names repeat too."""
     labels = list(labels)
     if genres is not None:
         counts = pd.Series(labels).value_counts()
@@ -292,8 +294,11 @@ def unique_labels(labels: Sequence[str], ids: Sequence[str], genres: Sequence[st
                   for lab, g in zip(labels, genres)]
         again = pd.Series(tagged).value_counts()
         labels = [t if again[t] == 1 else lab for lab, t in zip(labels, tagged)]
+    names = list(ids) if names is None else [n or rid for n, rid in zip(names, ids)]
     counts = pd.Series(labels).value_counts()
-    return [f"{lab} [{rid}]" if counts[lab] > 1 else lab for lab, rid in zip(labels, ids)]
+    named = [f"{lab} [{name}]" if counts[lab] > 1 else lab for lab, name in zip(labels, names)]
+    again = pd.Series(named).value_counts()
+    return [f"{lab} [{rid}]" if counts[lab] > 1 and again[n] > 1 else n for lab, n, rid in zip(labels, named, ids)]
 
 
 # --------------------------------------------------------------------------- duplicates

@@ -45,10 +45,11 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from . import numerals
+
 KINDS = ("achievements", "problems", "plans", "other")
 
 CN_NUM = "一二三四五六七八九十"
-_CN_DIGIT = {c: i + 1 for i, c in enumerate(CN_NUM)}
 
 #: Sentence-final punctuation (a heading line does not end with it).
 _END = "。！？!?；;…"
@@ -111,7 +112,7 @@ _FIVE_YEAR = re.compile(r"十([一二三四五六七八九])五")
 def _plan_start(digit: str) -> int:
     """First year of the five-year plan numbered 十 + ``digit``: 十四五 → 2021 (from the third plan,
     1966–1970, the plans follow each other every five years)."""
-    return 1966 + 5 * (10 + _CN_DIGIT[digit] - 3)
+    return 1966 + 5 * (10 + int(numerals.number(digit)) - 3)
 
 
 def heading_kind(heading: str, year: int | None = None) -> tuple[str | None, str]:
@@ -160,11 +161,11 @@ class Heading:
 
 
 def _cn_number(s: str) -> int:
-    """Value of a Chinese numeral up to 99 (一 → 1, 十二 → 12, 二十 → 20)."""
-    if "十" not in s:
-        return _CN_DIGIT.get(s, 0)
-    tens, _, ones = s.partition("十")
-    return (_CN_DIGIT.get(tens, 1) if tens else 1) * 10 + (_CN_DIGIT.get(ones, 0) if ones else 0)
+    """Value of a marker's Chinese numeral (一 → 1, 十二 → 12, 二十 → 20); 0 when it is none (十十)."""
+    try:
+        return int(numerals.number(s))
+    except ValueError:
+        return 0
 
 
 def _marker_number(heading: str) -> int:

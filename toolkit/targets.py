@@ -73,7 +73,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import paths
+from . import numerals, paths
 
 INDICATORS = paths.LEXICON_DIR / "indicators.toml"
 SCHEMA = 1
@@ -86,7 +86,8 @@ OUTCOME_COLUMNS = ["report_id", "level", "government", "province", "city", "year
                    "unit", "start", "end", "text"]
 #: ledger: one row per government × year × indicator.
 LEDGER_COLUMNS = ["government", "province", "city", "level", "year", "indicator", "target_value", "target_high",
-                  "target_qualifier", "target_quote", "outcome_value", "outcome_quote", "verdict", "note"]
+                  "target_qualifier", "target_quote", "outcome_value", "outcome_quote", "verdict", "suspect",
+                  "note"]
 PANEL_COLUMNS = ["level", "government", "year", "report_ids", "n"]
 AMPLIFICATION_COLUMNS = ["year", "indicator", "level", "government", "province", "city", "target_value",
                          "target_high", "target_qualifier", "parent_level", "parent_government", "parent_value",
@@ -98,7 +99,8 @@ RELATIVE = "与经济增长同步"
 PARENT_LEVEL = {"province": "national", "prefecture": "province", "county": "prefecture"}
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_KEYS = {"id", "name", "label", "unit", "units", "measure", "better", "exclude", "variants"}
+_KEYS = {"id", "name", "label", "unit", "units", "measure", "better", "exclude", "variants", "plausible",
+         "plausible_from"}
 
 
 class IndicatorError(ValueError):
@@ -122,6 +124,8 @@ class Indicator:
     better: str
     variants: tuple[Variant, ...]
     exclude: tuple[str, ...] = ()
+    plausible: tuple[float, float] = (-math.inf, math.inf)
+    plausible_from: str = ""
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -130,6 +134,10 @@ class Indicator:
     @property
     def percent(self) -> bool:
         return self.unit == "%"
+
+    def implausible(self, value) -> bool:
+        """Whether a value (in :attr:`unit`) lies outside :attr:`plausible` (NaN is not implausible)."""
+        return not _nan(value) and not (self.plausible[0] <= float(value) <= self.plausible[1])
 
 
 @dataclass(frozen=True)
@@ -213,9 +221,17 @@ def parse_indicators(data: dict, source: str = "<indicators>") -> Indicators:
         exclude = t.get("exclude", [])
         if not isinstance(exclude, list) or not all(isinstance(e, str) and e for e in exclude):
             _fail(source, f"{where}: exclude must be a list of strings")
+        plausible = t.get("plausible", [-math.inf, math.inf])
+        if not (isinstance(plausible, list) and len(plausible) == 2
+                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in plausible)
+                and plausible[0] < plausible[1]):
+            _fail(source, f"{where}: plausible must be [low, high] with low < high, not {plausible!r}")
+        if "plausible" in t and not (isinstance(t.get("plausible_from"), str) and t["plausible_from"].strip()):
+            _fail(source, f"{where}: plausible needs plausible_from, saying where the range comes from")
         out.append(Indicator(t["id"], t["name"], str(t["label"]), t["unit"],
                              tuple((u, float(f)) for u, f in units.items()), t["measure"], t["better"],
-                             tuple(variants), tuple(exclude)))
+                             tuple(variants), tuple(exclude), (float(plausible[0]), float(plausible[1])),
+                             str(t.get("plausible_from", ""))))
     return Indicators(tuple(out), str(source))
 
 
@@ -238,30 +254,13 @@ _WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _WIDTH.update({ord(c): "-" for c in "—–―‒−－~～"})
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 
-_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
-_CN = "零〇○一二两三四五六七八九十百"
+_CN = "零〇○一二两三四五六七八九十百千万"
 
 
 def cn_number(text: str) -> float:
-    """A Chinese numeral as a number: 八 → 8, 十二点八 → 12.8, 二十一点七 → 21.7, 一百 → 100."""
-    whole, _, frac = text.partition("点")
-    value, digit = 0, 0
-    for ch in whole:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        elif ch == "十":
-            value += (digit or 1) * 10
-            digit = 0
-        elif ch == "百":
-            value += (digit or 1) * 100
-            digit = 0
-        else:
-            raise ValueError(f"not a Chinese numeral: {text!r}")
-    value += digit
-    if frac:
-        value = float(f"{value}.{''.join(str(_CN_DIGITS[c]) for c in frac)}")
-    return float(value)
+    """A Chinese numeral as a number: 八 → 8, 十二点八 → 12.8, 二十一点七 → 21.7, 一百 → 100, 两百 → 200
+    (:func:`toolkit.numerals.number`)."""
+    return float(numerals.number(text))
 
 
 def _compact(text: str) -> tuple[str, list[int]]:
@@ -280,23 +279,45 @@ _FUTURE = re.compile(r"今年|明年|本年度|预期目标|主要目标|调控�
                      r"今年计划|力争|预期为|定为|设定为|拟|^提出|着重说明")
 _PAST = re.compile(r"去年|过去一年|过去的一年|上一年|全年|年初确定|年初预定|预定目标|超过计划|实际达到|超过预期|"
                    r"超过全年预期|一年来")
-_LONG_TERM = re.compile(r"五年|“[一二三四五六七八九十]+五”|\"[一二三四五六七八九十]+五\"|十[一二三四五]五|2035|二〇三五|"
-                        r"到20\d\d年|到2\d\d\d年|本世纪|年均|平均每年|远景|中长期|今后一个时期")
-#: A sentence about a five-year plan's targets, wherever in it the period is named ("七五"计划草案规定，
-#: …五年内…国民生产总值增长百分之四十四).
-_PLAN_PERIOD = re.compile(r"[“\"]?[一二三四五六七八九十]+五[”\"]?(?:计划|规划)|五年(?:内|间|中|里)|今后五年|未来五年")
+_CNDIGIT = "〇○零一二三四五六七八九"
+_COUNT = r"(?:\d+|[二两三四五六七八九十]+)"
+#: Words that open a stretch about several years, carried to the next sentences of the paragraph until a
+#: word of one year: 五年来, 过去五年, 今后五年, “十四五”时期, “十四五”以来, 三年来, a five-year plan draft
+#: (规划纲要, 纲要草案). The year's own figure is the one after a word of the year (:data:`_YEAR_WORDS`,
+#: the year reviewed or planned) or after none.
+_PERIOD = re.compile(
+    rf"(?<![{_CNDIGIT}十])五年(?!规划|计划|工作)|[“\"]?[一二三四五六七八九十]+五[”\"]?(?:规划|计划)?(?:实施)?(?:以来|时期|期间|末)|"
+    rf"{_COUNT}年来|{_COUNT}年间|本届政府|任期|规划纲要|纲要草案|规划草案|计划草案|规划建议|规划的建议")
+#: Words that make what follows them in their sentence a figure of several years, without opening a
+#: stretch: 年均, 累计, 连续4年 (连续36年居全国首位), 近三年, 到2030年, 2021—2025年, 2035 …
+_SPAN = re.compile(
+    rf"年均|平均每年|累计|(?:到|至)(?:\d{{4}}|[{_CNDIGIT}]{{4}})年|"
+    rf"\d{{4}}\s*[-—至到]\s*\d{{4}}年|2035|二〇三五|本世纪|远景|中长期|今后一个时期")
+#: A streak (粮食连续6年增产, 连续36年居全国首位, 近三年): several years up to the end of its clause only.
+_STREAK = re.compile(rf"连续{_COUNT}年|近{_COUNT}年")
+#: Where a span's, a streak's or a base year's reach ends: the next item of a list (；), for a streak the
+#: next clause, for a base year nowhere in its sentence.
+_SPAN_END = {"span": "；;", "streak": "；;，,", "base": ""}
+#: Words of one year: the year planned or reviewed is added per report (2026年, 二〇二六年).
+_YEAR_WORDS = r"今年|明年|去年|过去一年|过去的一年|这一年|一年来|全年|当年|本年度|上年|同比"
 _PART_YEAR = re.compile(r"上半年|下半年|一季度|二季度|三季度|四季度|前三季度|同期|\d+-\d+月|\d+月份")
-_GAP_BAD = re.compile(r"年均|平均|累计|每年|比重|占|之比|贡献|每增长|翻|比(?:\d{4}|[" + _CN + r"]{4})年|同期|季度|上半年|"
-                      r"人均|比去年多|比上年多|比去年少|多于|指数|比例")
+_GAP_BAD = re.compile(r"平均|每年|比重|占|之比|贡献|每增长|翻|比(?:\d{4}|[" + _CN + r"]{4})年|同期|季度|上半年|"
+                      r"人均|比去年多|比上年多|比去年少|多于|指数|比例|(?<!增长)率|覆盖")
+#: After a comma between a variant and its figure, the clause must go on with the variant's verb
+#: (国内生产总值达到99.1万亿元，增长6.1%), not name something else (…，城市绿化覆盖率达到24.2%).
+_AFTER_COMMA = re.compile(r"^(?:\d{4}年|[〇○零一二三四五六七八九]{4}年|今年|去年|同比|比上年|比去年|较上年|预计|初步核算|按可比价格计算|按不变价格计算|实际|全年|分别|当年|"
+                          r"全省|全市|全区|增速|速度|也|仍|又|再|将|要|宏观调控目标|调控目标|目标)*"
+                          r"(?:负增长|增长|增加|下降|降低|减少|回落|上涨|上升|提高|达到|达|为|保持|稳定|控制|实现|突破|超过|超|"
+                          r"预期|力争|争取|定为|定在|确定为|新增|是|在)")
 _VERBS = re.compile(r"负增长|增长|增加|上涨|上升|提高|下降|降低|减少|回落到|回落至|降到|降至|回落")
 _NEGATIVE = {"下降", "降低", "减少", "回落", "负增长"}
 _RISE = {"增长", "增加", "上涨", "上升", "提高"}
-_PREFIX = re.compile(r"(控制在|不低于|不超过|高于|低于|以内)[^,，]{0,2}$")
+_PREFIX = re.compile(r"(控制在|不低于|不少于|不超过|高于|低于|以内)[^,，]{0,2}$")
 _SUFFIX = re.compile(r"^(左右|以上|以内|以下)")
 _ABSENT = re.compile(r"(没有|未|不再|不)(提出|设定|设置|设|确定|制定|作)")
 _OWN_PLACE = re.compile(r"^(全|本|我)[市区县州省盟旗]$")
 _PLACE = re.compile(r"([\u4e00-\u9fff]{1,8}?)(市|州|县|区|盟)(?!场|委|政府)")
-_SECTOR = re.compile(r"工业|农业|服务业|产业|制造业|县域|民营|开发区|园区|新区|城区|郊区|城市")
+_SECTOR = re.compile(r"工业|农业|服务业|产业|制造业|县域|民营|开发区|园区|新区|城区|郊区|城市|电商|贸易")
 _RELATIVE_PATTERN = re.compile(r"^(?:实际)?(?:增长)?(?:要|应)?(?:和|与|同)(?:经济增长|经济发展|GDP增长|经济增速)(?:基本)?(?:同步|相适应)")
 _CLAUSE_END = "，,；;：:"
 
@@ -346,14 +367,15 @@ def _foreign(prefix: str, own: tuple[str, ...]) -> bool:
         return True
     for m in _PLACE.finditer(prefix):
         name = m.group()
-        if _OWN_PLACE.match(name) or any(name and o and (name in o or o in name) for o in own):
+        if _OWN_PLACE.match(name[-2:]) or any(name and o and (name in o or o in name) for o in own):
             continue
         return True
     return False
 
 
-def _figures(s: str, scanner: _Scanner, own: tuple[str, ...]) -> list[_Figure]:
-    """Every figure of an indicator in a compact sentence."""
+def _figures(s: str, scanner: _Scanner, own: tuple[str, ...], scope=None) -> list[_Figure]:
+    """Every figure of an indicator in a compact sentence (of the year only, given ``scope``: position →
+    ``"year"`` or ``"multi"``)."""
     out = []
     mentions = scanner.mentions(s)
     for k, (ind_id, term, a, b) in enumerate(mentions):
@@ -372,6 +394,8 @@ def _figures(s: str, scanner: _Scanner, own: tuple[str, ...]) -> list[_Figure]:
         window = s[b:stop]
         relative = _RELATIVE_PATTERN.match(s[b:b + 24])
         if relative and ind_id != "gdp_growth":
+            if scope is not None and scope(a) == "multi":
+                continue
             out.append(_Figure(ind_id, term, math.nan, math.nan, ind.unit, RELATIVE, "gdp_growth", a, b + relative.end()))
             continue
         for q in scanner.quantity[ind_id].finditer(window):
@@ -379,8 +403,11 @@ def _figures(s: str, scanner: _Scanner, own: tuple[str, ...]) -> list[_Figure]:
             if (unit == "%") != ind.percent:
                 continue
             gap = window[:q.start()]
-            if _GAP_BAD.search(gap) or _LONG_TERM.search(s[clause_start:b + q.end()]):
+            comma = max(gap.rfind("，"), gap.rfind(","))
+            if _GAP_BAD.search(gap) or (comma >= 0 and not _AFTER_COMMA.match(gap[comma + 1:])):
                 break
+            if scope is not None and scope(b + q.start()) == "multi":
+                continue  # a five-year figure; the year's may follow (…年均增长5.6%，2025年增长5.2%)
             if q.group("cn"):
                 try:
                     value = cn_number(q.group("ca"))
@@ -404,7 +431,7 @@ def _figures(s: str, scanner: _Scanner, own: tuple[str, ...]) -> list[_Figure]:
                 value, high = high, value
             after = _SUFFIX.match(window[q.end():])
             before = _PREFIX.search(gap)
-            qualifier = after.group(1) if after else (before.group(1) if before else "")
+            qualifier = after.group(1) if after else (before.group(1).replace("不少于", "不低于") if before else "")
             end = b + q.end() + (after.end() if after else 0)
             out.append(_Figure(ind_id, term, value, high, ind.unit, qualifier, None, a, end))
             break
@@ -418,7 +445,28 @@ class _Sentence:
     compact: str
     orientation: str | None  # "plan", "review" or None
     own_cue: bool  # the orientation comes from the sentence itself, not from its neighbours
-    long_term: bool  # the whole sentence is about several years
+    cues: list[tuple[int, str]]  # (position in compact, "year", "multi", "span" or "streak"), in order
+    scope_in: str  # the scope at the start of the sentence: "year", or "multi" carried from the one before
+
+    @property
+    def scope_out(self) -> str:
+        carried = [kind for _, kind in self.cues if kind not in _SPAN_END]
+        return carried[-1] if carried else self.scope_in
+
+    def scope(self, position: int) -> str:
+        """Whether a figure at ``position`` (in ``compact``) is of one year or of several: the last cue
+        before it (a span reaching to the next ；, a streak to the next clause), else what the sentence
+        inherits."""
+        found = self.scope_in
+        for at, kind in self.cues:
+            if at >= position:
+                break
+            if kind in _SPAN_END:
+                if not any(c in _SPAN_END[kind] for c in self.compact[at:position]):
+                    found = "multi"
+            else:
+                found = kind
+        return found
 
 
 def _first(pattern: re.Pattern, words: list[str], s: str) -> int:
@@ -427,12 +475,43 @@ def _first(pattern: re.Pattern, words: list[str], s: str) -> int:
     return min(found) if found else -1
 
 
+_BASE = re.compile(r"(?:同|与|和|比|较)(\d{4}|[" + _CNDIGIT + r"]{4})年")
+
+
+def _cues(s: str, year_words: re.Pattern, year: int | None) -> list[tuple[int, str]]:
+    """Where a compact sentence turns to several years: ``multi`` for a stretch (:data:`_PERIOD`),
+    ``span`` for what follows up to the next ； (:data:`_SPAN`), ``base`` for the rest of the sentence (a
+    base year other than the year before the one reviewed or planned: 1986年同1978年相比，…；…财政收入…增长
+    98%), ``streak`` up to the next clause
+    (:data:`_STREAK`: 实现连续6年增产；城镇新增就业1102万人 keeps the jobs of the year); or to one year:
+    ``year`` (:data:`_YEAR_WORDS`,
+    the year reviewed or planned). A year word inside a multi-year phrase (2021—2025年, 到2025年) does
+    not count."""
+    multi = [(m.start(), m.end(), "multi") for m in _PERIOD.finditer(s)]
+    multi += [(m.start(), m.end(), "span") for m in _SPAN.finditer(s)]
+    multi += [(m.start(), m.end(), "streak") for m in _STREAK.finditer(s)]
+    if year is not None:
+        for m in _BASE.finditer(s):
+            try:
+                base = numerals.year(m.group(1))
+            except ValueError:
+                continue
+            if base not in (year - 1, year):
+                multi.append((m.start(), m.end(), "base"))
+    ones = [(m.start(), "year") for m in year_words.finditer(s)
+            if not any(a < m.end() and m.start() < b for a, b, _ in multi)]
+    return sorted([(a, kind) for a, _, kind in multi] + ones)
+
+
 def _sentences(text: str, sections: pd.DataFrame, year: int | None) -> list[_Sentence]:
-    """The sentences of a report with their orientation (plan or review) and whether they are long-term."""
+    """The sentences of a report with their orientation (plan or review) and the words that make what
+    follows them a figure of one year or of several (a sentence without such words inherits the scope of
+    the one before it in its paragraph: 过去五年，我们…。城镇新增就业560万人 is a five-year figure)."""
     planned, reviewed = [], []
     if year is not None:
         planned = [f"{year + 1}年"] + [f"{y}年" for y in _cn_year(year + 1)]
         reviewed = [f"{year}年"] + [f"{y}年" for y in _cn_year(year)]
+    year_words = re.compile("|".join([_YEAR_WORDS] + [re.escape(y) + r"(?![-—至到])" for y in planned + reviewed]))
     bounds = sorted(zip(sections["start"], sections["end"], sections["kind"])) if len(sections) else []
     out: list[_Sentence] = []
     previous_end = 0
@@ -445,8 +524,6 @@ def _sentences(text: str, sections: pd.DataFrame, year: int | None) -> list[_Sen
         previous_end = m.end()
         fut = _first(_FUTURE, [y for y in planned if not any(r in compact for r in reviewed)], compact)
         past = _first(_PAST, [r for r in reviewed if not any(y in compact for y in planned)], compact)
-        lead = re.split(r"[，,；;：:]", compact, maxsplit=1)[0]
-        long_words = bool(_LONG_TERM.search(lead) or _PLAN_PERIOD.search(compact))
         carried = out and (not new_paragraph or out[-1].compact.endswith((":", "：")))
         if fut >= 0 and (past < 0 or fut < past):
             orientation, own = "plan", True
@@ -457,29 +534,10 @@ def _sentences(text: str, sections: pd.DataFrame, year: int | None) -> list[_Sen
         else:
             kind = next((k for s, e, k in bounds if s <= m.start() < e), None)
             orientation, own = {"plans": "plan", "achievements": "review"}.get(kind), False
-        if long_words:
-            long_term = not re.search(r"今年|明年|去年|过去一年", compact)
-        else:
-            long_term = bool(not own and carried and out[-1].long_term)
-        out.append(_Sentence(m.start(), m.end(), compact, orientation, own, long_term))
+        scope_in = out[-1].scope_out if carried else "year"
+        out.append(_Sentence(m.start(), m.end(), compact, orientation, own, _cues(compact, year_words, year),
+                             scope_in))
     return out
-
-
-_BASE = re.compile(r"(?:同|与|和|比)(\d{4}|[" + _CN + r"]{4})年")
-
-
-def _other_base(s: str, year: int) -> bool:
-    """Whether a sentence compares with a base year other than the year before the one reviewed or
-    planned (1986年同1978年相比: a multi-year figure)."""
-    for m in _BASE.finditer(s):
-        y = m.group(1)
-        try:
-            y = int(y) if y.isdigit() else int("".join(str(_CN_DIGITS[c]) for c in y))
-        except KeyError:
-            continue
-        if y not in (year - 1, year):
-            return True
-    return False
 
 
 def _report_meta(report) -> dict:
@@ -523,9 +581,7 @@ def _scan(corpus, indicators: Indicators | None):
         seen_o: set[str] = set()
         absent: dict[str, tuple] = {}
         for sent in sents:
-            if sent.orientation is None or sent.long_term or _PART_YEAR.search(sent.compact):
-                continue
-            if year is not None and _other_base(sent.compact, year):
+            if sent.orientation is None or _PART_YEAR.search(sent.compact):
                 continue
             is_plan = sent.orientation == "plan"
             quote_text = text[sent.start:sent.end].strip()
@@ -533,7 +589,7 @@ def _scan(corpus, indicators: Indicators | None):
                 for ind_id, term, a, b in scanner.mentions(sent.compact):
                     if ind_id and ind_id not in absent:
                         absent[ind_id] = (term, sent)
-            for fig in _figures(sent.compact, scanner, own):
+            for fig in _figures(sent.compact, scanner, own, sent.scope):
                 row = dict(meta, indicator=fig.indicator, term=fig.term, value=fig.value, unit=fig.unit,
                            start=sent.start, end=sent.end, text=quote_text)
                 if is_plan:
@@ -665,8 +721,10 @@ def ledger(corpus, indicators: Indicators | None = None, *, targets: pd.DataFram
     for the years a government's reports plan or review: the target (from the report of ``year`` − 1),
     the outcome (from the report of ``year``), quotes as ``{report, start, end, text}`` and the verdict
     (:func:`verdict`). Where several reports cover a government-year the first report id is used and
-    ``note`` says so; a year whose planning or reviewing report is missing says that too. Columns
-    :data:`LEDGER_COLUMNS`."""
+    ``note`` says so; a year whose planning or reviewing report is missing says that too. ``suspect``
+    is True when the target (either end) or the outcome lies outside the indicator's plausible range
+    (``plausible`` in ``data/lexicon/indicators.toml``): the row is kept, to be read before it is used.
+    Columns :data:`LEDGER_COLUMNS`."""
     indicators = load_indicators() if indicators is None else indicators
     if targets is None or outcomes is None:
         t, o = _scan(corpus, indicators)
@@ -723,6 +781,9 @@ def ledger(corpus, indicators: Indicators | None = None, *, targets: pd.DataFram
                     "target_qualifier": ("explicitly_absent" if status == "explicitly_absent" else
                                          tr["qualifier"]) if tr is not None else None,
                     "target_quote": _quote(tr), "outcome_value": outcome, "outcome_quote": _quote(orow),
+                    "suspect": any(ind.implausible(x) for x in (
+                        tr["value"] if tr is not None else math.nan, tr["high"] if tr is not None else math.nan,
+                        outcome)),
                     "verdict": verdict(tr["value"] if tr is not None else math.nan,
                                        tr["high"] if tr is not None else math.nan,
                                        tr["qualifier"] if tr is not None else "", outcome, better=ind.better,
@@ -730,6 +791,7 @@ def ledger(corpus, indicators: Indicators | None = None, *, targets: pd.DataFram
                     "note": "; ".join(note)})
     out = pd.DataFrame(rows, columns=LEDGER_COLUMNS)
     out["year"] = out["year"].astype("int64")
+    out["suspect"] = out["suspect"].astype(bool)
     return out
 
 
