@@ -128,11 +128,19 @@ def test_big5_bytes_are_never_accepted_as_gb18030(tmp_path):
 
 
 def test_mixed_encodings(tmp_path):
+    """A line that is half UTF-8 and half GBK is read in no encoding: the file is refused, naming it."""
     half = len(SEED_TEXT) // 2
     error = error_of(write(tmp_path, "mixed.txt", SEED_TEXT[:half].encode("utf-8") + SEED_TEXT[half:].encode("gbk")))
     assert type(error) is UndecodableReportError
-    assert error.reason == ("neither UTF-8, GB18030 nor Big5 throughout: a damaged file, or one that mixes "
-                            "encodings")
+    assert error.reason == "line 7: neither UTF-8, GB18030 nor Big5 (a damaged file, or one that mixes encodings)"
+
+
+def test_a_file_pasted_from_utf8_and_gbk_lines_is_read_line_by_line(tmp_path):
+    half = SEED_TEXT.index("\n", len(SEED_TEXT) // 2) + 1
+    report = read_report(write(tmp_path, "pasted.txt", SEED_TEXT[:half].encode("utf-8") + SEED_TEXT[half:].encode("gbk")))
+    assert report.text == read_report(SEED).text and report.encoding == "gb18030+utf-8"
+    assert report.notes == ("lines 1, 2, 3, 4, 5 and 2 more in UTF-8, the rest in GB18030: each line read in its own "
+                            "encoding",)
 
 
 def test_garbled_text_that_decodes_is_refused(tmp_path):
@@ -140,14 +148,17 @@ def test_garbled_text_that_decodes_is_refused(tmp_path):
     data = TRADITIONAL.encode("big5") * 3 + b"\x81\x40"  # 0x81 leads no Big5 character; GB18030 reads 丂
     error = error_of(write(tmp_path, "garbled.txt", data))
     assert type(error) is UndecodableReportError
-    assert error.reason.startswith("garbled in every encoding tried: too few common Chinese characters (gb18030 ")
+    assert error.reason == ("line 22 is not BIG5 as the rest is, and too short to tell its encoding (“丂” in GB18030): "
+                            "a damaged file, or one that mixes encodings")
+    error = error_of(write(tmp_path, "garbled.txt", TRADITIONAL.encode("big5").decode("gb18030").encode("utf-8")))
+    assert error.reason.startswith("garbled in every encoding tried: too few common Chinese characters (utf-8 ")
     assert error.reason.endswith("Chinese prose has at least 90%): a wrong or mixed encoding")
 
 
 def test_text_without_chinese(tmp_path):
     error = error_of(write(tmp_path, "english.txt", "Annual report of the city government.\n"))
     assert type(error) is UndecodableReportError
-    assert error.reason == "no Chinese characters in utf-8 text: not a Chinese report"
+    assert error.reason == "no Chinese characters: too short to tell its encoding, or not Chinese"
 
 
 @pytest.mark.parametrize(("data", "reason"), [

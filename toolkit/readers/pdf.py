@@ -11,7 +11,9 @@ Nothing is taken out of the text (the line numbers must stay valid): the page ch
   ``— 3 —``, ``- 3 -``, ``3``, ``3/20``, ``第3页``, ``第 3 页 共 20 页``, ``Page 3``.
 
 A PDF without a text layer (a scan), an encrypted one and a broken one are :class:`FormatError`\\ s that
-say what to do.
+say what to do. A page whose text layer is garbled (a broken font map: ``ϮϬϮϯ`` for 2023, private-use or
+rare characters; :func:`toolkit.readers.check.is_garbled`) is left out, its lines kept empty, and noted;
+a PDF most of whose pages are garbled is refused.
 """
 from __future__ import annotations
 
@@ -20,9 +22,9 @@ import math
 import re
 from collections import Counter
 
-from ..errors import FormatError
+from ..errors import FormatError, UndecodableReportError
 from . import RawReport, ReadOptions, Source
-from .txt import common_share
+from .check import common_share, is_garbled, snippet
 
 #: A PDF with fewer non-space characters than this per page, on average, has no text layer (a scan).
 MIN_CHARACTERS_PER_PAGE = 20
@@ -153,6 +155,14 @@ def read(data: bytes, source: Source, options: ReadOptions) -> list[RawReport]:
     characters = [len(re.sub(r"\s", "", text)) for text in texts]
     if sum(characters) < MIN_CHARACTERS_PER_PAGE * len(texts):
         raise FormatError(source, "no text layer: a scanned PDF needs OCR first")
+    garbled = [i for i, text in enumerate(texts) if characters[i] >= MIN_CHARACTERS_PER_PAGE and is_garbled(text)]
+    if garbled:
+        shown = f"“{snippet(texts[garbled[0]], 16)}”"
+        if len(garbled) * 2 > sum(count >= MIN_CHARACTERS_PER_PAGE for count in characters):
+            raise UndecodableReportError(source, f"the text layer of {len(garbled)} of {len(texts)} pages is garbled "
+                                                 f"({shown}: broken font maps): the PDF needs OCR")
+        for i in garbled:  # its lines stay (the page starts where it did), empty
+            texts[i] = "\n" * texts[i].count("\n")
     lines: list[str] = []
     starts: list[int] = []
     numbered: list[list[tuple[int, str]]] = []
@@ -163,6 +173,10 @@ def read(data: bytes, source: Source, options: ReadOptions) -> list[RawReport]:
         lines += page_lines
     text = "\n".join(lines)
     notes = []
+    if garbled:
+        pages = ", ".join(str(i + 1) for i in garbled)
+        notes.append(f"page{'s' if len(garbled) > 1 else ''} {pages} of {len(texts)}: the text layer is garbled "
+                     f"({shown}: a broken font map), left out; OCR would read {'them' if len(garbled) > 1 else 'it'}")
     blank = [str(i) for i, count in enumerate(characters, 1) if count < MIN_CHARACTERS_PER_PAGE]
     if blank:
         notes.append(f"page{'s' if len(blank) > 1 else ''} {', '.join(blank)} of {len(texts)} "

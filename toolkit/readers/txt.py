@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
-from functools import lru_cache
 from html.parser import HTMLParser
 from typing import NamedTuple
 
 from ..errors import BinaryReportError, EmptyReportError, UndecodableReportError
 from . import RawReport, ReadOptions, Source
+from .check import (MIN_COMMON_SHARE, MIN_JUDGED_CHARACTERS, Counts, analyse, common_characters,  # noqa: F401
+                    common_share, counts, is_garbled, reason, snippet, too_short)
 
 
 _CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1f\x7f]")  # C0 controls except \t \n \v \f \r
+_CONTROL_TEXT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _MAX_CONTROL_SHARE = 0.001
 #: Byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one).
 _BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8-sig"),
@@ -37,11 +39,12 @@ _MAGIC = ((b"%PDF-", "a PDF document, not text: name it .pdf to read it"),
           (b"GIF8", "a GIF image, not text"))
 #: The legacy Chinese encodings a file that is not UTF-8 may be in, as charset-normalizer names them.
 LEGACY_ENCODINGS = ("gb18030", "big5")
-#: A text is refused as garbled when fewer than this share of its Chinese characters are common ones.
-MIN_COMMON_SHARE = 0.9
-#: ... judged only on texts with at least this many Chinese characters (a short text may be all names).
-MIN_JUDGED_CHARACTERS = 20
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+#: A line read in another encoding than the rest of its file must hold this many Chinese characters:
+#: on fewer, which encoding is right cannot be told.
+MIN_LINE_CHARACTERS = 4
+#: The encodings without a byte-order mark a file with NUL bytes may be in, and the bytes of each
+#: character that are zero for ASCII (the pattern that makes it likely).
+_WIDE = (("utf-32-le", 4, (2, 3)), ("utf-32-be", 4, (0, 1)), ("utf-16-le", 2, (1,)), ("utf-16-be", 2, (0,)))
 
 
 class Decoded(NamedTuple):
@@ -53,47 +56,9 @@ class Decoded(NamedTuple):
     confidence: float
 
 
-@lru_cache(maxsize=1)
-def common_characters() -> frozenset[str]:
-    """The common Chinese characters, simplified and traditional: GB 2312's level-1 hanzi (its 3,755
-    most frequent) and Big5's 常用字 block (5,401 characters), read from Python's own codecs."""
-    def block(codec: str, leads: range, trails: Iterable[int]) -> set[str]:
-        found = set()
-        for lead in leads:
-            for trail in trails:
-                try:
-                    found.add(bytes((lead, trail)).decode(codec))
-                except UnicodeDecodeError:
-                    pass
-        return found
-
-    gb2312_level1 = block("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF))
-    big5_common = {c for c in block("big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)])
-                   if c.encode("big5") <= b"\xc6\x7e"}
-    return frozenset(gb2312_level1 | big5_common)
-
-
-def common_share(text: str) -> tuple[float, int]:
-    """The share of the Chinese characters of ``text`` that are common ones, and how many there are.
-
-    Real prose, simplified or traditional, scores 0.99 to 1 (the rare characters are in names); Big5
-    bytes read as GB18030, or GBK bytes read as Big5, score about 0.5: garbled text reads as rare
-    characters."""
-    common = common_characters()
-    han = _HAN.findall(text)
-    if not han:
-        return 0.0, 0
-    return sum(c in common for c in han) / len(han), len(han)
-
-
 def _sniff(data: bytes) -> str | None:
     """What a file whose bytes are not text is, by its first bytes (a PDF, a zip archive …)."""
     return next((what for magic, what in _MAGIC if data.startswith(magic)), None)
-
-
-def _plausible(text: str) -> bool:
-    share, han = common_share(text)
-    return han > 0 and (han < MIN_JUDGED_CHARACTERS or share >= MIN_COMMON_SHARE)
 
 
 def decode(data: bytes, path) -> Decoded:
@@ -101,48 +66,199 @@ def decode(data: bytes, path) -> Decoded:
 
     A byte-order mark decides (UTF-8, UTF-16 or UTF-32, each recorded with its mark: ``utf-8-sig``,
     ``utf-16-le`` …). Otherwise strict UTF-8 is tried, then the legacy encodings GB18030 and Big5 in
-    the order charset-normalizer ranks them; the first decoding that reads as Chinese prose wins (see
-    :func:`common_share`). Raises :class:`EmptyReportError`, :class:`BinaryReportError` (another
-    format's file, a NUL byte, or more than 1 in 1000 bytes a control character) or
-    :class:`UndecodableReportError` (no encoding decodes it, or none gives Chinese prose).
+    the order charset-normalizer ranks them; the first decoding that reads as Chinese prose, as a whole
+    and line by line, wins (see :func:`toolkit.readers.check.judge`). A file none reads as a whole is
+    read line by line, each line in the encoding that reads it as Chinese (``gb18030+big5``: a file
+    pasted together from two sources). UTF-16 or UTF-32 without a byte-order mark is read when its NUL
+    bytes sit where that encoding puts them and it reads as Chinese prose. Raises
+    :class:`EmptyReportError`, :class:`BinaryReportError` (another format's file, a NUL byte, or more
+    than 1 in 1000 bytes a control character) or :class:`UndecodableReportError` (no encoding decodes
+    it, none gives Chinese prose, a line that no encoding reads, or too few Chinese characters to tell).
     """
+    return decode_with_notes(data, path)[0]
+
+
+def decode_with_notes(data: bytes, path) -> tuple[Decoded, tuple[str, ...]]:
+    """:func:`decode`, and what a user should know about how the text was read (a file without a
+    byte-order mark read as UTF-16, lines read in another encoding), as notes."""
     if not data.strip():
         raise EmptyReportError(path, "empty file" if not data else "only whitespace")
     if what := _sniff(data):
         raise BinaryReportError(path, what)
     bom = next(((mark, encoding) for mark, encoding in _BOMS if data.startswith(mark)), None)
-    if bom is None:
-        if b"\x00" in data:
-            raise BinaryReportError(path, f"NUL byte at offset {data.index(0)}: not text")
-        controls = len(_CONTROL_BYTES.findall(data))
-        if controls > _MAX_CONTROL_SHARE * len(data):
-            raise BinaryReportError(path, f"{controls} control characters in {len(data)} bytes: not text")
-    candidates = [bom[1]] if bom else ["utf-8", *_ranked_legacy(data)]
-    decoded = []
-    for encoding in candidates:
+    if bom is not None:
+        return _with_bom(data, path, bom[1])
+    if b"\x00" in data:
+        return _wide_without_bom(data, path)
+    controls = len(_CONTROL_BYTES.findall(data))
+    if controls > _MAX_CONTROL_SHARE * len(data):
+        raise BinaryReportError(path, f"{controls} control characters in {len(data)} bytes: not text")
+    tried: list[tuple[str, str, Counts, list[int]]] = []
+    encodings = ["utf-8", *_ranked_legacy(data)]
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if bom and encoding != "utf-8-sig":
-            text = text.removeprefix("\ufeff")
         if not text.strip():
             raise EmptyReportError(path, "only whitespace")
-        if _HAN.search(text) is None and (bom or encoding == "utf-8"):
-            raise UndecodableReportError(path, f"no Chinese characters in {encoding} text: not a Chinese report")
-        share, _ = common_share(text)
-        if _plausible(text):
-            return Decoded(text, encoding, round(share, 4))
-        decoded.append((encoding, share))
-    if bom and not decoded:
-        raise UndecodableReportError(path, f"{bom[1].upper().removesuffix('-SIG')} byte-order mark but not "
-                                           f"{bom[1].upper().removesuffix('-SIG').rsplit('-', 1)[0]} text")
-    if not decoded:
-        raise UndecodableReportError(path, "neither UTF-8, GB18030 nor Big5 throughout: a damaged file, or one that mixes encodings")
-    tried = ", ".join(f"{encoding} {share:.0%}" for encoding, share in decoded)
-    raise UndecodableReportError(
-        path, f"garbled in every encoding tried: too few common Chinese characters ({tried}; "
-              f"Chinese prose has at least {MIN_COMMON_SHARE:.0%}): a wrong or mixed encoding")
+        found, bad = analyse(text)
+        refused = reason(found, prose=False)
+        if refused is None and not bad:
+            return Decoded(text, encoding, round(common_share(text)[0], 4)), ()
+        if found.han < MIN_JUDGED_CHARACTERS and encoding == "utf-8":  # valid UTF-8: that count is certain
+            raise UndecodableReportError(path, too_short(found.han))
+        tried.append((encoding, text, found, bad))
+    return _line_by_line(data, path, encodings, tried)
+
+
+def _with_bom(data: bytes, path, encoding: str) -> tuple[Decoded, tuple[str, ...]]:
+    name = encoding.upper().removesuffix("-SIG")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        raise UndecodableReportError(path, f"{name} byte-order mark but not {name.rsplit('-', 1)[0]} text") from None
+    if encoding != "utf-8-sig":
+        text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise EmptyReportError(path, "only whitespace")
+    found, bad = analyse(text)
+    if (refused := reason(found, prose=False)) is not None:
+        raise UndecodableReportError(path, refused)
+    if bad:
+        raise UndecodableReportError(path, _garbled_line(text, bad, encoding))
+    return Decoded(text, encoding, round(common_share(text)[0], 4)), ()
+
+
+def _garbled_line(text: str, bad: list[int], encoding: str) -> str:
+    line = text.split("\n")[bad[0] - 1]
+    more = f" (and {len(bad) - 1} other line{'s' if len(bad) > 2 else ''})" if len(bad) > 1 else ""
+    name = encoding.upper().removesuffix("-SIG")
+    return (f"line {bad[0]}{more} reads as garbled text in {name} (“{snippet(line)}”): a damaged file, or one that "
+            f"mixes encodings")
+
+
+def _wide_without_bom(data: bytes, path) -> tuple[Decoded, tuple[str, ...]]:
+    """A file with NUL bytes and no byte-order mark: UTF-32 or UTF-16 when its NUL bytes sit where that
+    encoding puts the zero bytes of ASCII characters and it reads as Chinese prose; otherwise not text,
+    saying what it probably is."""
+    likely = None
+    for encoding, width, zero in _WIDE:
+        if len(data) % width:
+            continue
+        nuls = _nuls(data, width)
+        at_zero = sum(nuls[i] for i in zero)
+        if at_zero < 0.9 * sum(nuls) or at_zero < 0.2 * len(data) / width * len(zero):
+            continue  # the NUL bytes are not (mostly) where this encoding's ASCII characters have them
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        found, bad = analyse(text)
+        refused = reason(found, prose=False) or (_garbled_line(text, bad, encoding) if bad else None)
+        if refused is None and not _CONTROL_TEXT.search(text):
+            name = encoding.upper()
+            return (Decoded(text, encoding, round(common_share(text)[0], 4)),
+                    (f"{name} without a byte-order mark: read as {name}, as its NUL bytes and its text show",))
+        likely = likely or (encoding, refused or "control characters in it")
+    offset = data.index(0)
+    if likely is None:
+        raise BinaryReportError(path, f"NUL byte at offset {offset}: not text")
+    name = likely[0].upper()
+    raise BinaryReportError(path, f"NUL byte at offset {offset}: probably {name} text without a byte-order mark "
+                                  f"(its NUL bytes sit where {name} puts them), but read so it is not a report: "
+                                  f"{likely[1]}")
+
+
+def _unread(lines: list[bytes], failed: list[int], encodings: list[str], main: int, tried: list) -> str:
+    """The reason a file is refused when some of its lines read as Chinese in no encoding."""
+    chinese = sum(1 for line in lines if any(b >= 0x80 for b in line))
+    if tried and len(failed) * 2 > chinese:  # most lines: the file is garbled, not a line of it
+        return _garbled_everywhere(tried)
+    number = failed[0]
+    more = f" (and {len(failed) - 1} other line{'s' if len(failed) > 2 else ''})" if len(failed) > 1 else ""
+    line = lines[number - 1]
+    readings = [(e, line.decode(e)) for e in encodings if _decodes(line, e)]
+    if not readings:
+        return f"line {number}{more}: neither UTF-8, GB18030 nor Big5 (a damaged file, or one that mixes encodings)"
+    short = [(e, text) for e, text in readings if not is_garbled(text)]
+    if short:
+        encoding, text = short[0]
+        return (f"line {number}{more} is not {encodings[main].upper()} as the rest is, and too short to tell its "
+                f"encoding (“{snippet(text)}” in {encoding.upper()}): a damaged file, or one that mixes encodings")
+    tried_names = ", ".join(e.upper() for e in encodings)
+    return (f"line {number}{more} reads as garbled text in every encoding tried (“{snippet(readings[0][1])}”, tried "
+            f"{tried_names}): a damaged file, or one that mixes encodings")
+
+
+def _garbled_everywhere(tried: list) -> str:
+    shares = ", ".join(f"{encoding} {found.share:.0%}" for encoding, _, found, _ in tried)
+    return (f"garbled in every encoding tried: too few common Chinese characters ({shares}; Chinese prose has "
+            f"at least {MIN_COMMON_SHARE:.0%}): a wrong or mixed encoding")
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _nuls(data: bytes, width: int) -> list[int]:
+    """How many NUL bytes sit at each offset modulo ``width``."""
+    view = memoryview(data)
+    return [view[offset::width].tobytes().count(0) for offset in range(width)]
+
+
+def _line_by_line(data: bytes, path, encodings: list[str], tried: list) -> tuple[Decoded, tuple[str, ...]]:
+    """A file that no encoding reads as Chinese prose throughout, read line by line: each line in the
+    encoding most lines read in, else in the first other one that reads it as Chinese (on at least
+    :data:`MIN_LINE_CHARACTERS` Chinese characters). Raises naming the first line no encoding reads."""
+    lines = data.split(b"\n")
+    readings: list[list[str | None]] = []
+    for line in lines:
+        row = []
+        for encoding in encodings:
+            try:
+                text = line.decode(encoding)
+            except UnicodeDecodeError:
+                row.append(None)
+                continue
+            row.append(None if is_garbled(text) else text)
+        readings.append(row)
+    ranks = sorted(range(len(encodings)), key=lambda i: -sum(row[i] is not None for row in readings))
+    main = ranks[0]
+    chosen: list[str] = []
+    others: dict[str, list[int]] = {}
+    failed: list[int] = []
+    for number, row in enumerate(readings, 1):
+        if row[main] is not None:
+            chosen.append(row[main])
+            continue
+        other = next((i for i in ranks[1:] if row[i] is not None
+                      and counts(row[i]).han >= MIN_LINE_CHARACTERS), None)
+        if other is None:
+            failed.append(number)
+            chosen.append("")
+            continue
+        chosen.append(row[other])
+        others.setdefault(encodings[other], []).append(number)
+    if failed:
+        raise UndecodableReportError(path, _unread(lines, failed, encodings, main, tried))
+    text = "\n".join(chosen)
+    found = counts(text)
+    if found.han < MIN_JUDGED_CHARACTERS:
+        raise UndecodableReportError(path, too_short(found.han))
+    name = encodings[main]
+    if (refused := reason(found, prose=False)) is not None or not others:  # garbled, no line enough to show it
+        raise UndecodableReportError(path, _garbled_everywhere(tried) if tried else refused)
+    notes = []
+    for encoding, numbers in others.items():
+        shown = ", ".join(map(str, numbers[:5])) + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
+        notes.append(f"line{'s' if len(numbers) > 1 else ''} {shown} in {encoding.upper()}, the rest in "
+                     f"{name.upper()}: each line read in its own encoding")
+    return Decoded(text, "+".join([name, *others]), round(common_share(text)[0], 4)), tuple(notes)
 
 
 def _ranked_legacy(data: bytes) -> list[str]:
@@ -222,8 +338,8 @@ def strip_markup(text: str) -> tuple[str, int]:
 
 def read(data: bytes, source: Source, options: ReadOptions) -> list[RawReport]:
     """One report: the decoded text (HTML markup, if any, reduced to its visible text)."""
-    text, encoding, confidence = decode(data, source)
-    notes = []
+    (text, encoding, confidence), read_notes = decode_with_notes(data, source)
+    notes = list(read_notes)
     if is_markup(text):
         text, tags = strip_markup(text)
         notes.append(f"HTML markup removed ({tags} tags)")
