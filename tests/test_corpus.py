@@ -86,7 +86,7 @@ def test_read_report_from_gb18030_with_crlf_and_full_width(tmp_path: Path) -> No
     ("报告".encode("utf-8") + b"\x00\x01", BinaryReportError, "NUL"),
     (bytes(range(1, 9)) * 50 + "报告".encode("utf-8"), BinaryReportError, "control"),
     (b"\xff\xfe" + b"\x00\xd8", UndecodableReportError, "UTF-16-LE byte-order mark but not UTF-16 text"),
-    (b"\x81\x20\xfe\xff\x80", UndecodableReportError, "neither UTF-8, GB18030 nor Big5"),
+    (b"\x81\x20\xfe\xff\x80", UndecodableReportError, "too short to tell its encoding, or not Chinese"),
     (b"\xef\xbb\xbf\xff\xfe\x81", UndecodableReportError, "byte-order mark"),
 ])
 def test_bad_input_raises_a_specific_error_naming_file_and_reason(

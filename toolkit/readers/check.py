@@ -178,6 +178,10 @@ def analyse(text: str) -> tuple[Counts, list[int]]:
     return _counts(text, marked), _garbled_lines(text, marked)
 
 
+#: How the reason of a text in another language begins.
+NOT_CHINESE = "not Chinese"
+
+
 def too_short(han: int) -> str:
     """The reason a text with too few Chinese characters is refused."""
     held = "no Chinese characters" if not han else f"only {han} Chinese character{'s' if han > 1 else ''}"
@@ -186,8 +190,9 @@ def too_short(han: int) -> str:
 
 def judge(text: str, prose: bool = True) -> str | None:
     """Why ``text`` is not Chinese prose, or None when it is: too few Chinese characters to tell, more
-    letters of other scripts than Chinese characters (only when ``prose``: a web page's markup is
-    Latin), or too few common characters (garbled). Lines are judged by :func:`garbled_lines`."""
+    letters of other scripts than Chinese characters (Latin ones counted only when ``prose``: a web
+    page's markup is Latin), or too few common characters (garbled). Lines are judged by
+    :func:`garbled_lines`."""
     return reason(counts(text), prose)
 
 
@@ -195,9 +200,9 @@ def reason(c: Counts, prose: bool = True) -> str | None:
     """:func:`judge` on a text's :class:`Counts`."""
     if c.han < MIN_JUDGED_CHARACTERS:
         return too_short(c.han)
-    if prose and c.latin + c.foreign > c.han:
-        return (f"not Chinese: {c.latin + c.foreign:,} letters of other scripts against {c.han:,} Chinese "
-                f"characters")
+    other = c.foreign + (c.latin if prose else 0)
+    if other > c.han:
+        return f"{NOT_CHINESE}: {other:,} letters of other scripts against {c.han:,} Chinese characters"
     if c.share < MIN_COMMON_SHARE:
         return (f"garbled: {c.share:.0%} of its characters are common Chinese ones (Chinese prose has at least "
                 f"{MIN_COMMON_SHARE:.0%}): a wrong encoding, or a broken font map")

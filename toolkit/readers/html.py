@@ -22,7 +22,7 @@ import re
 from ..errors import EmptyReportError, FormatError
 from . import RawReport, ReadOptions, Source
 from .check import MIN_JUDGED_CHARACTERS, analyse, reason
-from .txt import common_share, decode, strip_markup
+from .txt import common_share, decode_with_notes, strip_markup
 
 #: trafilatura's main text must hold at least this share of the visible text's Chinese characters.
 MIN_MAIN_SHARE = 0.3
@@ -69,7 +69,7 @@ def decode_page(data: bytes, source: Source) -> tuple[str, str, float]:
         found, bad = analyse(text)
         if not bad and (found.han < MIN_JUDGED_CHARACTERS or reason(found, prose=False) is None):
             return text, charset, round(common_share(text)[0], 4)
-    text, encoding, confidence = decode(data, source)
+    (text, encoding, confidence), _ = decode_with_notes(data, source, short=True)
     return text, encoding, confidence
 
 

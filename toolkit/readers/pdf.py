@@ -24,7 +24,7 @@ from collections import Counter
 
 from ..errors import FormatError, UndecodableReportError
 from . import RawReport, ReadOptions, Source
-from .check import common_share, is_garbled, snippet
+from .check import common_share, is_garbled, judge, snippet
 
 #: A PDF with fewer non-space characters than this per page, on average, has no text layer (a scan).
 MIN_CHARACTERS_PER_PAGE = 20
@@ -155,7 +155,11 @@ def read(data: bytes, source: Source, options: ReadOptions) -> list[RawReport]:
     characters = [len(re.sub(r"\s", "", text)) for text in texts]
     if sum(characters) < MIN_CHARACTERS_PER_PAGE * len(texts):
         raise FormatError(source, "no text layer: a scanned PDF needs OCR first")
-    garbled = [i for i, text in enumerate(texts) if characters[i] >= MIN_CHARACTERS_PER_PAGE and is_garbled(text)]
+    # pages are judged one by one in a Chinese text; one too short or in another language is refused whole
+    whole = judge("\n".join(texts))
+    chinese = whole is None or whole.startswith("garbled")
+    garbled = [i for i, text in enumerate(texts)
+               if chinese and characters[i] >= MIN_CHARACTERS_PER_PAGE and is_garbled(text)]
     if garbled:
         shown = f"“{snippet(texts[garbled[0]], 16)}”"
         if len(garbled) * 2 > sum(count >= MIN_CHARACTERS_PER_PAGE for count in characters):

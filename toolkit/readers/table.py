@@ -120,7 +120,7 @@ class _Decoding(io.TextIOBase):
             text = self.decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError as error:
             raise UndecodableReportError(
-                self.source, f"not {self.name} throughout (as its first 8 MB are): bytes near offset "
+                self.source, f"not {self.name} throughout (as its first {_size(WHOLE_TEXT)} are): bytes near offset "
                              f"{self.offset + error.start:,} do not decode (a damaged file, or one that mixes "
                              f"encodings)") from None
         self.offset += len(chunk)
@@ -149,12 +149,12 @@ def _text(data, source: Source):
     chunks as it is read (:class:`_Decoding`), in the encoding of its first 8 MB."""
     if data_size(data) <= WHOLE_TEXT:
         raw = data if isinstance(data, (bytes, bytearray)) else as_file(data).read()
-        (text, encoding, _), notes = decode_with_notes(bytes(raw), source)
+        (text, encoding, _), notes = decode_with_notes(bytes(raw), source, short=True)
         return io.StringIO(text.removeprefix("\ufeff")), encoding, notes
     handle = as_file(data)
     head = handle.read(WHOLE_TEXT)
     cut = head.rfind(b"\n") + 1 or len(head)
-    (_, encoding, _), notes = decode_with_notes(head[:cut], source)
+    (_, encoding, _), notes = decode_with_notes(head[:cut], source, short=True)
     if "+" in encoding:
         raise UndecodableReportError(source, f"its lines are in several encodings ({', '.join(encoding.split('+'))}): "
                                              f"a table over {WHOLE_TEXT // 1_000_000} MB is read in one encoding only")
@@ -429,16 +429,17 @@ def read(data, source: Source, options: ReadOptions) -> list:
         if text is None:
             items.append(EmptyReportError(where, f"empty text in column {text_column!r}"))
             continue
+        # surrogatepass: a lone surrogate (from a JSON escape) is refused by the text check, not here
         if options.max_bytes is not None and len(text) > options.max_bytes // 4 \
-                and len(text.encode("utf-8")) > options.max_bytes:
-            items.append(ReportError(where, f"{_size(len(text.encode('utf-8')))}, over the {_size(options.max_bytes)} "
-                                            f"limit for one report (max_bytes)"))
+                and (size := len(text.encode("utf-8", "surrogatepass"))) > options.max_bytes:
+            items.append(ReportError(where, f"{_size(size)}, over the {_size(options.max_bytes)} limit for one report "
+                                            f"(max_bytes)"))
             continue
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         fields = {str(key): value for key, cell in record.items()
                   if key != text_column and (value := _string(cell)) is not None}
         share, _ = common_share(text)
         items.append(RawReport(source=where, text=text, encoding=encoding, confidence=round(share, 4),
-                               sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), fields=fields,
+                               sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), fields=fields,
                                notes=tuple(notes + row_notes.get(number, []))))
     return items

@@ -42,11 +42,6 @@ LEGACY_ENCODINGS = ("gb18030", "big5")
 #: A line read in another encoding than the rest of its file must hold this many Chinese characters:
 #: on fewer, which encoding is right cannot be told.
 MIN_LINE_CHARACTERS = 4
-#: The encodings without a byte-order mark a file with NUL bytes may be in, and the bytes of each
-#: character that are zero for ASCII (the pattern that makes it likely).
-_WIDE = (("utf-32-le", 4, (2, 3)), ("utf-32-be", 4, (0, 1)), ("utf-16-le", 2, (1,)), ("utf-16-be", 2, (0,)))
-
-
 class Decoded(NamedTuple):
     """A report's decoded text, the encoding it was read in, and how plausible the result is as Chinese:
     the share of its Chinese characters that are common ones (see :func:`common_share`)."""
@@ -78,16 +73,19 @@ def decode(data: bytes, path) -> Decoded:
     return decode_with_notes(data, path)[0]
 
 
-def decode_with_notes(data: bytes, path) -> tuple[Decoded, tuple[str, ...]]:
+def decode_with_notes(data: bytes, path, short: bool = False) -> tuple[Decoded, tuple[str, ...]]:
     """:func:`decode`, and what a user should know about how the text was read (a file without a
-    byte-order mark read as UTF-16, lines read in another encoding), as notes."""
+    byte-order mark read as UTF-16, lines read in another encoding), as notes. ``short``: a text with
+    too few Chinese characters to judge is not refused here but read in the first encoding that decodes
+    it without a garbled line (a table, whose rows are judged one by one; a web page, whose markup is not
+    its text)."""
     if not data.strip():
         raise EmptyReportError(path, "empty file" if not data else "only whitespace")
     if what := _sniff(data):
         raise BinaryReportError(path, what)
     bom = next(((mark, encoding) for mark, encoding in _BOMS if data.startswith(mark)), None)
     if bom is not None:
-        return _with_bom(data, path, bom[1])
+        return _with_bom(data, path, bom[1], short)
     if b"\x00" in data:
         return _wide_without_bom(data, path)
     controls = len(_CONTROL_BYTES.findall(data))
@@ -104,15 +102,19 @@ def decode_with_notes(data: bytes, path) -> tuple[Decoded, tuple[str, ...]]:
             raise EmptyReportError(path, "only whitespace")
         found, bad = analyse(text)
         refused = reason(found, prose=False)
-        if refused is None and not bad:
+        if not bad and (refused is None or (short and found.han < MIN_JUDGED_CHARACTERS)):
             return Decoded(text, encoding, round(common_share(text)[0], 4)), ()
-        if found.han < MIN_JUDGED_CHARACTERS and encoding == "utf-8":  # valid UTF-8: that count is certain
-            raise UndecodableReportError(path, too_short(found.han))
+        if encoding == "utf-8" and refused is not None and not refused.startswith("garbled"):
+            raise UndecodableReportError(path, refused)  # valid UTF-8: its counts are certain
         tried.append((encoding, text, found, bad))
+    # too few Chinese characters in any reading (even one that replaces what does not decode) to judge
+    han = max(counts(data.decode(encoding, errors="replace")).han for encoding in encodings)
+    if han < MIN_JUDGED_CHARACTERS:
+        raise UndecodableReportError(path, too_short(han))
     return _line_by_line(data, path, encodings, tried)
 
 
-def _with_bom(data: bytes, path, encoding: str) -> tuple[Decoded, tuple[str, ...]]:
+def _with_bom(data: bytes, path, encoding: str, short: bool = False) -> tuple[Decoded, tuple[str, ...]]:
     name = encoding.upper().removesuffix("-SIG")
     try:
         text = data.decode(encoding)
@@ -123,7 +125,7 @@ def _with_bom(data: bytes, path, encoding: str) -> tuple[Decoded, tuple[str, ...
     if not text.strip():
         raise EmptyReportError(path, "only whitespace")
     found, bad = analyse(text)
-    if (refused := reason(found, prose=False)) is not None:
+    if (refused := reason(found, prose=False)) is not None and not (short and found.han < MIN_JUDGED_CHARACTERS):
         raise UndecodableReportError(path, refused)
     if bad:
         raise UndecodableReportError(path, _garbled_line(text, bad, encoding))
@@ -138,18 +140,36 @@ def _garbled_line(text: str, bad: list[int], encoding: str) -> str:
             f"mixes encodings")
 
 
+#: The high bytes of the UTF-16 code units of a Chinese text: ASCII (0x00), general punctuation, letterlike
+#: symbols, arrows, math, enclosed numbers (0x20-0x27), CJK punctuation (0x30-0x33), CJK ideographs and
+#: extension A (0x34-0x9F), compatibility ideographs (0xF9-0xFA), full-width and small forms (0xFE-0xFF).
+_CJK_HIGH_BYTES = bytes([0x00, *range(0x20, 0x28), *range(0x30, 0xA0), 0xF9, 0xFA, 0xFE, 0xFF])
+#: The encodings without a byte-order mark a file with NUL bytes may be in: code unit width, and the
+#: offsets (within a unit) of the byte that must be zero and of the high byte of a BMP character.
+_WIDE = (("utf-32-le", 4, (3, 2), 1), ("utf-32-be", 4, (0, 1), 2), ("utf-16-le", 2, (), 1), ("utf-16-be", 2, (), 0))
+
+
+def _wide_pattern(data: bytes, width: int, zero: tuple[int, ...], high: int) -> bool:
+    """True when ``data`` has the byte pattern of Chinese text in this UTF-16/32: the bytes that are
+    zero for every character of the basic plane are, and at least 95% of the high bytes of the code
+    units are those of ASCII, CJK and their punctuation (:data:`_CJK_HIGH_BYTES`)."""
+    if len(data) % width or len(data) < 16 * width or data.count(0) > (0.8 if width == 4 else 0.55) * len(data):
+        return False  # too short to tell, or more zeros than text in this encoding has (a sparse file)
+    view = memoryview(data)
+    if any(view[offset::width].tobytes().strip(b"\x00") for offset in zero):
+        return False
+    highs = view[high::width].tobytes()
+    return len(highs.translate(None, _CJK_HIGH_BYTES)) <= 0.05 * len(highs)
+
+
 def _wide_without_bom(data: bytes, path) -> tuple[Decoded, tuple[str, ...]]:
-    """A file with NUL bytes and no byte-order mark: UTF-32 or UTF-16 when its NUL bytes sit where that
-    encoding puts the zero bytes of ASCII characters and it reads as Chinese prose; otherwise not text,
-    saying what it probably is."""
+    """A file with NUL bytes and no byte-order mark: UTF-32 or UTF-16 when its bytes have the pattern of
+    Chinese text in that encoding (:func:`_wide_pattern`) and it reads as Chinese prose; otherwise not
+    text, saying what it probably is."""
     likely = None
-    for encoding, width, zero in _WIDE:
-        if len(data) % width:
+    for encoding, width, zero, high in _WIDE:
+        if not _wide_pattern(data, width, zero, high):
             continue
-        nuls = _nuls(data, width)
-        at_zero = sum(nuls[i] for i in zero)
-        if at_zero < 0.9 * sum(nuls) or at_zero < 0.2 * len(data) / width * len(zero):
-            continue  # the NUL bytes are not (mostly) where this encoding's ASCII characters have them
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
@@ -203,12 +223,6 @@ def _decodes(data: bytes, encoding: str) -> bool:
     except UnicodeDecodeError:
         return False
     return True
-
-
-def _nuls(data: bytes, width: int) -> list[int]:
-    """How many NUL bytes sit at each offset modulo ``width``."""
-    view = memoryview(data)
-    return [view[offset::width].tobytes().count(0) for offset in range(width)]
 
 
 def _line_by_line(data: bytes, path, encodings: list[str], tried: list) -> tuple[Decoded, tuple[str, ...]]:
