@@ -80,14 +80,28 @@ def common_characters() -> frozenset[str]:
     return frozenset(gb2312_level1 | big5_common)
 
 
-_MARK = "\x01"
+#: About 200 of the most frequent characters of written Chinese (function words, 的 一 是 不 了 …, and the
+#: words of any report: 发展 工作 建设), simplified and traditional. Chinese prose is 33% to 50% made of
+#: them (measured: every report of the seeds and the shared corpora); another language's text read as
+#: Chinese is made of common characters too, but not of these: Korean in EUC-KR read as GB18030 3%,
+#: Japanese 0%, GBK read as Big5 1%, Big5 read as GB18030 6%.
+FREQUENT = ("的一是不了在人有我他这這个個们們中来來上大为為和国國地到以说說时時要就出会會可也对對生能而子那得于於"
+            "着著下自之年过過发發后後作里裡用道行所然家种種事成方多经經么麼去法学學如都同现現当當动動面起看定天分"
+            "还還进進好小部其些主样樣理心本前开開但因只从從想实實日者意无無力与與长長机機民第公此已工使情明性全三"
+            "又关關点點正业業外将將两兩高间間由问問很最重并並物手应應向文体體政相见見被利新制加建务務设設展等及各推")
+#: Chinese prose has at least this share of :data:`FREQUENT` characters among its Chinese ones.
+MIN_FREQUENT_SHARE = 0.1
+_MARK, _FREQUENT_MARK = "\x01", "\x02"
 
 
 @lru_cache(maxsize=1)
 def _marking() -> dict[int, str]:
-    """A str.translate table that turns every common Chinese character into :data:`_MARK` (one character for
-    one: offsets stay), so that what is left of the Chinese characters are the rare ones."""
-    return dict.fromkeys(map(ord, common_characters()), _MARK)
+    """A str.translate table that turns every common Chinese character into :data:`_MARK`, and the most
+    frequent ones into ``_FREQUENT_MARK`` (one character for one: offsets stay), so that what is left of
+    the Chinese characters are the rare ones."""
+    table = dict.fromkeys(map(ord, common_characters()), _MARK)
+    table.update(dict.fromkeys(map(ord, FREQUENT), _FREQUENT_MARK))
+    return table
 
 
 _ODD = re.compile(f"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^{_USED}\\s]")
@@ -95,13 +109,14 @@ _ODD = re.compile(f"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^{_USED}\\s]")
 
 @dataclasses.dataclass(frozen=True)
 class Counts:
-    """What a text is made of: Chinese characters (``han``), the rare ones among them, foreign
-    characters (other scripts' letters, private use, U+FFFD) and Latin letters."""
+    """What a text is made of: Chinese characters (``han``), the rare ones among them and the most
+    frequent ones, foreign characters (other scripts' letters, private use, U+FFFD) and Latin letters."""
 
     han: int
     rare: int
     foreign: int
     latin: int
+    frequent: int = 0  # Chinese characters among the most frequent ones (:data:`FREQUENT`)
 
     @property
     def odd(self) -> int:
@@ -116,10 +131,11 @@ class Counts:
 
 
 def _counts(text: str, marked: str) -> Counts:
-    common = marked.count(_MARK) - text.count(_MARK)
+    frequent = marked.count(_FREQUENT_MARK) - text.count(_FREQUENT_MARK)
+    common = marked.count(_MARK) - text.count(_MARK) + frequent
     rare = len(_HAN.findall(marked))
     return Counts(han=common + rare, rare=rare, foreign=len(_FOREIGN.findall(marked)),
-                  latin=len(_LATIN.findall(marked)))
+                  latin=len(_LATIN.findall(marked)), frequent=frequent)
 
 
 def counts(text: str) -> Counts:
@@ -180,6 +196,8 @@ def analyse(text: str) -> tuple[Counts, list[int]]:
 
 #: How the reason of a text in another language begins.
 NOT_CHINESE = "not Chinese"
+#: How the reason of a text of common Chinese characters that do not make prose begins.
+NOT_PROSE = "not Chinese prose"
 
 
 def too_short(han: int) -> str:
@@ -206,6 +224,9 @@ def reason(c: Counts, prose: bool = True) -> str | None:
     if c.share < MIN_COMMON_SHARE:
         return (f"garbled: {c.share:.0%} of its characters are common Chinese ones (Chinese prose has at least "
                 f"{MIN_COMMON_SHARE:.0%}): a wrong encoding, or a broken font map")
+    if c.frequent < MIN_FREQUENT_SHARE * c.han:
+        return (f"{NOT_PROSE}: {c.frequent / c.han:.0%} of its Chinese characters are among the most frequent ones "
+                f"(Chinese prose has 33% or more): another language read as Chinese, or a wrong encoding")
     return None
 
 

@@ -212,6 +212,10 @@ def _unread(lines: list[bytes], failed: list[int], encodings: list[str], main: i
 
 
 def _garbled_everywhere(tried: list) -> str:
+    if all(found.share >= MIN_COMMON_SHARE for _, _, found, _ in tried):  # common characters, but not prose
+        shares = ", ".join(f"{encoding} {found.frequent / max(found.han, 1):.0%}" for encoding, _, found, _ in tried)
+        return (f"not Chinese prose in any encoding tried: too few of the most frequent Chinese characters ({shares}; "
+                f"Chinese prose has 33% or more): another language read as Chinese, or a wrong encoding")
     shares = ", ".join(f"{encoding} {found.share:.0%}" for encoding, _, found, _ in tried)
     return (f"garbled in every encoding tried: too few common Chinese characters ({shares}; Chinese prose has "
             f"at least {MIN_COMMON_SHARE:.0%}): a wrong or mixed encoding")
