@@ -246,8 +246,8 @@ def check_package(data, source: Source, options: ReadOptions, what: str, limit: 
                 for _ in _chunks(package, info):
                     pass
             except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as error:
-                reason = str(error)
-                if reason.startswith("Bad CRC-32"):  # damaged, or a deflated part that goes on past its stated size
+                reason = f"its part {info.filename} is damaged ({error})"
+                if str(error).startswith("Bad CRC-32"):  # damaged, or a deflated part that goes on past its stated size
                     reason = f"its part {info.filename} is damaged, or unpacks to more than the {info.file_size:,} " \
                              f"bytes it states (a bad CRC-32)"
                 raise FormatError(source, f"not a readable {what}: {reason}") from None
@@ -331,7 +331,9 @@ def _read_members(archive: zipfile.ZipFile, source: Source, options: ReadOptions
         try:
             member = _unpack(archive, info, limit)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as error:
-            items.append(ReportError(where, f"not a readable member of the archive: {error}"))
+            # zipfile names the member as it decoded it (a GBK name as CP437): the message uses the right name
+            reason = str(error).replace(repr(info.filename), repr(name)).replace(info.filename, name)
+            items.append(ReportError(where, f"not a readable member of the archive: {reason}"))
             continue
         if member is None:
             if limit == budget[0]:

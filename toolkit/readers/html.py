@@ -35,6 +35,7 @@ _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "big5": "big5hkscs", "big5hkscs": "big5hkscs"}
 _BLOCKS = {"p", "head", "list", "item", "table", "row", "cell", "quote", "code", "div", "main", "doc", "graphic"}
 _HEAD = re.compile(r"<head[\s>].*?</head\s*>", re.IGNORECASE | re.DOTALL)
+_OPENED, _CLOSED = re.compile(r"<html[\s>]", re.IGNORECASE), re.compile(r"</html\s*>", re.IGNORECASE)
 _TITLE_SEPARATOR = re.compile(r"\s*[_|｜]\s*|\s+[-—–]\s+")
 
 
@@ -206,5 +207,7 @@ def read(data: bytes, source: Source, options: ReadOptions) -> list[RawReport]:
         text, notes = visible, ("trafilatura found no main text: the whole visible text is used",)
     if not text.strip():
         raise EmptyReportError(source, "no visible text in the page (does it load its text with JavaScript?)")
+    if _OPENED.search(page[:4096]) and not _CLOSED.search(page[-65536:]):
+        notes = (*notes, "the page ends before its </html>: cut short? its text may be incomplete")
     return [RawReport(source=source, text=text, encoding=f"html:{encoding}", confidence=confidence,
                       sha256=hashlib.sha256(data).hexdigest(), fields=fields, notes=notes)]

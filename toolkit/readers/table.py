@@ -31,6 +31,8 @@ TEXT_COLUMNS = ("text", "content", "full_text", "fulltext", "report", "body", "�
 _MAX_HEADER = 40
 _SENTENCE = re.compile(r"[。，；！？]")
 _KINDS = {"csv", "tsv", "jsonl", "parquet", "xlsx", "dta"}
+#: The most characters an Excel cell holds.
+EXCEL_CELL = 32_767
 
 
 def _kind(source: Source, options: ReadOptions) -> str:
@@ -436,10 +438,12 @@ def read(data, source: Source, options: ReadOptions) -> list:
                                             f"(max_bytes)"))
             continue
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+        cut = [f"a text of {EXCEL_CELL:,} characters, as many as an Excel cell holds: it may have been cut"] \
+            if kind == "xlsx" and len(text) == EXCEL_CELL else []
         fields = {str(key): value for key, cell in record.items()
                   if key != text_column and (value := _string(cell)) is not None}
         share, _ = common_share(text)
         items.append(RawReport(source=where, text=text, encoding=encoding, confidence=round(share, 4),
                                sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), fields=fields,
-                               notes=tuple(notes + row_notes.get(number, []))))
+                               notes=tuple(notes + row_notes.get(number, []) + cut)))
     return items

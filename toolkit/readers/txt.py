@@ -94,24 +94,41 @@ def decode_with_notes(data: bytes, path, short: bool = False) -> tuple[Decoded, 
     tried: list[tuple[str, str, Counts, list[int]]] = []
     encodings = ["utf-8", *_ranked_legacy(data)]
     for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
+        text, cut = _decoded(data, encoding)
+        if text is None:
             continue
         if not text.strip():
             raise EmptyReportError(path, "only whitespace")
         found, bad = analyse(text)
         refused = reason(found, prose=False)
         if not bad and (refused is None or (short and found.han < MIN_JUDGED_CHARACTERS)):
-            return Decoded(text, encoding, round(common_share(text)[0], 4)), ()
+            notes = (f"the file ends inside a character (cut short?): its last {cut} byte{'s' if cut > 1 else ''} "
+                     f"left out",) if cut else ()
+            return Decoded(text, encoding, round(common_share(text)[0], 4)), notes
         if encoding == "utf-8" and refused is not None and not refused.startswith("garbled"):
             raise UndecodableReportError(path, refused)  # valid UTF-8: its counts are certain
         tried.append((encoding, text, found, bad))
     # too few Chinese characters in any reading (even one that replaces what does not decode) to judge
-    han = max(counts(data.decode(encoding, errors="replace")).han for encoding in encodings)
+    han = (max(found.han for _, _, found, _ in tried) if tried
+           else max(counts(data.decode(encoding, errors="replace")).han for encoding in encodings))
     if han < MIN_JUDGED_CHARACTERS:
         raise UndecodableReportError(path, too_short(han))
     return _line_by_line(data, path, encodings, tried)
+
+
+def _decoded(data: bytes, encoding: str) -> tuple[str | None, int]:
+    """``data`` decoded strictly, and how many bytes of a character cut at its very end were left out (a
+    file cut short in the middle of a multi-byte character); None where it does not decode."""
+    try:
+        return data.decode(encoding), 0
+    except UnicodeDecodeError as error:
+        if error.end != len(data) or len(data) - error.start > 3 or error.reason not in (
+                "unexpected end of data", "incomplete multibyte sequence"):
+            return None, 0
+        try:
+            return data[:error.start].decode(encoding), len(data) - error.start
+        except UnicodeDecodeError:
+            return None, 0
 
 
 def _with_bom(data: bytes, path, encoding: str, short: bool = False) -> tuple[Decoded, tuple[str, ...]]:
