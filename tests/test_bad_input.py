@@ -966,3 +966,58 @@ def test_a_lone_surrogate_in_a_jsonl_text_is_a_row_error(tmp_path):
     first, second = read_file(path)
     assert one_line(first) == f"a lone surrogate (\\ud800) at character {len(LONG[0]):,}: not valid Unicode (a damaged file)"
     assert second.fields == {"note": "\\xff"}
+
+
+# --------------------------------------------------------------------------- found by the mutants
+
+def _compressed_pdf(damage: bool) -> bytes:
+    """A PDF whose page contents are a FlateDecode stream (as most PDFs' are), one byte of it flipped
+    when ``damage``: PDFium then reads the page without the characters the rest of the stream held."""
+    import zlib
+
+    data = make_pdf([[(40, 800 - 20 * i, paragraph[:40]) for i, paragraph in enumerate(LONG[:6])]])
+    start = data.index(b"stream\n", data.index(b"6 0 obj")) + 7
+    end = data.index(b"\nendstream", start)
+    packed = bytearray(zlib.compress(data[start:end]))
+    if damage:
+        packed[len(packed) // 2] ^= 0x55
+    head = data[:start].replace(b"<< /Length %d >>" % (end - start), b"<< /Length %d /Filter /FlateDecode >>" % len(packed))
+    return head + bytes(packed) + data[end:]
+
+
+def test_a_pdf_whose_compressed_stream_is_damaged_is_refused_not_read_without_its_characters(tmp_path):
+    [raw] = read_file(write(tmp_path, "whole.pdf", _compressed_pdf(False)))
+    assert raw.text.split("\n") == [paragraph[:40] for paragraph in LONG[:6]]
+    reason = one_line(bounded(read_file, write(tmp_path, "damaged.pdf", _compressed_pdf(True))))
+    assert reason == ("a damaged PDF: 1 of its compressed streams (object 6) do not decompress, so characters would be "
+                      "missing from its text: not read")
+
+
+def test_a_utf8_file_cut_inside_its_last_character_is_read_and_noted(tmp_path):
+    data = SEED_TEXT.encode("utf-8")
+    cut = data[:data.rindex("。".encode("utf-8")) + 2]  # 2 of the 3 bytes of the last 。
+    report = read_report(write(tmp_path, "cut.txt", cut))
+    assert report.encoding == "utf-8" and SEED_TEXT.startswith(read_file(tmp_path / "cut.txt")[0].text)
+    assert report.notes == ("the file ends inside a character (cut short?): its last 2 bytes left out",)
+
+
+def test_a_web_page_cut_short_is_noted(tmp_path):
+    from test_readers import gov_page
+
+    page = gov_page(LONG[:4])
+    [raw] = read_file(write(tmp_path, "cut.html", page[:page.index(LONG[3][:10])]))
+    assert raw.notes[-1] == "the page ends before its </html>: cut short? its text may be incomplete"
+    [raw] = read_file(write(tmp_path, "whole.html", page))
+    assert not any("cut short" in note for note in raw.notes)
+
+
+def test_an_excel_cell_as_long_as_excel_allows_is_noted(tmp_path):
+    import pandas as pd
+
+    long = (SEED_TEXT.replace("\n", "") * 12)[:32_767]
+    assert len(long) == 32_767
+    pd.DataFrame({"text": [long, LONG[0]]}).to_excel(tmp_path / "t.xlsx", index=False)
+    first, second = read_file(tmp_path / "t.xlsx")
+    assert first.text == long and first.notes == ("a text of 32,767 characters, as many as an Excel cell holds: it may "
+                                                  "have been cut",)
+    assert second.notes == ()
