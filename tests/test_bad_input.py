@@ -470,7 +470,7 @@ def test_an_archive_larger_than_one_report_is_read_report_by_report(tmp_path):
 
 # =========================================================================== hardening, round two (issue 25)
 # Builders shared with the readers' tests (a Word file, a PDF with a text layer, a zip).
-from test_readers import LONG, make_docx, make_pdf, make_zip  # noqa: E402
+from test_readers import LONG, make_docx, make_pdf  # noqa: E402
 
 INTRO = "现在，我代表市人民政府，向大会报告工作，请予审议，并请市政协委员提出意见。"  # 32 Chinese characters
 ENGLISH = "Annual report of the city government on the work of the year, with the plans for the next one.\n" * 3

@@ -196,7 +196,10 @@ def _delimited(data, source: Source, options: ReadOptions, separator: str):
             reason = "a row has more fields than the header"
         overflow = isinstance(error, pd.errors.ParserWarning) or "Expected" in reason
         if separator == "\t" and overflow:
-            stream, _, _ = _text(data, source)
+            if isinstance(stream, io.StringIO):  # decoded whole: read it again from the start
+                stream.seek(0)
+            else:
+                stream, _, _ = _text(data, source)
             frame, row_notes = _overflowing_tsv(stream.read(), source, options, reason)
             columns = [str(column) for column in frame.columns]
             frame.columns = columns

@@ -2,9 +2,14 @@
 
 A byte-order mark decides (UTF-8, UTF-16, UTF-32); otherwise strict UTF-8 is tried, then the legacy
 encodings GB18030 and Big5 in the order charset-normalizer ranks them, and the first decoding that
-reads as Chinese prose wins: GB18030 decodes almost any bytes, so "it decodes" proves nothing, while
-garbled text reads as rare characters (:func:`common_share`). A text file that holds HTML (a page
-saved as .txt) is read as its visible text.
+reads as Chinese prose, as a whole and line by line, wins (:mod:`toolkit.readers.check`, the one text
+check of every format): GB18030 decodes almost any bytes, so "it decodes" proves nothing, while garbled
+text reads as rare or foreign characters, and another language read as Chinese lacks the most frequent
+ones. A file that no encoding reads throughout is read line by line, each line in its own encoding, or
+refused naming the first line none reads; UTF-16 and UTF-32 without a byte-order mark are read when
+their bytes make it certain; a text with too few Chinese characters to judge is refused ("too short to
+tell its encoding, or not Chinese"). A text file that holds HTML (a page saved as .txt) is read as its
+visible text.
 """
 from __future__ import annotations
 
@@ -104,7 +109,7 @@ def decode_with_notes(data: bytes, path, short: bool = False) -> tuple[Decoded, 
         if not bad and (refused is None or (short and found.han < MIN_JUDGED_CHARACTERS)):
             notes = (f"the file ends inside a character (cut short?): its last {cut} byte{'s' if cut > 1 else ''} "
                      f"left out",) if cut else ()
-            return Decoded(text, encoding, round(common_share(text)[0], 4)), notes
+            return Decoded(text, encoding, _confidence(found)), notes
         if encoding == "utf-8" and refused is not None and not refused.startswith("garbled"):
             raise UndecodableReportError(path, refused)  # valid UTF-8: its counts are certain
         tried.append((encoding, text, found, bad))
@@ -114,6 +119,11 @@ def decode_with_notes(data: bytes, path, short: bool = False) -> tuple[Decoded, 
     if han < MIN_JUDGED_CHARACTERS:
         raise UndecodableReportError(path, too_short(han))
     return _line_by_line(data, path, encodings, tried)
+
+
+def _confidence(found: Counts) -> float:
+    """:func:`common_share` from a text's counts (rounded as a report records it)."""
+    return round((found.han - found.rare) / found.han, 4) if found.han else 0.0
 
 
 def _decoded(data: bytes, encoding: str) -> tuple[str | None, int]:
@@ -146,7 +156,7 @@ def _with_bom(data: bytes, path, encoding: str, short: bool = False) -> tuple[De
         raise UndecodableReportError(path, refused)
     if bad:
         raise UndecodableReportError(path, _garbled_line(text, bad, encoding))
-    return Decoded(text, encoding, round(common_share(text)[0], 4)), ()
+    return Decoded(text, encoding, _confidence(found)), ()
 
 
 def _garbled_line(text: str, bad: list[int], encoding: str) -> str:
@@ -195,7 +205,7 @@ def _wide_without_bom(data: bytes, path) -> tuple[Decoded, tuple[str, ...]]:
         refused = reason(found, prose=False) or (_garbled_line(text, bad, encoding) if bad else None)
         if refused is None and not _CONTROL_TEXT.search(text):
             name = encoding.upper()
-            return (Decoded(text, encoding, round(common_share(text)[0], 4)),
+            return (Decoded(text, encoding, _confidence(found)),
                     (f"{name} without a byte-order mark: read as {name}, as its NUL bytes and its text show",))
         likely = likely or (encoding, refused or "control characters in it")
     offset = data.index(0)
@@ -293,7 +303,7 @@ def _line_by_line(data: bytes, path, encodings: list[str], tried: list) -> tuple
         shown = ", ".join(map(str, numbers[:5])) + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
         notes.append(f"line{'s' if len(numbers) > 1 else ''} {shown} in {encoding.upper()}, the rest in "
                      f"{name.upper()}: each line read in its own encoding")
-    return Decoded(text, "+".join([name, *others]), round(common_share(text)[0], 4)), tuple(notes)
+    return Decoded(text, "+".join([name, *others]), _confidence(found)), tuple(notes)
 
 
 def _ranked_legacy(data: bytes) -> list[str]:
