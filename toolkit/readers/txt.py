@@ -114,10 +114,10 @@ def decode_with_notes(data: bytes, path, short: bool = False) -> tuple[Decoded, 
             raise UndecodableReportError(path, refused)  # valid UTF-8: its counts are certain
         tried.append((encoding, text, found, bad))
     # too few Chinese characters in any reading (even one that replaces what does not decode) to judge
-    han = (max(found.han for _, _, found, _ in tried) if tried
-           else max(counts(data.decode(encoding, errors="replace")).han for encoding in encodings))
-    if han < MIN_JUDGED_CHARACTERS:
+    if tried and (han := max(found.han for _, _, found, _ in tried)) < MIN_JUDGED_CHARACTERS:
         raise UndecodableReportError(path, too_short(han))
+    if not tried and max(counts(data.decode(e, errors="replace")).han for e in encodings) < MIN_JUDGED_CHARACTERS:
+        raise UndecodableReportError(path, f"neither UTF-8, GB18030 nor Big5: {too_short(0).split(': ', 1)[1]}")
     return _line_by_line(data, path, encodings, tried)
 
 
