@@ -23,6 +23,9 @@ from toolkit.readers import archive, pdf as pdf_reader
 
 SEED_TEXT = sorted(RAW_DIR.glob("*.txt"))[1].read_text(encoding="utf-8")  # a bureau report, 3,000 characters
 PARAGRAPHS = [line for line in SEED_TEXT.split("\n") if line.strip()]
+#: Paragraphs long enough to be a report by themselves (at least 20 Chinese characters; a shorter text is
+#: refused as too short to tell its encoding, or not Chinese).
+LONG = [p for p in PARAGRAPHS if len(re.findall(r"[\u4e00-\u9fff]", p)) >= 20]
 CORPORA = SHARED_DIR / "corpora"
 PROVINCIAL = CORPORA / "provincial-2025"
 ARCHIVE = CORPORA / "archives" / "31省区市政府工作报告.zip"
@@ -568,10 +571,10 @@ def test_csv_with_bom_and_gb18030(tmp_path):
 
 
 def test_headerless_tsv_with_columns_named(tmp_path):
-    path = write(tmp_path, "r.tsv", "".join(f"{2022 - i}\t{PARAGRAPHS[i + 1]}\n" for i in range(3)))
+    path = write(tmp_path, "r.tsv", "".join(f"{2022 - i}\t{LONG[i]}\n" for i in range(3)))
     items = reports(read_file(path, ReadOptions(columns=("year", "text"))))
     assert [(raw.source.row, raw.fields, raw.text) for raw in items] == [
-        (i + 1, {"year": str(2022 - i)}, PARAGRAPHS[i + 1]) for i in range(3)]
+        (i + 1, {"year": str(2022 - i)}, LONG[i]) for i in range(3)]
     error = format_error(path)
     assert error.reason == ("no text column, and the first row reads as a report, not a header: name the columns "
                             "with --columns (e.g. --columns year,text)")
@@ -586,7 +589,7 @@ def test_a_table_saved_as_txt_with_format_tsv(tmp_path):
 
 
 def test_a_row_with_empty_text_is_an_error_and_the_others_go_on(tmp_path):
-    path = write(tmp_path, "r.csv", f'year,text\n2022,"{PARAGRAPHS[1]}"\n2021,\n2020,  \n2019,"{PARAGRAPHS[2]}"\n')
+    path = write(tmp_path, "r.csv", f'year,text\n2022,"{LONG[0]}"\n2021,\n2020,  \n2019,"{LONG[1]}"\n')
     items = read_file(path)
     assert [type(item).__name__ for item in items] == ["RawReport", "EmptyReportError", "EmptyReportError", "RawReport"]
     assert str(items[1]) == f"{path}#row 2: empty text in column 'text'"
@@ -595,18 +598,18 @@ def test_a_row_with_empty_text_is_an_error_and_the_others_go_on(tmp_path):
 
 @pytest.mark.parametrize("name", ["内容", "正文", "Full_Text", "CONTENT"])
 def test_text_column_names(tmp_path, name):
-    path = write(tmp_path, "r.csv", f"标题,{name}\n报告,{PARAGRAPHS[0]}\n")
+    path = write(tmp_path, "r.csv", f'标题,{name}\n报告,"{LONG[0]}"\n')
     [raw] = reports(read_file(path))
-    assert raw.text == PARAGRAPHS[0] and raw.fields == {"标题": "报告"}
+    assert raw.text == LONG[0] and raw.fields == {"标题": "报告"}
 
 
 def test_text_column_named_by_option(tmp_path):
-    path = write(tmp_path, "r.csv", f"title,wenben\n报告,{PARAGRAPHS[0]}\n")
+    path = write(tmp_path, "r.csv", f'title,wenben\n报告,"{LONG[0]}"\n')
     error = format_error(path)
     assert error.reason == ("no text column (one named text, content, full_text, 正文 …) in this table: its columns "
                             "are 'title', 'wenben'; pass --text-column NAME")
     [raw] = reports(read_file(path, ReadOptions(text_column="wenben")))
-    assert raw.text == PARAGRAPHS[0]
+    assert raw.text == LONG[0]
     assert format_error(path, ReadOptions(text_column="body")).reason == (
         "no column 'body' (--text-column) in this table: its columns are 'title', 'wenben'")
 
@@ -619,11 +622,11 @@ def test_long_fields_over_the_csv_module_limit(tmp_path):
 
 
 def test_tsv_whose_texts_hold_tabs(tmp_path):
-    path = write(tmp_path, "r.tsv", f"year\ttext\n2022\t{PARAGRAPHS[0]}\t{PARAGRAPHS[1]}\n2021\t{PARAGRAPHS[2]}\n")
+    path = write(tmp_path, "r.tsv", f"year\ttext\n2022\t{LONG[0]}\t{LONG[1]}\n2021\t{LONG[2]}\n")
     first, second = reports(read_file(path))
-    assert first.text == f"{PARAGRAPHS[0]}\n{PARAGRAPHS[1]}" and first.fields == {"year": "2022"}
+    assert first.text == f"{LONG[0]}\n{LONG[1]}" and first.fields == {"year": "2022"}
     assert first.notes == ("1 tab inside the text (more fields than the header has) read as line breaks",)
-    assert second.text == PARAGRAPHS[2] and second.notes == ()
+    assert second.text == LONG[2] and second.notes == ()
 
 
 def test_jsonl_bad_line_is_an_error_for_that_row(tmp_path):
@@ -640,7 +643,7 @@ def test_jsonl_bad_line_is_an_error_for_that_row(tmp_path):
 def test_xlsx_first_sheet_and_empty_cells(tmp_path):
     import pandas as pd
 
-    table = pd.DataFrame({"year": pd.array([2022, None], dtype="Int64"), "text": PARAGRAPHS[1:3],
+    table = pd.DataFrame({"year": pd.array([2022, None], dtype="Int64"), "text": LONG[0:2],
                           "date": [pd.Timestamp("2022-01-28"), pd.NaT]})
     with pd.ExcelWriter(tmp_path / "r.xlsx") as writer:
         table.to_excel(writer, sheet_name="报告", index=False)

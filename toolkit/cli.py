@@ -383,7 +383,8 @@ def _reading_options() -> argparse.ArgumentParser:
     p.add_argument("--skip-bad", action="store_true",
                    help="skip reports that cannot be read or segmented, listing each with its reason on stderr")
     p.add_argument("--max-mb", dest="max_bytes", type=_megabytes, default=MAX_BYTES, metavar="MB",
-                   help=f"largest report file read, in MB (default {MAX_BYTES // 1_000_000}; 0: no limit)")
+                   help=f"largest report read, in MB: a file, an archive member, what a Word file unpacks to "
+                        f"(default {MAX_BYTES // 1_000_000}; 0: no limit)")
     p.add_argument("--format", type=str.lower, choices=FORMATS, metavar="FORMAT",
                    help=f"read every file given as this format ({', '.join(FORMATS)}): e.g. tsv for a table saved as .txt")
     p.add_argument("--columns", type=_column_names, metavar="A,B,…",

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .boilerplate import boilerplate_shares
 from .corpus import MAX_BYTES, Report, ReportError, guarded, pages_of, read_reports
+from .errors import printable
 from .metadata import FIELDS, describe, duplicates, field_of, label, metadata_files, unique_labels
 from .paths import RAW_DIR
 from .readers import ReadOptions
@@ -107,7 +108,8 @@ def report_row(report: Report, user: dict | None = None) -> tuple[dict, list[str
         "fields": json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else "",
         "sha256": report.sha256, "chars": len(report.text),
         "pages": (report.pages[-1][1] if report.pages else None),
-        "path": str(report.path), "member": source.member if source else None,
+        "path": printable(str(report.path)), "member": (printable(source.member) if source and source.member is not None
+                                                       else None),
         "row": source.row if source else None, "text": report.text,
     }
     return row, notes

@@ -6,8 +6,19 @@ import os
 from pathlib import Path
 
 
+def printable(text: str) -> str:
+    """A name or text as it can be printed and stored: a file name that is not valid UTF-8 (Python holds
+    its bytes as lone surrogates) with those bytes escaped (``r\\xff.txt``), any other lone surrogate
+    escaped (``\\ud800``); valid text unchanged."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class ReportError(ValueError):
-    """A report that cannot be read; ``str(error) == f"{where}: {reason}"``.
+    """A report that cannot be read; ``str(error) == f"{where}: {reason}"`` (a file name that is not valid
+    UTF-8 shown escaped, see :func:`printable`).
 
     ``where`` is a path, or a :class:`toolkit.readers.Source` (a file, an archive member, a table row);
     ``path`` is always the file on disk.
@@ -17,7 +28,7 @@ class ReportError(ValueError):
         self.where = where if hasattr(where, "path") else Path(where)
         self.path = Path(getattr(self.where, "path", self.where))
         self.reason = reason
-        super().__init__(f"{self.where}: {reason}")
+        super().__init__(f"{printable(str(self.where))}: {reason}")
 
     def __reduce__(self):
         return type(self), (self.where, self.reason)

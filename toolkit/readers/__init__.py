@@ -13,15 +13,18 @@ after the reader (cleaning, metadata, sections) is blind to the format.
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
-from ..errors import ReportError
+from ..errors import ReportError, printable
 
 PathLike = str | os.PathLike[str]
 
@@ -42,13 +45,13 @@ class Source:
             text += f"!{self.member}"
         if self.row is not None:
             text += f"#row {self.row}"
-        return text
+        return printable(text)
 
     @property
     def name(self) -> str:
-        """The name a report id is made from: the member's or the file's stem (and the row)."""
+        """The name a report id is made from: the member's or the file's stem (and the row), printable."""
         stem = Path(self.member).stem if self.member is not None else self.path.stem
-        return stem if self.row is None else f"{stem}#{self.row}"
+        return printable(stem if self.row is None else f"{stem}#{self.row}")
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,10 @@ class RawReport:
 class ReadOptions:
     """How to read: ``format`` forces a reader (``"tsv"`` for a table saved as .txt); ``columns`` names
     the columns of a table without a header row (``("year", "text")``); ``text_column`` names a table's
-    text column; ``max_bytes`` is the largest file (and archive member) read; ``max_members`` and
-    ``max_unpacked`` bound what an archive may hold."""
+    text column; ``max_bytes`` is the largest report read: a file, an archive member, a Word file
+    unpacked (None: no limit); ``max_members`` and ``max_unpacked`` bound what an archive, a table or
+    an Excel file may hold, unpacked; ``max_ratio`` is how many times its packed size a member of a zip
+    (or a part of a .docx/.xlsx) may unpack to, once over 1 MB."""
 
     format: str | None = None
     columns: tuple[str, ...] | None = None
@@ -94,9 +99,41 @@ class ReadOptions:
     max_bytes: int | None = 50_000_000
     max_members: int = 10_000
     max_unpacked: int = 2_000_000_000
+    max_ratio: int = 100
+
+
+def _size(n: int) -> str:
+    """A file size for a message: 3,734 bytes, 60.0 MB, 1.2 GB."""
+    return f"{n:,} bytes" if n < 100_000 else f"{n / 1e6:.1f} MB" if n < 1e9 else f"{n / 1e9:.1f} GB"
+
+
+def data_size(data: bytes | BinaryIO) -> int:
+    """The size of what a reader was given: bytes, or an open file."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return len(data)
+    return os.fstat(data.fileno()).st_size if hasattr(data, "fileno") else len(data.getbuffer())
+
+
+def data_head(data: bytes | BinaryIO, n: int) -> bytes:
+    """The first ``n`` bytes of what a reader was given (an open file is left at its start)."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data[:n])
+    data.seek(0)
+    head = data.read(n)
+    data.seek(0)
+    return head
+
+
+def as_file(data: bytes | BinaryIO) -> BinaryIO:
+    """What a reader was given as a seekable binary file, at its start."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return io.BytesIO(data)
+    data.seek(0)
+    return data
 
 
 #: A reader: ``(bytes, where they are, options) -> raw reports, and an error for each item that is bad``.
+#: The readers of :data:`MANY_REPORTS` are given an open file instead of bytes when they read one from disk.
 Reader = Callable[[bytes, Source, ReadOptions], list]
 
 #: The largest report file read, in bytes (``max_bytes`` of :func:`read_bytes` and ``load_corpus``).
@@ -131,14 +168,28 @@ def reader_for(name: str, options: ReadOptions) -> Reader:
 
 def read_file(path: PathLike, options: ReadOptions | None = None) -> list:
     """The raw reports in one file (a table or an archive holds several), and a :class:`ReportError`
-    for each item that cannot be read. Raises the ReportError of a file that cannot be read at all."""
+    for each item that cannot be read. Raises the ReportError of a file that cannot be read at all.
+
+    A file of one report is read whole (at most ``max_bytes``); a table or an archive is handed to its
+    reader as an open file (at most ``max_unpacked``), which reads what it needs: a zip's directory and
+    a Parquet file's footer from the end, a text table in chunks, so that a huge or sparse file is
+    refused from what its first (or last) bytes say rather than after reading it whole."""
     options = options or ReadOptions()
     path = Path(path)
     reader = reader_for(path.name, options)
-    # a table or an archive holds many reports: it is bounded by max_unpacked, each report by max_bytes
-    many = reader in MANY_REPORTS
-    data = read_bytes(path, _bigger(options.max_bytes, options.max_unpacked) if many else options.max_bytes)
-    return reader(data, Source(path), options)
+    if reader in MANY_REPORTS:
+        # a table or an archive holds many reports: it is bounded by max_unpacked, each report by max_bytes
+        with open_regular(path, _bigger(options.max_bytes, options.max_unpacked)) as handle:
+            return checked(reader(handle, Source(path), options))
+    return checked(reader(read_bytes(path, options.max_bytes), Source(path), options))
+
+
+def checked(items: list) -> list:
+    """A reader's items, each raw report's text judged as Chinese prose by the one check every format
+    passes (:func:`toolkit.readers.check.check_report`): refused as an error, or noted."""
+    from .check import check_report
+
+    return [check_report(item) if isinstance(item, RawReport) else item for item in items]
 
 
 def _bigger(a: int | None, b: int | None) -> int | None:
@@ -152,19 +203,10 @@ _FILE_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a charact
                (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
 
 
-def _size(n: int) -> str:
-    """A file size for a message: 3,734 bytes, 60.0 MB, 1.2 GB."""
-    return f"{n:,} bytes" if n < 100_000 else f"{n / 1e6:.1f} MB" if n < 1e9 else f"{n / 1e9:.1f} GB"
-
-
-def read_bytes(path: PathLike, max_bytes: int | None = MAX_BYTES) -> bytes:
-    """The bytes of a regular file, at most ``max_bytes`` (None: no limit).
-
-    Raises :class:`ReportError` for a FIFO, device, socket or folder (opened without blocking, never
-    read), a file over the limit, and any OS error (missing, permission, symlink loop), each naming
-    the file and the reason.
-    """
-    path = Path(path)
+def _opened(path: Path, max_bytes: int | None, limit: str = "for one report (max_bytes)") -> tuple[int, int]:
+    """A file descriptor of a regular file opened without blocking, and its size, checked against
+    ``max_bytes``; raises :class:`ReportError` for a FIFO, device, socket or folder (never read), a file
+    over the limit, and any OS error (missing, permission, symlink loop)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
@@ -175,8 +217,23 @@ def read_bytes(path: PathLike, max_bytes: int | None = MAX_BYTES) -> bytes:
             kind = next((what for test, what in _FILE_KINDS if test(info.st_mode)), "not a regular file")
             raise ReportError(path, f"{kind}, not a regular file: not read")
         if max_bytes is not None and info.st_size > max_bytes:
-            raise ReportError(path, f"{_size(info.st_size)}, over the {_size(max_bytes)} limit for one "
-                                    f"report (max_bytes)")
+            raise ReportError(path, f"{_size(info.st_size)}, over the {_size(max_bytes)} limit {limit}")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, info.st_size
+
+
+def read_bytes(path: PathLike, max_bytes: int | None = MAX_BYTES) -> bytes:
+    """The bytes of a regular file, at most ``max_bytes`` (None: no limit).
+
+    Raises :class:`ReportError` for a FIFO, device, socket or folder (opened without blocking, never
+    read), a file over the limit, and any OS error (missing, permission, symlink loop), each naming
+    the file and the reason.
+    """
+    path = Path(path)
+    fd, _ = _opened(path, max_bytes)
+    try:
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     except OSError as error:
@@ -186,6 +243,22 @@ def read_bytes(path: PathLike, max_bytes: int | None = MAX_BYTES) -> bytes:
     if max_bytes is not None and len(data) > max_bytes:  # it grew while being read
         raise ReportError(path, f"over the {_size(max_bytes)} limit for one report (max_bytes)")
     return data
+
+
+@contextmanager
+def open_regular(path: PathLike, max_bytes: int | None = MAX_BYTES,
+                 limit: str = "for a table or an archive (max_unpacked)") -> Iterator[BinaryIO]:
+    """A regular file opened for reading (binary, seekable), checked as :func:`read_bytes` checks it but
+    not read: its reader reads what it needs. An OS error while reading is a :class:`ReportError`."""
+    path = Path(path)
+    fd, _ = _opened(path, max_bytes, limit)
+    handle = os.fdopen(fd, "rb")
+    try:
+        yield handle
+    except OSError as error:
+        raise ReportError(path, f"cannot read: {error.strerror or error}") from None
+    finally:
+        handle.close()
 
 
 def _as_list(paths: PathLike | Iterable[PathLike]) -> list[PathLike]:
@@ -305,7 +378,7 @@ def report_ids(items: Sequence[tuple[Found, Source]]) -> list[str]:
         base = (base if suffix else base.with_suffix("")).as_posix()
         if source.member is not None:
             base += "!" + (source.member if suffix else Path(source.member).with_suffix("").as_posix())
-        return base if source.row is None else f"{base}#{source.row}"
+        return printable(base if source.row is None else f"{base}#{source.row}")
 
     names = [source.name for _, source in items]
     counts = Counter(names)

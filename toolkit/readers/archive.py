@@ -6,13 +6,17 @@ its members named ``outer.zip!inner.zip!member``. Member names stored without th
 made on Chinese Windows stores them in GBK, which Python reads as CP437) are decoded as UTF-8 where
 they are valid UTF-8, else as GB18030; an Info-ZIP Unicode Path field, where there is one, decides.
 
-The archive is read in memory, never unpacked to disk, within bounds: at most ``max_members``
-members, ``max_unpacked`` bytes unpacked in all (by the sizes the central directory states, and
-counted again while unpacking, in chunks, so that an archive that lies about its sizes stops at the
-limit instead of filling the memory), ``max_bytes`` per member. Members whose names would leave the
-archive (absolute, or with ``..`` parts) and encrypted members are not read (an error each);
-folders, hidden members (``__MACOSX/``, ``.DS_Store``) and documentation (README*, LICENSE*,
-MANIFEST* …) are skipped.
+The archive is read from its file (its directory at the end first), never unpacked to disk, within
+bounds checked before anything is unpacked, by the sizes the central directory states: at most
+``max_members`` members, ``max_unpacked`` bytes unpacked in all, ``max_bytes`` per member, and no member
+over 1 MB unpacking to more than ``max_ratio`` (100) times its packed size (a zip bomb: refused whole,
+in one line). What is unpacked is counted again, in chunks, so that a member that lies about its size
+stops there instead of filling the memory. Members whose names would leave the archive (absolute, or
+with ``..`` parts), symbolic links and encrypted members are not read (an error each); folders, hidden
+members (``__MACOSX/``, ``.DS_Store``) and documentation (README*, LICENSE*, MANIFEST* …) are skipped.
+A Word or Excel file is a zip too: :func:`check_package` holds it to the same bounds (``max_bytes``
+for a Word file, one report; ``max_unpacked`` for an Excel table) before python-docx or openpyxl
+unpack it.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import binascii
 import bz2
 import dataclasses
 import lzma
+import stat
 import struct
 import zipfile
 import zlib
@@ -35,6 +40,8 @@ from . import ReadOptions, Source
 
 #: How deep zips inside zips are read (the archive itself is depth 1).
 MAX_DEPTH = 2
+#: A member that unpacks to at most this many bytes is never refused for its ratio (``max_ratio``).
+RATIO_GRACE = 1_000_000
 _CHUNK = 1 << 20
 _UTF8_FLAG = 0x800
 _ENCRYPTED_FLAG = 0x1
@@ -149,58 +156,108 @@ class _LzmaInZip:
         return self.inner is not None and self.inner.eof
 
 
-def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes | None:
-    """A member's bytes, or None once more than ``limit`` bytes have come out (unpacking stops there).
+def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
+    """A member's bytes as they are unpacked, in chunks of at most about 1 MB, never past the size it states.
 
     Stored and deflated members are read through zipfile, which bounds each chunk it inflates and stops at
     the size the member states (its CRC then fails if it lied); bzip2 and LZMA members, which zipfile would
     decompress unbounded, are decompressed here, each call's output bounded, stopped where they outgrow
     their stated size, and their CRC checked."""
-    out = bytearray()
     if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         with archive.open(info) as member:
             while chunk := member.read(_CHUNK):
-                out += chunk
-                if len(out) > limit:
-                    return None
-        return bytes(out)
+                yield chunk
+        return
     decompressor = bz2.BZ2Decompressor() if info.compress_type == zipfile.ZIP_BZIP2 else _LzmaInZip()
+    crc, size = 0, 0
     for chunk in _raw_stream(archive, info):
         while True:
-            out += decompressor.decompress(chunk, _CHUNK)
+            out = decompressor.decompress(chunk, _CHUNK)
             chunk = b""
-            if len(out) > info.file_size:  # zipfile stops a deflated member there too
+            size += len(out)
+            if size > info.file_size:  # zipfile stops a deflated member there too
                 raise zipfile.BadZipFile(f"{info.filename!r} unpacks to more than the {info.file_size:,} bytes it states")
-            if len(out) > limit:
-                return None
+            crc = zlib.crc32(out, crc)
+            yield out
             if decompressor.eof or decompressor.needs_input:
                 break
-    if zlib.crc32(out) != info.CRC:
+    if crc != info.CRC:
         raise zipfile.BadZipFile(f"bad CRC-32 for {info.filename!r}")
+
+
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes | None:
+    """A member's bytes, or None once more than ``limit`` bytes have come out (unpacking stops there)."""
+    out = bytearray()
+    for chunk in _chunks(archive, info):
+        out += chunk
+        if len(out) > limit:
+            return None
     return bytes(out)
 
 
-def check_package(data: bytes, source: Source, options: ReadOptions, what: str) -> None:
-    """Before a library unpacks a zip-based package (a .docx, an .xlsx) into memory: refuse one that is
-    not a zip, states more than ``max_unpacked`` bytes in all, or uses a method it could lie with."""
+def _ratio(info: zipfile.ZipInfo, options: ReadOptions) -> float | None:
+    """How many times its packed size a member states it unpacks to, when that is over ``max_ratio`` (and
+    the member over :data:`RATIO_GRACE` unpacked); None otherwise."""
+    if info.file_size <= RATIO_GRACE:
+        return None
+    ratio = info.file_size / max(info.compress_size, 1)
+    return ratio if ratio > options.max_ratio else None
+
+
+def _ratio_bomb(source: Source, info: zipfile.ZipInfo, name: str, ratio: float, options: ReadOptions) -> FormatError:
+    from . import _size
+
+    return FormatError(source, f"{name} would unpack to {_size(info.file_size)}, {ratio:,.0f} times its packed size "
+                               f"(at most {options.max_ratio} times, max_ratio): not read (a zip bomb?)")
+
+
+def check_package(data, source: Source, options: ReadOptions, what: str, limit: int | None) -> None:
+    """Before a library unpacks a zip-based package (a .docx, an .xlsx; bytes or a seekable file) into
+    memory: refuse one that is not a zip, uses a method it could lie with, states more than ``limit``
+    bytes unpacked (each part and in all; None: no limit) or a part over ``max_ratio`` times its packed
+    size; then unpack every part in bounded chunks, counting, and refuse one that outgrows the size it
+    states (the library then unpacks exactly what was counted)."""
+    from . import _size
+
     try:
-        with zipfile.ZipFile(BytesIO(data)) as package:
-            infos = package.infolist()
+        package = zipfile.ZipFile(BytesIO(data) if isinstance(data, (bytes, bytearray)) else data)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
         raise FormatError(source, f"not a readable {what}: not a zip package ({error})") from None
-    if sum(info.file_size for info in infos) > options.max_unpacked:
-        raise _bomb(source, options.max_unpacked)
-    odd = sorted({_METHODS.get(info.compress_type, str(info.compress_type)) for info in infos
-                  if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)})
-    if odd:
-        raise FormatError(source, f"not a readable {what}: parts compressed with {', '.join(odd)}, which Office "
-                                  f"never writes")
+    with package:
+        infos = package.infolist()
+        if len(infos) > options.max_members:
+            raise FormatError(source, f"not a readable {what}: {len(infos):,} parts, over the limit of "
+                                      f"{options.max_members:,} (max_members)")
+        odd = sorted({_METHODS.get(info.compress_type, str(info.compress_type)) for info in infos
+                      if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)})
+        if odd:
+            raise FormatError(source, f"not a readable {what}: parts compressed with {', '.join(odd)}, which Office "
+                                      f"never writes")
+        total = sum(info.file_size for info in infos)
+        option = "max_bytes" if limit == options.max_bytes else "max_unpacked"
+        if limit is not None and total > limit:
+            raise FormatError(source, f"would unpack to {_size(total)}, over the {_size(limit)} limit ({option}): "
+                                      f"not read (a zip bomb?)")
+        for info in infos:
+            if (ratio := _ratio(info, options)) is not None:
+                raise _ratio_bomb(source, info, f"its part {info.filename}", ratio, options)
+        for info in infos:
+            try:
+                for _ in _chunks(package, info):
+                    pass
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as error:
+                reason = f"its part {info.filename} is damaged ({error})"
+                if str(error).startswith("Bad CRC-32"):  # damaged, or a deflated part that goes on past its stated size
+                    reason = f"its part {info.filename} is damaged, or unpacks to more than the {info.file_size:,} " \
+                             f"bytes it states (a bad CRC-32)"
+                raise FormatError(source, f"not a readable {what}: {reason}") from None
 
 
 # --------------------------------------------------------------------------- reading
 
-def read(data: bytes, source: Source, options: ReadOptions) -> list:
-    """The reports in every member a reader reads (an error for each member that cannot be read).
+def read(data, source: Source, options: ReadOptions) -> list:
+    """The reports in every member a reader reads (an error for each member that cannot be read); ``data``:
+    the archive's bytes, or an open file.
     Raises :class:`FormatError` for a broken archive, one over the limits, and one with no member a
     reader reads (saying what it holds)."""
     return _read(data, source, options, 1, [options.max_unpacked])
@@ -209,10 +266,12 @@ def read(data: bytes, source: Source, options: ReadOptions) -> list:
 def _read(data: bytes, source: Source, options: ReadOptions, depth: int, budget: list[int]) -> list:
     """:func:`read` at a depth, with what is left of the bytes the whole archive may unpack to (shared
     with the zips inside it)."""
-    if data.startswith(b"PK\x05\x06") and len(data) <= 22 + 0xFFFF:
+    from . import as_file, data_head, data_size
+
+    if data_head(data, 4) == b"PK\x05\x06" and data_size(data) <= 22 + 0xFFFF:
         raise FormatError(source, "an empty zip archive: no members")
     try:
-        archive = zipfile.ZipFile(BytesIO(data))
+        archive = zipfile.ZipFile(as_file(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
         raise FormatError(source, f"not a readable zip archive: {error}") from None
     with archive:
@@ -252,9 +311,15 @@ def _read_members(archive: zipfile.ZipFile, source: Source, options: ReadOptions
     wanted.sort(key=lambda pair: pair[0])
     if sum(info.file_size for _, info in wanted) > budget[0]:
         raise _bomb(source, options.max_unpacked)
+    for name, info in wanted:
+        if (ratio := _ratio(info, options)) is not None:
+            raise _ratio_bomb(source, info, f"its member {name}", ratio, options)
     member_options = dataclasses.replace(options, format=None)
     for name, info in wanted:
         where = Source(source.path, member=prefix + name)
+        if stat.S_ISLNK(info.external_attr >> 16):
+            items.append(ReportError(where, "a symbolic link, not a file: not read"))
+            continue
         if info.flag_bits & _ENCRYPTED_FLAG:
             items.append(ReportError(where, "an encrypted member (a password is needed): not read"))
             continue
@@ -266,7 +331,9 @@ def _read_members(archive: zipfile.ZipFile, source: Source, options: ReadOptions
         try:
             member = _unpack(archive, info, limit)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as error:
-            items.append(ReportError(where, f"not a readable member of the archive: {error}"))
+            # zipfile names the member as it decoded it (a GBK name as CP437): the message uses the right name
+            reason = str(error).replace(repr(info.filename), repr(name)).replace(info.filename, name)
+            items.append(ReportError(where, f"not a readable member of the archive: {reason}"))
             continue
         if member is None:
             if limit == budget[0]:

@@ -21,7 +21,8 @@ import re
 
 from ..errors import EmptyReportError, FormatError
 from . import RawReport, ReadOptions, Source
-from .txt import MIN_COMMON_SHARE, MIN_JUDGED_CHARACTERS, common_share, decode, strip_markup
+from .check import MIN_JUDGED_CHARACTERS, analyse, reason
+from .txt import common_share, decode_with_notes, strip_markup
 
 #: trafilatura's main text must hold at least this share of the visible text's Chinese characters.
 MIN_MAIN_SHARE = 0.3
@@ -34,6 +35,7 @@ _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "big5": "big5hkscs", "big5hkscs": "big5hkscs"}
 _BLOCKS = {"p", "head", "list", "item", "table", "row", "cell", "quote", "code", "div", "main", "doc", "graphic"}
 _HEAD = re.compile(r"<head[\s>].*?</head\s*>", re.IGNORECASE | re.DOTALL)
+_OPENED, _CLOSED = re.compile(r"<html[\s>]", re.IGNORECASE), re.compile(r"</html\s*>", re.IGNORECASE)
 _TITLE_SEPARATOR = re.compile(r"\s*[_|｜]\s*|\s+[-—–]\s+")
 
 
@@ -56,18 +58,19 @@ def decode_page(data: bytes, source: Source) -> tuple[str, str, float]:
     """A page's text, the charset it was read in, and how plausible it is as Chinese (see
     :func:`toolkit.readers.txt.common_share`). A byte-order mark decides, then the declared charset if
     the page decodes in it as Chinese prose (pages declare the wrong one often enough), then the
-    detection of :func:`toolkit.readers.txt.decode`."""
+    detection of :func:`toolkit.readers.txt.decode`. A page whose declared charset (or, declaring none,
+    UTF-8) decodes it with too little Chinese to judge is read in that charset: whether its visible text
+    is a report is judged after the markup is gone."""
     declared = _declared(data)
-    if declared and not data.startswith(_BOMS):
+    for charset in ([] if data.startswith(_BOMS) else [declared or "utf-8"]):
         try:
-            text = data.decode(declared)
+            text = data.decode(charset)
         except UnicodeDecodeError:
-            text = None
-        if text is not None:
-            share, han = common_share(text)
-            if han and (han < MIN_JUDGED_CHARACTERS or share >= MIN_COMMON_SHARE):
-                return text, declared, round(share, 4)
-    text, encoding, confidence = decode(data, source)
+            continue
+        found, bad = analyse(text)
+        if not bad and (found.han < MIN_JUDGED_CHARACTERS or reason(found, prose=False) is None):
+            return text, charset, round(common_share(text)[0], 4)
+    (text, encoding, confidence), _ = decode_with_notes(data, source, short=True)
     return text, encoding, confidence
 
 
@@ -204,5 +207,7 @@ def read(data: bytes, source: Source, options: ReadOptions) -> list[RawReport]:
         text, notes = visible, ("trafilatura found no main text: the whole visible text is used",)
     if not text.strip():
         raise EmptyReportError(source, "no visible text in the page (does it load its text with JavaScript?)")
+    if _OPENED.search(page[:4096]) and not _CLOSED.search(page[-65536:]):
+        notes = (*notes, "the page ends before its </html>: cut short? its text may be incomplete")
     return [RawReport(source=source, text=text, encoding=f"html:{encoding}", confidence=confidence,
                       sha256=hashlib.sha256(data).hexdigest(), fields=fields, notes=notes)]

@@ -11,18 +11,21 @@ Nothing is taken out of the text (the line numbers must stay valid): the page ch
   ``— 3 —``, ``- 3 -``, ``3``, ``3/20``, ``第3页``, ``第 3 页 共 20 页``, ``Page 3``.
 
 A PDF without a text layer (a scan), an encrypted one and a broken one are :class:`FormatError`\\ s that
-say what to do.
+say what to do. A page whose text layer is garbled (a broken font map: ``ϮϬϮϯ`` for 2023, private-use or
+rare characters; :func:`toolkit.readers.check.is_garbled`) is left out, its lines kept empty, and noted;
+a PDF most of whose pages are garbled is refused.
 """
 from __future__ import annotations
 
 import hashlib
 import math
 import re
+import zlib
 from collections import Counter
 
-from ..errors import FormatError
+from ..errors import FormatError, UndecodableReportError
 from . import RawReport, ReadOptions, Source
-from .txt import common_share
+from .check import common_share, is_garbled, judge, snippet
 
 #: A PDF with fewer non-space characters than this per page, on average, has no text layer (a scan).
 MIN_CHARACTERS_PER_PAGE = 20
@@ -61,6 +64,44 @@ def _open(data: bytes, source: Source):
             raise FormatError(source, f"encrypted PDF: its security handler is not supported ({_reason(error)}); "
                                       f"save an unprotected copy first") from None
         raise FormatError(source, f"not a readable PDF: {_reason(error)}") from None
+
+
+_OBJECT = re.compile(rb"(\d+)\s+\d+\s+obj\b")
+_STREAM_START = re.compile(rb"stream\r?\n")
+#: Streams whose damage does not touch the text: images, XMP metadata, cross-reference streams (PDFium
+#: rebuilds those), embedded files, ICC colour profiles.
+_NOT_TEXT = re.compile(rb"/Subtype\s*/Image|/Type\s*/(?:Metadata|XRef|EmbeddedFile)|/Alternate\b")
+_FLATE_FIRST = re.compile(rb"/Filter\s*(?:\[\s*)?/FlateDecode")
+
+
+def damaged_streams(data: bytes) -> list[int]:
+    """The object numbers of the compressed (FlateDecode) streams a text can depend on (page contents,
+    fonts and their Unicode maps, object streams, forms) that do not decompress to their end: a byte
+    flipped or a file cut short. PDFium reads around such a stream without a word, and the characters
+    whose glyphs or maps were in it are silently missing from the text layer."""
+    damaged = []
+    objects = list(_OBJECT.finditer(data))
+    for i, found in enumerate(objects):
+        end = objects[i + 1].start() if i + 1 < len(objects) else len(data)
+        start = _STREAM_START.search(data, found.end(), end)
+        if start is None:
+            continue
+        dictionary = data[found.end():start.start()]
+        if not _FLATE_FIRST.search(dictionary) or _NOT_TEXT.search(dictionary):
+            continue
+        stop = data.rfind(b"endstream", start.end(), end)
+        decompressor = zlib.decompressobj()
+        body = data[start.end():stop if stop >= 0 else end]
+        try:
+            while body and not decompressor.eof:
+                decompressor.decompress(body, 1 << 20)  # bounded output, thrown away
+                body = decompressor.unconsumed_tail
+        except zlib.error:
+            damaged.append(int(found.group(1)))
+            continue
+        if not decompressor.eof:
+            damaged.append(int(found.group(1)))
+    return damaged
 
 
 def page_texts(data: bytes, source: Source) -> tuple[list[str], dict]:
@@ -150,9 +191,25 @@ def read(data: bytes, source: Source, options: ReadOptions) -> list[RawReport]:
     texts, metadata = page_texts(data, source)
     if not texts:
         raise FormatError(source, "not a readable PDF: it has no pages")
+    if damaged := damaged_streams(data):
+        shown = ", ".join(map(str, damaged[:3])) + (f" and {len(damaged) - 3} more" if len(damaged) > 3 else "")
+        raise FormatError(source, f"a damaged PDF: {len(damaged)} of its compressed streams (object{'s' if len(damaged) > 1 else ''} "
+                                  f"{shown}) do not decompress, so characters would be missing from its text: not read")
     characters = [len(re.sub(r"\s", "", text)) for text in texts]
     if sum(characters) < MIN_CHARACTERS_PER_PAGE * len(texts):
         raise FormatError(source, "no text layer: a scanned PDF needs OCR first")
+    # pages are judged one by one in a Chinese text; one too short or in another language is refused whole
+    whole = judge("\n".join(texts))
+    chinese = whole is None or whole.startswith("garbled")
+    garbled = [i for i, text in enumerate(texts)
+               if chinese and characters[i] >= MIN_CHARACTERS_PER_PAGE and is_garbled(text)]
+    if garbled:
+        shown = f"“{snippet(texts[garbled[0]], 16)}”"
+        if len(garbled) * 2 > sum(count >= MIN_CHARACTERS_PER_PAGE for count in characters):
+            raise UndecodableReportError(source, f"the text layer of {len(garbled)} of {len(texts)} pages is garbled "
+                                                 f"({shown}: broken font maps): the PDF needs OCR")
+        for i in garbled:  # its lines stay (the page starts where it did), empty
+            texts[i] = "\n" * texts[i].count("\n")
     lines: list[str] = []
     starts: list[int] = []
     numbered: list[list[tuple[int, str]]] = []
@@ -163,6 +220,10 @@ def read(data: bytes, source: Source, options: ReadOptions) -> list[RawReport]:
         lines += page_lines
     text = "\n".join(lines)
     notes = []
+    if garbled:
+        pages = ", ".join(str(i + 1) for i in garbled)
+        notes.append(f"page{'s' if len(garbled) > 1 else ''} {pages} of {len(texts)}: the text layer is garbled "
+                     f"({shown}: a broken font map), left out; OCR would read {'them' if len(garbled) > 1 else 'it'}")
     blank = [str(i) for i, count in enumerate(characters, 1) if count < MIN_CHARACTERS_PER_PAGE]
     if blank:
         notes.append(f"page{'s' if len(blank) > 1 else ''} {', '.join(blank)} of {len(texts)} "

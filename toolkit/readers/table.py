@@ -12,6 +12,7 @@ GB18030, Big5; see :func:`toolkit.readers.txt.decode`); an .xlsx is read from it
 """
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import datetime
 import hashlib
@@ -20,9 +21,9 @@ import json
 import re
 from pathlib import PurePosixPath
 
-from ..errors import EmptyReportError, FormatError, ReportError
-from . import RawReport, ReadOptions, Source
-from .txt import common_share, decode
+from ..errors import BinaryReportError, EmptyReportError, FormatError, ReportError, UndecodableReportError
+from . import RawReport, ReadOptions, Source, _size, as_file, data_head, data_size
+from .txt import common_share, decode_with_notes
 
 #: The names a text column goes by (matched without regard to case), in order of preference.
 TEXT_COLUMNS = ("text", "content", "full_text", "fulltext", "report", "body", "正文", "全文", "内容", "文本")
@@ -30,6 +31,8 @@ TEXT_COLUMNS = ("text", "content", "full_text", "fulltext", "report", "body", "�
 _MAX_HEADER = 40
 _SENTENCE = re.compile(r"[。，；！？]")
 _KINDS = {"csv", "tsv", "jsonl", "parquet", "xlsx", "dta"}
+#: The most characters an Excel cell holds.
+EXCEL_CELL = 32_767
 
 
 def _kind(source: Source, options: ReadOptions) -> str:
@@ -82,29 +85,110 @@ def _text_column(columns: list[str], source: Source, options: ReadOptions) -> st
                               f"columns are {_shown(columns)}; pass --text-column NAME")
 
 
-# --------------------------------------------------------------------------- loading
+# --------------------------------------------------------------------------- text tables
 
-def _decoded(data: bytes, source: Source) -> tuple[str, str]:
-    text, encoding, _ = decode(data, source)
-    return text.removeprefix("\ufeff"), encoding
+#: A text table (CSV, TSV, JSON Lines) up to this size is decoded whole, as a .txt file is; a larger one
+#: is decoded in chunks as it is parsed, in the encoding its first 8 MB are in.
+WHOLE_TEXT = 8_000_000
+_CHUNK = 1 << 20
+_CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1f\x7f]")
+#: Rows parsed at a time from a CSV or TSV table.
+_ROWS = 10_000
 
 
-def _delimited(data: bytes, source: Source, options: ReadOptions, separator: str):
-    """A CSV or TSV table as a DataFrame of strings, notes on rows (by 1-based number), its encoding."""
+class _Decoding(io.TextIOBase):
+    """A large text table's bytes decoded as they are read, in one encoding, a chunk at a time: a NUL
+    byte, bytes that do not decode, or too many control characters stop it with the table's error (a
+    sparse or damaged file is refused where its damage starts, not after it is read whole)."""
+
+    def __init__(self, handle, encoding: str, source: Source) -> None:
+        super().__init__()
+        self.handle, self.source, self.name = handle, source, encoding.upper().removesuffix("-SIG")
+        self.decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        self.wide = encoding.startswith(("utf-16", "utf-32"))
+        self.offset = self.controls = 0
+        self.pending, self.done, self.first = "", False, True
+
+    def readable(self) -> bool:
+        return True
+
+    def _more(self) -> None:
+        chunk = self.handle.read(_CHUNK)
+        if not self.wide:
+            if (nul := chunk.find(0)) >= 0:
+                raise BinaryReportError(self.source, f"NUL byte at offset {self.offset + nul}: not text")
+            self.controls += len(_CONTROL_BYTES.findall(chunk))
+        try:
+            text = self.decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as error:
+            raise UndecodableReportError(
+                self.source, f"not {self.name} throughout (as its first {_size(WHOLE_TEXT)} are): bytes near offset "
+                             f"{self.offset + error.start:,} do not decode (a damaged file, or one that mixes "
+                             f"encodings)") from None
+        self.offset += len(chunk)
+        if self.first:
+            text, self.first = text.removeprefix("\ufeff"), False
+        if not chunk:
+            self.done = True
+            if self.controls > 0.001 * self.offset:
+                raise BinaryReportError(self.source, f"{self.controls} control characters in {self.offset} bytes: "
+                                                     f"not text")
+        self.pending += text
+
+    def read(self, size: int | None = -1) -> str:
+        while not self.done and (size is None or size < 0 or len(self.pending) < size):
+            self._more()
+        if size is None or size < 0:
+            out, self.pending = self.pending, ""
+        else:
+            out, self.pending = self.pending[:size], self.pending[size:]
+        return out
+
+
+def _text(data, source: Source):
+    """A text table's text as a stream, its encoding and the notes of how it was decoded: a table of up
+    to :data:`WHOLE_TEXT` bytes decoded whole (see :func:`toolkit.readers.txt.decode`), a larger one in
+    chunks as it is read (:class:`_Decoding`), in the encoding of its first 8 MB."""
+    if data_size(data) <= WHOLE_TEXT:
+        raw = data if isinstance(data, (bytes, bytearray)) else as_file(data).read()
+        (text, encoding, _), notes = decode_with_notes(bytes(raw), source, short=True)
+        return io.StringIO(text.removeprefix("\ufeff")), encoding, notes
+    handle = as_file(data)
+    head = handle.read(WHOLE_TEXT)
+    cut = head.rfind(b"\n") + 1 or len(head)
+    (_, encoding, _), notes = decode_with_notes(head[:cut], source, short=True)
+    if "+" in encoding:
+        raise UndecodableReportError(source, f"its lines are in several encodings ({', '.join(encoding.split('+'))}): "
+                                             f"a table over {WHOLE_TEXT // 1_000_000} MB is read in one encoding only")
+    handle.seek(0)
+    return _Decoding(handle, encoding, source), encoding, notes
+
+
+def _delimited(data, source: Source, options: ReadOptions, separator: str):
+    """The rows of a CSV or TSV table as records (column → string), notes on rows (by 1-based number),
+    its encoding and the columns; parsed ``_ROWS`` rows at a time."""
     import warnings
 
     import pandas as pd
 
-    text, encoding = _decoded(data, source)
+    stream, encoding, notes = _text(data, source)
     header = None if options.columns else 0
+    columns, records = None, []
     try:
         with warnings.catch_warnings():
             # a first row with more fields than the header: pandas would make a column the index, or (with
             # index_col=False) drop the extra fields with only a warning; either loses text
             warnings.simplefilter("error", pd.errors.ParserWarning)
             # the C engine reads fields of any length (the csv module's 128 KB limit does not apply)
-            frame = pd.read_csv(io.StringIO(text), sep=separator, header=header, dtype=str, keep_default_na=False,
-                                na_filter=False, engine="c", skip_blank_lines=True, index_col=False)
+            with pd.read_csv(stream, sep=separator, header=header, dtype=str, keep_default_na=False, na_filter=False,
+                             engine="c", skip_blank_lines=True, index_col=False, chunksize=_ROWS) as chunks:
+                for frame in chunks:
+                    if columns is None:
+                        columns = _named(frame, source, options)
+                    frame.columns = columns
+                    records += frame.to_dict("records")
+    except ReportError:
+        raise
     except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError, ValueError) as error:
         what = "TSV" if separator == "\t" else "CSV"
         reason = " ".join(str(error).split())
@@ -112,10 +196,29 @@ def _delimited(data: bytes, source: Source, options: ReadOptions, separator: str
             reason = "a row has more fields than the header"
         overflow = isinstance(error, pd.errors.ParserWarning) or "Expected" in reason
         if separator == "\t" and overflow:
-            return _overflowing_tsv(text, source, options, reason) + (f"table:{encoding}",)
+            if isinstance(stream, io.StringIO):  # decoded whole: read it again from the start
+                stream.seek(0)
+            else:
+                stream, _, _ = _text(data, source)
+            frame, row_notes = _overflowing_tsv(stream.read(), source, options, reason)
+            columns = [str(column) for column in frame.columns]
+            frame.columns = columns
+            return frame.to_dict("records"), row_notes, f"table:{encoding}", columns, notes
         hint = " (a text holding commas must be quoted)" if overflow else ""
         raise FormatError(source, f"not a readable {what} table: {reason}{hint}") from None
-    return frame, {}, f"table:{encoding}"
+    if columns is None:
+        raise FormatError(source, f"not a readable {'TSV' if separator == chr(9) else 'CSV'} table: no rows")
+    return records, {}, f"table:{encoding}", columns, notes
+
+
+def _named(frame, source: Source, options: ReadOptions) -> list[str]:
+    """The column names of a table's first chunk: as the table has them, or as ``--columns`` names them."""
+    if options.columns:
+        if len(options.columns) != len(frame.columns):
+            raise FormatError(source, f"{len(frame.columns)} columns, but --columns names {len(options.columns)}: "
+                                      f"{', '.join(options.columns)}")
+        return list(options.columns)
+    return [str(column) for column in frame.columns]
 
 
 def _overflowing_tsv(text: str, source: Source, options: ReadOptions, reason: str):
@@ -143,84 +246,180 @@ def _overflowing_tsv(text: str, source: Source, options: ReadOptions, reason: st
     return pd.DataFrame(rows, columns=columns, dtype=str), notes
 
 
-def _jsonl(data: bytes, source: Source) -> tuple[list, str, list]:
-    """The rows of a JSON Lines file (an error for each line that is not a JSON object), its encoding."""
-    text, encoding = _decoded(data, source)
+class _TooLong(ValueError):
+    """A JSON number with more digits than Python converts."""
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_DIGITS:
+        raise _TooLong(len(text.lstrip("-")))
+    return int(text)
+
+
+_MAX_DIGITS = 4300  # Python's int_max_str_digits
+
+
+def _lines(stream, max_bytes: int | None):
+    """The lines of a text stream, read in chunks; a line longer than ``max_bytes`` characters is given as
+    None (it is not kept whole in memory)."""
+    pending, dropping = "", False
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            break
+        pending += chunk
+        *complete, pending = pending.split("\n")
+        for line in complete:
+            if dropping:
+                dropping = False
+                yield None
+            else:
+                yield line
+        if max_bytes is not None and len(pending) > max_bytes:
+            pending, dropping = "", True
+    if dropping:
+        yield None
+    elif pending:
+        yield pending
+
+
+def _jsonl(data, source: Source, options: ReadOptions) -> tuple[list, str, list, tuple]:
+    """The rows of a JSON Lines file (an error for each line that is not a JSON object, is nested too
+    deep, holds a number too long or is over the size limit), its encoding and how it was decoded."""
+    stream, encoding, notes = _text(data, source)
     rows, errors, number = [], [], 0
-    for line in text.split("\n"):
-        if not line.strip():
+    for line_number, line in enumerate(_lines(stream, options.max_bytes), 1):
+        if line is not None and not line.strip():
             continue
         number += 1
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            errors.append((number, f"not a JSON object: {error.msg} at column {error.colno}"))
-            rows.append(None)
-            continue
-        if not isinstance(row, dict):
-            errors.append((number, f"not a JSON object but a {type(row).__name__}"))
+        problem = None
+        if line is None:
+            problem = f"over the {_size(options.max_bytes)} limit for one report (max_bytes)"
+        else:
+            try:
+                row = json.loads(line, parse_int=_integer)
+            except json.JSONDecodeError as error:
+                problem = f"not a JSON object: {error.msg} at column {error.colno}"
+            except RecursionError:
+                problem = "not a JSON object Python can read: nested too deeply (more than about 1,000 levels)"
+            except _TooLong as error:
+                problem = (f"not a JSON object Python can read: a number too long ({error.args[0]:,} digits; at most "
+                           f"{_MAX_DIGITS:,} are read)")
+            else:
+                if not isinstance(row, dict):
+                    problem = f"not a JSON object but a {type(row).__name__}"
+        if problem is not None:
+            where = f"line {line_number}: " if line_number != number else ""
+            errors.append((number, where + problem))
             rows.append(None)
             continue
         rows.append(row)
-    return rows, f"table:{encoding}", errors
+    return rows, f"table:{encoding}", errors, notes
 
 
-def _binary(data: bytes, source: Source, options: ReadOptions, kind: str):
+# --------------------------------------------------------------------------- binary tables
+
+_INDEX = re.compile(r"__index_level_\d+__")
+
+
+def _parquet(data, source: Source, options: ReadOptions) -> tuple[list, list]:
+    """The rows of a Parquet file as records, and its columns, read a batch at a time; refused before any
+    row is read when its row groups state more than ``max_unpacked`` bytes unpacked."""
+    import pyarrow.parquet as pq
+
+    head = data_head(data, 4)
+    try:
+        parquet = pq.ParquetFile(as_file(data))
+        metadata = parquet.metadata
+        unpacked = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+        names = [name for name in parquet.schema_arrow.names if not _INDEX.fullmatch(name)]
+    except Exception as error:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError …
+        what = "a damaged Parquet file" if head == b"PAR1" else "not a Parquet file"
+        raise FormatError(source, f"not a readable Parquet file: {what} ({_said(error)})") from None
+    if options.max_unpacked is not None and unpacked > options.max_unpacked:
+        raise FormatError(source, f"would unpack to {_size(unpacked)}, over the {_size(options.max_unpacked)} limit "
+                                  f"(max_unpacked): not read")
+    records: list = []
+    try:
+        for batch in parquet.iter_batches(batch_size=1000, columns=names, use_pandas_metadata=False):
+            records += batch.to_pylist()
+    except Exception as error:  # noqa: BLE001 - a damaged page, bad compressed data, text that is not UTF-8 …
+        raise FormatError(source, f"not a readable Parquet file: a damaged Parquet file ({_said(error)})") from None
+    return records, names
+
+
+def _said(error: Exception) -> str:
+    """An exception in a message: its text on one line (its type where it says nothing)."""
+    if isinstance(error, UnicodeDecodeError):
+        return "a text that is not UTF-8"
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _binary(data, source: Source, options: ReadOptions, kind: str):
     import pandas as pd
 
     notes = []
+    if kind == "parquet":
+        records, columns = _parquet(data, source, options)
+        if options.columns:
+            if len(options.columns) != len(columns):
+                raise FormatError(source, f"{len(columns)} columns, but --columns names {len(options.columns)}: "
+                                          f"{', '.join(options.columns)}")
+            records = [dict(zip(options.columns, record.values())) for record in records]
+            columns = list(options.columns)
+        return records, [str(c) for c in columns], kind, notes
     try:
-        if kind == "parquet":
-            frame = pd.read_parquet(io.BytesIO(data))
-        elif kind == "xlsx":
+        if kind == "xlsx":
             from .archive import check_package
 
-            check_package(data, source, options, "Excel file")
-            with pd.ExcelFile(io.BytesIO(data), engine="openpyxl") as workbook:
+            check_package(data, source, options, "Excel file", options.max_unpacked)
+            with pd.ExcelFile(as_file(data), engine="openpyxl") as workbook:
                 names = workbook.sheet_names
                 frame = pd.read_excel(workbook, sheet_name=names[0], header=None if options.columns else 0)
             if len(names) > 1:
                 notes.append(f"the first sheet ({names[0]!r}) is read; {len(names) - 1} other sheet"
                              f"{'s are' if len(names) > 2 else ' is'} not")
         else:
-            frame = pd.read_stata(io.BytesIO(data), convert_categoricals=True)
+            frame = pd.read_stata(as_file(data), convert_categoricals=True)
     except FormatError:
         raise
-    except Exception as error:  # noqa: BLE001 - pyarrow, openpyxl and pandas' Stata reader raise many kinds
-        names = {"parquet": "Parquet file", "xlsx": "Excel file", "dta": "Stata file"}
-        reason = " ".join(str(error).split()) or type(error).__name__
-        raise FormatError(source, f"not a readable {names[kind]}: {reason}") from None
-    return frame, kind, notes
+    except Exception as error:  # noqa: BLE001 - openpyxl and pandas' Stata reader raise many kinds
+        names = {"xlsx": "Excel file", "dta": "Stata file"}
+        raise FormatError(source, f"not a readable {names[kind]}: {_said(error)}") from None
+    if options.columns:
+        frame.columns = _named(frame, source, options)
+    columns = [str(column) for column in frame.columns]
+    frame.columns = columns
+    try:
+        records = frame.to_dict("records")
+    except UnicodeDecodeError as error:
+        raise FormatError(source, f"not a readable {'Excel' if kind == 'xlsx' else 'Stata'} file: "
+                                  f"{_said(error)}") from None
+    return records, columns, kind, notes
 
 
 # --------------------------------------------------------------------------- reading
 
-def read(data: bytes, source: Source, options: ReadOptions) -> list:
-    """A report per row (an error for each row without text). Raises :class:`FormatError` for a table
-    that cannot be read or has no text column."""
+def read(data, source: Source, options: ReadOptions) -> list:
+    """A report per row (an error for each row without text, or whose text is over ``max_bytes``).
+    ``data``: the table's bytes, or an open file. Raises :class:`FormatError` for a table that cannot be
+    read or has no text column."""
     kind = _kind(source, options)
     notes: list[str] = []  # on every row
     row_notes: dict[int, list[str]] = {}
     bad: list[tuple[int, str]] = []
     if kind == "jsonl":
-        rows, encoding, bad = _jsonl(data, source)
-        columns = list(dict.fromkeys(key for row in rows if row for key in row))
         if options.columns:
             raise FormatError(source, "--columns is for a table without a header row; JSON Lines name their fields")
-        records = rows
+        records, encoding, bad, read_notes = _jsonl(data, source, options)
+        notes += read_notes
+        columns = list(dict.fromkeys(key for row in records if row for key in row))
+    elif kind in ("csv", "tsv"):
+        records, row_notes, encoding, columns, read_notes = _delimited(data, source, options,
+                                                                       "," if kind == "csv" else "\t")
+        notes += read_notes
     else:
-        if kind in ("csv", "tsv"):
-            frame, row_notes, encoding = _delimited(data, source, options, "," if kind == "csv" else "\t")
-        else:
-            frame, encoding, notes = _binary(data, source, options, kind)
-        if options.columns:
-            if len(options.columns) != len(frame.columns):
-                raise FormatError(source, f"{len(frame.columns)} columns, but --columns names {len(options.columns)}: "
-                                          f"{', '.join(options.columns)}")
-            frame.columns = list(options.columns)
-        columns = [str(column) for column in frame.columns]
-        frame.columns = columns
-        records = frame.to_dict("records")
+        records, columns, encoding, notes = _binary(data, source, options, kind)
     if not records:
         raise EmptyReportError(source, "a table without rows")
     text_column = _text_column(columns, source, options)
@@ -235,11 +434,19 @@ def read(data: bytes, source: Source, options: ReadOptions) -> list:
         if text is None:
             items.append(EmptyReportError(where, f"empty text in column {text_column!r}"))
             continue
+        # surrogatepass: a lone surrogate (from a JSON escape) is refused by the text check, not here
+        if options.max_bytes is not None and len(text) > options.max_bytes // 4 \
+                and (size := len(text.encode("utf-8", "surrogatepass"))) > options.max_bytes:
+            items.append(ReportError(where, f"{_size(size)}, over the {_size(options.max_bytes)} limit for one report "
+                                            f"(max_bytes)"))
+            continue
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+        cut = [f"a text of {EXCEL_CELL:,} characters, as many as an Excel cell holds: it may have been cut"] \
+            if kind == "xlsx" and len(text) == EXCEL_CELL else []
         fields = {str(key): value for key, cell in record.items()
                   if key != text_column and (value := _string(cell)) is not None}
         share, _ = common_share(text)
         items.append(RawReport(source=where, text=text, encoding=encoding, confidence=round(share, 4),
-                               sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), fields=fields,
-                               notes=tuple(notes + row_notes.get(number, []))))
+                               sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), fields=fields,
+                               notes=tuple(notes + row_notes.get(number, []) + cut)))
     return items
