@@ -253,17 +253,17 @@ def _cut_breadcrumbs(lines: Sequence[Line]) -> tuple[list[Line], list[Removed]]:
     return out, removed
 
 
-def _strip_chrome(lines: Sequence[Line]) -> tuple[list[Line], list[Removed]]:
+def _strip_chrome(lines: Sequence[Line], keep: frozenset = frozenset()) -> tuple[list[Line], list[Removed]]:
     """Split numbered lines into content and recorded chrome.
 
     Besides the whole-line rules: two or more consecutive lines that each hold one
     metadata field (标题：… / 发布机构：… / 成文日期：…) are a metadata table; the 印发
     organ standing on its own line just before a “… 日印发” line and the continuation
     lines of a 抄送 list before it go with it; short lines without Chinese at the very
-    end (“s”, “23”) are page residue.
+    end (“s”, “23”) are page residue. Lines of the rules in ``keep`` are kept (for a later pass).
     """
     lines, cut = _cut_breadcrumbs(lines)
-    rules = [_chrome_rule(text) for _, text in lines]
+    rules = [None if (rule := _chrome_rule(text)) in keep else rule for _, text in lines]
     fields = [bool(_META_FIELD.fullmatch(text)) for _, text in lines]
     for i, field in enumerate(fields):
         if field and ((i and fields[i - 1]) or (i + 1 < len(fields) and fields[i + 1])):
@@ -1091,10 +1091,13 @@ def clean(raw: RawReport, report_id: str | None = None) -> Report:
     lines, header_lines, header = _header(lines)
     if not raw.pages and _fragmented([text for _, text in lines]):
         # a fragmented text's chrome is spelled in pieces too (莆田市 / 应急管理局办公室 / 20 / 26 / 年 … 日印发;
-        # 抄送： / 市委依法治市办 / 。): its lines are joined first, and each paragraph of chrome is recorded
-        # under its first line's number
-        joined, repairs, pieces = _repair_mapped(lines)
-        paragraphs, removed = _strip_chrome(joined)
+        # 抄送： / 市委依法治市办 / 。): it is looked for again once the lines are joined, and each paragraph of
+        # chrome is recorded under its first line's number
+        # (whole lines of chrome go first, as in any text; a 抄送 list and its 印发 line once they are whole)
+        kept, first = _strip_chrome(lines, keep=frozenset({"cc", "printed", "page_residue"}))
+        joined, repairs, pieces = _repair_mapped(kept)
+        paragraphs, again = _strip_chrome(joined)
+        removed = sorted(first + again, key=lambda r: r.line)
     else:
         kept, removed = _strip_chrome(lines)
         paragraphs, repairs, pieces = _repair_mapped(kept) if kept else ([], [], [])
