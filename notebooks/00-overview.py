@@ -118,7 +118,7 @@ for name, version in notebook_runner.versions().items():
 # or quanteda model. `toolkit.export` writes every table of the toolkit (reports, sections, units, tokens,
 # themes, topics, targets, follow-through) as Parquet, CSV, Stata `.dta` and Excel, and the
 # document-term matrix for R, with a codebook describing every column and a manifest naming what
-# produced the numbers (`python -m toolkit export PATH --to DIR --formats all` does the same; see
+# produced the numbers (`.venv/bin/toolkit export PATH --to DIR --formats all` does the same; see
 # [docs/export.md](../docs/export.md)). Here the corpus goes to `build/export/`:
 
 # %%

@@ -45,7 +45,7 @@ from toolkit.tokenize import Tokenizer
 from toolkit.topics import documents, select_topics
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES, THEMES)
-corpus = load_corpus(params.corpus)
+corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
 labels = dict(zip(corpus.reports["report_id"], corpus.reports["label"]))
 lexicon = load_lexicon(themes=params.themes)
 print(f"corpus {params.name!r}: {corpus.reports.shape[0]} reports, {len(corpus.units)} units; "
@@ -67,7 +67,7 @@ table.groupby("theme", sort=False).agg(
 # ## 2 · Keyword in context
 #
 # Every match of the theme 数据孤岛 (all its variants; `kwic("数据孤岛")`, or on the command line
-# `python -m toolkit kwic 数据孤岛 data/raw --jsonl`), with 20 characters either side, in report order;
+# `.venv/bin/toolkit kwic 数据孤岛 data/raw --jsonl`), with 20 characters either side, in report order;
 # `kwic(term, literal=True)` finds the term alone. `start`/`end` are offsets into the report's cleaned
 # text. Notebook 07 lets you click from a match to its report.
 

@@ -270,6 +270,32 @@ def test_corpus_documentation_is_not_a_report(tmp_path):
     assert list(load_corpus(tmp_path).reports["report_id"]) == ["r"]
 
 
+OLD_WORD = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # an OLE compound file: .doc, .wps
+
+
+def test_a_doc_beside_its_converted_copy_is_passed_over_with_a_note(tmp_path):
+    """A folder of .doc files converted in place (soffice --convert-to docx, .txt, .pdf ...): each copy is
+    read, the .doc of the same name beside it passed over and named in the copy's notes, no error; a .doc
+    with no copy beside it is still the error it was, and a .doc given by name is read as given."""
+    write(tmp_path, "a.doc", OLD_WORD)
+    write(tmp_path, "a.txt", TEXTS[0])
+    write(tmp_path, "sub/b.wps", OLD_WORD)
+    write(tmp_path, "sub/b.txt", TEXTS[1])
+    write(tmp_path, "c.txt", TEXTS[2])
+    reports, errors = read_reports(tmp_path)
+    assert errors == [] and [r.report_id for r in reports] == ["a", "c", "b"]
+    assert reports[0].notes == ("passed over a.doc beside it: an old Word/WPS document of the same name, of which "
+                                "this .txt is read instead",)
+    assert reports[2].notes[-1].startswith("passed over b.wps beside it") and reports[1].notes == ()
+    write(tmp_path, "sub/b.doc", OLD_WORD)  # a .doc and a .wps of one name: both passed over for the copy
+    assert read_reports(tmp_path)[0][2].notes[-1].startswith("passed over b.doc, b.wps beside it")
+    write(tmp_path, "d.doc", OLD_WORD)
+    with pytest.raises(ReportError, match=r"d\.doc: an old binary Word/WPS document: convert it to \.docx first"):
+        read_reports(tmp_path)
+    with pytest.raises(ReportError, match=r"a\.doc: an old binary Word/WPS document"):
+        read_reports([tmp_path / "a.doc"])
+
+
 def test_subfolders_are_read_recursively_and_ids_stay_unique(tmp_path):
     write(tmp_path, "2020/report.txt", TEXTS[0])
     write(tmp_path, "2021/report.txt", TEXTS[1])

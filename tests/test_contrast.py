@@ -301,7 +301,7 @@ def test_keyness_figure_labels_have_glosses_on_the_seeds(seed_docs, glossary):
     assert not missing, f"labelled in the keyness figure without a gloss (add to glossary.tsv): {missing}"
 
 
-@pytest.mark.skipif(not paths.MUNICIPAL_DIR.is_dir(), reason="the municipal corpus is not beside the project")
+@pytest.mark.skipif(not paths.MUNICIPAL_DIR.is_dir(), reason=paths.shared_absent(paths.MUNICIPAL_DIR))
 def test_keyness_figure_labels_have_glosses_on_the_municipal_corpus(glossary):
     corpus = load_corpus(paths.MUNICIPAL_DIR)
     docs = documents(corpus.units, Tokenizer())

@@ -25,7 +25,7 @@ from toolkit.corpus import (
     report_paths,
     strip_chrome,
 )
-from toolkit.paths import GEO_DIR, MANIFEST, MUNICIPAL_DIR, RAW_DIR
+from toolkit.paths import GEO_DIR, MANIFEST, MUNICIPAL_DIR, RAW_DIR, shared_absent
 
 SEEDS = sorted(RAW_DIR.glob("*.txt"))
 SEED = {path.name[:3]: path for path in SEEDS}
@@ -399,7 +399,7 @@ def test_prefecture_table() -> None:
 # --------------------------------------------------------------------------- municipal corpus
 
 needs_municipal = pytest.mark.skipif(not MUNICIPAL_DIR.is_dir(),
-                                     reason=f"municipal corpus not found: {MUNICIPAL_DIR} is missing")
+                                     reason=shared_absent(MUNICIPAL_DIR))
 
 
 @pytest.fixture(scope="module")

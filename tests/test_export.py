@@ -39,7 +39,7 @@ from toolkit.topics import KSelection, TopicModel, documents
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 STATA_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
-#: Small, fast topic settings for the tests (the default is k = 8 with 20 samples).
+#: Small, fast topic settings for the tests (the default chooses k over 2-20 with 20 samples each).
 FAST = {"k": 3, "n_samples": 3, "n_jobs": 1, "cache": False}
 DOCS = paths.PROJECT_ROOT / "docs" / "export.md"
 
@@ -566,7 +566,8 @@ def test_excel_text_fits_a_cell_and_says_when_it_cut(parts):
 def test_unknown_format_is_one_clear_error():
     assert parse_formats("all") == FORMATS and parse_formats("csv, DTA") == ("csv", "dta")
     assert parse_formats(["r", "parquet"]) == ("parquet", "r")
-    with pytest.raises(ExportError, match=r"^unknown format 'xls': use parquet, csv, dta, xlsx, r or all$"):
+    with pytest.raises(ExportError, match=r"^unknown format 'xls': use parquet, csv, dta, xlsx, r or all "
+                                          r"\(did you mean xlsx\?\)$"):
         parse_formats("csv,xls")
     with pytest.raises(ExportError, match="no format given"):
         parse_formats(" , ")
@@ -710,7 +711,9 @@ def test_cli_export_writes_the_tables_and_prints_them(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["--formats", "xls"], "error: export: unknown format 'xls': use parquet, csv, dta, xlsx, r or all\n"),
+    (["--formats", "xls"], "error: export: unknown format 'xls': use parquet, csv, dta, xlsx, r or all "
+                           "(did you mean xlsx?)\n"),
+    (["--formats", "stata"], "error: export: unknown format 'stata': use parquet, csv, dta, xlsx, r or all\n"),
     ([], "error: export: {to}: folder exists and is not empty; pass --overwrite (overwrite=True) to replace an "
          "earlier export's files\n"),
 ])
@@ -725,9 +728,9 @@ def test_cli_bad_input_is_one_line_with_status_2(args, expected, tmp_path, capsy
 
 def test_cli_export_takes_the_reading_options_of_every_verb(tmp_path, capsys):
     parser = cli.parser()
-    args = parser.parse_args(["export", "a.tsv", "--to", "x", "--skip-bad", "--format", "tsv", "--columns",
+    args = parser.parse_args(["export", "a.tsv", "--to", "x", "--skip-bad", "--input-format", "tsv", "--columns",
                               "year,text", "--max-mb", "5", "--keep-duplicates"])
-    assert (args.skip_bad, args.format, args.columns, args.max_bytes, args.keep_duplicates, args.formats) == \
+    assert (args.skip_bad, args.input_format, args.columns, args.max_bytes, args.keep_duplicates, args.formats) == \
         (True, "tsv", ("year", "text"), 5_000_000, True, "parquet")
     status = cli.main(["export", str(tmp_path / "missing"), "--to", str(tmp_path / "x")])
     err = capsys.readouterr().err

@@ -219,7 +219,7 @@ def test_topic_prevalence_by_year_and_trend_figure():
 @pytest.fixture(scope="module")
 def national():
     if not NATIONAL.is_dir():
-        pytest.skip(f"national corpus absent: {NATIONAL} (expected ../shared beside the project)")
+        pytest.skip(paths.shared_absent(NATIONAL))
     return load_corpus(NATIONAL)
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from toolkit import load_corpus
 from toolkit.corpus import extract_metadata
 from toolkit.metadata import MetadataError, describe, duplicates, label, unique_labels
-from toolkit.paths import PROJECT_ROOT, RAW_DIR, SHARED_DIR
+from toolkit.paths import PROJECT_ROOT, RAW_DIR, SHARED_DIR, shared_absent
 
 CORPORA = SHARED_DIR / "corpora"
 PROVINCIAL, ARCHIVES = CORPORA / "provincial-2025", CORPORA / "archives"
@@ -27,7 +27,7 @@ SEEDS = sorted(RAW_DIR.glob("*.txt"))
 
 
 def needs(folder: Path):
-    return pytest.mark.skipif(not folder.is_dir(), reason=f"shared corpus absent: {folder} (../shared beside the project)")
+    return pytest.mark.skipif(not folder.is_dir(), reason=shared_absent(folder))
 
 
 def meta_of(*lines: str, name: str | None = None) -> dict:
@@ -175,7 +175,7 @@ def test_a_table_year_that_disagrees_with_the_text_is_noted(tmp_path):
 def test_cli_reports_of_a_headerless_table(tmp_path):
     table = tmp_path / "reports.txt"
     table.write_text(f"2022\t{_table_text(2021, '宜宾')}\n", encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "toolkit", "reports", str(table), "--format", "tsv",
+    out = subprocess.run([sys.executable, "-m", "toolkit", "reports", str(table), "--input-format", "tsv",
                           "--columns", "year,text", "--jsonl"], capture_output=True, text=True, cwd=PROJECT_ROOT)
     assert out.returncode == 0, out.stderr
     record = json.loads(out.stdout)
@@ -211,7 +211,7 @@ def test_duplicates_are_listed_and_left_out(tmp_path):
 @pytest.mark.parametrize("folder", [PROVINCIAL, ARCHIVES])
 def test_provincial_docx_and_their_archive(folder):
     if not folder.is_dir():
-        pytest.skip(f"shared corpus absent: {folder}")
+        pytest.skip(shared_absent(folder))
     reports = load_corpus(folder).reports
     assert len(reports) == 31 and set(reports["level"]) == {"province"}
     assert set(reports["year"]) == {2024}

@@ -17,7 +17,7 @@ import pytest
 
 from toolkit.corpus import Removed, pages_of, read_report, read_reports
 from toolkit.errors import EmptyReportError, FormatError, ReportError
-from toolkit.paths import RAW_DIR, SHARED_DIR
+from toolkit.paths import RAW_DIR, SHARED_DIR, shared_absent
 from toolkit.readers import FORMATS, READERS, SUFFIXES, RawReport, ReadOptions, Source, discover, read_file
 from toolkit.readers import archive, pdf as pdf_reader
 
@@ -34,8 +34,7 @@ NATIONAL_TSV = CORPORA / "national-1954-2022" / "gov_reports1954-2022.tsv"
 
 
 def absent(path: Path) -> pytest.MarkDecorator:
-    return pytest.mark.skipif(not path.exists(), reason=f"{path} is absent (the shared corpora sit beside the "
-                                                        f"project; TOOLKIT_SHARED points elsewhere)")
+    return pytest.mark.skipif(not path.exists(), reason=shared_absent(path))
 
 
 def write(folder: Path, name: str, data: bytes | str) -> Path:

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from toolkit import load_corpus
-from toolkit.paths import MUNICIPAL_DIR, PROJECT_ROOT, RAW_DIR
+from toolkit.paths import MUNICIPAL_DIR, PROJECT_ROOT, RAW_DIR, shared_absent
 from toolkit.sections import heading_kind, section_table, segment, units_of
 
 MAIN = ("achievements", "problems", "plans")
@@ -278,7 +278,7 @@ def test_cli_skip_bad_lists_each_bad_file(tmp_path):
 # --------------------------------------------------------------------------- generalisation
 def test_municipal_reports_get_all_three_parts():
     if not MUNICIPAL_DIR.is_dir():
-        pytest.skip(f"municipal corpus absent: {MUNICIPAL_DIR} (expected ../shared beside the project)")
+        pytest.skip(shared_absent(MUNICIPAL_DIR))
     corpus = load_corpus(MUNICIPAL_DIR, keep_duplicates=True)  # all 143, the national copies too
     kinds = corpus.sections.groupby("report_id").kind.agg(set)
     failures = sorted(r for r, k in kinds.items() if not set(MAIN) <= k)

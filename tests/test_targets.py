@@ -266,7 +266,7 @@ def test_every_seen_in_claim_is_true():
     texts = {}
     for folder in (NATIONAL, PROVINCIAL):
         if not folder.is_dir():
-            pytest.skip(f"shared corpora absent: {folder} (expected ../shared beside the project)")
+            pytest.skip(paths.shared_absent(folder))
         c = load_corpus(folder)
         texts.update({r: _compact(t) for r, t in zip(c.reports["report_id"], c.reports["text"])})
     for ind, term, report in claims:
@@ -297,7 +297,7 @@ def test_gold_table_is_well_formed():
 @pytest.fixture(scope="module")
 def national():
     if not NATIONAL.is_dir():
-        pytest.skip(f"national corpus absent: {NATIONAL} (expected ../shared beside the project)")
+        pytest.skip(paths.shared_absent(NATIONAL))
     return load_corpus(NATIONAL)
 
 

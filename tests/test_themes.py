@@ -77,7 +77,7 @@ def test_every_seen_in_claim_is_true(seeds, lexicon):
 
 def test_seen_in_claims_on_the_municipal_corpus(lexicon):
     if not paths.MUNICIPAL_DIR.is_dir():
-        pytest.skip(f"municipal corpus absent: {paths.MUNICIPAL_DIR} (expected ../shared beside the project)")
+        pytest.skip(paths.shared_absent(paths.MUNICIPAL_DIR))
     texts = {p.stem: "".join(p.read_text("utf-8").split()) for p in paths.MUNICIPAL_DIR.glob("*.txt")}
     claims = [(v.term, r) for t in lexicon for v in t.variants for r in v.seen_in
               if not r[:3].isdigit() and not r.startswith("gov_reports")]  # national: test_followthrough
@@ -104,6 +104,38 @@ def test_bad_lexicon_is_an_error_naming_file_and_reason(data, reason):
     with pytest.raises(LexiconError, match="my.toml") as e:
         parse_lexicon(data, "my.toml")
     assert reason in str(e.value)
+
+
+def test_own_themes_may_list_plain_terms():
+    """A researcher's own themes need no evidence: plain terms, tables with or without seen_in, mixed."""
+    lex = parse_lexicon(tiny([{"id": "hall", "name": "政务服务大厅", "label": "halls",
+                               "variants": ["政务服务大厅", {"term": "办事大厅"}, {"term": "一窗受理", "seen_in": ["r1"]}]}]))
+    assert lex["hall"].terms == ("政务服务大厅", "办事大厅", "一窗受理")
+    assert [v.seen_in for v in lex["hall"].variants] == [(), (), ("r1",)]
+    for bad, reason in ((["甲", 3], "each variant is a term \"…\" or a table {term"), (["甲 乙"], "without spaces"),
+                        (["甲", "甲"], "listed twice"), (["乙"], "core term '甲'")):
+        with pytest.raises(LexiconError, match="my.toml") as e:
+            parse_lexicon(tiny([{"id": "a", "name": "甲", "label": "", "variants": bad}]), "my.toml")
+        assert reason in str(e.value)
+
+
+def test_the_project_lexicon_keeps_its_evidence_rule(tmp_path, monkeypatch):
+    """data/lexicon/themes.toml records where each wording was seen (tests check every claim): there a
+    plain term, or a table without seen_in, is refused; any other file may list plain terms."""
+    for variant in ("甲", {"term": "甲"}):
+        with pytest.raises(LexiconError) as e:
+            parse_lexicon(tiny([{"id": "a", "name": "甲", "label": "", "variants": [variant]}]), "themes.toml",
+                          project=True)
+        assert str(e.value) == (f"themes.toml: theme 1 (a): each variant is {{term = \"…\", seen_in = [report ids]}} "
+                                f"(the project lexicon records where each wording was seen; your own themes may list "
+                                f"plain terms), not {variant!r}")
+    plain = tmp_path / "themes.toml"
+    plain.write_text('schema = 1\n[[theme]]\nid = "a"\nname = "甲"\nlabel = ""\nvariants = ["甲"]\n', encoding="utf-8")
+    assert load_lexicon(plain).ids == ["a"] and "a" in load_lexicon(themes=plain).ids  # a user's file
+    load_lexicon(paths.LEXICON_DIR / ".." / "lexicon" / "themes.toml")  # the project's, by any path: strict, and passes
+    monkeypatch.setattr("toolkit.themes.LEXICON", plain)  # the same file in the project lexicon's place
+    with pytest.raises(LexiconError, match="the project lexicon records where each wording was seen"):
+        load_lexicon(plain)
 
 
 def test_unreadable_lexicon_files(tmp_path):
@@ -320,7 +352,7 @@ def test_cooccurrence_is_symmetric(seeds, matches):
 # ---------------------------------------------------------------------- generalisation
 def test_municipal_matching_generalises():
     if not paths.MUNICIPAL_DIR.is_dir():
-        pytest.skip(f"municipal corpus absent: {paths.MUNICIPAL_DIR} (expected ../shared beside the project)")
+        pytest.skip(paths.shared_absent(paths.MUNICIPAL_DIR))
     corpus = load_corpus(paths.MUNICIPAL_DIR)
     found = find_matches(corpus)
     by_theme = found.groupby("theme")["report_id"].nunique()

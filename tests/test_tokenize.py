@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toolkit import load_corpus
-from toolkit.paths import LEXICON_DIR, MUNICIPAL_DIR, PROJECT_ROOT, RAW_DIR
+from toolkit.paths import LEXICON_DIR, MUNICIPAL_DIR, PROJECT_ROOT, RAW_DIR, shared_absent
 from toolkit.tokenize import (LexiconError, Tokenizer, _arrow_bundle_key, _arrow_strings, bundle_key, read_userdict,
                               split_occurrences)
 
@@ -30,7 +30,7 @@ def seeds():
 @pytest.fixture(scope="module")
 def municipal():
     if not MUNICIPAL_DIR.is_dir():
-        pytest.skip(f"municipal corpus folder {MUNICIPAL_DIR} is absent")
+        pytest.skip(shared_absent(MUNICIPAL_DIR))
     return load_corpus(MUNICIPAL_DIR, skip_bad=True)
 
 

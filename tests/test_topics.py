@@ -16,10 +16,10 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from toolkit import load_corpus
-from toolkit.paths import MUNICIPAL_DIR, PROJECT_ROOT, RAW_DIR
+from toolkit.paths import MUNICIPAL_DIR, PROJECT_ROOT, RAW_DIR, shared_absent
 from toolkit.tokenize import Tokenizer
 from toolkit.topics import (DOCUMENT_COLUMNS, KSelection, TopicModel, agreement, align, average_jaccard, choose_k,
-                            documents, lean, npmi_coherence, prevalence, top_indices)
+                            documents, lean, npmi_coherence, prevalence, top_indices, trust_notes)
 
 # --------------------------------------------------------------------------- planted topics
 #: Three themes, each its own vocabulary; every unit draws from one theme (and a little shared noise).
@@ -264,6 +264,53 @@ def test_selection_refuses_or_clips_impossible_k(docs):
     with pytest.raises(ValueError, match="sample_fraction"):
         KSelection(sample_fraction=0).fit(few)
 
+
+
+def test_an_unconverged_fit_is_said_once_in_plain_words(docs):
+    """scikit-learn's ConvergenceWarning ("Maximum number of iterations … reached") never reaches the
+    user: a TopicModel says it once in words, a KSelection counts it and says it in its notes."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = TopicModel(3, max_iter=2).fit(docs)
+    assert not model.converged_
+    assert [str(w.message) for w in caught] == ["NMF did not converge in 2 iterations for k = 3; results are still "
+                                                "deterministic: the same input gives the same topics"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing at all from a selection
+        selection = KSelection(range(3, 4), n_samples=2, model=TopicModel(max_iter=2)).fit(docs)
+    assert selection.convergence_note() == ("NMF did not converge in 2 iterations for k = 3 (3 of its 3 fits); "
+                                            "results are still deterministic: the same input gives the same topics")
+    assert selection.convergence_note() in trust_notes(docs, selection)["warnings"]
+    converged = KSelection(range(3, 4), n_samples=2).fit(docs)
+    assert converged.convergence_note() is None and not any("converge" in w for w in trust_notes(docs, converged)["warnings"])
+
+
+def test_every_entry_point_fits_the_one_default_selection(monkeypatch):
+    """select_topics (the notebooks), build (export) and the topics command all make their KSelection
+    with default_selection, and on the same corpus they fit the same matrix: same k, same topics."""
+    from toolkit import export, topics
+
+    made = []
+    real = topics.default_selection
+
+    def spy(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+    monkeypatch.setattr(topics, "default_selection", spy)
+    corpus = load_corpus()
+    small = {"n_samples": 3, "n_jobs": 1, "cache": False}
+    noted = topics.select_topics(documents(corpus.units, Tokenizer()), range(2, 5), **small)
+    exported = export.build(corpus, k_range=range(2, 5), **small)
+    assert len(made) == 2 and made[0].get_params() == made[1].get_params()
+    assert made[0].get_params()["k_range"] == range(2, 5) and made[0].clip
+    assert exported.manifest["parameters"]["topics"]["k"] == noted.k_
+    assert exported.tables["topics"]["terms"].tolist() == [" ".join(t) for t in noted.topic_table()["terms"]]
+    defaults = real()
+    assert (defaults.k_range, defaults.n_samples, defaults.random_state, defaults.clip) == (range(2, 21), 20, 0, True)
+    with pytest.raises(ValueError, match="not both"):
+        real(8, range(2, 21))
 
 
 def test_fast_method_chooses_the_same_k_with_the_same_stability(docs, selection):
@@ -515,7 +562,7 @@ def test_cli_topics_fixed_k_and_errors():
 @pytest.fixture(scope="module")
 def municipal_docs():
     if not MUNICIPAL_DIR.is_dir():
-        pytest.skip(f"municipal corpus absent: {MUNICIPAL_DIR} (expected ../shared beside the project)")
+        pytest.skip(shared_absent(MUNICIPAL_DIR))
     return documents(load_corpus(MUNICIPAL_DIR).units, Tokenizer())
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from toolkit import load_corpus
-from toolkit.paths import PROJECT_ROOT, SHARED_DIR
+from toolkit.paths import PROJECT_ROOT, SHARED_DIR, shared_absent
 from toolkit.sections import MAX_UNIT, ROLES, UNIT_COLUMNS, section_table, segment, units_of
 
 GOLD = PROJECT_ROOT / "tests" / "gold" / "problem_items.csv"
@@ -197,7 +197,7 @@ def test_gold_problem_items_are_one_unit_each():
     gold = read_gold()
     absent = sorted({c for c in gold.corpus if not (CORPORA / c).is_dir()})
     if absent:
-        pytest.skip(f"shared corpora absent: {', '.join(absent)} under {CORPORA} (expected ../shared beside the project)")
+        pytest.skip(shared_absent(', '.join(str(CORPORA / c) for c in absent)))
     for name, rid in gold[["corpus", "report_id"]].drop_duplicates().itertuples(index=False):
         reports = corpus_of(name).reports
         assert rid in set(reports.report_id), f"{rid} is no longer a report of {name}: the gold offsets are stale"

@@ -1,26 +1,29 @@
-"""Command line: ``python -m toolkit sections|units|reports|targets|tokens PATH... --jsonl`` and
-``python -m toolkit topics PATH... [--kinds problems,plans] [--k K] --json``,
-``python -m toolkit keyness PATH... --a kind=problems --b kind=plans --json``,
-``python -m toolkit kwic TERM_OR_THEME PATH... [--width N] --jsonl`` and
-``python -m toolkit export PATH... --to DIR [--formats parquet,csv,dta,xlsx,r|all] [--k K] [--json]``.
+"""The ``toolkit`` command (``.venv/bin/toolkit``; ``python -m toolkit`` inside the venv is the same).
+
+It reads reports (files, folders, tables, archives) and prints one record a line, or writes every table:
+see :data:`VERBS`, and ``toolkit VERB --help`` for a verb's options.
 
 The JSON (Lines) output is a contract other tools read; its keys and their order stay stable.
-Bad input ends with exit status 1 and one line on stderr naming the file and the reason.
+Bad input ends with exit status 1 and one line on stderr naming the file and the reason; a command
+that cannot do what it was asked (an unknown option or value among them, with a "did you mean") ends
+with status 2.
 """
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
+import textwrap
 import traceback
 import warnings
 from contextlib import contextmanager
+from pathlib import Path
 
-from . import paths
 import pandas as pd
 
 from .corpus import MAX_BYTES, ReportError, read_reports
-from .readers import FORMATS, ReadOptions
+from .readers import FORMATS, ReadOptions, passed_over
 from .dataset import segment_report
 
 SECTION_KEYS = ("report", "index", "kind", "heading", "start", "end", "text", "found")
@@ -37,7 +40,7 @@ REPORT_KEYS = ("report", "label", "level", "government", "agency", "province", "
 
 
 def _options(args) -> ReadOptions:
-    return ReadOptions(format=args.format, columns=args.columns, text_column=args.text_column)
+    return ReadOptions(format=args.input_format, columns=args.columns, text_column=args.text_column)
 
 
 def _reports(args):
@@ -46,6 +49,8 @@ def _reports(args):
                                    options=_options(args), notes=notes)
     _skipped(errors)
     _notes(notes)
+    if note := passed_over_note(reports):
+        print(f"note: {note}", file=sys.stderr)
     if not reports:
         raise ReportError(args.paths[0] if len(args.paths) == 1 else ", ".join(args.paths),
                           f"no report could be read ({len(errors)} skipped, listed above)")
@@ -54,6 +59,17 @@ def _reports(args):
             if note.startswith("cleaning removed"):
                 print(f"note: {report.source or report.path}: {note}", file=sys.stderr)
     return reports
+
+
+def passed_over_note(reports) -> str | None:
+    """One line for every old .doc/.wps passed over for a converted copy beside it (each report's notes
+    name its own), or None."""
+    passed = [(name, r.path.name) for r in reports for name in passed_over(r.notes)]
+    if not passed:
+        return None
+    (old, new), more = passed[0], len(passed) - 1
+    return (f"passed over {old}, an old Word/WPS document: {new} of the same name beside it is read instead"
+            + (f" (and {more} more such; the reports' notes name them)" if more else ""))
 
 
 def _skipped(errors) -> None:
@@ -174,7 +190,9 @@ def cmd_keyness(args) -> None:
                         prior_scale=args.prior_scale, matches=matches)
     except ValueError as e:
         raise CommandError(f"keyness: {e}") from None
-    if args.top:
+    if args.top and len(table) > 2 * args.top:
+        print(f"keyness: the {args.top} most distinctive terms of each side, of {len(table):,} "
+              "(--top all: every term)", file=sys.stderr)
         table = pd.concat([table.head(args.top), table.tail(args.top)]).drop_duplicates("term")
     rows = [{k: _plain(v) for k, v in rec.items()} for rec in table.to_dict("records")]
     result = {"a": args.a, "b": args.b, "groups": {k: _plain(v) for k, v in table.attrs.items()
@@ -222,23 +240,22 @@ def _section_kinds(text: str) -> tuple[str, ...]:
     kinds = tuple(k.strip() for k in text.split(",") if k.strip())
     unknown = [k for k in kinds if k not in KINDS]
     if unknown or not kinds:
-        raise argparse.ArgumentTypeError(f"unknown section kinds {unknown or text!r}; use some of {', '.join(KINDS)}")
+        close = [c for k in unknown if (c := _close(k, KINDS))]
+        raise argparse.ArgumentTypeError(f"unknown section kinds {unknown or text!r}; use some of {', '.join(KINDS)}"
+                                         + (f" (did you mean {', '.join(close)}?)" if close else ""))
     return kinds
 
 
 def cmd_topics(args) -> None:
     from .tokenize import Tokenizer
-    from .topics import KSelection, documents, lean, prevalence, trust_notes
+    from .topics import default_selection, documents, lean, prevalence, trust_notes
 
     corpus = _corpus(args)
     docs = documents(corpus.units, Tokenizer(cache=not args.no_cache), kinds=args.kinds,
                      exclude_boilerplate=args.exclude_boilerplate)
-    ks = range(args.k, args.k + 1) if args.k else (args.k_range or DEFAULT_K_RANGE)
-    selection = KSelection(ks, n_samples=args.samples, n_jobs=args.jobs, random_state=args.seed,
-                           clip=args.k is None and args.k_range is None,
-                           memory=None if args.no_cache else paths.CACHE_DIR / "topics")
-    try:
-        selection.fit(docs)
+    try:  # the selection of the notebooks and of export: the same corpus gives the same k
+        selection = default_selection(args.k, args.k_range, n_samples=args.samples, random_state=args.seed,
+                                      n_jobs=args.jobs, cache=not args.no_cache).fit(docs)
     except ValueError as e:
         raise CommandError(f"topics: {e}") from None
     if selection.skipped_:
@@ -289,9 +306,6 @@ def cmd_topics(args) -> None:
         print(f"topic {t['topic']}  stability {t['stability']:.2f}  {' '.join(t['terms'])}\n    {shares}  leans: {t['leans']}")
 
 
-DEFAULT_K_RANGE = range(2, 21)
-
-
 def cmd_kwic(args) -> None:
     from .themes import LEXICON, LexiconError, kwic, load_lexicon
 
@@ -317,9 +331,7 @@ def cmd_kwic(args) -> None:
 
 def cmd_export(args) -> None:
     """Every table of the corpus as files, with a codebook and a manifest (see :mod:`toolkit.export`)."""
-    from pathlib import Path
-
-    from .export import DEFAULT_K, ExportError, check_target, export, parse_formats
+    from .export import ExportError, check_target, export, parse_formats
     from .themes import LexiconError
     from .tokenize import Tokenizer
 
@@ -335,7 +347,7 @@ def cmd_export(args) -> None:
 
             lexicon = load_lexicon(themes=args.themes)
         result = export(corpus, args.to, formats, overwrite=args.overwrite, root=root, lexicon=lexicon,
-                        k=None if args.k_range else (args.k or DEFAULT_K), k_range=args.k_range,
+                        k=args.k, k_range=args.k_range,
                         n_samples=args.samples, random_state=args.seed, n_jobs=args.jobs,
                         cache=not args.no_cache, tokenizer=Tokenizer(cache=not args.no_cache))
     except (ExportError, LexiconError) as e:
@@ -367,6 +379,23 @@ def _round(x: float) -> float | None:
     return None if x != x else round(float(x), 6)
 
 
+#: Terms of each side ``keyness`` prints unless ``--top`` says otherwise.
+KEYNESS_TOP = 50
+
+
+def _top(text: str) -> int:
+    """``--top``: a positive number, or ``all`` (0: no cut)."""
+    if text.strip().lower() == "all":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of terms such as 50, or all, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 term (or all), got {text!r}")
+    return value
+
+
 def _megabytes(text: str) -> int | None:
     try:
         value = float(text)
@@ -385,8 +414,11 @@ def _reading_options() -> argparse.ArgumentParser:
     p.add_argument("--max-mb", dest="max_bytes", type=_megabytes, default=MAX_BYTES, metavar="MB",
                    help=f"largest report read, in MB: a file, an archive member, what a Word file unpacks to "
                         f"(default {MAX_BYTES // 1_000_000}; 0: no limit)")
-    p.add_argument("--format", type=str.lower, choices=FORMATS, metavar="FORMAT",
+    p.add_argument("--input-format", type=str.lower, choices=FORMATS, metavar="FORMAT",
                    help=f"read every file given as this format ({', '.join(FORMATS)}): e.g. tsv for a table saved as .txt")
+    # The old name of --input-format: still read, with a warning (export's --formats is what it writes)
+    p.add_argument("--format", dest="input_format", type=str.lower, choices=FORMATS, action=_OldFormatOption,
+                   help=argparse.SUPPRESS)
     p.add_argument("--columns", type=_column_names, metavar="A,B,…",
                    help="column names of a table without a header row, e.g. year,text (year_under_review,text)")
     p.add_argument("--text-column", metavar="NAME", help="the column of a table that holds each report's text")
@@ -419,8 +451,78 @@ def _column_names(text: str) -> tuple[str, ...]:
 PATHS_HELP = ("report files (.txt .docx .pdf .html, tables, .zip) or folders of them (searched recursively)")
 
 
+#: Every verb, with what it prints: the overview of ``toolkit --help`` (and of the README).
+VERBS = """\
+verbs, and what they print:
+  toolkit reports PATH... --jsonl       the government behind each report, and where it is
+  toolkit sections PATH... --jsonl      sections (achievements, problems, plans) with offsets
+  toolkit units PATH... --jsonl         citable units: one shortcoming, task or paragraph each
+  toolkit targets PATH... --jsonl       targets, outcomes and verdicts per government × year
+  toolkit tokens PATH... --jsonl        tokens per unit
+  toolkit topics PATH... --json         topics; k by stability, the same as export and the notebooks
+  toolkit kwic 数据孤岛 PATH... --jsonl   a theme (all its variants) or a term, in context
+  toolkit keyness PATH... --a kind=problems --b kind=plans
+                                        distinctive terms of A against B (the top 50 of each side)
+  toolkit export PATH... --to DIR --formats all
+                                        every table as Parquet, CSV, Stata, Excel and R files
+
+PATH: report files (.txt .docx .pdf .html, tables, .zip) or folders of them. `toolkit VERB --help`
+lists a verb's options; every verb also takes --skip-bad, --max-mb, --input-format, --columns,
+--text-column, --keep-duplicates and --debug."""
+
+DESCRIPTION = textwrap.fill(
+    "Read Chinese government reports (政府工作报告, bureau reports and work summaries) and print their "
+    "metadata, sections, units, targets, tokens, topics, distinctive terms or themes in context, one "
+    "record a line (--jsonl and --json: a stable contract), or export every table.", width=100)
+
+
+def _close(word: str, known) -> str | None:
+    """The one of ``known`` closest to ``word`` (difflib), if any is close."""
+    found = difflib.get_close_matches(word, [str(k) for k in known], n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a "did you mean" for a value close to a known one, and, on export, the way from
+    ``--format all`` (the input's format) to ``--formats all`` (the formats written)."""
+
+    #: Set on the export verb's parser: it writes ``--formats``.
+    writes_formats = False
+
+    def _check_value(self, action, value):
+        if action.choices is None or value in action.choices:
+            return
+        message = f"invalid choice: {value!r} (choose from {', '.join(map(str, action.choices))})"
+        if action.dest == "input_format" and self.writes_formats:
+            from .export import FORMATS as WRITTEN
+
+            if value in (*WRITTEN, "all"):
+                raise argparse.ArgumentError(action, f"{message}: this is the format the input is read as; "
+                                                     f"did you mean --formats {value}?")
+        close = _close(str(value), action.choices)
+        raise argparse.ArgumentError(action, message + (f"; did you mean {close!r}?" if close else ""))
+
+    def unknown_options(self, extra: list[str]) -> str:
+        """The "unrecognized arguments" message, with the closest option of this verb for each unknown one."""
+        known = [o for a in self._actions if a.help != argparse.SUPPRESS for o in a.option_strings]
+        hints = [f"{close} for {word}" for word in extra
+                 if word.startswith("-") and (close := _close(word.split("=")[0], known))]
+        return f"unrecognized arguments: {' '.join(extra)}" + (f" (did you mean {', '.join(hints)}?)" if hints else "")
+
+
+class _OldFormatOption(argparse.Action):
+    """``--format``, the old name of ``--input-format``: sets it, and says once that the name changed."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        written = "; the formats export writes are --formats" if getattr(parser, "writes_formats", False) else ""
+        print(f"warning: --format is deprecated: it is how the input is read, now --input-format {values}{written}",
+              file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m toolkit", description=__doc__.split("\n")[0])
+    p = _Parser(prog="toolkit", description=DESCRIPTION, epilog=VERBS,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     common = _reading_options()
     sub = p.add_subparsers(dest="command", required=True)
     for name, func, help_ in (("sections", cmd_sections, "one record per section, in report order"),
@@ -463,7 +565,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--min-count", type=int, default=5, help="leave out terms seen fewer times in A and B (default 5)")
     c.add_argument("--prior-scale", type=float, default=0.1,
                    help="the corpus prior's weight, a share of the tokens compared (default 0.1)")
-    c.add_argument("--top", type=int, default=0, help="only the N most distinctive terms of each side")
+    c.add_argument("--top", type=_top, default=KEYNESS_TOP, metavar="N|all",
+                   help=f"the N most distinctive terms of each side (default {KEYNESS_TOP}); all: every term")
     c.add_argument("--themes", action="append", metavar="TOML", help=THEMES_HELP + " (for theme= groups)")
     c.add_argument("--no-cache", action="store_true", help="neither read nor write .cache/tokens")
     c.add_argument("--exclude-boilerplate", action="store_true",
@@ -485,17 +588,21 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_kwic)
     c = sub.add_parser("export", help="every table as Parquet, CSV, Stata, Excel and R files, with a codebook and "
                                       "a manifest", parents=[common])
+    c.writes_formats = True
     c.add_argument("paths", nargs="+", metavar="PATH", help=PATHS_HELP)
     c.add_argument("--to", required=True, metavar="DIR", help="the folder to write (refused if not empty, "
                                                               "unless --overwrite)")
     c.add_argument("--formats", default="parquet", metavar="LIST",
                    help="comma-separated: parquet, csv, dta, xlsx, r (the document-term matrix), or all "
-                        "(default parquet); --format is the reading option, as for every verb")
+                        "(default parquet); --input-format is how the input is read, as for every verb")
     c.add_argument("--overwrite", action="store_true", help="replace the files of an earlier export in DIR")
     c.add_argument("--themes", action="append", metavar="TOML", help=THEMES_HELP)
-    c.add_argument("--k", type=int, help="topics of the exported model (default 8; stability still measured)")
+    c.add_argument("--k", type=int, help="fit K topics (stability still measured) instead of choosing k; "
+                                         "e.g. --k 8 on a large corpus for seconds instead of minutes")
     c.add_argument("--k-range", type=_k_range, metavar="LOW-HIGH",
-                   help="choose k by stability over these ks instead (slow on a large corpus; cached)")
+                   help="the ks to choose from (default 2-20, cut to what the data allow): k is chosen as the "
+                        "topics verb and the notebooks choose it (minutes on a large corpus the first time, then "
+                        "cached)")
     c.add_argument("--samples", type=int, default=20, help="random 80%% samples for stability (default 20)")
     c.add_argument("--seed", type=int, default=0, help="random_state of the topic fits (default 0)")
     c.add_argument("--jobs", type=int, default=-1, help="processes for the topic fits (default -1: all cores)")
@@ -528,7 +635,11 @@ def main(argv=None) -> int:
     """Run one verb. Exit status 0 on success, 1 when a report cannot be read (one line on stderr
     naming the file and the reason), 2 when the command cannot do what it was asked, 1 for any other
     failure (one line; ``--debug`` shows the traceback)."""
-    args = parser().parse_args(argv)
+    top = parser()
+    args, extra = top.parse_known_args(argv)
+    if extra:  # an option this verb does not know: say which one it is closest to
+        verb = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+        verb.error(verb.unknown_options(extra))
     try:
         with _cache_warnings_in_one_line():
             args.func(args)

@@ -1204,8 +1204,8 @@ def read_reports(paths: PathLike | Iterable[PathLike], skip_bad: bool = False,
                 if not skip_bad:
                     raise item
                 errors.append(item)
-            else:
-                raws.append((f, item))
+            else:  # an old .doc passed over for this file is said in its notes
+                raws.append((f, replace(item, notes=(*item.notes, f.note)) if f.note else item))
     reports: list[Report] = []
     for (f, raw), report_id in zip(raws, report_ids([(f, raw.source) for f, raw in raws])):
         try:

@@ -73,6 +73,7 @@ to read, :attr:`toolkit.dataset.Corpus.folders`): the next reading would take it
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import io
 import json
@@ -100,6 +101,8 @@ from .exported import EXPORT_MARKER, MARKER_FORMAT, MAX_RECORD_BYTES, toolkit_ma
 from .metadata import FIELDS, PROVENANCE
 from .sections import KINDS as SECTION_KINDS
 from .sections import ROLES
+from .topics import DEFAULT_SAMPLES as DEFAULT_TOPIC_SAMPLES
+from .topics import DETERMINISTIC
 
 #: The tables an export writes, in this order (sheets of the workbook, sections of the codebook).
 TABLES = ("reports", "sections", "units", "tokens", "theme_matches", "theme_prevalence", "topics", "unit_topics",
@@ -107,11 +110,11 @@ TABLES = ("reports", "sections", "units", "tokens", "theme_matches", "theme_prev
 #: The formats, in the order they are written; ``all`` means every one.
 FORMATS = ("parquet", "csv", "dta", "xlsx", "r")
 DEFAULT_FORMATS = ("parquet",)
-#: Topics fitted when no model is given: a fixed k (the k the stability rule chose on the municipal
-#: corpus, docs/03-topics.md), its stability measured on ``n_samples`` samples. Choosing k over 2–20
-#: (``k=None``, ``k_range=range(2, 21)``) fits 399 NMFs: minutes on a large corpus, not seconds.
-DEFAULT_K = 8
-DEFAULT_SAMPLES = 20
+#: Topics fitted when no model is given: :func:`toolkit.topics.default_selection`, the selection of the
+#: notebooks and of the ``topics`` command (k chosen by stability over 2–20, 20 samples each: up to
+#: 399 NMF fits, minutes on a large corpus the first time, then read from ``.cache/topics``), so an
+#: export holds the topics notebook 03 shows. ``k=8`` fits that k alone (21 fits: seconds).
+DEFAULT_SAMPLES = DEFAULT_TOPIC_SAMPLES
 TOP_TERMS = 10
 MANIFEST_NAME = "MANIFEST.json"
 CODEBOOK_MD = "codebook.md"
@@ -643,7 +646,7 @@ def _lexicon_entry(source, fallback: dict) -> dict:
     return {"file": None, "sha256": hashlib.sha256(blob).hexdigest(), "note": "built in memory: sha256 of its content"}
 
 
-def build(corpus, *, model=None, k: int | None = DEFAULT_K, k_range=None, kinds=("problems", "plans"),
+def build(corpus, *, model=None, k: int | None = None, k_range=None, kinds=("problems", "plans"),
           n_samples: int = DEFAULT_SAMPLES, random_state: int = 0, n_jobs: int | None = -1, tokenizer=None,
           lexicon=None, indicators=None, cache: bool = True, root=None) -> Export:
     """Every table of :data:`TABLES` for ``corpus`` (a :class:`toolkit.Corpus`), the R hand-off and the
@@ -651,10 +654,11 @@ def build(corpus, *, model=None, k: int | None = DEFAULT_K, k_range=None, kinds=
 
     Topics: ``model`` is a fitted :class:`toolkit.topics.KSelection` (its chosen model, with each topic's
     stability) or :class:`toolkit.topics.TopicModel` (no stability: the column is empty and the manifest
-    says so). Without one, a :class:`~toolkit.topics.KSelection` is fitted on the units of ``kinds``:
-    at ``k`` (default :data:`DEFAULT_K`, stability from ``n_samples`` samples) or, with ``k=None``, over
-    ``k_range`` (default 2–20) by the stability rule; its fits are cached in ``.cache/topics`` unless
-    ``cache=False``. ``tokenizer``, ``lexicon`` (themes) and ``indicators`` default to the project's.
+    says so). Without one, :func:`toolkit.topics.default_selection` (the selection of the notebooks and
+    of the ``topics`` command: the same corpus, the same k) is fitted on the units of ``kinds``: k chosen
+    by stability over ``k_range`` (default 2–20), or ``k`` alone (stability from ``n_samples`` samples
+    still measured); its fits are cached in ``.cache/topics`` unless ``cache=False``. A fit of the
+    chosen k that did not converge is said in the topics' note, once. ``tokenizer``, ``lexicon`` (themes) and ``indicators`` default to the project's.
     ``root``: the corpus folder paths are given relative to (default: the folder holding every report).
     """
     from .contrast import count_matrix
@@ -662,7 +666,7 @@ def build(corpus, *, model=None, k: int | None = DEFAULT_K, k_range=None, kinds=
     from .targets import ledger, load_indicators
     from .themes import find_matches, load_lexicon, prevalence
     from .tokenize import Tokenizer
-    from .topics import KSelection, TopicModel, documents, npmi_coherence, top_indices
+    from .topics import TopicModel, default_selection, documents, npmi_coherence, top_indices
 
     tokenizer = Tokenizer(cache=cache) if tokenizer is None else tokenizer
     lexicon = load_lexicon() if lexicon is None else lexicon
@@ -747,12 +751,14 @@ def build(corpus, *, model=None, k: int | None = DEFAULT_K, k_range=None, kinds=
             raise TypeError(f"model must be a fitted KSelection or TopicModel, not {type(model).__name__}")
         fitted = model
     else:
-        ks = range(k, k + 1) if k is not None else (k_range or range(2, 21))
-        topic_params.update({"k_range": [min(ks), max(ks)] if len(ks) else []})
         try:
-            docs = documents(units, tokenizer, kinds=kinds)
-            selection = KSelection(ks, n_samples=n_samples, random_state=random_state, n_jobs=n_jobs,
-                                   clip=k is None, memory=paths.CACHE_DIR / "topics" if cache else None).fit(docs)
+            unfitted = default_selection(k, k_range, n_samples=n_samples, random_state=random_state,
+                                         n_jobs=n_jobs, cache=cache)
+            ks = unfitted.k_range
+            topic_params.update({"k_range": [min(ks), max(ks)] if len(ks) else []})
+            # corpus.units in corpus order, as the notebooks and the topics command give them: same rows,
+            # same samples, same fits (and the cache entry they wrote)
+            selection = unfitted.fit(documents(corpus.units, tokenizer, kinds=kinds))
             fitted = selection.model_
         except ValueError as e:
             notes["topics"] = notes["unit_topics"] = f"no topics fitted: {e}"
@@ -768,6 +774,8 @@ def build(corpus, *, model=None, k: int | None = DEFAULT_K, k_range=None, kinds=
                 "top_n": int(selection.top_n), "random_state": int(selection.random_state),
                 "selection": [{key: (round(float(v), 6) if isinstance(v, float) else int(v)) for key, v in r.items()}
                               for r in selection.table_.to_dict("records")]})
+            if k_fit == selection.k_ and (note := selection.convergence_note()):
+                notes["topics"] = note
         else:
             binary = (fitted.tfidf_ > 0).astype(np.int32)
             topics = pd.DataFrame({"topic": range(k_fit), "label": fitted.labels_,
@@ -777,6 +785,9 @@ def build(corpus, *, model=None, k: int | None = DEFAULT_K, k_range=None, kinds=
             topic_params.update({"k": k_fit, "k_rule": "a fitted TopicModel was given: stability not measured",
                                  "random_state": fitted.random_state})
             notes["topics"] = "stability not measured: a fitted TopicModel was given without its KSelection"
+            if not fitted.converged_:
+                notes["topics"] += (f"; NMF did not converge in {fitted.max_iter} iterations for k = {k_fit}; "
+                                    f"{DETERMINISTIC}")
         topic_params["model"] = {key: v for key, v in fitted.get_params().items()}
         weights = fitted.unit_weights()
         shares = weights[list(range(k_fit))].to_numpy(float)
@@ -957,7 +968,9 @@ def parse_formats(formats) -> tuple[str, ...]:
         return FORMATS
     unknown = [f for f in items if f not in FORMATS]
     if unknown:
-        raise ExportError(f"unknown format {unknown[0]!r}: use {', '.join(FORMATS)} or all")
+        close = difflib.get_close_matches(unknown[0], (*FORMATS, "all"), n=1)
+        raise ExportError(f"unknown format {unknown[0]!r}: use {', '.join(FORMATS)} or all"
+                          + (f" (did you mean {close[0]}?)" if close else ""))
     return tuple(f for f in FORMATS if f in items)
 
 
@@ -1416,7 +1429,8 @@ def export(corpus, to, formats=DEFAULT_FORMATS, *, overwrite: bool = False, **op
     return result
 
 
-__all__ = ["CODEBOOK_JSON", "CODEBOOK_MD", "DEFAULT_FORMATS", "DEFAULT_K", "EXCEL_CELL_LIMIT", "EXPORT_MARKER",
-           "EXPORT_NAMES", "Export", "ExportError", "FORMATS", "MANIFEST_NAME", "SPECS", "TABLES", "WORKBOOK", "build", "check_target", "export_files",
+__all__ = ["CODEBOOK_JSON", "CODEBOOK_MD", "DEFAULT_FORMATS", "EXCEL_CELL_LIMIT", "EXPORT_MARKER", "EXPORT_NAMES",
+           "Export", "ExportError", "FORMATS", "MANIFEST_NAME", "SPECS", "TABLES", "WORKBOOK", "build", "check_target",
+           "export_files",
            "codebook", "codebook_markdown", "excel_sheets", "excel_text", "export", "parse_formats", "stata_name",
            "stata_names", "write"]

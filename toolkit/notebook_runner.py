@@ -48,6 +48,12 @@ FORBIDDEN_OUTPUT = re.compile(
     r"Building prefix dict|Loading model from cache|Loading model cost|Prefix dict has been built"
     r"|Glyph \d+ .*missing from (current )?font"
 )
+#: The kernel's own log stays out of the terminal: at WARNING it says, for every notebook, that it
+#: runs "over TCP without encryption" (a local kernel on the loopback address, nothing a user can act
+#: on), and at ERROR "KeyboardInterrupt caught in kernel" when the runner stops it (jupyter_client
+#: interrupts a kernel before shutting it down). A failing cell still fails the run with its
+#: traceback (papermill reads the outputs, not this log), and a dead kernel is still an error.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 #: Cell metadata that changes every run: papermill's start/end/duration and nbclient's timings.
 VOLATILE_CELL_METADATA = ("papermill", "execution")
 
@@ -232,6 +238,7 @@ def execute(notebook: Path, parameters: Parameters | None = None) -> Path:
             cwd=notebook.parent,
             progress_bar=False,
             execution_timeout=CELL_TIMEOUT,
+            extra_arguments=list(KERNEL_ARGUMENTS),
         )
     except PapermillExecutionError as error:
         raise NotebookError(f"{notebook.name} failed; the executed copy is {scratch}{error}") from None
@@ -282,6 +289,7 @@ def preflight(corpus: Path) -> str:
     notebooks fail deep inside. Returns a summary ("143 reports, 2 unreadable")."""
     from .corpus import read_reports
     from .errors import ReportError
+    from .readers import passed_over
 
     try:
         reports, errors = read_reports(corpus, skip_bad=True)
@@ -290,7 +298,10 @@ def preflight(corpus: Path) -> str:
     if not reports:
         first = f"; the first: {errors[0]}" if errors else ""
         raise NotebookError(f"{corpus}: no report could be read ({len(errors)} unreadable{first})")
-    return f"{len(reports)} reports" + (f", {len(errors)} unreadable (listed in 01-corpus)" if errors else "")
+    passed = sum(len(passed_over(r.notes)) for r in reports)
+    return (f"{len(reports)} reports" + (f", {len(errors)} unreadable (listed in 01-corpus)" if errors else "")
+            + (f", {passed} old .doc/.wps passed over for the converted file of the same name beside each"
+               if passed else ""))
 
 
 def corpus_fingerprint(corpus: Path) -> tuple[str, str]:

@@ -18,3 +18,11 @@ CACHE_DIR = PROJECT_ROOT / ".cache"
 #: The shared material sits beside the project (``../shared``); ``TOOLKIT_SHARED`` overrides it.
 SHARED_DIR = Path(os.environ.get("TOOLKIT_SHARED", PROJECT_ROOT.parent / "shared"))
 MUNICIPAL_DIR = SHARED_DIR / "corpora" / "municipal-2024"
+#: What ``../shared`` is, said by every test that skips without it (and the README, "Tests and ../shared").
+SHARED_ABOUT = ("../shared holds the public corpora the toolkit is checked against (TOOLKIT_SHARED points "
+                "elsewhere); the toolkit works without it, only these checks are skipped")
+
+
+def shared_absent(path: str | os.PathLike) -> str:
+    """The skip reason of a check that reads ``path`` (a corpus under :data:`SHARED_DIR`) when it is absent."""
+    return f"needs {path}, absent: {SHARED_ABOUT}"

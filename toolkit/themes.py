@@ -44,6 +44,10 @@ PREVALENCE_COLUMNS = ["theme", "report_id", "kind", "matches", "units_matched", 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _THEME_KEYS = {"id", "name", "label", "description", "exclude", "variants"}
 _VARIANT_KEYS = {"term", "seen_in"}
+#: How a variant is written, as the errors say it: in a researcher's own themes, and in the project's lexicon.
+VARIANT_FORM = 'a term "…" or a table {term = "…", seen_in = [report ids]}'
+VARIANT_FORM_PROJECT = ('{term = "…", seen_in = [report ids]} (the project lexicon records where each wording '
+                        'was seen; your own themes may list plain terms)')
 #: Full-width ASCII (ＡＢＣ１２３) to ASCII: one character for one, so offsets survive.
 _WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 
@@ -124,10 +128,15 @@ def _strings(value, source, where: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def parse_lexicon(data: dict, source: str = "<lexicon>") -> Lexicon:
+def parse_lexicon(data: dict, source: str = "<lexicon>", *, project: bool = False) -> Lexicon:
     """A :class:`Lexicon` from the parsed TOML (a dict), checked: ``schema``, unique theme ids and
     names, known keys only (a misspelt key is an error, not a silently empty field), the core term
-    among the variants, no variant twice in a theme, no whitespace inside a term."""
+    among the variants, no variant twice in a theme, no whitespace inside a term.
+
+    A variant is a plain term (``variants = ["数据壁垒", "信息壁垒"]``) or a table
+    ``{term = "数据壁垒", seen_in = ["南通"]}``. ``project=True`` is the rule of the project's own
+    lexicon (``data/lexicon/themes.toml``): every variant a table with its ``seen_in``, the reports it
+    was seen in (tests check each claim); a researcher's own themes need no such evidence."""
     if data.get("schema") != SCHEMA:
         _fail(source, f"schema must be {SCHEMA}, not {data.get('schema')!r}")
     unknown = set(data) - {"schema", "theme"}
@@ -154,12 +163,16 @@ def parse_lexicon(data: dict, source: str = "<lexicon>") -> Lexicon:
             _fail(source, f"{where}: the id or name is used by an earlier theme")
         seen_ids.add(tid)
         seen_names.add(name)
+        form = VARIANT_FORM_PROJECT if project else VARIANT_FORM
         if not isinstance(t["variants"], list) or not t["variants"]:
-            _fail(source, f"{where}: variants must be a non-empty list of {{term, seen_in}} tables")
+            _fail(source, f"{where}: variants must be a non-empty list; each variant is {form}")
         variants, terms = [], set()
         for v in t["variants"]:
-            if not isinstance(v, dict) or set(v) - _VARIANT_KEYS or "term" not in v:
-                _fail(source, f"{where}: each variant is {{term = \"…\", seen_in = [report ids]}}, not {v!r}")
+            if isinstance(v, str) and not project:
+                v = {"term": v}
+            if (not isinstance(v, dict) or set(v) - _VARIANT_KEYS or "term" not in v
+                    or (project and "seen_in" not in v)):
+                _fail(source, f"{where}: each variant is {form}, not {v!r}")
             term = v["term"]
             if not isinstance(term, str) or not term or re.search(r"\s", term):
                 _fail(source, f"{where}: variant term must be a non-empty string without spaces, not {term!r}")
@@ -180,12 +193,31 @@ def load_lexicon(path: str | Path = LEXICON, *, themes: str | Path | Iterable[st
     ``themes``: a researcher's own themes file (or several), in the same TOML form and checked with the
     same errors, merged into the lexicon: its themes come after the project's, and a theme with the
     id of a project theme replaces it (so a researcher can widen a project theme without editing the
-    project). A name (core term) used by two different themes is an error."""
-    lexicon = _read_lexicon(Path(path))
+    project). A name (core term) used by two different themes is an error. Own themes (and any
+    lexicon file other than the project's) may list plain terms as variants; the project's lexicon
+    records where each was seen (see :func:`parse_lexicon`). The smallest own themes file::
+
+        schema = 1
+
+        [[theme]]
+        id = "data_barriers"
+        name = "数据壁垒"
+        label = "data barriers"
+        variants = ["数据壁垒", "信息壁垒"]
+    """
+    lexicon = _read_lexicon(Path(path), project=_is_project_lexicon(Path(path)))
     extra = [] if themes is None else [themes] if isinstance(themes, (str, Path)) else list(themes)
     for own in extra:
         lexicon = merge_lexicons(lexicon, _read_lexicon(Path(own)))
     return lexicon
+
+
+def _is_project_lexicon(path: Path) -> bool:
+    """Whether ``path`` is the project's own lexicon (:data:`LEXICON`), read with its stricter rule."""
+    try:
+        return path.resolve() == LEXICON.resolve()
+    except OSError:
+        return False
 
 
 def merge_lexicons(base: Lexicon, own: Lexicon) -> Lexicon:
@@ -201,7 +233,7 @@ def merge_lexicons(base: Lexicon, own: Lexicon) -> Lexicon:
     return Lexicon(tuple(merged), f"{base.source} + {own.source}")
 
 
-def _read_lexicon(path: Path) -> Lexicon:
+def _read_lexicon(path: Path, project: bool = False) -> Lexicon:
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)
@@ -209,7 +241,7 @@ def _read_lexicon(path: Path) -> Lexicon:
         raise LexiconError(f"{path}: no such lexicon file") from None
     except tomllib.TOMLDecodeError as e:
         raise LexiconError(f"{path}: not valid TOML ({e})") from None
-    return parse_lexicon(data, str(path))
+    return parse_lexicon(data, str(path), project=project)
 
 
 # ---------------------------------------------------------------------- matching

@@ -52,6 +52,7 @@ with one :class:`toolkit.cache.CacheWarning` naming the file.
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import io
 import json
@@ -120,7 +121,9 @@ def _check_kinds(kinds) -> tuple[str, ...]:
     kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
     unknown = [k for k in kinds if k not in SECTION_KINDS]
     if unknown or not kinds:
-        raise ValueError(f"unknown section kinds {unknown or kinds}; use some of {', '.join(SECTION_KINDS)}")
+        close = [c for k in unknown for c in difflib.get_close_matches(str(k), SECTION_KINDS, n=1)]
+        raise ValueError(f"unknown section kinds {unknown or kinds}; use some of {', '.join(SECTION_KINDS)}"
+                         + (f" (did you mean {', '.join(close)}?)" if close else ""))
     return kinds
 
 
@@ -157,7 +160,8 @@ class TopicModel(TransformerMixin, BaseEstimator):
     ``terms_`` (the vocabulary), ``components_`` (topics × terms), ``weights_`` (units × topics,
     NMF's W), ``documents_`` (citation columns and text, when fitted on a DataFrame, else None),
     ``labels_`` (each topic's three top terms), ``reconstruction_err_``, ``n_iter_`` and
-    ``converged_`` (False when NMF stopped at ``max_iter``; a ConvergenceWarning says so too).
+    ``converged_`` (False when NMF stopped at ``max_iter``; one ConvergenceWarning says so too, in
+    plain words, instead of scikit-learn's).
     """
 
     def __init__(self, n_components: int = 10, *, min_df=2, max_df=0.95, sublinear_tf: bool = True,
@@ -210,12 +214,17 @@ class TopicModel(TransformerMixin, BaseEstimator):
         self.vectorizer_ = vectorizer
         self.tfidf_ = tfidf
         self.nmf_ = _nmf(self.n_components, self._nmf_params())
-        self.weights_ = self.nmf_.fit_transform(tfidf)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # said below, once and in plain words
+            self.weights_ = self.nmf_.fit_transform(tfidf)
         self.terms_ = vectorizer.get_feature_names_out()
         self.components_ = self.nmf_.components_
         self.reconstruction_err_ = self.nmf_.reconstruction_err_
         self.n_iter_ = self.nmf_.n_iter_
         self.converged_ = self.n_iter_ < self.max_iter
+        if not self.converged_:
+            warnings.warn(f"NMF did not converge in {self.max_iter} iterations for k = {self.n_components}; "
+                          f"{DETERMINISTIC}", ConvergenceWarning, stacklevel=3)
         self.documents_ = cite
         self.labels_ = ["·".join(t) for t in self.top_term_lists(3)]
         return self
@@ -371,6 +380,9 @@ def choose_k(table: pd.DataFrame, min_stability: float = 0.8, tolerance: float =
     best = near.sort_values(["coherence", "k"], ascending=[False, True], kind="mergesort")
     return int(best["k"].iloc[0])
 
+
+#: What a fit that stopped at ``max_iter`` still guarantees (said with every convergence note).
+DETERMINISTIC = "results are still deterministic: the same input gives the same topics"
 
 CHOICE_RULE = ("k has the highest NPMI coherence among the ks whose stability is at least {min_stability} "
                "(or, where no k reaches it, within {tolerance} of the highest stability); ties: the smaller k")
@@ -770,8 +782,23 @@ class KSelection(BaseEstimator):
         self.n_documents_, self.n_terms_, self.skipped_, self.method_ = n_docs, n_terms, skipped, method
         self.k_ = choose_k(self.table_, self.min_stability, self.tolerance)
         self.rule_ = CHOICE_RULE.format(min_stability=self.min_stability, tolerance=self.tolerance)
-        self.model_ = clone(base).set_params(n_components=self.k_)._fit_matrix(vectorizer, tfidf, cite)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # counted in table_; convergence_note says it
+            self.model_ = clone(base).set_params(n_components=self.k_)._fit_matrix(vectorizer, tfidf, cite)
         return self
+
+    def convergence_note(self) -> str | None:
+        """In plain words, the fits of the chosen k that stopped at ``max_iter`` before converging
+        (None when every one converged): what :func:`trust_notes`, the ``topics`` and ``export``
+        commands and the export's notes say, once."""
+        check_is_fitted(self, "table_")
+        row = self.table_.set_index("k").loc[self.k_]
+        if not row["unconverged"]:
+            return None
+        fits = self.n_samples + 1 if row["stability"] == row["stability"] else 1  # NaN: the reference alone
+        max_iter = self.model_.max_iter
+        return (f"NMF did not converge in {max_iter} iterations for k = {self.k_} ({int(row['unconverged'])} of "
+                f"its {fits} fits); {DETERMINISTIC}")
 
     def topic_table(self, k: int | None = None) -> pd.DataFrame:
         """The reference topics at ``k`` (default: the chosen k): ``topic``, ``stability``, ``coherence``,
@@ -1016,8 +1043,9 @@ def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=KINDS,
     :data:`MIN_PROBLEM_UNITS` problem units, or fewer than :data:`MIN_UNITS_PER_REPORT` per report with
     problems (topic shares then rest on a handful of paragraphs); fewer than :data:`MIN_REPORTS` reports
     (the bootstrap over reports has few distinct resamples); with a ``selection``, no k reaching the
-    stability bar; with an ``alignment``, a median under 5 problem units per report; with the ``corpus``,
-    what it left out on purpose (:attr:`toolkit.dataset.Corpus.notes`: duplicates, an export's folder)."""
+    stability bar, and fits of the chosen k that did not converge; with an ``alignment``, a median under 5
+    problem units per report; with the ``corpus``, what it left out on purpose
+    (:attr:`toolkit.dataset.Corpus.notes`: duplicates, an export's folder)."""
     kinds = _check_kinds(kinds)
     units = {k: int((docs["kind"] == k).sum()) for k in kinds}
     reports = {k: int(docs.loc[docs["kind"] == k, "report_id"].nunique()) for k in kinds}
@@ -1035,6 +1063,8 @@ def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=KINDS,
     if selection is not None and selection.table_["stability"].max() < selection.min_stability:
         warnings_.append("no k reaches the stability bar: the topics change with the sample; treat them as "
                          "descriptive")
+    if selection is not None and (note := selection.convergence_note()):
+        warnings_.append(note)
     if alignment is not None:
         per_report = alignment.problems.groupby("report_id").size()
         if len(per_report) and per_report.median() < 5:
@@ -1045,13 +1075,42 @@ def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=KINDS,
     return {"units": units, "reports": reports, "warnings": warnings_}
 
 
-def select_topics(docs: pd.DataFrame, k_range=range(2, 21), *, n_samples: int = 20, random_state: int = 0,
-                  n_jobs: int | None = -1, cache: bool = True, method: str = "auto") -> KSelection:
-    """The k selection the notebooks use (03 and 04 must see the same model): :class:`KSelection` over
-    ``k_range`` with ``n_samples`` samples, all cores, ks the data cannot carry left out (``clip``), and
-    the fitted rankings cached in ``.cache/topics`` (so the second notebook reuses the first's fits).
-    ``method``: see :class:`KSelection` (``"auto"``: the fast method from :data:`FAST_FROM` units on).
-    Inside ``joblib.parallel_config(backend="dask")`` the fits run on the Dask cluster of the current
-    ``dask.distributed.Client``."""
-    return KSelection(k_range, n_samples=n_samples, n_jobs=n_jobs, random_state=random_state, clip=True,
-                      memory=paths.CACHE_DIR / "topics" if cache else None, method=method).fit(docs)
+#: The one default k selection of every entry point: the notebooks (:func:`select_topics`), the
+#: ``topics`` and ``export`` commands and :func:`toolkit.export.build` all build it with
+#: :func:`default_selection`, so the same corpus gives the same k and the same topics everywhere (and
+#: the second of them reads the first one's fits from ``.cache/topics``).
+DEFAULT_K_RANGE = range(2, 21)
+#: Random 80% samples per k whose agreement with the model on all units measures stability.
+DEFAULT_SAMPLES = 20
+#: The ``random_state`` of the samples and the NMF fits.
+DEFAULT_SEED = 0
+
+
+def default_selection(k: int | None = None, k_range=None, *, n_samples: int = DEFAULT_SAMPLES,
+                      random_state: int = DEFAULT_SEED, n_jobs: int | None = -1, cache: bool = True,
+                      method: str = "auto", model: TopicModel | None = None) -> KSelection:
+    """The unfitted :class:`KSelection` every entry point fits: k chosen by stability over ``k_range``
+    (default :data:`DEFAULT_K_RANGE`, 2–20), the ks the data cannot carry left out and listed in
+    ``skipped_`` (``clip``); or, with ``k``, that k alone (its stability still measured; a k larger than
+    the data allow is an error). ``n_samples`` samples, ``random_state``, all cores (``n_jobs=-1``; the
+    result does not depend on it), the fitted rankings cached in ``.cache/topics`` unless
+    ``cache=False``; ``method`` and ``model`` (the TF-IDF and NMF settings): see :class:`KSelection`."""
+    if k is not None and k_range is not None:
+        raise ValueError("give k (one number of topics) or k_range (the ks to choose from), not both")
+    ks = range(k, k + 1) if k is not None else (DEFAULT_K_RANGE if k_range is None else k_range)
+    return KSelection(ks, n_samples=n_samples, n_jobs=n_jobs, random_state=random_state, clip=k is None,
+                      memory=paths.CACHE_DIR / "topics" if cache else None, method=method, model=model)
+
+
+def select_topics(docs: pd.DataFrame, k_range=None, *, k: int | None = None, n_samples: int = DEFAULT_SAMPLES,
+                  random_state: int = DEFAULT_SEED, n_jobs: int | None = -1, cache: bool = True,
+                  method: str = "auto") -> KSelection:
+    """The k selection the notebooks use (03 and 04 must see the same model, and the ``topics`` and
+    ``export`` commands the same one too): :func:`default_selection` fitted on ``docs``, k chosen by
+    stability over ``k_range`` (default 2–20) with ``n_samples`` samples, all cores, ks the data cannot
+    carry left out, and the fitted rankings cached in ``.cache/topics`` (so the second notebook reuses
+    the first's fits). ``method``: see :class:`KSelection` (``"auto"``: the fast method from
+    :data:`FAST_FROM` units on). Inside ``joblib.parallel_config(backend="dask")`` the fits run on the
+    Dask cluster of the current ``dask.distributed.Client``."""
+    return default_selection(k, k_range, n_samples=n_samples, random_state=random_state, n_jobs=n_jobs,
+                             cache=cache, method=method).fit(docs)

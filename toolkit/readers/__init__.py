@@ -266,13 +266,59 @@ def _as_list(paths: PathLike | Iterable[PathLike]) -> list[PathLike]:
     return [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
 
 
+#: Old binary Word/WPS documents, which are not read (:mod:`toolkit.readers.legacy`) ...
+LEGACY_SUFFIXES = (".doc", ".wps")
+#: ... and the formats a converted copy of one comes in: a folder holding ``a.doc`` beside ``a.docx``
+#: (``soffice --convert-to docx`` in place) reads ``a.docx`` and passes over ``a.doc``, saying so.
+CONVERTED_SUFFIXES = (".docx", ".pdf", ".txt", ".html", ".htm")
+#: How a report's note begins when an old document beside it was passed over.
+PASSED_OVER = "passed over "
+
+
 @dataclass(frozen=True)
 class Found:
-    """A report file found under a path the user gave: the file, and the folder it was found in (None
-    for a file given by itself)."""
+    """A report file found under a path the user gave: the file, the folder it was found in (None
+    for a file given by itself), and the old Word/WPS documents of the same name beside it that were
+    passed over for it (``passed_over``; see :data:`CONVERTED_SUFFIXES`)."""
 
     path: Path
     root: Path | None
+    passed_over: tuple[Path, ...] = ()
+
+    @property
+    def note(self) -> str | None:
+        """What a user should know about the files passed over for this one, in words (or None)."""
+        if not self.passed_over:
+            return None
+        names = ", ".join(p.name for p in self.passed_over)
+        return (f"{PASSED_OVER}{names} beside it: an old Word/WPS document of the same name, of which this "
+                f"{self.path.suffix.lower()} is read instead")
+
+
+def passed_over(notes) -> list[str]:
+    """The names of the old documents a report's ``notes`` say were passed over for it (see :attr:`Found.note`)."""
+    return [name for note in notes if note.startswith(PASSED_OVER)
+            for name in note[len(PASSED_OVER):note.index(" beside it")].split(", ")]
+
+
+def _pass_over_legacy(here: Path, names: list[str], root: Path) -> list[Found]:
+    """The report files of one folder (``names``, sorted), each a :class:`Found`; an old .doc/.wps with a
+    file of the same stem in a format of :data:`CONVERTED_SUFFIXES` beside it is left out and named in
+    that file's ``passed_over`` (the first such file by name, when there are several)."""
+    copies: dict[str, str] = {}
+    for name in names:
+        stem, suffix = os.path.splitext(name)
+        if suffix.lower() in CONVERTED_SUFFIXES:
+            copies.setdefault(stem, name)
+    passed: dict[str, list[Path]] = {}
+    kept = []
+    for name in names:
+        stem, suffix = os.path.splitext(name)
+        if suffix.lower() in LEGACY_SUFFIXES and stem in copies:
+            passed.setdefault(copies[stem], []).append(here / name)
+        else:
+            kept.append(name)
+    return [Found(here / name, root, tuple(passed.get(name, ()))) for name in kept]
 
 
 def _outside(path: Path, real_root: Path) -> ReportError | None:
@@ -323,6 +369,7 @@ def _walk(root: Path, notes: list[str] | None = None) -> tuple[list[Found], list
             visited.add(real)
             keep.append(name)
         dirs[:] = keep
+        names = []
         for name in sorted(files):
             path = here / name
             if name.startswith(".") or _DOCUMENTATION.fullmatch(name):
@@ -333,7 +380,8 @@ def _walk(root: Path, notes: list[str] | None = None) -> tuple[list[Found], list
             if path.is_symlink() and (error := _outside(path, real_root)):
                 errors.append(error)
                 continue
-            found.append(Found(path, root))
+            names.append(name)
+        found += _pass_over_legacy(here, names, root)
     found.sort(key=lambda f: f.path.relative_to(root).parts)
     return found, errors, others
 
@@ -342,10 +390,12 @@ def discover(paths: PathLike | Iterable[PathLike],
              notes: list[str] | None = None) -> tuple[list[Found], list[ReportError]]:
     """The report files under ``paths``: files as given (any suffix), folders searched recursively for
     the suffixes of :data:`SUFFIXES` (any case), hidden entries and a folder's documentation (README*,
-    LICENSE*, MANIFEST*, metadata.csv) left out. Returns what was found, and the paths that cannot give a report as errors:
-    a missing path, a folder with no report file (saying what it holds), a symlink that leaves its
-    folder, is broken or loops (not followed), a folder that is an export of this toolkit. A subfolder
-    that is an export is left out, and ``notes`` (if given) gets a line saying so."""
+    LICENSE*, MANIFEST*, metadata.csv) left out, and an old .doc/.wps passed over where a converted copy
+    of the same name sits beside it (named in that copy's :attr:`Found.passed_over`). Returns what was
+    found, and the paths that cannot give a report as errors: a missing path, a folder with no report
+    file (saying what it holds), a symlink that leaves its folder, is broken or loops (not followed), a
+    folder that is an export of this toolkit. A subfolder that is an export is left out, and ``notes``
+    (if given) gets a line saying so."""
     from ..exported import export_mark
 
     found: list[Found] = []
