@@ -34,7 +34,8 @@ FIGURES = None
 import pandas as pd
 
 from toolkit import load_corpus, notebook_runner, plotting
-from toolkit.dataset import parts_found, section_lengths
+from toolkit.boilerplate import by_report as boilerplate_by_report
+from toolkit.dataset import parts_by_genre, parts_found, parts_present, section_lengths
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
 corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
@@ -53,9 +54,20 @@ print(f"corpus {params.name!r}: {len(corpus.reports)} reports, {len(corpus.secti
 # its value came from (`detected`, `table`, `metadata.csv`, `derived`). `label` is made from the fields.
 
 # %%
-shown = ["label", "level", "government", "agency", "province", "city", "county", "year", "issued", "format",
+shown = ["label", "genre", "level", "government", "agency", "province", "city", "county", "year", "issued", "format",
          "found_by"]
 corpus.reports.set_index("report_id")[shown].head(20)
+
+# %% [markdown]
+# **Genres.** `genre` says what kind of report each is: a government's `government_work_report`, a body's
+# `rule_of_law_report` (法治政府建设年度报告, every department of every government each year since 2019), a
+# `work_summary` (2022年工作总结及2023年工作计划), a `work_plan` (工作要点) or `other`: from its title (the
+# text's own, a portal crawl's header, the web page's), else from the sentence that frames it (现将……报告如下)
+# or its parts. Portal crawls carry a header (标题, 发布机构, 发布时间, 文号, 原文链接): its fields are read with
+# provenance `header` and its lines kept out of the text.
+
+# %%
+corpus.reports.groupby(["genre", "level"], dropna=False).size().rename("reports").to_frame()
 
 # %% [markdown]
 # Where the reports came from: their formats (text, Word, PDF, web pages, table rows, archive members)
@@ -119,6 +131,20 @@ print(f"{(found != '').all(axis=1).mean():.1%} of reports have achievements, pro
 found.head(20)
 
 # %% [markdown]
+# **Which reports disclose their shortcomings?** A report without a problems part is a finding, not an
+# error: researchers ask which bodies disclose their shortcomings at all. For each genre, how many
+# reports lack each part (a 法治政府建设 report must have all of them, the 第一责任人 part included):
+
+# %%
+parts_by_genre(corpus.reports, corpus.sections)
+
+# %%
+present = parts_present(corpus.reports, corpus.sections)
+missing = present[~present[["problems", "plans"]].all(axis=1)]
+print(f"{len(missing)} of {len(present)} reports lack a problems or a plans part" + (":" if len(missing) else ""))
+missing.head(20)
+
+# %% [markdown]
 # ## The problems, in the reports' own words
 #
 # The problems sections (here the first 300 characters of each), with the offsets that cite them.
@@ -141,6 +167,32 @@ corpus.units.assign(chars=lengths_per_unit).groupby("kind")["chars"].describe(pe
 # %%
 corpus.units[corpus.units["kind"] == "problems"][["report_id", "section_index", "unit_index", "marker",
                                                    "start", "end", "text"]].head(10)
+
+# %% [markdown]
+# ## Boilerplate
+#
+# Bodies write from templates and from each other. A unit's `boilerplate` is the share of its sentences
+# (of 12 characters or more) that also occur, near-identically, in a report of **another** body (a body
+# repeating its own words from year to year does not count). Per report and kind, weighted by characters
+# (0: every sentence its own; 1: all shared), most shared first:
+
+# %%
+shared = boilerplate_by_report(corpus.units)
+shared.index = corpus.reports.set_index("report_id").loc[shared.index, "label"]
+print(f"{(corpus.units['boilerplate'] > 0).mean():.1%} of units share a sentence with another body's report; "
+      f"{(corpus.units['boilerplate'] >= 0.5).mean():.1%} are mostly shared (left out by exclude_boilerplate=True)")
+shared.sort_values("all", ascending=False).head(15)
+
+# %%
+by_part = boilerplate_by_report(corpus.units.assign(part=corpus.units["part"].replace("", "(none)")), "part")
+by_part.mean().round(3).rename("mean share over reports").to_frame()
+
+# %% [markdown]
+# The units most shared, quoted with their offsets:
+
+# %%
+corpus.units.sort_values(["boilerplate", "report_id", "start"], ascending=[False, True, True]).head(8)[
+    ["report_id", "kind", "start", "end", "boilerplate", "text"]].assign(text=lambda t: t["text"].str.slice(0, 60))
 
 # %% [markdown]
 # ## Section lengths by kind

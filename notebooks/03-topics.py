@@ -43,7 +43,7 @@ import pandas as pd
 from toolkit import load_corpus, notebook_runner, plotting
 from toolkit.tokenize import Tokenizer
 from toolkit.topic_figures import alignment_figure, prevalence_figure, selection_figure
-from toolkit.topics import align, documents, lean, prevalence, select_topics, trust_notes
+from toolkit.topics import TopicModel, align, compare_topics, documents, lean, prevalence, select_topics, trust_notes
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
 corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
@@ -92,6 +92,18 @@ print("wrote", ", ".join(path.name for path in written))
 # %%
 topics = selection.topic_table()
 topics.assign(terms=topics["terms"].map(" ".join)).round(3).set_index("topic")
+
+# %% [markdown]
+# **Without boilerplate.** Bureaus copy sentences from a template and from each other; a unit whose
+# sentences are mostly found in other bodies' reports (`boilerplate` ≥ 0.5, see notebook 01) can make a
+# topic of the template. The same model (same k, same settings) fitted without those units: for each
+# topic above, its best match and how far their top-10 rankings agree (average Jaccard; 1 = the same).
+
+# %%
+own = documents(corpus.units, Tokenizer(), exclude_boilerplate=True)
+print(f"{len(docs) - len(own)} of {len(docs)} units left out as boilerplate")
+own_model = TopicModel(**model.get_params()).fit(own) if len(own) > model.n_components else None
+(compare_topics(model, own_model) if own_model is not None else "too few units without boilerplate to refit")
 
 # %% [markdown]
 # ## 3 · Problems versus plans
@@ -156,12 +168,16 @@ best.assign(label=best["report_id"].map(labels), problem=best["problem"].str.sli
 # best plan of each problem is boxed, unanswered problems carry ×.
 
 # %%
-shown = summary.sort_values(["problems", "report_id"], ascending=[False, True]).head(6)["report_id"]
-fig = alignment_figure(alignment, sorted(shown), labels=labels)
-written = plotting.savefig(fig, "03-alignment", directory=params.figures,
-                           caption="Problem units against plan units of the same report (topic-space cosine); "
-                                   "best plan boxed, unanswered problems marked")
-print("wrote", ", ".join(path.name for path in written))
+drawable = summary[summary["report_id"].isin(alignment.aligned_reports())]  # reports with problems and plans
+shown = drawable.sort_values(["problems", "report_id"], ascending=[False, True]).head(6)["report_id"]
+if len(shown):
+    fig = alignment_figure(alignment, sorted(shown), labels=labels)
+    written = plotting.savefig(fig, "03-alignment", directory=params.figures,
+                               caption="Problem units against plan units of the same report (topic-space cosine); "
+                                       "best plan boxed, unanswered problems marked")
+    print("wrote", ", ".join(path.name for path in written))
+else:
+    notebook_runner.note("03-alignment not drawn: no report has both problem and plan units to align")
 
 # %% [markdown]
 # ## 5 · Representative units
@@ -183,7 +199,10 @@ quotes.assign(label=quotes["report_id"].map(labels), text=quotes["text"].str.sli
 # %%
 trust = trust_notes(docs, selection, alignment, corpus=corpus)  # with what the corpus left out (duplicates)
 print(f"units per kind: {trust['units']}; reports per kind: {trust['reports']}")
-print("\n".join(f"- {w}" for w in trust["warnings"]) or "- no warning: enough units and reports for the intervals to mean something")
+for warning in trust["warnings"]:  # each also listed at the end of `make figures`
+    notebook_runner.note(warning)
+if not trust["warnings"]:
+    print("no warning: enough units and reports for the intervals to mean something")
 
 # %% [markdown]
 # What else to keep in mind:

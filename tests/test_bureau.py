@@ -387,3 +387,32 @@ def test_a_salutation_after_a_saved_pages_table_is_the_reports():
     lines = list(enumerate(["发布机构\t莆田市民宗局\t生成日期\t2018-01-25", "标题\t关于2017年法治政府建设情况的报告\t有效性\t有效",
                             "市政府：", BODY], 1))
     assert read_header(lines).lines == [1, 2]
+
+
+def test_a_bodys_plans_pair_with_the_same_bodys_next_review():
+    """Two bureaus of one government: each body's report of t-1 plans what its own report of t reviews."""
+    from toolkit.dataset import build_corpus
+    from toolkit.followthrough import pairs
+
+    work = {"莆田市审计局": ("全年完成审计项目46个，查出违规金额3.2亿元。", "深化大数据审计，推进审计全覆盖。"),
+            "莆田市水利局": ("全年办理水事违法案件11起，整治河湖四乱问题853个。", "强化河湖清四乱，完善水行政执法机制。")}
+
+    def report(agency, year):  # two bodies' reports that are no copies of each other
+        done, next_ = work[agency]
+        return "\n".join([f"{agency}{year}年法治政府建设年度报告", f"{year}年，{agency}坚持依法行政。" + done * (year - 2019),
+                          f"一、{year}年法治政府建设的主要举措和成效", done, f"二、{year + 1}年工作安排", next_ * (year - 2019),
+                          agency, f"{year + 1}年1月10日"])
+
+    import tempfile
+    from pathlib import Path
+
+    from toolkit.corpus import read_reports
+
+    with tempfile.TemporaryDirectory() as folder:
+        for agency in ("莆田市审计局", "莆田市水利局"):
+            for year in (2021, 2022):
+                (Path(folder) / f"{agency}{year}.txt").write_text(report(agency, year), encoding="utf-8")
+        corpus = build_corpus(read_reports([folder])[0])
+    table = pairs(corpus)
+    assert sorted(zip(table["agency"], table["plan_report"], table["review_report"])) == [
+        ("莆田市审计局", "莆田市审计局2021", "莆田市审计局2022"), ("莆田市水利局", "莆田市水利局2021", "莆田市水利局2022")]

@@ -91,6 +91,34 @@ def parts_found(sections: pd.DataFrame) -> pd.DataFrame:
     return table.reindex(sections["report_id"].unique()).fillna("")
 
 
+#: The parts a report may disclose or omit, as :func:`parts_by_genre` counts them.
+PARTS_COUNTED = ("achievements", "problems", "plans", "first_responsibility")
+
+
+def parts_present(reports: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFrame:
+    """For each report (rows, with its ``genre`` and ``label``), whether it has each part of
+    :data:`PARTS_COUNTED`: a section of that kind, or (first_responsibility) of that part. A report without
+    a problems part is a finding (does the body disclose its shortcomings?), never an error."""
+    kinds = sections.groupby("report_id")["kind"].agg(set)
+    named = sections.groupby("report_id")["part"].agg(set) if "part" in sections.columns else pd.Series(dtype=object)
+    table = reports.set_index("report_id")[["label", "genre"]].copy()
+    table["genre"] = table["genre"].fillna("(unknown)")
+    for part in PARTS_COUNTED:
+        source = named if part == "first_responsibility" else kinds
+        table[part] = [part in source.get(rid, set()) for rid in table.index]
+    return table
+
+
+def parts_by_genre(reports: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFrame:
+    """How many reports of each genre lack each part (``reports`` of the genre, then one column per part of
+    :data:`PARTS_COUNTED`: the reports without it, and its share of the genre's reports)."""
+    present = parts_present(reports, sections)
+    counts = present.groupby("genre").size().rename("reports")
+    missing = (~present[list(PARTS_COUNTED)]).groupby(present["genre"]).sum()
+    share = (missing.div(counts, axis=0)).round(2).add_suffix(" (share)")
+    return pd.concat([counts, missing.add_prefix("no "), share.add_prefix("no ")], axis=1)
+
+
 def report_row(report: Report, user: dict | None = None) -> tuple[dict, list[str]]:
     """The row of one report in :attr:`Corpus.reports` (before labels and duplicates), and its notes."""
     meta, notes = describe(report.meta, report.source, report.fields, user)

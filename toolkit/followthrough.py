@@ -95,7 +95,8 @@ COEFFICIENTS = {
 }
 LABELS = ("reported", "weak", "not_mentioned")
 
-PAIR_COLUMNS = ["level", "government", "year", "plan_report", "review_report", "plan_units", "review_units", "note"]
+PAIR_COLUMNS = ["level", "government", "agency", "year", "plan_report", "review_report", "plan_units", "review_units",
+                "note"]
 FOLLOW_COLUMNS = ["level", "government", "year", "plan_report", "section_index", "unit_index", "start", "end", "text",
                   "tfidf", "numbers", "entities", "concreteness", "vectors", "topic", "dominant_topic",
                   "plan_themes", "shared_themes", "review_themes",
@@ -115,15 +116,21 @@ def pairs(corpus) -> pd.DataFrame:
     """Every government-year *t* with a report planning it (year *t − 1*, plan units) and a report
     reviewing it (year *t*, achievement units): ``level``, ``government``, ``year``, ``plan_report``,
     ``review_report``, ``plan_units``, ``review_units`` (content units: framing left out) and ``note``
-    (a duplicated year, and which report was used)."""
-    reports = corpus.reports[["report_id", "level", "government", "year"]].copy()
+    (a duplicated year, and which report was used). A body's reports pair with the same body's reports of
+    the same genre (莆田市审计局's 法治政府建设 report of 2020 with its report of 2021, not with another bureau
+    of 莆田市, nor with its own work summary); a government's 政府工作报告 with its own."""
+    columns = [c for c in ("report_id", "level", "government", "agency", "genre", "year") if c in corpus.reports]
+    reports = corpus.reports[columns].copy()
     reports["year"] = pd.to_numeric(reports["year"], errors="coerce")
     reports = reports.dropna(subset=["year"])
     plans = _content(corpus.units, "plans").groupby("report_id").size()
     achieved = _content(corpus.units, "achievements").groupby("report_id").size()
     rows = []
-    key = [reports["level"].fillna(""), reports["government"].fillna("")]
-    for (level, government), group in reports.groupby(key, sort=True):
+    body = reports["agency"] if "agency" in reports else pd.Series("", index=reports.index)
+    genre = reports["genre"] if "genre" in reports else pd.Series("", index=reports.index)
+    key = [reports["level"].fillna(""), reports["government"].fillna(""), body.fillna(reports["government"]).fillna(""),
+           genre.fillna("")]
+    for (level, government, agency, _), group in reports.groupby(key, sort=True):
         by_year = {int(y): sorted(g["report_id"]) for y, g in group.groupby("year")}
         for t in sorted(by_year):
             if t - 1 not in by_year:
@@ -134,7 +141,8 @@ def pairs(corpus) -> pd.DataFrame:
                 continue
             notes = [f"{len(ids)} reports for {y}; used {ids[0]}" for y, ids in ((t - 1, planning), (t, reviewing))
                      if len(ids) > 1]
-            rows.append({"level": level, "government": government, "year": t, "plan_report": p, "review_report": r,
+            rows.append({"level": level, "government": government, "agency": agency, "year": t, "plan_report": p,
+                         "review_report": r,
                          "plan_units": int(plans[p]), "review_units": int(achieved[r]), "note": "; ".join(notes)})
     return pd.DataFrame(rows, columns=PAIR_COLUMNS)
 

@@ -254,6 +254,31 @@ def execute(notebook: Path, parameters: Parameters | None = None) -> Path:
     return target
 
 
+#: How a notebook flags what a reader of the run should know (nothing to show, reports left out): a line
+#: of its output that starts with this, which :func:`run` lists at the end of the run.
+NOTE_PREFIX = "note: "
+
+
+def note(message: str) -> None:
+    """Say, in a notebook's output, something the run's summary should list (:func:`run`): a figure that
+    was not drawn and why, reports left out of an analysis."""
+    print(f"{NOTE_PREFIX}{message}")
+
+
+def notes_of(notebook: Path) -> list[str]:
+    """The :func:`note` lines of an executed notebook, in order."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    lines = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stdout":
+                lines += [line[len(NOTE_PREFIX):] for line in output.get("text", "").splitlines()
+                          if line.startswith(NOTE_PREFIX)]
+    return lines
+
+
 def run(
     corpus: str | Path | None = None,
     figures: str | Path | None = None,
@@ -280,6 +305,11 @@ def run(
         written.append(target)
     if not names:  # a partial run leaves the index of the full one
         print(f"wrote {write_figure_index(parameters, selected).relative_to(paths.PROJECT_ROOT)}", flush=True)
+    print(f"Notebooks on {parameters.name}:", flush=True)
+    for notebook, target in zip(selected, written):  # one line each: ran, or ran with what its notes say
+        said = notes_of(target)
+        print(f"  {notebook.stem}: " + (f"ran with {len(said)} note{'s' if len(said) != 1 else ''}: "
+                                        + " | ".join(said) if said else "ran"), flush=True)
     return written
 
 

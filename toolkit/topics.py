@@ -294,6 +294,23 @@ class TopicModel(TransformerMixin, BaseEstimator):
         return pd.concat(parts, ignore_index=True)
 
 
+def compare_topics(model: "TopicModel", other: "TopicModel", n: int = 10) -> pd.DataFrame:
+    """How the topics of ``model`` fare in ``other`` (the same k fitted on other units, e.g. without
+    boilerplate): for each topic of ``model``, the topic of ``other`` whose top ``n`` terms agree best
+    (average Jaccard of the rankings, :func:`average_jaccard`), the agreement, and both labels. Each
+    topic is matched on its own (two may match the same one); ``agreement`` 1 is the same ranking."""
+    check_is_fitted(model, "components_")
+    check_is_fitted(other, "components_")
+    ours, theirs = model.top_term_lists(n), other.top_term_lists(n)
+    rows = []
+    for k, terms in enumerate(ours):
+        scores = [average_jaccard(terms, t) for t in theirs]
+        best = int(np.argmax(scores))
+        rows.append({"topic": k, "label": model.labels_[k], "match": best, "match_label": other.labels_[best],
+                     "agreement": round(float(scores[best]), 3)})
+    return pd.DataFrame(rows)
+
+
 # ---------------------------------------------------------------------- rankings, stability, coherence
 def top_indices(components: np.ndarray, n: int) -> np.ndarray:
     """Column indices of the ``n`` largest entries of each row, largest first (stable on ties)."""
@@ -954,6 +971,16 @@ class Alignment:
         words = " ".join(doc["text"].split())
         return f"{doc['start']}: {words[:width]}{'…' if len(words) > width else ''}"
 
+    def aligned_reports(self) -> list[str]:
+        """The reports with at least one problem unit and one plan unit (those :meth:`matrix` can draw)."""
+        return sorted(self.pairs["report_id"].unique())
+
+    def unaligned_reports(self) -> list[str]:
+        """The reports with problem units but no plan unit: left out of the alignment, named in the trust
+        notes (a report may plan nothing, or plan in a part the segmenter did not find)."""
+        with_problems = set(self.problems["report_id"])
+        return sorted(with_problems - set(self.pairs["report_id"]))
+
     def unanswered(self) -> pd.DataFrame:
         """The problem units that no plan unit of their report answers (see :func:`align`)."""
         return self.problems[~self.problems["answered"]].reset_index(drop=True)
@@ -1044,7 +1071,7 @@ def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=KINDS,
     problems (topic shares then rest on a handful of paragraphs); fewer than :data:`MIN_REPORTS` reports
     (the bootstrap over reports has few distinct resamples); with a ``selection``, no k reaching the
     stability bar, and fits of the chosen k that did not converge; with an ``alignment``, a median under 5
-    problem units per report; with the ``corpus``, what it left out on purpose
+    problem units per report and the reports with problems but no plans (left out of it); with the ``corpus``, what it left out on purpose
     (:attr:`toolkit.dataset.Corpus.notes`: duplicates, an export's folder)."""
     kinds = _check_kinds(kinds)
     units = {k: int((docs["kind"] == k).sum()) for k in kinds}
@@ -1070,6 +1097,10 @@ def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=KINDS,
         if len(per_report) and per_report.median() < 5:
             warnings_.append(f"a median of {per_report.median():.0f} problem units per report: each alignment "
                              "is a few rows; an unanswered problem is one paragraph, not a pattern")
+        if lonely := alignment.unaligned_reports():
+            warnings_.append(f"{len(lonely)} report{'s' if len(lonely) != 1 else ''} with problem units but no plan "
+                             f"unit left out of the alignment: {', '.join(lonely[:5])}"
+                             + (f" and {len(lonely) - 5} more" if len(lonely) > 5 else ""))
     if corpus is not None:
         warnings_.extend(getattr(corpus, "notes", []))
     return {"units": units, "reports": reports, "warnings": warnings_}

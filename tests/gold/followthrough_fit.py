@@ -45,7 +45,7 @@ def features() -> pd.DataFrame:
     for g in gold.itertuples(index=False):
         r = keyed.loc[(g.plan_report, g.start)]
         framing = ft.evidence(r["text"], [])
-        rows.append({"id": g.id, "half": g.half, "gold": g.label_a, "tfidf": r["tfidf"],
+        rows.append({"id": g.id, "half": g.half, "gold": g.label_a, "second": g.label_b, "tfidf": r["tfidf"],
                      "shared": bool(r["shared_themes"]), "inrev": bool(r["review_themes"]),
                      "short": framing["short"], "frame": framing["frame"], "numbers": r["numbers"],
                      "entities": r["entities"], "concreteness": r["concreteness"],
@@ -92,6 +92,14 @@ def main() -> None:
     tune, test = data[data["half"] == "tune"].reset_index(drop=True), data[data["half"] == "test"].reset_index(drop=True)
     print(f"the current label on the test half: share {np.mean(test['rule'] == test['gold']):.2f}, "
           f"kappa {ft.cohen_kappa(test['gold'], test['rule']):.2f}")
+    if (data["second"] != "").all():  # the second, independent reader (label_b): not used for any fit
+        print(f"the current label against the second reader, test half: share "
+              f"{np.mean(test['rule'] == test['second']):.2f}, kappa {ft.cohen_kappa(test['second'], test['rule']):.2f}; "
+              f"all 200: share {np.mean(data['rule'] == data['second']):.2f}, "
+              f"kappa {ft.cohen_kappa(data['second'], data['rule']):.2f}")
+        print(f"the two readers: share {np.mean(data['gold'] == data['second']):.2f}, "
+              f"kappa {ft.cohen_kappa(data['gold'], data['second']):.2f} (test half "
+              f"{ft.cohen_kappa(test['gold'], test['second']):.2f})")
     weights = None
     for name, cols in VARIANTS.items():
         cv, c = max((cross_validated(tune, cols, c), c) for c in GRID)
