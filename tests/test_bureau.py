@@ -4,7 +4,10 @@ a rule of the genre (other header layouts, GBK crawls, run-on text, broken lines
 法治 report); the shared corpus bureau-fujian is checked in tests/test_bureau_corpus.py."""
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from toolkit.corpus import extract_metadata, read_report, repair_lines
 from toolkit.dataset import load_corpus
@@ -416,3 +419,46 @@ def test_a_bodys_plans_pair_with_the_same_bodys_next_review():
     table = pairs(corpus)
     assert sorted(zip(table["agency"], table["plan_report"], table["review_report"])) == [
         ("莆田市审计局", "莆田市审计局2021", "莆田市审计局2022"), ("莆田市水利局", "莆田市水利局2021", "莆田市水利局2022")]
+
+
+# --------------------------------------------------------------------------- read whole: a property
+SENTENCES = ["局党组高度重视法治政府建设工作，将其列入重要议事日程。", "全年办理行政审批事项1200件，按时办结率100%。",
+             "一是学法用法制度还不够完善；二是执法人员业务能力有待提升。", "2023年，我局将持续深化法治宣传教育。",
+             "推进“放管服”改革，印发《莆田市城市道路挖掘管理办法》。", "截止2021年12月底，预计资产总额突破1300亿元，增长20%。"]
+HEADINGS = ["一、2022年法治政府建设的主要举措和成效", "（一）强化组织保障", "二、存在的不足和原因", "三、2023年工作安排",
+            "1.优化行政审批服务事项。"]
+
+
+@settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(paragraphs=st.lists(st.one_of(st.sampled_from(HEADINGS),
+                                     st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=4).map("".join)),
+                           min_size=1, max_size=12),
+       breaks=st.lists(st.integers(min_value=1, max_value=40), max_size=60),
+       header=st.booleans(), breadcrumb=st.booleans(), encoding=st.sampled_from(["utf-8", "gb18030"]))
+def test_no_text_loses_its_body(tmp_path_factory, paragraphs, breaks, header, breadcrumb, encoding):
+    """Whatever the crawl did to a report (a header, a breadcrumb running on into the text, line breaks
+    inside words and sentences), every character of its body reaches the cleaned text, in order, and
+    nothing else does; the sections tile the cleaned text."""
+    from toolkit.corpus import normalise
+    from toolkit.sections import segment
+
+    body = "\n".join([SENTENCES[0] + SENTENCES[1], *paragraphs])  # long enough to tell its encoding
+    pieces, position = [], 0  # break the body at the drawn distances, as a page's spans would
+    for step in breaks:
+        if position + step >= len(body):
+            break
+        pieces.append(body[position:position + step])
+        position += step
+    broken = "\n".join(pieces + [body[position:]])
+    text = broken
+    if breadcrumb:
+        text = "当前位置： 首页政务公开规划信息工作进展情况 " + text
+    if header:
+        text = "标题: 莆田市审计局关于2022年法治政府建设情况的报告\n发布时间: 2023-01-12 09:58\n发布机构: 市审计局\n正文:\n" + text
+    path = tmp_path_factory.mktemp("crawl") / "report.txt"
+    path.write_bytes(text.encode(encoding))
+    report = read_report(path)
+    assert re.sub(r"\s", "", report.text) == re.sub(r"\s", "", normalise(body))
+    sections = segment(report.text, 2022)
+    assert sections[0].start == 0 and sections[-1].end == len(report.text)
+    assert all(a.end == b.start for a, b in zip(sections, sections[1:]))
