@@ -15,7 +15,8 @@ from toolkit import followthrough as ft
 from toolkit import load_corpus, paths
 from toolkit.followthrough import (FOLLOW_COLUMNS, LABELS, PAIR_COLUMNS, SHARE_COLUMNS, agreement, by_theme, by_topic,
                                    cohen_kappa, follow_through, label, pairs, read_gold, shares,
-                                   topic_prevalence_by_year, wilson)
+                                   topic_prevalence_by_year)
+from toolkit.stats import wilson
 from toolkit.themes import find_matches, load_lexicon, parse_lexicon, prevalence_by_year_ci
 from toolkit.tokenize import Tokenizer
 from toolkit.topics import TopicModel, documents
@@ -137,14 +138,10 @@ def test_word_vectors_are_checked_before_use(tmp_path):
         ft.load_vectors(junk, tmp_path / "junk.sha256")
 
 
-def test_kappa_and_wilson():
+def test_kappa():
+    """(The Wilson interval is tested in test_stats.)"""
     assert cohen_kappa(["weak", "reported"], ["weak", "reported"]) == 1.0
     assert cohen_kappa(list("aabb"), list("abab"), labels="ab") == pytest.approx(0.0)
-    low, high = wilson(5, 10)
-    assert low == pytest.approx(0.2366, abs=1e-3) and high == pytest.approx(0.7634, abs=1e-3)
-    low, high = wilson(0, 20)
-    assert low == pytest.approx(0.0, abs=1e-12) and 0 < high < 0.2
-    assert all(math.isnan(x) for x in wilson(0, 0))
 
 
 def fake_table(n_pairs=12, seed=3):

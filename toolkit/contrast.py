@@ -25,6 +25,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.special import erfc, xlogy
 
+from .stats import percentile_interval, ratio_replicates, resample_clusters
+
 #: Default ``min_count``: terms seen fewer times than this in A and B together are left out of the table
 #: (they are still counted in the token totals and in the prior).
 MIN_COUNT = 5
@@ -417,7 +419,6 @@ def level_prevalence(table: pd.DataFrame, reports: pd.DataFrame, kinds=None, by:
     key = _key_column(table)
     data = _with(table, reports, by, kinds).dropna(subset=["place"])
     per_report = data.groupby([key, "place", "report_id"], sort=True)[["units", "units_matched"]].sum()
-    alpha = (1 - ci) / 2
     rng = np.random.default_rng(random_state)
     places = sorted(data["place"].unique(), key=lambda p: (LEVELS.index(p) if p in LEVELS else len(LEVELS), str(p)))
     keys = list(dict.fromkeys(data[key]))
@@ -425,7 +426,7 @@ def level_prevalence(table: pd.DataFrame, reports: pd.DataFrame, kinds=None, by:
     for place in places:
         part = per_report.xs(place, level="place")
         report_ids = sorted(part.index.get_level_values("report_id").unique())
-        draws = rng.multinomial(len(report_ids), np.full(len(report_ids), 1 / len(report_ids)), size=n_boot)
+        weights = resample_clusters(len(report_ids), n_boot, rng)  # one draw of the reports for every key
         for k in keys:
             cell = part.xs(k, level=key).reindex(report_ids, fill_value=0) if k in part.index.get_level_values(key) \
                 else pd.DataFrame({"units": 0, "units_matched": 0.0}, index=report_ids)
@@ -433,9 +434,7 @@ def level_prevalence(table: pd.DataFrame, reports: pd.DataFrame, kinds=None, by:
             share = matched.sum() / units.sum() if units.sum() else np.nan
             low = high = np.nan
             if len(report_ids) >= 2:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    boot = (draws @ matched) / (draws @ units)
-                low, high = np.nanquantile(boot, [alpha, 1 - alpha]) if np.isfinite(boot).any() else (np.nan, np.nan)
+                low, high = percentile_interval(ratio_replicates(weights, matched, units), ci)
             rows.append({"key": k, "level": place, "reports": len(report_ids), "units": int(units.sum()),
                          "units_matched": matched.sum(), "share": share, "low": low, "high": high})
     return pd.DataFrame(rows, columns=LEVEL_COLUMNS)

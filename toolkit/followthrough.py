@@ -48,17 +48,16 @@ citing a label.
 
 **Intervals.** :func:`by_theme` and :func:`by_topic` resample government-year *pairs* with replacement
 (the plan units of one pair are not independent), ``n_boot`` draws (1,000) from
-``numpy.random.default_rng(random_state)``, percentile interval. :func:`topic_prevalence_by_year` and
-:func:`toolkit.themes.prevalence_by_year_ci` resample reports within a year with at least two reports,
-and give a Wilson score interval over units for a year with one report (units taken as independent:
-narrower than the truth).
+``numpy.random.default_rng(random_state)``, percentile interval (:mod:`toolkit.stats`).
+:func:`topic_prevalence_by_year` and :func:`toolkit.themes.prevalence_by_year_ci` resample reports within
+a year with at least two reports, and give a Wilson score interval over units for a year with one report
+(units taken as independent: narrower than the truth; :func:`toolkit.stats.year_intervals`).
 """
 from __future__ import annotations
 
 import hashlib
 import math
 import re
-import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -68,6 +67,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from . import paths
+from .stats import percentile_interval, ratio_replicates, resample_clusters, year_intervals
 from .topics import FRAMING_ROLES
 
 #: The word vectors (data/vectors/wordvectors.npz, built by data/vectors/build_vectors.py from the MIT
@@ -389,15 +389,8 @@ def shares(table: pd.DataFrame, groups: pd.Series, followed=("reported",), n_boo
     pairs_g = exploded["pair"].to_numpy(dtype=np.int64)  # integers even when no unit is left
     np.add.at(counts, (pairs_g, rows_g), 1)
     np.add.at(hits, (pairs_g, rows_g), exploded["label"].isin(followed).to_numpy(float))
-    rng = np.random.default_rng(random_state)
-    draws = rng.multinomial(len(pair_ids), np.full(len(pair_ids), 1 / len(pair_ids)), size=n_boot).astype(float) \
-        if pair_ids else np.zeros((n_boot, 0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        boot = (draws @ hits) / (draws @ counts)
-    alpha = (1 - ci) / 2
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low, high = np.nanquantile(boot, [alpha, 1 - alpha], axis=0) if len(names) else ([], [])
+    replicates = ratio_replicates(resample_clusters(len(pair_ids), n_boot, random_state), hits, counts)
+    low, high = percentile_interval(replicates, ci) if len(names) else ([], [])
     rows = []
     for g, name in enumerate(names):
         part = exploded[exploded["group"] == name]
@@ -478,51 +471,11 @@ def agreement(table: pd.DataFrame, gold: pd.DataFrame) -> dict:
 
 
 # ---------------------------------------------------------------------- topics over time
-def wilson(k, n, ci: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """The Wilson score interval of ``k`` successes in ``n`` trials (arrays); NaN where ``n`` is 0."""
-    from scipy.stats import norm
-
-    k, n = np.asarray(k, float), np.asarray(n, float)
-    z = norm.ppf(1 - (1 - ci) / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
-def year_intervals(frame: pd.DataFrame, n_boot: int = 1000, ci: float = 0.95, random_state: int = 0) -> pd.DataFrame:
-    """Shared by the by-year tables: ``frame`` has ``group``, ``year``, ``report_id``, ``hits`` and ``units``
-    per report (a report may have zero hits). Per group and year: ``reports``, ``units``, ``hits``,
-    ``share`` = hits / units, ``low``, ``high`` and ``method``: ``bootstrap`` (reports resampled within
-    the year, ≥ 2 reports), ``wilson`` (one report: units as independent trials) or ``none``."""
-    rng = np.random.default_rng(random_state)
-    alpha = (1 - ci) / 2
-    rows = []
-    for (group, year), part in frame.groupby(["group", "year"], sort=True):
-        hits, units = part["hits"].to_numpy(float), part["units"].to_numpy(float)
-        row = {"group": group, "year": int(year), "reports": len(part), "units": int(units.sum()),
-               "hits": int(hits.sum()), "share": hits.sum() / units.sum() if units.sum() else math.nan}
-        if len(part) >= 2 and units.sum() > 0:
-            draws = rng.multinomial(len(part), np.full(len(part), 1 / len(part)), size=n_boot).astype(float)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                boot = (draws @ hits) / (draws @ units)
-            row["low"], row["high"] = np.nanquantile(boot, [alpha, 1 - alpha])
-            row["method"] = "bootstrap"
-        elif units.sum() > 0:
-            low, high = wilson(hits.sum(), units.sum(), ci)
-            row["low"], row["high"], row["method"] = float(low), float(high), "wilson"
-        else:
-            row["low"], row["high"], row["method"] = math.nan, math.nan, "none"
-        rows.append(row)
-    return pd.DataFrame(rows, columns=["group", "year", "reports", "units", "hits", "share", "low", "high", "method"])
-
-
 def topic_prevalence_by_year(weights: pd.DataFrame, reports: pd.DataFrame, kinds=None, labels=None,
                              n_boot: int = 1000, ci: float = 0.95, random_state: int = 0) -> pd.DataFrame:
     """Each topic's prevalence by year under review: the share of units whose *dominant* topic it is
     (``weights``: :meth:`toolkit.topics.TopicModel.unit_weights`; units without topic terms left out),
-    with an interval by :func:`year_intervals` (bootstrap over the reports of a year, Wilson over units
+    with an interval by :func:`toolkit.stats.year_intervals` (bootstrap over the reports of a year, Wilson over units
     for a one-report year). Columns: ``topic``, ``label``, ``year``, ``reports``, ``units``, ``hits``
     (units dominated by the topic), ``share``, ``low``, ``high``, ``method``."""
     topics = [c for c in weights.columns if isinstance(c, (int, np.integer))]

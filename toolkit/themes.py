@@ -30,6 +30,7 @@ import pandas as pd
 
 from . import paths
 from .sections import KINDS
+from .stats import year_intervals
 
 LEXICON = paths.LEXICON_DIR / "themes.toml"
 SCHEMA = 1
@@ -738,8 +739,6 @@ def prevalence_by_year_ci(matches: pd.DataFrame, units, reports: pd.DataFrame, t
     of its one report (units taken as independent, so narrower than the truth; ``method`` says which).
     Columns: ``theme``, ``year``, ``reports``, ``units``, ``units_matched``, ``share``, ``low``, ``high``,
     ``method``. Reports without a year are left out."""
-    from .followthrough import year_intervals
-
     units = _units_of(units)
     if kinds is not None:
         kinds = [kinds] if isinstance(kinds, str) else list(kinds)

@@ -82,6 +82,7 @@ from . import paths
 from .cache import EntryError, read_entry, set_aside, sha256, warn, write_atomic
 from .sections import KINDS as SECTION_KINDS
 from .sections import UNIT_COLUMNS
+from .stats import percentile_interval, ratio_replicates, resample_clusters
 
 #: The section kinds topics are fitted on by default: what is wrong, and what is promised.
 KINDS = ("problems", "plans")
@@ -850,11 +851,9 @@ def _bootstrap(table: pd.DataFrame, kinds, n_boot: int, random_state) -> tuple[n
         rows = part["report_id"].map(index).to_numpy()
         np.add.at(sums[:, g, :], rows, part[topics].to_numpy(float))
         np.add.at(counts[:, g], rows, 1)
-    rng = np.random.default_rng(random_state)
-    draws = rng.multinomial(len(reports), np.full(len(reports), 1 / len(reports)), size=n_boot).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         point = sums.sum(axis=0) / counts.sum(axis=0)[:, None]
-        boot = np.einsum("br,rgt->bgt", draws, sums) / (draws @ counts)[:, :, None]
+    boot = ratio_replicates(resample_clusters(len(reports), n_boot, random_state), sums, counts)
     boot[:, (counts > 0).sum(axis=0) < 2, :] = np.nan  # one report: resampling it says nothing
     info = {"units": counts.sum(axis=0).astype(int), "reports": (counts > 0).sum(axis=0),
             "no_terms": np.array([int((empty & (table["kind"] == k).to_numpy()).sum()) for k in kinds])}
@@ -879,10 +878,7 @@ def prevalence(weights: pd.DataFrame, kinds=KINDS, n_boot: int = 1000, ci: float
     """
     kinds = _check_kinds(kinds)
     point, boot, info = _bootstrap(weights, kinds, n_boot, random_state)
-    alpha = (1 - ci) / 2
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: a kind no report has
-        low, high = np.nanquantile(boot, [alpha, 1 - alpha], axis=0)
+    low, high = percentile_interval(boot, ci)  # NaN for a kind no report has
     topics = _topic_columns(weights)
     names = _labels(labels, topics)
     rows = [{"topic": t, "label": names[i], "kind": kind, "prevalence": point[g, i], "low": low[g, i],
@@ -902,10 +898,7 @@ def lean(weights: pd.DataFrame, kinds=KINDS, n_boot: int = 1000, ci: float = 0.9
     if len(kinds) != 2:
         raise ValueError(f"lean compares two kinds, not {kinds}")
     point, boot, _ = _bootstrap(weights, kinds, n_boot, random_state)
-    alpha = (1 - ci) / 2
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low, high = np.nanquantile(boot[:, 1] - boot[:, 0], [alpha, 1 - alpha], axis=0)
+    low, high = percentile_interval(boot[:, 1] - boot[:, 0], ci)
     topics = _topic_columns(weights)
     table = pd.DataFrame({"topic": topics, "label": _labels(labels, topics), kinds[0]: point[0],
                           kinds[1]: point[1], "difference": point[1] - point[0], "low": low, "high": high})
