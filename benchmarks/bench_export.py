@@ -28,10 +28,10 @@ import time
 from pathlib import Path
 
 from toolkit import load_corpus, paths
-from toolkit.export import FORMATS, TABLES, WRITERS, build, write
+from toolkit.export import EXPORT_FORMATS, TABLES, WRITERS, build, write
 from toolkit.tokenize import Tokenizer
 from toolkit.topics import KSelection, documents
-from toolkit.export import DEFAULT_SAMPLES
+from toolkit.topics import DEFAULT_SAMPLES
 
 #: The k notebook 03 (and the export's default selection) chooses on the municipal corpus.
 DEFAULT_K = 8
@@ -66,13 +66,13 @@ def main(argv=None) -> int:
     print(f"topics: k = {DEFAULT_K} on {len(docs)} units, stability from {DEFAULT_SAMPLES} samples "
           f"({DEFAULT_SAMPLES + 1} NMF fits, no cache): {time.perf_counter() - t:.2f} s (not counted: passed as model=)")
 
-    builds, writes, totals, bases, parquet_bases = [], {f: [] for f in FORMATS}, [], [], []
+    builds, writes, totals, bases, parquet_bases = [], {f: [] for f in EXPORT_FORMATS}, [], [], []
     for _ in range(args.repeat):
         t = time.perf_counter()
         result = build(corpus, model=selection, tokenizer=tokenizer)
         builds.append(time.perf_counter() - t)
         with tempfile.TemporaryDirectory() as tmp:
-            for f in FORMATS:  # each format alone, into its own folder (the codebook and manifest with each)
+            for f in EXPORT_FORMATS:  # each format alone, into its own folder (the codebook and manifest with each)
                 t = time.perf_counter()
                 write(result, Path(tmp) / f, f)
                 writes[f].append(time.perf_counter() - t)
@@ -84,13 +84,13 @@ def main(argv=None) -> int:
             for name in TABLES:
                 result.tables[name].to_parquet(Path(tmp) / f"{name}.plain.parquet", index=False)
             parquet_bases.append(time.perf_counter() - t)
-            size = {f: sum(p.stat().st_size for p in (Path(tmp) / f).iterdir()) for f in FORMATS}
-        totals.append(builds[-1] + sum(writes[f][-1] for f in FORMATS))
+            size = {f: sum(p.stat().st_size for p in (Path(tmp) / f).iterdir()) for f in EXPORT_FORMATS}
+        totals.append(builds[-1] + sum(writes[f][-1] for f in EXPORT_FORMATS))
 
     rows = {name: len(table) for name, table in result.tables.items()}
     print("rows: " + ", ".join(f"{name} {n:,}" for name, n in rows.items()))
     print(f"build (every table, the dtm): {best(builds)}")
-    for f in FORMATS:
+    for f in EXPORT_FORMATS:
         print(f"write {f:<8} {best(writes[f])}  ({size[f] / 1e6:.1f} MB, codebook and manifest included)")
     print(f"baseline: plain DataFrame.to_csv of the same tables {best(bases)}; plain to_parquet {best(parquet_bases)}")
     export_s, baseline = min(totals), min(bases)

@@ -42,8 +42,9 @@ import pandas as pd
 
 from toolkit import load_corpus, notebook_runner, plotting
 from toolkit.tokenize import Tokenizer
-from toolkit.topic_figures import alignment_figure, prevalence_figure, selection_figure
-from toolkit.topics import TopicModel, align, compare_topics, documents, lean, prevalence, select_topics, trust_notes
+from toolkit.topic_figures import alignment_figure, selection_figure, topic_prevalence_figure
+from toolkit.topics import (TopicModel, align, compare_topics, documents, lean, select_topics, topic_prevalence,
+                            trust_notes)
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
 corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
@@ -114,13 +115,13 @@ own_model = TopicModel(**model.get_params()).fit(own) if len(own) > model.n_comp
 
 # %%
 weights = model.unit_weights()
-prev = prevalence(weights, n_boot=1000, random_state=0, labels=model.labels_)
+prev = topic_prevalence(weights, n_boot=1000, random_state=0, labels=model.labels_)
 leaning = lean(weights, n_boot=1000, random_state=0, labels=model.labels_)
 leaning.round(3).set_index("topic")
 
 # %%
 stability = topics.set_index("topic")["stability"]
-fig = prevalence_figure(prev, stability)
+fig = topic_prevalence_figure(prev, stability)
 written = plotting.savefig(fig, "03-prevalence-by-kind", directory=params.figures,
                            caption="Topic prevalence among problem and plan units, with 95% intervals "
                                    "(bootstrap over reports)")

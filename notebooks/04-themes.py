@@ -39,8 +39,8 @@ import pandas as pd
 
 from toolkit import load_corpus, notebook_runner, plotting
 from toolkit.sections import KINDS
-from toolkit.themes import (carriers, find_matches, kwic, load_lexicon, one_line, prevalence, prevalence_by_year,
-                            prevalence_figure, suggest_variants, topic_links, topic_links_figure)
+from toolkit.themes import (carriers, find_matches, kwic, load_lexicon, one_line, prevalence_by_year, suggest_variants,
+                            theme_prevalence, theme_prevalence_figure, topic_links, topic_links_figure)
 from toolkit.tokenize import Tokenizer
 from toolkit.topics import documents, select_topics
 
@@ -88,11 +88,11 @@ one_line(cross[["label", "kind", "start", "left", "match", "right"]].head(20))
 # ## 3 · Prevalence
 #
 # Per theme and section kind: matches, units with a match, and the share of units with a match,
-# summed over the reports (the per-report table is `prevalence(...)`, one row per theme, report and kind,
+# summed over the reports (the per-report table is `theme_prevalence(...)`, one row per theme, report and kind,
 # zeros included).
 
 # %%
-prev = prevalence(matches, corpus.units, themes=lexicon.ids)
+prev = theme_prevalence(matches, corpus.units, themes=lexicon.ids)
 overall = prev.groupby(["theme", "kind"], sort=False)[["matches", "units_matched", "units"]].sum()
 overall["share"] = overall["units_matched"] / overall["units"]
 reports_with = prev[prev["matches"] > 0].groupby(["theme", "kind"])["report_id"].nunique()
@@ -109,7 +109,7 @@ by_year[by_year["kind"].isin(["problems", "plans"])].pivot_table(
     index="theme", columns=["kind", "year"], values="reports_matched", aggfunc="sum").reindex(lexicon.ids)
 
 # %%
-fig = prevalence_figure(prev, lexicon, labels=labels, max_reports=30)
+fig = theme_prevalence_figure(prev, lexicon, labels=labels, max_reports=30)
 written = plotting.savefig(fig, "04-theme-prevalence", directory=params.figures,
                            caption="Share of units naming each theme, by report and section kind "
                                    "(grey: the report has no such section)")

@@ -36,9 +36,8 @@ THEMES = None  # your own themes file (TOML), merged with the project lexicon
 import pandas as pd
 
 from toolkit import load_corpus, notebook_runner, plotting
-from toolkit.targets import amplification, ledger, load_indicators, panel, summary
-from toolkit.followthrough import by_theme, follow_through
-from toolkit.followthrough import summary as follow_summary
+from toolkit.targets import amplification, ledger, load_indicators, panel, verdicts_by_indicator
+from toolkit.followthrough import by_theme, follow_through, labels_by_pair
 from toolkit.themes import find_matches, load_lexicon, prevalence_by_year_ci
 from toolkit.time_figures import amplification_figure, ledger_figure, theme_trend_figure
 
@@ -71,7 +70,7 @@ years.head(12)
 
 # %%
 book = ledger(corpus, indicators)
-summary(book)
+verdicts_by_indicator(book)
 
 # %%
 shown = book[book["target_value"].notna() | (book["verdict"] == "explicitly_absent")]
@@ -123,7 +122,7 @@ if fig is not None:
 followed = follow_through(corpus)
 print(f"{followed['plan_report'].nunique()} plan reports paired with the review of their year; "
       f"{len(followed)} plan units")
-follow_summary(followed)
+labels_by_pair(followed)
 
 # %%
 by_theme(followed, random_state=0).round(3)

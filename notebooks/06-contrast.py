@@ -40,7 +40,7 @@ from toolkit import load_corpus, notebook_runner, plotting
 from toolkit.contrast import (keyness, level_prevalence, place_prevalence, term_matrix, top_terms,
                               topic_prevalence_table)
 from toolkit.contrast_figures import keyness_figure, level_figure, tile_map_figure
-from toolkit.themes import find_matches, load_lexicon, prevalence
+from toolkit.themes import find_matches, load_lexicon, theme_prevalence
 from toolkit.tokenize import Tokenizer
 from toolkit.topics import documents, select_topics
 
@@ -103,7 +103,7 @@ else:
 # %%
 lexicon = load_lexicon(themes=params.themes)
 matches = find_matches(corpus, lexicon)
-table = prevalence(matches, corpus.units)
+table = theme_prevalence(matches, corpus.units)
 places = place_prevalence(table, corpus.reports)
 chosen = ["data_silos", "cross_region", "business_environment"]
 print(f"{places['place'].nunique()} provinces with reports; "

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from toolkit.contrast import (KEYNESS_COLUMNS, count_matrix, group_mask, keyness, level_prevalence,
                               place_prevalence, term_matrix, top_terms, topic_prevalence_table)
 from toolkit.contrast_figures import keyness_figure, keyness_labels, level_figure, tile_map_figure
-from toolkit.themes import find_matches, prevalence
+from toolkit.themes import find_matches, theme_prevalence
 from toolkit.tokenize import Tokenizer, read_userdict
 from toolkit.topics import documents
 
@@ -274,7 +274,7 @@ def test_tile_map_rejects_unknown_places():
 
 
 def test_prevalence_on_the_seeds(seeds):
-    table = prevalence(find_matches(seeds), seeds)
+    table = theme_prevalence(find_matches(seeds), seeds)
     places = place_prevalence(table, seeds.reports, kinds="problems")
     assert set(places["place"]) <= {"广东省", "四川省", "河南省", "湖南省"}
     levels = level_prevalence(table, seeds.reports, n_boot=100)

@@ -186,7 +186,7 @@ def test_clean_removes_what_varies_between_runs():
     cell = nbformat.v4.new_code_cell("1", metadata={
         "papermill": {"start_time": "2024-01-01T00:00:00"}, "execution": {"iopub.status.busy": "x"}, "tags": []})
     nb.cells.append(cell)
-    notebook_runner.clean(nb)
+    notebook_runner.clean_notebook(nb)
     assert "papermill" not in nb.metadata
     assert nb.metadata["kernelspec"]["name"] == "toolkit"
     assert cell.metadata == {}
@@ -204,7 +204,7 @@ def test_stream_outputs_cut_differently_are_saved_the_same():
         nb = nbformat.v4.new_notebook()
         nb.cells.append(nbformat.v4.new_code_cell("x", outputs=[
             nbformat.v4.new_output("stream", name="stdout", text=chunk) for chunk in chunks]))
-        notebook_runner.clean(nb)
+        notebook_runner.clean_notebook(nb)
         return nb.cells[0].outputs
 
     assert notebook("a\n", "b\n") == notebook("a", "\nb\n") == notebook("a\nb\n")

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from toolkit import cli, load_corpus, notebook_runner, paths
 from toolkit.explore import (SEARCH_COLUMNS, Explorer, Focus, _marked, explore, filter_matches, match_counts, page,
                              report_html, search, sort_matches, summary_html, topic_summary)
-from toolkit.themes import LexiconError, find_matches, kwic, load_lexicon, one_line
+from toolkit.errors import ThemeLexiconError
+from toolkit.themes import find_matches, kwic, load_lexicon, one_line
 from toolkit.tokenize import Tokenizer
 from toolkit.topics import TopicModel, documents
 
@@ -220,13 +221,13 @@ def test_own_themes_are_merged_and_checked(tmp_path):
     clash = tmp_path / "clash.toml"
     clash.write_text(OWN.replace('"审批"', '"数据孤岛"', 1).replace('{term = "审批"}', '{term = "数据孤岛"}'),
                      encoding="utf-8")
-    with pytest.raises(LexiconError, match="clash.toml: theme approval: its name '数据孤岛' is the name of theme"):
+    with pytest.raises(ThemeLexiconError, match="clash.toml: theme approval: its name '数据孤岛' is the name of theme"):
         load_lexicon(themes=clash)
     broken = tmp_path / "broken.toml"
     broken.write_text("schema = 1\n[[theme]]\nid = 'x'\n", encoding="utf-8")
-    with pytest.raises(LexiconError, match="broken.toml: theme 1 \\(x\\): missing 'name'"):
+    with pytest.raises(ThemeLexiconError, match="broken.toml: theme 1 \\(x\\): missing 'name'"):
         load_lexicon(themes=broken)
-    with pytest.raises(LexiconError, match="no such lexicon file"):
+    with pytest.raises(ThemeLexiconError, match="no such lexicon file"):
         load_lexicon(themes=tmp_path / "absent.toml")
 
 
@@ -239,9 +240,9 @@ def test_notebook_parameters_take_own_themes(tmp_path):
     assert notebook_runner.resolve_parameters().themes is None
     bad = tmp_path / "bad.toml"
     bad.write_text("schema = 2\n", encoding="utf-8")
-    with pytest.raises(LexiconError, match="bad.toml: schema must be 1"):
+    with pytest.raises(ThemeLexiconError, match="bad.toml: schema must be 1"):
         notebook_runner.resolve_parameters(None, None, bad)
-    assert notebook_runner.main(["07", "--themes", str(bad)]) == 1
+    assert notebook_runner.make_figures(["07", "--themes", str(bad)]) == 1
 
 
 def test_cli_kwic_literal_and_own_themes(tmp_path, capsys):
@@ -277,7 +278,7 @@ def test_saved_notebooks_keep_no_widget_state():
         "application/vnd.jupyter.widget-view+json": {"model_id": "abc", "version_major": 2, "version_minor": 0},
         "text/html": "<div>static</div>", "text/plain": "Explorer"}, execution_count=1)]
     nb.cells.append(cell)
-    notebook_runner.clean(nb)
+    notebook_runner.clean_notebook(nb)
     assert "widgets" not in nb.metadata
     assert set(nb.cells[0].outputs[0]["data"]) == {"text/html", "text/plain"}
     saved = nbformat.read(paths.NOTEBOOKS_DIR / "07-explore.ipynb", as_version=4)

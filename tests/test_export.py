@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 
 from toolkit import cli, load_corpus, paths
 from toolkit import export as ex
-from toolkit.export import (EXCEL_CELL_LIMIT, EXPORT_MARKER, FORMATS, SPECS, TABLES, ExportError, build, excel_text,
+from toolkit.export import (EXCEL_CELL_LIMIT, EXPORT_FORMATS, EXPORT_MARKER, SPECS, TABLES, ExportError, build,
+                            excel_text,
                             export, parse_formats, stata_name, stata_names, write)
 from toolkit.themes import load_lexicon
 from toolkit.tokenize import Tokenizer
@@ -465,7 +466,7 @@ def test_manifest_names_what_produced_the_numbers(seed_export):
     for name, f in listed.items():
         data = (to / name).read_bytes()
         assert (f["bytes"], f["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
-    assert manifest["formats"] == list(FORMATS)
+    assert manifest["formats"] == list(EXPORT_FORMATS)
 
 
 def test_no_file_holds_a_machine_path_or_the_time(seed_export):
@@ -564,7 +565,7 @@ def test_excel_text_fits_a_cell_and_says_when_it_cut(parts):
 
 # --------------------------------------------------------------------------- bad input
 def test_unknown_format_is_one_clear_error():
-    assert parse_formats("all") == FORMATS and parse_formats("csv, DTA") == ("csv", "dta")
+    assert parse_formats("all") == EXPORT_FORMATS and parse_formats("csv, DTA") == ("csv", "dta")
     assert parse_formats(["r", "parquet"]) == ("parquet", "r")
     with pytest.raises(ExportError, match=r"^unknown format 'xls': use parquet, csv, dta, xlsx, r or all "
                                           r"\(did you mean xlsx\?\)$"):

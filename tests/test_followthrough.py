@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from toolkit import followthrough as ft
 from toolkit import load_corpus, paths
-from toolkit.followthrough import (FOLLOW_COLUMNS, LABELS, PAIR_COLUMNS, SHARE_COLUMNS, agreement, by_theme, by_topic,
-                                   cohen_kappa, follow_through, label, pairs, read_gold, shares,
-                                   topic_prevalence_by_year)
+from toolkit.followthrough import (FOLLOW_COLUMNS, FOLLOW_LABELS, PAIR_COLUMNS, SHARE_COLUMNS, by_theme, by_topic,
+                                   cohen_kappa, follow_through, gold_agreement, label_unit, pairs, read_gold,
+                                   shares, topic_prevalence_by_year)
 from toolkit.stats import wilson
 from toolkit.themes import find_matches, load_lexicon, parse_lexicon, prevalence_by_year_ci
 from toolkit.tokenize import Tokenizer
@@ -89,20 +89,20 @@ def test_the_label_rule():
     assert set(ft.COEFFICIENTS["reported"]) == set(ft.COEFFICIENTS["mentioned"]) == {"intercept", *ft.EVIDENCE}
     strong = dict(tfidf=0.6, shared=True, inrev=True, short=False, frame=False, numbers=True, entities=True,
                   concreteness=3.0, evidence_digits=True, vectors=0.9)
-    assert label(**strong) == "reported"
-    assert label(**dict(strong, tfidf=0.0, shared=False, inrev=False, numbers=False, entities=False,
+    assert label_unit(**strong) == "reported"
+    assert label_unit(**dict(strong, tfidf=0.0, shared=False, inrev=False, numbers=False, entities=False,
                         concreteness=0.0, evidence_digits=False, vectors=0.0)) == "not_mentioned"
-    assert label(**dict(strong, tfidf=0.05, short=True, vectors=0.2)) == "not_mentioned"  # 各位代表！
-    assert label(**dict(strong, vectors=math.nan)) == label(**dict(strong, vectors=0.0))  # no vectors: 0
+    assert label_unit(**dict(strong, tfidf=0.05, short=True, vectors=0.2)) == "not_mentioned"  # 各位代表！
+    assert label_unit(**dict(strong, vectors=math.nan)) == label_unit(**dict(strong, vectors=0.0))  # no vectors: 0
 
 
 @settings(max_examples=150, derandomize=True, deadline=None)
 @given(_EVIDENCE, st.floats(0, 0.5))
 def test_more_shared_wording_never_lowers_a_label(evidence_, more):
     """Both scores grow with the TF-IDF cosine and with a number match: a label can only rise."""
-    low = label(**evidence_)
-    assert _ORDER[label(**dict(evidence_, tfidf=evidence_["tfidf"] + more))] >= _ORDER[low]
-    assert _ORDER[label(**dict(evidence_, numbers=True))] >= _ORDER[label(**dict(evidence_, numbers=False))]
+    low = label_unit(**evidence_)
+    assert _ORDER[label_unit(**dict(evidence_, tfidf=evidence_["tfidf"] + more))] >= _ORDER[low]
+    assert _ORDER[label_unit(**dict(evidence_, numbers=True))] >= _ORDER[label_unit(**dict(evidence_, numbers=False))]
 
 
 def test_evidence_against_the_whole_review():
@@ -150,7 +150,8 @@ def fake_table(n_pairs=12, seed=3):
     for p in range(n_pairs):
         for _ in range(8):
             rows.append({"level": "national", "government": "国务院", "year": 2000 + p,
-                         "label": rng.choice(LABELS), "plan_themes": list(rng.choice(["x", "y"], rng.integers(0, 3))),
+                         "label": rng.choice(FOLLOW_LABELS),
+                         "plan_themes": list(rng.choice(["x", "y"], rng.integers(0, 3))),
                          "dominant_topic": int(rng.integers(0, 3))})
     return pd.DataFrame(rows)
 
@@ -230,8 +231,8 @@ def test_gold_agreement_on_the_national_series(national_table):
     whole review). The old TF-IDF rule was tuned on it (53%, kappa 0.27); the evidence model was not,
     and its reader's rules differ from the codebook's: 48%, kappa 0.21."""
     gold = read_gold(GOLD)
-    assert len(gold) == 60 and set(gold["label"]) <= set(LABELS)
-    result = agreement(national_table, gold)
+    assert len(gold) == 60 and set(gold["label"]) <= set(FOLLOW_LABELS)
+    result = gold_agreement(national_table, gold)
     assert result["missing"] == 0, "gold units no longer start a plan unit: the sections changed"
     assert result["n"] == 60
     print(f"gold agreement: {result['share']:.3f}, kappa {result['kappa']:.3f}")
@@ -242,7 +243,7 @@ def test_gold_agreement_on_the_national_series(national_table):
 def test_national_follow_through_by_theme(national, national_table):
     pair_table = pairs(national)
     assert len(pair_table) >= 35 and (pair_table["review_report"] != pair_table["plan_report"]).all()
-    assert set(national_table["label"]) == set(LABELS)
+    assert set(national_table["label"]) == set(FOLLOW_LABELS)
     themes = by_theme(national_table, random_state=0)
     assert themes.equals(by_theme(national_table, random_state=0))
     row = themes.set_index("group").loc["reform_opening"]
@@ -302,7 +303,7 @@ def test_gold200_is_well_formed():
     gold = read_gold(GOLD200)
     assert len(gold) == 200 and gold["id"].is_unique and "text" not in gold.columns
     assert gold["half"].value_counts().to_dict() == {"tune": 100, "test": 100}
-    assert set(gold["label_a"]) <= set(LABELS) and gold["label_a"].notna().all()
+    assert set(gold["label_a"]) <= set(FOLLOW_LABELS) and gold["label_a"].notna().all()
     assert (gold["start"] < gold["end"]).all() and (gold["plan_report"] != gold["review_report"]).all()
 
 
@@ -333,7 +334,7 @@ def test_held_out_agreement_with_the_200_unit_gold(national_table, municipal_pro
     69% and kappa 0.47 when measured (docs/05-over-time.md)."""
     table = pd.concat([national_table, follow_through(municipal_provincial)], ignore_index=True)
     gold = read_gold(GOLD200).rename(columns={"label_a": "label"})
-    held_out = agreement(table, gold[gold["half"] == "test"])
+    held_out = gold_agreement(table, gold[gold["half"] == "test"])
     assert held_out["missing"] == 0 and held_out["n"] == 100
     print(f"held-out agreement: {held_out['share']:.2f}, kappa {held_out['kappa']:.2f}")
     assert held_out["share"] >= 0.65 and held_out["kappa"] >= 0.45

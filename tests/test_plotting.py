@@ -53,7 +53,7 @@ def test_chinese_labels_have_every_glyph(chinese_figure, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "Glyph … missing from font(s) …" would raise here
         chinese_figure.canvas.draw()
-        plotting.savefig(chinese_figure, "glyphs", formats=plotting.FORMATS, directory=tmp_path)
+        plotting.savefig(chinese_figure, "glyphs", formats=plotting.FIGURE_FORMATS, directory=tmp_path)
     ticks = [label.get_fontname() for label in chinese_figure.axes[0].get_xticklabels()]
     assert set(ticks) == {"Noto Sans CJK SC"}
 
@@ -67,7 +67,7 @@ def test_the_glyph_check_would_catch_a_latin_only_font():
         plt.close(fig)
 
 
-@pytest.mark.parametrize("fmt", plotting.FORMATS)
+@pytest.mark.parametrize("fmt", plotting.FIGURE_FORMATS)
 def test_saving_twice_gives_identical_bytes(chinese_figure, tmp_path, fmt):
     (first,) = plotting.savefig(chinese_figure, "twice", formats=(fmt,), directory=tmp_path / "a")
     (second,) = plotting.savefig(chinese_figure, "twice", formats=(fmt,), directory=tmp_path / "b")

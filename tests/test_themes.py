@@ -12,9 +12,11 @@ import pytest
 from toolkit import load_corpus, paths
 from toolkit.sections import KINDS
 from toolkit.themes import _WIDTH  # noqa: I001
-from toolkit.themes import (KWIC_COLUMNS, MATCH_COLUMNS, PREVALENCE_COLUMNS, LexiconError, ThemeMatcher, carriers,
-                            cooccurrence, find_matches, kwic, load_lexicon, parse_lexicon, prevalence,
-                            prevalence_by_year, prevalence_figure, prevalence_matrix, suggest_variants, topic_links)
+from toolkit.errors import ThemeLexiconError
+from toolkit.themes import (KWIC_COLUMNS, MATCH_COLUMNS, PREVALENCE_COLUMNS, ThemeMatcher, carriers,
+                            cooccurrence, find_matches, kwic, load_lexicon, parse_lexicon, prevalence_by_year,
+                            prevalence_matrix, suggest_variants, theme_prevalence, theme_prevalence_figure,
+                            topic_links)
 from toolkit.tokenize import Tokenizer
 from toolkit.topics import TopicModel, documents
 
@@ -101,7 +103,7 @@ def test_seen_in_claims_on_the_municipal_corpus(lexicon):
     (tiny([{"id": "a", "name": "甲", "variants": [{"term": "甲"}]}]), "missing 'label'"),
 ])
 def test_bad_lexicon_is_an_error_naming_file_and_reason(data, reason):
-    with pytest.raises(LexiconError, match="my.toml") as e:
+    with pytest.raises(ThemeLexiconError, match="my.toml") as e:
         parse_lexicon(data, "my.toml")
     assert reason in str(e.value)
 
@@ -114,7 +116,7 @@ def test_own_themes_may_list_plain_terms():
     assert [v.seen_in for v in lex["hall"].variants] == [(), (), ("r1",)]
     for bad, reason in ((["甲", 3], "each variant is a term \"…\" or a table {term"), (["甲 乙"], "without spaces"),
                         (["甲", "甲"], "listed twice"), (["乙"], "core term '甲'")):
-        with pytest.raises(LexiconError, match="my.toml") as e:
+        with pytest.raises(ThemeLexiconError, match="my.toml") as e:
             parse_lexicon(tiny([{"id": "a", "name": "甲", "label": "", "variants": bad}]), "my.toml")
         assert reason in str(e.value)
 
@@ -123,7 +125,7 @@ def test_the_project_lexicon_keeps_its_evidence_rule(tmp_path, monkeypatch):
     """data/lexicon/themes.toml records where each wording was seen (tests check every claim): there a
     plain term, or a table without seen_in, is refused; any other file may list plain terms."""
     for variant in ("甲", {"term": "甲"}):
-        with pytest.raises(LexiconError) as e:
+        with pytest.raises(ThemeLexiconError) as e:
             parse_lexicon(tiny([{"id": "a", "name": "甲", "label": "", "variants": [variant]}]), "themes.toml",
                           project=True)
         assert str(e.value) == (f"themes.toml: theme 1 (a): each variant is {{term = \"…\", seen_in = [report ids]}} "
@@ -134,16 +136,16 @@ def test_the_project_lexicon_keeps_its_evidence_rule(tmp_path, monkeypatch):
     assert load_lexicon(plain).ids == ["a"] and "a" in load_lexicon(themes=plain).ids  # a user's file
     load_lexicon(paths.LEXICON_DIR / ".." / "lexicon" / "themes.toml")  # the project's, by any path: strict, and passes
     monkeypatch.setattr("toolkit.themes.LEXICON", plain)  # the same file in the project lexicon's place
-    with pytest.raises(LexiconError, match="the project lexicon records where each wording was seen"):
+    with pytest.raises(ThemeLexiconError, match="the project lexicon records where each wording was seen"):
         load_lexicon(plain)
 
 
 def test_unreadable_lexicon_files(tmp_path):
     bad = tmp_path / "themes.toml"
     bad.write_text("[[theme]\nid = ", encoding="utf-8")
-    with pytest.raises(LexiconError, match=r"themes.toml: not valid TOML"):
+    with pytest.raises(ThemeLexiconError, match=r"themes.toml: not valid TOML"):
         load_lexicon(bad)
-    with pytest.raises(LexiconError, match="no such lexicon file"):
+    with pytest.raises(ThemeLexiconError, match="no such lexicon file"):
         load_lexicon(tmp_path / "missing.toml")
 
 
@@ -265,7 +267,7 @@ def test_kwic_cli_jsonl(seeds):
 
 # ---------------------------------------------------------------------- prevalence
 def test_prevalence_counts_units_and_keeps_zeros(seeds, matches):
-    table = prevalence(matches, seeds.units, themes=load_lexicon().ids)
+    table = theme_prevalence(matches, seeds.units, themes=load_lexicon().ids)
     assert list(table.columns) == PREVALENCE_COLUMNS
     cells = seeds.units.groupby(["report_id", "kind"]).size()
     assert len(table) == len(load_lexicon()) * len(cells)  # every theme x (report, kind), zeros included
@@ -277,7 +279,7 @@ def test_prevalence_counts_units_and_keeps_zeros(seeds, matches):
 
 
 def test_prevalence_by_year_sums_reports(seeds, matches):
-    table = prevalence(matches, seeds.units)
+    table = theme_prevalence(matches, seeds.units)
     years = prevalence_by_year(table, seeds.reports)
     assert sorted(years["year"].dropna().unique()) == [2019, 2020, 2021, 2023]
     y2019 = years[(years["year"] == 2019) & (years["theme"] == "cross_region") & (years["kind"] == "achievements")]
@@ -288,11 +290,11 @@ def test_prevalence_by_year_sums_reports(seeds, matches):
 
 
 def test_prevalence_matrix_and_figure(seeds, matches):
-    table = prevalence(matches, seeds.units)
+    table = theme_prevalence(matches, seeds.units)
     matrix = prevalence_matrix(table)
     assert matrix.loc["data_silos", ("problems", YIBIN)] == pytest.approx(0.5)
     assert matrix.shape[1] == 3 * 5
-    fig = prevalence_figure(table, labels=dict(zip(seeds.reports["report_id"], seeds.reports["label"])))
+    fig = theme_prevalence_figure(table, labels=dict(zip(seeds.reports["report_id"], seeds.reports["label"])))
     assert len(fig.axes) == 4  # three panels and the colour bar
     assert "梅州市政务服务数据管理局 2020" in [t.get_text() for t in fig.axes[0].get_xticklabels()]
 
@@ -358,7 +360,7 @@ def test_municipal_matching_generalises():
     by_theme = found.groupby("theme")["report_id"].nunique()
     assert by_theme["business_environment"] >= 130  # 营商环境 is in nearly every 政府工作报告
     assert by_theme["cross_region"] >= 30 and by_theme["hotline_12345"] >= 50
-    table = prevalence(found, corpus.units)
+    table = theme_prevalence(found, corpus.units)
     assert table["matches"].sum() == len(found)
     # every match quotes its variant (spaces and line breaks aside)
     texts = corpus.reports.set_index("report_id")["text"]

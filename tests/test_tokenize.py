@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from toolkit import load_corpus
 from toolkit.paths import LEXICON_DIR, MUNICIPAL_DIR, PROJECT_ROOT, RAW_DIR, shared_absent
-from toolkit.tokenize import (LexiconError, Tokenizer, _arrow_bundle_key, _arrow_strings, bundle_key, read_userdict,
-                              split_occurrences)
+from toolkit.errors import LexiconError, WordListError
+from toolkit.tokenize import Tokenizer, _arrow_bundle_key, _arrow_strings, bundle_key, read_userdict, split_occurrences
 
 
 @pytest.fixture(scope="module")
@@ -98,10 +98,24 @@ def test_deterministic(seeds):
 def test_bad_lexicon_names_file_and_line(tmp_path):
     shutil.copytree(LEXICON_DIR, tmp_path / "lex")
     (tmp_path / "lex" / "userdict.txt").write_text("数据孤岛 many\n", encoding="utf-8")
-    with pytest.raises(LexiconError, match=r"userdict.txt:1: expected"):
+    with pytest.raises(WordListError, match=r"userdict.txt:1: expected"):
         Tokenizer(lexicon_dir=tmp_path / "lex", cache=False)
-    with pytest.raises(LexiconError, match="not found"):
+    with pytest.raises(WordListError, match="not found"):
         Tokenizer(lexicon_dir=tmp_path / "missing", cache=False)
+
+
+def test_one_except_catches_every_lexicon_error(tmp_path):
+    """A broken word list, theme lexicon or indicator lexicon: each its own kind, one ``except LexiconError``
+    for all three (the theme lexicon's and the tokenizer's were two unrelated classes)."""
+    from toolkit.targets import load_indicators
+    from toolkit.themes import load_lexicon
+
+    broken = tmp_path / "broken.toml"
+    broken.write_text("schema = [", encoding="utf-8")
+    for load in (lambda: Tokenizer(lexicon_dir=tmp_path / "missing", cache=False), lambda: load_lexicon(broken),
+                 lambda: load_indicators(broken)):
+        with pytest.raises(LexiconError, match="missing|broken.toml"):
+            load()
 
 
 def test_unknown_backend():

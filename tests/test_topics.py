@@ -19,7 +19,7 @@ from toolkit import load_corpus
 from toolkit.paths import MUNICIPAL_DIR, PROJECT_ROOT, RAW_DIR, shared_absent
 from toolkit.tokenize import Tokenizer
 from toolkit.topics import (DOCUMENT_COLUMNS, KSelection, TopicModel, agreement, align, average_jaccard, choose_k,
-                            documents, lean, npmi_coherence, prevalence, top_indices, trust_notes)
+                            documents, lean, npmi_coherence, topic_prevalence, top_indices, trust_notes)
 
 # --------------------------------------------------------------------------- planted topics
 #: Three themes, each its own vocabulary; every unit draws from one theme (and a little shared noise).
@@ -385,7 +385,7 @@ def shares(rows) -> pd.DataFrame:
 def test_prevalence_means_and_report_bootstrap():
     table = shares([("a", "problems", 1.0), ("a", "problems", 0.8), ("a", "plans", 0.0),
                     ("b", "problems", 0.6), ("b", "plans", 0.2), ("b", "plans", 0.4)])
-    prev = prevalence(table, n_boot=500).set_index(["topic", "kind"])
+    prev = topic_prevalence(table, n_boot=500).set_index(["topic", "kind"])
     assert prev.loc[(0, "problems"), "prevalence"] == pytest.approx(0.8)
     assert prev.loc[(0, "plans"), "prevalence"] == pytest.approx(0.2)
     assert prev.loc[(1, "plans"), "prevalence"] == pytest.approx(0.8)
@@ -394,13 +394,13 @@ def test_prevalence_means_and_report_bootstrap():
     assert prev.loc[(0, "problems"), "low"] == pytest.approx(0.6)
     assert prev.loc[(0, "problems"), "high"] == pytest.approx(0.9)
     assert (prev["low"] <= prev["prevalence"] + 1e-12).all() and (prev["prevalence"] <= prev["high"] + 1e-12).all()
-    assert prevalence(table, n_boot=500).equals(prevalence(table, n_boot=500))
+    assert topic_prevalence(table, n_boot=500).equals(topic_prevalence(table, n_boot=500))
 
 
 def test_prevalence_counts_empty_units_and_needs_two_reports():
     table = shares([("a", "problems", 1.0), ("a", "plans", 0.0)])
     table.loc[2] = ["a", "plans", np.nan, np.nan, True]
-    prev = prevalence(table, n_boot=50).set_index(["topic", "kind"])
+    prev = topic_prevalence(table, n_boot=50).set_index(["topic", "kind"])
     assert prev.loc[(0, "plans"), "no_terms"] == 1 and prev.loc[(0, "plans"), "units"] == 1
     assert prev[["low", "high"]].isna().all(axis=None)  # one report: no interval
     assert lean(table, n_boot=50)["leans"].eq("undetermined").all()
@@ -467,14 +467,14 @@ def test_alignment_tables(docs, model):
 
 
 def test_figures_draw_what_the_tables_hold(docs, model, selection):
-    from toolkit.topic_figures import alignment_figure, prevalence_figure, selection_figure
+    from toolkit.topic_figures import alignment_figure, topic_prevalence_figure, selection_figure
 
     fig = selection_figure(selection)
     top, bottom = fig.axes
     assert list(top.lines[0].get_xdata()) == list(selection.table_["k"])
     assert [line.get_xdata()[0] for line in bottom.lines[1:]] == [selection.k_]  # the chosen k marked
-    prev = prevalence(model.unit_weights(), n_boot=50, labels=model.labels_)
-    fig = prevalence_figure(prev)
+    prev = topic_prevalence(model.unit_weights(), n_boot=50, labels=model.labels_)
+    fig = topic_prevalence_figure(prev)
     assert len(fig.axes[0].get_yticklabels()) == model.n_components
     changed = docs.copy()  # r0's plans only speak of law: its other problems are unanswered
     changed.loc[(changed.report_id == "r0") & (changed.kind == "plans"), "tokens"] = pd.Series(

@@ -248,7 +248,7 @@ def _section_kinds(text: str) -> tuple[str, ...]:
 
 def cmd_topics(args) -> None:
     from .tokenize import Tokenizer
-    from .topics import default_selection, documents, lean, prevalence, trust_notes
+    from .topics import default_selection, documents, lean, topic_prevalence, trust_notes
 
     corpus = _corpus(args)
     docs = documents(corpus.units, Tokenizer(cache=not args.no_cache), kinds=args.kinds,
@@ -263,7 +263,7 @@ def cmd_topics(args) -> None:
               f"{selection.n_terms_} terms or the units of a sample allow", file=sys.stderr)
     model = selection.model_
     weights = model.unit_weights()
-    prev = prevalence(weights, args.kinds, n_boot=args.n_boot, random_state=args.seed)
+    prev = topic_prevalence(weights, args.kinds, n_boot=args.n_boot, random_state=args.seed)
     leans = {}
     if len(args.kinds) == 2:
         leaning = lean(weights, args.kinds, n_boot=args.n_boot, random_state=args.seed)
@@ -307,7 +307,8 @@ def cmd_topics(args) -> None:
 
 
 def cmd_kwic(args) -> None:
-    from .themes import LEXICON, LexiconError, kwic, load_lexicon
+    from .errors import LexiconError
+    from .themes import LEXICON, kwic, load_lexicon
 
     try:
         lexicon = load_lexicon(args.lexicon or LEXICON, themes=args.themes)
@@ -331,8 +332,8 @@ def cmd_kwic(args) -> None:
 
 def cmd_export(args) -> None:
     """Every table of the corpus as files, with a codebook and a manifest (see :mod:`toolkit.export`)."""
+    from .errors import LexiconError
     from .export import ExportError, check_target, export, parse_formats
-    from .themes import LexiconError
     from .tokenize import Tokenizer
 
     try:
@@ -494,7 +495,7 @@ class _Parser(argparse.ArgumentParser):
             return
         message = f"invalid choice: {value!r} (choose from {', '.join(map(str, action.choices))})"
         if action.dest == "input_format" and self.writes_formats:
-            from .export import FORMATS as WRITTEN
+            from .export import EXPORT_FORMATS as WRITTEN
 
             if value in (*WRITTEN, "all"):
                 raise argparse.ArgumentError(action, f"{message}: this is the format the input is read as; "

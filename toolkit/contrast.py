@@ -25,6 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.special import erfc, xlogy
 
+from .corpus import LEVELS
 from .stats import percentile_interval, ratio_replicates, resample_clusters
 
 #: Default ``min_count``: terms seen fewer times than this in A and B together are left out of the table
@@ -40,8 +41,6 @@ PER = 10_000
 #: Columns of :func:`keyness`.
 KEYNESS_COLUMNS = ["term", "count_a", "count_b", "count", "units_a", "units_b", "rate_a", "rate_b", "prior",
                    "log_odds", "se", "z", "g2", "p", "favours"]
-#: Columns of reports a spec may name besides the columns of the units.
-REPORT_COLUMNS = ("label", "level", "government", "province", "city", "county", "year")
 
 _SPEC = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(!=|=)\s*(.+?)\s*$")
 _RANGE = re.compile(r"^(-?\d+)\s*-\s*(-?\d+)$")
@@ -357,13 +356,13 @@ def _key_column(table: pd.DataFrame) -> str:
     for key in ("theme", "topic"):
         if key in table.columns:
             return key
-    raise ValueError("a prevalence table has a 'theme' (toolkit.themes.prevalence) or 'topic' column "
+    raise ValueError("a prevalence table has a 'theme' (toolkit.themes.theme_prevalence) or 'topic' column "
                      "(topic_prevalence_table)")
 
 
 def topic_prevalence_table(weights: pd.DataFrame, labels=None) -> pd.DataFrame:
     """Topic shares per unit (:meth:`toolkit.topics.TopicModel.unit_weights`) summed per topic, report and
-    kind, in the shape of :func:`toolkit.themes.prevalence`: ``units_matched`` is the sum of the topic's
+    kind, in the shape of :func:`toolkit.themes.theme_prevalence`: ``units_matched`` is the sum of the topic's
     shares (the expected number of units about it), ``share`` = units_matched / units (the mean share)."""
     topics = [c for c in weights.columns if isinstance(c, (int, np.integer))]
     data = weights[~weights["no_terms"]] if "no_terms" in weights.columns else weights
@@ -392,7 +391,7 @@ def _with(table: pd.DataFrame, reports: pd.DataFrame, column: str, kinds) -> pd.
 
 def place_prevalence(table: pd.DataFrame, reports: pd.DataFrame, by: str = "province",
                      kinds=None) -> pd.DataFrame:
-    """Theme (or topic) prevalence per place: ``table`` is :func:`toolkit.themes.prevalence` (or
+    """Theme (or topic) prevalence per place: ``table`` is :func:`toolkit.themes.theme_prevalence` (or
     :func:`topic_prevalence_table`), ``reports`` gives each report's ``by`` (``province`` by default).
     Pooled over the reports of a place and the section ``kinds`` (default: all in the table):
     ``share`` = units matched / units. Columns :data:`PLACE_COLUMNS` (``key``: the theme or topic).
@@ -406,7 +405,6 @@ def place_prevalence(table: pd.DataFrame, reports: pd.DataFrame, by: str = "prov
     return out[PLACE_COLUMNS]
 
 
-LEVELS = ("national", "province", "prefecture", "county")
 LEVEL_COLUMNS = ["key", "level", "reports", "units", "units_matched", "share", "low", "high"]
 
 
@@ -415,7 +413,7 @@ def level_prevalence(table: pd.DataFrame, reports: pd.DataFrame, kinds=None, by:
     """Theme (or topic) prevalence by level of government (``by``: any report column), with a
     percentile bootstrap interval that resamples the *reports* of each level (the units of a report are
     not independent): ``share`` = Σ units matched / Σ units over the level's reports; ``low``/``high``
-    NaN for a level with fewer than two reports. Levels in the order of :data:`LEVELS`, then others."""
+    NaN for a level with fewer than two reports. Levels in the order of :data:`toolkit.corpus.LEVELS`, then others."""
     key = _key_column(table)
     data = _with(table, reports, by, kinds).dropna(subset=["place"])
     per_report = data.groupby([key, "place", "report_id"], sort=True)[["units", "units_matched"]].sum()

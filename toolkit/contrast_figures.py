@@ -14,7 +14,8 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from . import plotting
-from .contrast import LEVELS, top_terms
+from .contrast import top_terms
+from .corpus import LEVELS
 
 #: Iterations adjustText may take to move labels apart. A fixed count, not its default time limit (1 s),
 #: so the same table gives the same figure, byte for byte, on a fast or a busy machine.

@@ -18,7 +18,6 @@ from __future__ import annotations
 import bisect
 import csv
 import datetime
-import os
 import re
 import unicodedata
 from collections import Counter
@@ -32,10 +31,10 @@ import pandas as pd
 from . import numerals
 from .errors import BinaryReportError, EmptyReportError, FormatError, ReportError, UndecodableReportError
 from .paths import GEO_DIR, LEXICON_DIR, MANIFEST
-from .readers import MAX_BYTES, RawReport, ReadOptions, Source, discover, read_bytes, read_file, report_ids
+from .readers import MAX_BYTES, PathLike, RawReport, ReadOptions, Source, discover, read_bytes, read_file, report_ids
 from .readers.txt import MIN_COMMON_SHARE, Decoded, common_share, decode, is_markup, strip_markup
 from .geo import Zone
-from .header import read_header
+from .header import Line, read_header
 from .sections import is_bare_heading
 
 __all__ = ["BinaryReportError", "Decoded", "EmptyReportError", "FormatError", "MAX_BYTES", "MIN_COMMON_SHARE",
@@ -43,9 +42,6 @@ __all__ = ["BinaryReportError", "Decoded", "EmptyReportError", "FormatError", "M
            "extract_metadata", "is_markup", "normalise", "pages_of", "read_bytes", "read_report", "read_reports",
            "repair_lines", "report_paths", "strip_chrome", "strip_markup"]
 
-PathLike = str | os.PathLike[str]
-#: A non-blank line of a text, stripped, with its 1-based line number.
-Line = tuple[int, str]
 
 
 # --------------------------------------------------------------------------- records

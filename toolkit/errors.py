@@ -1,5 +1,7 @@
 """The errors of reading a report: each names where the report is (a file, an archive member, a table
-row) and the reason, so that ``str(error) == f"{where}: {reason}"`` is the one line a user sees."""
+row) and the reason, so that ``str(error) == f"{where}: {reason}"`` is the one line a user sees; and the
+errors of a lexicon (:class:`LexiconError` and its kinds: themes, the tokenizer's word lists,
+indicators), each naming the file and the reason."""
 from __future__ import annotations
 
 import os
@@ -49,3 +51,21 @@ class UndecodableReportError(ReportError):
 class FormatError(ReportError):
     """A file of a known format that cannot be read as a report (a scanned PDF, an old .doc, a broken
     archive, a table without a text column …); the reason says what to do."""
+
+
+class LexiconError(ValueError):
+    """A lexicon that cannot be used: the message names the file (and the line, where there is one) and
+    the reason. ``except LexiconError`` catches the three kinds below."""
+
+
+class ThemeLexiconError(LexiconError):
+    """A theme lexicon (``data/lexicon/themes.toml``, or a user's own themes) that cannot be used."""
+
+
+class WordListError(LexiconError):
+    """The tokenizer's word lists (``userdict.txt``, ``stopwords.txt``): a file missing or a line that
+    cannot be read."""
+
+
+class IndicatorError(LexiconError):
+    """An indicator lexicon (``data/lexicon/indicators.toml``) that cannot be used."""

@@ -27,7 +27,7 @@ holds the toolkit's version and git commit, the corpus files with their sha256, 
 sha256, the parameters (k, random_state …) and the sha256 of every file written, so a paper can cite
 exactly what produced its numbers.
 
-**Formats** (:data:`FORMATS`; ``all`` is every one):
+**Formats** (:data:`EXPORT_FORMATS`; ``all`` is every one):
 
 - ``parquet`` (default): one ``<table>.parquet`` each (pyarrow), typed; read by R (arrow), Stata 18,
   pandas.
@@ -97,26 +97,23 @@ import scipy.sparse as sp
 
 from . import __version__, paths
 from .cache import EntryError, entry_problem, read_entry
-from .exported import EXPORT_MARKER, MARKER_FORMAT, MAX_RECORD_BYTES, toolkit_manifest
+from .exported import EXPORT_MARKER, MANIFEST_NAME, MARKER_FORMAT, MAX_RECORD_BYTES, toolkit_manifest
 from .metadata import FIELDS, PROVENANCE
 from .sections import KINDS as SECTION_KINDS
 from .sections import ROLES
-from .topics import DEFAULT_SAMPLES as DEFAULT_TOPIC_SAMPLES
-from .topics import DETERMINISTIC
+from .topics import DEFAULT_SAMPLES, DETERMINISTIC
 
 #: The tables an export writes, in this order (sheets of the workbook, sections of the codebook).
 TABLES = ("reports", "sections", "units", "tokens", "theme_matches", "theme_prevalence", "topics", "unit_topics",
           "targets", "follow_through")
 #: The formats, in the order they are written; ``all`` means every one.
-FORMATS = ("parquet", "csv", "dta", "xlsx", "r")
-DEFAULT_FORMATS = ("parquet",)
-#: Topics fitted when no model is given: :func:`toolkit.topics.default_selection`, the selection of the
-#: notebooks and of the ``topics`` command (k chosen by stability over 2–20, 20 samples each: up to
-#: 399 NMF fits, minutes on a large corpus the first time, then read from ``.cache/topics``), so an
-#: export holds the topics notebook 03 shows. ``k=8`` fits that k alone (21 fits: seconds).
-DEFAULT_SAMPLES = DEFAULT_TOPIC_SAMPLES
+EXPORT_FORMATS = ("parquet", "csv", "dta", "xlsx", "r")
+DEFAULT_EXPORT_FORMATS = ("parquet",)
+# Topics fitted when no model is given: :func:`toolkit.topics.default_selection`, the selection of the
+# notebooks and of the ``topics`` command (k chosen by stability over 2–20, :data:`toolkit.topics.DEFAULT_SAMPLES`
+# samples each: up to 399 NMF fits, minutes on a large corpus the first time, then read from ``.cache/topics``),
+# so an export holds the topics notebook 03 shows. ``k=8`` fits that k alone (21 fits: seconds).
 TOP_TERMS = 10
-MANIFEST_NAME = "MANIFEST.json"
 CODEBOOK_MD = "codebook.md"
 CODEBOOK_JSON = "codebook.json"
 WORKBOOK = "tables.xlsx"
@@ -340,17 +337,18 @@ SPECS: dict[str, TableSpec] = {s.name: s for s in (
                      "reports.text[start:end] (a line break or full-width letters may differ from term)", "",
                      "toolkit.themes.find_matches"))),
     TableSpec("theme_prevalence", "主题流行度", "theme prevalence", "one theme in one section kind of one report",
-              ("theme", "report_id", "kind"), "toolkit.themes.prevalence", (
+              ("theme", "report_id", "kind"), "toolkit.themes.theme_prevalence", (
                   _C("theme", "string", "主题", "theme", "the theme's id; every theme of the lexicon is listed",
-                     "theme ids", "toolkit.themes.prevalence"),
+                     "theme ids", "toolkit.themes.theme_prevalence"),
                   _REPORT, _KIND,
                   _C("matches", "integer", "匹配数", "matches", "matches of the theme in these units", "≥ 0",
-                     "toolkit.themes.prevalence"),
+                     "toolkit.themes.theme_prevalence"),
                   _C("units_matched", "integer", "命中单元数", "units matched", "units with at least one match",
-                     "0…units", "toolkit.themes.prevalence"),
+                     "0…units", "toolkit.themes.theme_prevalence"),
                   _C("units", "integer", "单元数", "units", "units of this kind in this report", "≥ 1",
-                     "toolkit.themes.prevalence"),
-                  _C("share", "float", "占比", "share", "units_matched / units", "0–1", "toolkit.themes.prevalence"))),
+                     "toolkit.themes.theme_prevalence"),
+                  _C("share", "float", "占比", "share", "units_matched / units", "0–1",
+                     "toolkit.themes.theme_prevalence"))),
     TableSpec("topics", "主题模型", "topics", "one topic of the model (MANIFEST.json parameters.topics gives k and "
               "how it was chosen)", ("topic",), "toolkit.topics.KSelection, TopicModel", (
                   _C("topic", "integer", "主题编号", "topic", "the topic's number, 0-based (unit_topics.topic_N)",
@@ -459,7 +457,7 @@ SPECS: dict[str, TableSpec] = {s.name: s for s in (
                   _C("evidence_text", "string", "证据原文", "evidence text", "the evidence unit's words", "", ""),
                   _C("label", "string", "落实判断", "label", "the evidence's reading, fitted on a hand-labelled gold "
                      "(docs/05-over-time.md: held-out kappa 0.47; a pointer to the quotes, not a measurement)",
-                     "reported, weak, not_mentioned", "toolkit.followthrough.label"))),
+                     "reported, weak, not_mentioned", "toolkit.followthrough.label_unit"))),
 )}
 
 #: docvars.csv of the R hand-off: one row per unit, in the matrix's row order.
@@ -664,7 +662,7 @@ def build(corpus, *, model=None, k: int | None = None, k_range=None, kinds=("pro
     from .contrast import count_matrix
     from .followthrough import follow_through
     from .targets import ledger, load_indicators
-    from .themes import find_matches, load_lexicon, prevalence
+    from .themes import find_matches, load_lexicon, theme_prevalence
     from .tokenize import Tokenizer
     from .topics import TopicModel, default_selection, documents, npmi_coherence, top_indices
 
@@ -737,7 +735,7 @@ def build(corpus, *, model=None, k: int | None = None, k_range=None, kinds=("pro
     tables["theme_matches"] = _typed(matches, specs["theme_matches"])
     if matches.empty:
         notes["theme_matches"] = "no variant of any theme of the lexicon is found in the units"
-    tables["theme_prevalence"] = _typed(prevalence(matches, units, themes=lexicon.ids) if len(units) else
+    tables["theme_prevalence"] = _typed(theme_prevalence(matches, units, themes=lexicon.ids) if len(units) else
                                         pd.DataFrame(columns=specs["theme_prevalence"].names),
                                         specs["theme_prevalence"])
 
@@ -958,23 +956,23 @@ def codebook_markdown(book: dict) -> str:
 
 # ---------------------------------------------------------------------- writing
 def parse_formats(formats) -> tuple[str, ...]:
-    """``"all"``, ``"csv,dta"``, ``("parquet", "csv")`` → the formats in :data:`FORMATS` order; an
+    """``"all"``, ``"csv,dta"``, ``("parquet", "csv")`` → the formats in :data:`EXPORT_FORMATS` order; an
     unknown name is an :class:`ExportError`."""
     items = [f.strip().lower() for f in (formats.split(",") if isinstance(formats, str) else formats)]
     items = [f for f in items if f]
     if not items:
-        raise ExportError(f"no format given: use {', '.join(FORMATS)} or all")
+        raise ExportError(f"no format given: use {', '.join(EXPORT_FORMATS)} or all")
     if "all" in items:
-        return FORMATS
-    unknown = [f for f in items if f not in FORMATS]
+        return EXPORT_FORMATS
+    unknown = [f for f in items if f not in EXPORT_FORMATS]
     if unknown:
-        close = difflib.get_close_matches(unknown[0], (*FORMATS, "all"), n=1)
-        raise ExportError(f"unknown format {unknown[0]!r}: use {', '.join(FORMATS)} or all"
+        close = difflib.get_close_matches(unknown[0], (*EXPORT_FORMATS, "all"), n=1)
+        raise ExportError(f"unknown format {unknown[0]!r}: use {', '.join(EXPORT_FORMATS)} or all"
                           + (f" (did you mean {close[0]}?)" if close else ""))
-    return tuple(f for f in FORMATS if f in items)
+    return tuple(f for f in EXPORT_FORMATS if f in items)
 
 
-def export_files(formats=DEFAULT_FORMATS) -> list[str]:
+def export_files(formats=DEFAULT_EXPORT_FORMATS) -> list[str]:
     """The names of the files an export in ``formats`` writes, in the order it writes them (the marker
     aside)."""
     names = [CODEBOOK_MD, CODEBOOK_JSON]
@@ -985,7 +983,7 @@ def export_files(formats=DEFAULT_FORMATS) -> list[str]:
 
 
 #: Every name an export may write: the only names ``overwrite`` ever replaces or removes.
-EXPORT_NAMES = frozenset(export_files(FORMATS))
+EXPORT_NAMES = frozenset(export_files(EXPORT_FORMATS))
 
 
 def _read_record(to: Path) -> tuple[dict[str, set[str]], str | None]:
@@ -1046,7 +1044,7 @@ def _inside(to: Path, folders) -> Path | None:
                 None)
 
 
-def check_target(to, overwrite: bool = False, formats=DEFAULT_FORMATS, corpus_folders=()) -> Path:
+def check_target(to, overwrite: bool = False, formats=DEFAULT_EXPORT_FORMATS, corpus_folders=()) -> Path:
     """The folder an export may write to: created if missing; refused (:class:`ExportError`) if it is a
     file, lies inside one of ``corpus_folders`` (the corpus being read), or holds anything and
     ``overwrite`` is False; with ``overwrite``, if a file in the way is not one the toolkit wrote there
@@ -1376,7 +1374,7 @@ def _json_default(value):
     return str(value)
 
 
-def write(result: Export, to, formats=DEFAULT_FORMATS, overwrite: bool = False) -> list[Path]:
+def write(result: Export, to, formats=DEFAULT_EXPORT_FORMATS, overwrite: bool = False) -> list[Path]:
     """Write an :class:`Export` into the folder ``to`` in ``formats`` (see :func:`parse_formats`), with
     ``codebook.md``, ``codebook.json`` and, last, ``MANIFEST.json``; the marker first and last. Returns
     the files written (the marker aside). What ``overwrite`` may replace: see the module's docstring."""
@@ -1418,7 +1416,7 @@ def write(result: Export, to, formats=DEFAULT_FORMATS, overwrite: bool = False) 
     return files
 
 
-def export(corpus, to, formats=DEFAULT_FORMATS, *, overwrite: bool = False, **options) -> Export:
+def export(corpus, to, formats=DEFAULT_EXPORT_FORMATS, *, overwrite: bool = False, **options) -> Export:
     """Build every table of ``corpus`` (:func:`build`; ``options`` are its keywords: ``model``, ``k``,
     ``random_state`` …) and write them to the folder ``to`` (:func:`write`). The folder and the formats
     are checked before anything is computed. Returns the :class:`Export`, its ``files`` set."""
@@ -1429,8 +1427,9 @@ def export(corpus, to, formats=DEFAULT_FORMATS, *, overwrite: bool = False, **op
     return result
 
 
-__all__ = ["CODEBOOK_JSON", "CODEBOOK_MD", "DEFAULT_FORMATS", "EXCEL_CELL_LIMIT", "EXPORT_MARKER", "EXPORT_NAMES",
-           "Export", "ExportError", "FORMATS", "MANIFEST_NAME", "SPECS", "TABLES", "WORKBOOK", "build", "check_target",
+__all__ = ["CODEBOOK_JSON", "CODEBOOK_MD", "DEFAULT_EXPORT_FORMATS", "EXCEL_CELL_LIMIT", "EXPORT_FORMATS",
+           "EXPORT_MARKER", "EXPORT_NAMES", "Export", "ExportError", "MANIFEST_NAME", "SPECS", "TABLES", "WORKBOOK",
+           "build", "check_target",
            "export_files",
            "codebook", "codebook_markdown", "excel_sheets", "excel_text", "export", "parse_formats", "stata_name",
            "stata_names", "write"]

@@ -31,7 +31,7 @@ both sides):
   vectors, :func:`load_vectors`: trained on the MIT municipal and provincial corpora, shipped in
   ``data/vectors/`` with their build script and sha256).
 
-**Labels** (:func:`label`, weights :data:`COEFFICIENTS`): two logistic scores over that evidence (plus
+**Labels** (:func:`label_unit`, weights :data:`COEFFICIENTS`): two logistic scores over that evidence (plus
 whether the evidence unit holds a figure, and whether the plan unit is an address, lead-in or closing
 that promises nothing), fitted on the ``tune`` half of ``tests/gold/followthrough200.csv`` (200 plan
 units of 41 government-year pairs, each read against the whole review by the codebook
@@ -77,7 +77,7 @@ VECTORS_SHA256 = paths.DATA_DIR / "vectors" / "wordvectors.sha256"
 #: A plan unit shorter than this (characters: 各位代表！) promises nothing.
 SHORT_CHARS = 12
 #: The evidence of a plan unit (:func:`evidence`) and the weight of each in the two decisions of
-#: :func:`label`: is the unit taken up at all (``mentioned``: weak or reported), is it ``reported``.
+#: :func:`label_unit`: is the unit taken up at all (``mentioned``: weak or reported), is it ``reported``.
 #: Two logistic regressions (scikit-learn, C = 3 chosen by 5-fold cross-validation within the half),
 #: fitted on the 100 ``tune`` units of tests/gold/followthrough200.csv (label_a) on standardised
 #: features and written back on the raw scale; a unit is reported where the ``reported`` score is
@@ -93,7 +93,7 @@ COEFFICIENTS = {
                  "short": -9.65767, "frame": 1.258148, "numbers": 0.355656, "entities": 0.123327,
                  "concreteness": 0.210725, "evidence_digits": 1.333446, "vectors": -0.40871},
 }
-LABELS = ("reported", "weak", "not_mentioned")
+FOLLOW_LABELS = ("reported", "weak", "not_mentioned")
 
 PAIR_COLUMNS = ["level", "government", "agency", "year", "plan_report", "review_report", "plan_units", "review_units",
                 "note"]
@@ -260,8 +260,8 @@ def evidence(plan_text: str, review_texts, review_joined: str | None = None) -> 
             "frame": bool(_FRAME.search(plan_text)) and len(plan_text) < 60}
 
 
-def label(tfidf: float, shared: bool, inrev: bool, short: bool, frame: bool, numbers: bool, entities: bool,
-          concreteness: float, evidence_digits: bool, vectors: float) -> str:
+def label_unit(tfidf: float, shared: bool, inrev: bool, short: bool, frame: bool, numbers: bool, entities: bool,
+               concreteness: float, evidence_digits: bool, vectors: float) -> str:
     """The label of one plan unit from its evidence (:data:`EVIDENCE`, weights :data:`COEFFICIENTS`):
     ``reported`` where the reported score is ≥ 0, else ``weak`` where the mentioned score is ≥ 0, else
     ``not_mentioned``."""
@@ -352,7 +352,7 @@ def follow_through(corpus, tokenizer=None, model=None, lexicon=None, pair_table:
                          "evidence_report": ev["report_id"], "evidence_section": int(ev["section_index"]),
                          "evidence_unit": int(ev["unit_index"]), "evidence_start": int(ev["start"]),
                          "evidence_end": int(ev["end"]), "evidence_text": ev["text"],
-                         "label": label(score, bool(shared), bool(in_review), found["short"], found["frame"],
+                         "label": label_unit(score, bool(shared), bool(in_review), found["short"], found["frame"],
                                         found["numbers"], found["entities"], found["concreteness"],
                                         bool(_DIGIT.search(ev["text"])), wv)})
     out = pd.DataFrame(rows, columns=FOLLOW_COLUMNS)
@@ -372,9 +372,9 @@ def shares(table: pd.DataFrame, groups: pd.Series, followed=("reported",), n_boo
     one group or a list of groups per unit (a unit naming two themes counts in both). Columns
     :data:`SHARE_COLUMNS`; ``low``/``high`` are NaN with fewer than two pairs in a group."""
     followed = (followed,) if isinstance(followed, str) else tuple(followed)
-    unknown = set(followed) - set(LABELS)
+    unknown = set(followed) - set(FOLLOW_LABELS)
     if unknown:
-        raise ValueError(f"unknown labels {sorted(unknown)}; use some of {', '.join(LABELS)}")
+        raise ValueError(f"unknown labels {sorted(unknown)}; use some of {', '.join(FOLLOW_LABELS)}")
     keys = _pair_key(table)
     pair_ids = sorted(set(keys))
     index = {p: i for i, p in enumerate(pair_ids)}
@@ -396,7 +396,7 @@ def shares(table: pd.DataFrame, groups: pd.Series, followed=("reported",), n_boo
         part = exploded[exploded["group"] == name]
         n_pairs = int((counts[:, g] > 0).sum())
         rows.append({"group": name, "label": (labels or {}).get(name, str(name)), "plan_units": len(part),
-                     "pairs": n_pairs, **{lab: int((part["label"] == lab).sum()) for lab in LABELS},
+                     "pairs": n_pairs, **{lab: int((part["label"] == lab).sum()) for lab in FOLLOW_LABELS},
                      "share": hits[:, g].sum() / counts[:, g].sum(),
                      "low": low[g] if n_pairs >= 2 else math.nan, "high": high[g] if n_pairs >= 2 else math.nan})
     out = pd.DataFrame(rows, columns=SHARE_COLUMNS)
@@ -425,16 +425,16 @@ def by_topic(table: pd.DataFrame, model=None, followed=("reported",), n_boot: in
     return shares(table, groups, followed, n_boot, ci, random_state, names)
 
 
-def summary(table: pd.DataFrame) -> pd.DataFrame:
+def labels_by_pair(table: pd.DataFrame) -> pd.DataFrame:
     """Labels per pair: ``government``, ``year``, ``plan_units`` and the count of each label."""
     counts = table.groupby(["government", "year", "label"]).size().unstack("label", fill_value=0)
-    counts = counts.reindex(columns=list(LABELS), fill_value=0)
+    counts = counts.reindex(columns=list(FOLLOW_LABELS), fill_value=0)
     counts.insert(0, "plan_units", counts.sum(axis=1))
     return counts.reset_index()
 
 
 # ---------------------------------------------------------------------- agreement with a gold sample
-def cohen_kappa(a, b, labels=LABELS) -> float:
+def cohen_kappa(a, b, labels=FOLLOW_LABELS) -> float:
     """Cohen's kappa of two label sequences (1 = perfect, 0 = chance)."""
     a, b = list(a), list(b)
     if len(a) != len(b) or not a:
@@ -453,7 +453,7 @@ def read_gold(path) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(body))
 
 
-def agreement(table: pd.DataFrame, gold: pd.DataFrame) -> dict:
+def gold_agreement(table: pd.DataFrame, gold: pd.DataFrame) -> dict:
     """Agreement of :func:`follow_through` with a hand-labelled ``gold`` (columns ``plan_report``,
     ``start``, ``label``: the plan unit beginning at that offset): ``n`` (gold units found in the table),
     ``missing`` (gold units not found: the sections changed), ``share`` agreeing, ``kappa``, and the
@@ -463,7 +463,7 @@ def agreement(table: pd.DataFrame, gold: pd.DataFrame) -> dict:
     pairs_ = [(g, p) for g, p in found if p is not None]
     gold_labels = [g for g, _ in pairs_]
     predicted = [p for _, p in pairs_]
-    confusion = pd.crosstab(pd.Categorical(gold_labels, LABELS), pd.Categorical(predicted, LABELS),
+    confusion = pd.crosstab(pd.Categorical(gold_labels, FOLLOW_LABELS), pd.Categorical(predicted, FOLLOW_LABELS),
                             rownames=["gold"], colnames=["predicted"], dropna=False)
     return {"n": len(pairs_), "missing": len(found) - len(pairs_),
             "share": float(np.mean([g == p for g, p in pairs_])) if pairs_ else math.nan,

@@ -35,7 +35,8 @@ import ahocorasick
 
 from . import paths
 
-LEVELS = ("province", "prefecture", "county")
+#: The levels of the division table (GB/T 2260), from the top.
+DIVISION_LEVELS = ("province", "prefecture", "county")
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 #: Short forms of autonomous regions that titles use on their own (2025年宁夏政府工作报告).
 REGION_SHORT_FORMS = ("内蒙古", "广西", "西藏", "宁夏", "新疆")
@@ -118,7 +119,7 @@ def provinces() -> tuple[Province, ...]:
 
 
 def _order(found: Iterable[Division]) -> list[Division]:
-    return sorted(set(found), key=lambda d: (LEVELS.index(d.level), d.code))
+    return sorted(set(found), key=lambda d: (DIVISION_LEVELS.index(d.level), d.code))
 
 
 def _aliases(division: Division) -> list[str]:

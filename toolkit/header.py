@@ -34,7 +34,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-#: A non-blank line of a text, stripped, with its 1-based line number (as :mod:`toolkit.corpus` has it).
+#: A non-blank line of a text, stripped, with its 1-based line number (:mod:`toolkit.corpus` uses it too).
 Line = tuple[int, str]
 
 #: Header labels (spaces removed) → the metadata field they give. Labels mapped to None are kept in

@@ -141,7 +141,7 @@ def check_kernel() -> None:
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
-def clean(nb) -> None:
+def clean_notebook(nb) -> None:
     """Remove, in place, what varies between two runs of the same notebook."""
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)  # ipywidgets' saved state: random model ids, and stale without a kernel
@@ -249,7 +249,7 @@ def execute(notebook: Path, parameters: Parameters | None = None) -> Path:
             "jieba.setLogLevel(logging.WARNING) in the toolkit before jieba loads its dictionary) or a "
             "missing glyph (draw with toolkit.plotting.subplots or use_cjk_font)"
         )
-    clean(nb)
+    clean_notebook(nb)
     write_if_changed(nb, target)
     return target
 
@@ -363,7 +363,7 @@ def corpus_fingerprint(corpus: Path) -> tuple[str, str]:
 def write_figure_index(parameters: Parameters, notebook_paths: list[Path] | None = None) -> Path:
     """Write ``README.md`` in the figures folder: every figure, the notebook that drew it (by its
     ``NN-`` prefix), its caption and the hash of the corpus manifest it was made from."""
-    from .plotting import FORMATS, caption_of
+    from .plotting import FIGURE_FORMATS, caption_of
 
     folder = parameters.figures
     by_number = {nb.name[:2]: nb.stem for nb in (notebook_paths or notebooks())}
@@ -381,9 +381,9 @@ def write_figure_index(parameters: Parameters, notebook_paths: list[Path] | None
         "| figure | formats | notebook | caption | corpus sha256 |",
         "|---|---|---|---|---|",
     ]
-    stems = sorted({p.stem for p in folder.iterdir() if p.suffix.lstrip(".") in FORMATS})
+    stems = sorted({p.stem for p in folder.iterdir() if p.suffix.lstrip(".") in FIGURE_FORMATS})
     for stem in stems:
-        formats = [fmt for fmt in FORMATS if (folder / f"{stem}.{fmt}").exists()]
+        formats = [fmt for fmt in FIGURE_FORMATS if (folder / f"{stem}.{fmt}").exists()]
         png = folder / f"{stem}.png"
         caption = caption_of(png) if png.exists() else ""
         notebook = by_number.get(stem[:2], "?")
@@ -428,7 +428,7 @@ def versions() -> dict[str, str]:
     return found
 
 
-def main(argv: list[str] | None = None) -> int:
+def make_figures(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m toolkit.notebook_runner",
         description="Execute notebooks/NN-*.ipynb in order (what `make figures` runs).",
@@ -449,4 +449,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(make_figures())

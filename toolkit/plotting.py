@@ -45,8 +45,8 @@ SYSTEM_FAMILIES = (
 FALLBACK_FAMILY = "DejaVu Sans"
 
 #: Formats :func:`savefig` can write, and the default (PNG for slides, SVG for papers).
-FORMATS = ("png", "svg", "pdf")
-DEFAULT_FORMATS = ("png", "svg")
+FIGURE_FORMATS = ("png", "svg", "pdf")
+DEFAULT_FIGURE_FORMATS = ("png", "svg")
 #: Fixed resolution of every raster figure (PNG).
 DPI = 200
 #: Written as PNG ``Software``, SVG ``Creator`` and PDF ``Creator``/``Producer`` instead of the
@@ -214,7 +214,7 @@ def caption_of(png: str | Path) -> str:
 def savefig(
     fig,
     name: str,
-    formats: Sequence[str] = DEFAULT_FORMATS,
+    formats: Sequence[str] = DEFAULT_FIGURE_FORMATS,
     directory: str | Path | None = None,
     caption: str = "",
 ) -> tuple[Path, ...]:
@@ -228,10 +228,10 @@ def savefig(
     """
     if isinstance(formats, str):
         formats = (formats,)
-    unknown = [fmt for fmt in formats if fmt not in FORMATS]
+    unknown = [fmt for fmt in formats if fmt not in FIGURE_FORMATS]
     if unknown or not formats:
-        raise ValueError(f"formats must be among {FORMATS}, got {tuple(formats)}")
-    if not name or Path(name).name != name or name.endswith(tuple(f".{fmt}" for fmt in FORMATS)):
+        raise ValueError(f"formats must be among {FIGURE_FORMATS}, got {tuple(formats)}")
+    if not name or Path(name).name != name or name.endswith(tuple(f".{fmt}" for fmt in FIGURE_FORMATS)):
         raise ValueError(f"name must be a bare file name without extension, got {name!r}")
     font = FONT_IN_USE or use_cjk_font()
     directory = paths.FIGURES_DIR if directory is None else Path(directory)

@@ -10,8 +10,8 @@ replacement (``numpy.random.default_rng(random_state).multinomial``: how many ti
 drawn) and recomputes Σ numerator / Σ denominator over the draw. The interval is the percentile
 interval of the replicates: :func:`resample_clusters` draws the weights, :func:`ratio_replicates`
 applies them, :func:`percentile_interval` reads the interval (several ratios may share one draw, as the
-themes of one level of government do). A ``random_state`` may be a seed or a ``numpy.random.Generator``: several calls on one
-Generator draw one after the other, as a loop over groups does.
+themes of one level of government do). A ``random_state`` may be a seed or a ``numpy.random.Generator``:
+several calls on one Generator draw one after the other, as a loop over groups does.
 
 **The Wilson score interval** (:func:`wilson`) of k successes in n trials, for a share whose cluster
 is alone (one report in a year): units taken as independent, so narrower than the truth.

@@ -74,9 +74,10 @@ import numpy as np
 import pandas as pd
 
 from . import numerals, paths
+from .errors import IndicatorError
 
 INDICATORS = paths.LEXICON_DIR / "indicators.toml"
-SCHEMA = 1
+INDICATORS_SCHEMA = 1
 
 #: find_targets: one row per report × indicator (the first target found).
 TARGET_COLUMNS = ["report_id", "level", "government", "province", "city", "year", "indicator", "term", "status",
@@ -103,12 +104,8 @@ _KEYS = {"id", "name", "label", "unit", "units", "measure", "better", "exclude",
          "plausible_from"}
 
 
-class IndicatorError(ValueError):
-    """An indicator lexicon that cannot be used; the message names the file and the reason."""
-
-
 @dataclass(frozen=True)
-class Variant:
+class IndicatorVariant:
     term: str
     seen_in: tuple[str, ...] = ()
 
@@ -122,7 +119,7 @@ class Indicator:
     units: tuple[tuple[str, float], ...]
     measure: str
     better: str
-    variants: tuple[Variant, ...]
+    variants: tuple[IndicatorVariant, ...]
     exclude: tuple[str, ...] = ()
     plausible: tuple[float, float] = (-math.inf, math.inf)
     plausible_from: str = ""
@@ -178,8 +175,8 @@ def _fail(source, message: str):
 def parse_indicators(data: dict, source: str = "<indicators>") -> Indicators:
     """:class:`Indicators` from the parsed TOML, checked: schema, unique ids, known keys, the name among
     the variants, a known measure and side, a factor for every unit of a count."""
-    if data.get("schema") != SCHEMA:
-        _fail(source, f"schema must be {SCHEMA}, not {data.get('schema')!r}")
+    if data.get("schema") != INDICATORS_SCHEMA:
+        _fail(source, f"schema must be {INDICATORS_SCHEMA}, not {data.get('schema')!r}")
     if set(data) - {"schema", "indicator"}:
         _fail(source, f"unknown top-level keys {sorted(set(data) - {'schema', 'indicator'})}")
     raw = data.get("indicator")
@@ -215,7 +212,7 @@ def parse_indicators(data: dict, source: str = "<indicators>") -> Indicators:
             if not isinstance(seen, list) or not all(isinstance(s, str) and s for s in seen):
                 _fail(source, f"{where}, {v['term']}: seen_in must be a list of report ids")
             terms.add(v["term"])
-            variants.append(Variant(v["term"], tuple(seen)))
+            variants.append(IndicatorVariant(v["term"], tuple(seen)))
         if t["name"] not in terms:
             _fail(source, f"{where}: the name {t['name']!r} must also be one of its variants")
         exclude = t.get("exclude", [])
@@ -795,7 +792,7 @@ def ledger(corpus, indicators: Indicators | None = None, *, targets: pd.DataFram
     return out
 
 
-def summary(table: pd.DataFrame) -> pd.DataFrame:
+def verdicts_by_indicator(table: pd.DataFrame) -> pd.DataFrame:
     """Verdict counts per indicator (rows) × verdict (columns), every verdict shown."""
     counts = pd.crosstab(table["indicator"], table["verdict"]) if len(table) else pd.DataFrame()
     return counts.reindex(columns=list(VERDICTS), fill_value=0)
@@ -836,7 +833,7 @@ def amplification(table: pd.DataFrame, indicators: Indicators | None = None) -> 
     return pd.DataFrame(rows, columns=AMPLIFICATION_COLUMNS)
 
 
-__all__ = ["AMPLIFICATION_COLUMNS", "INDICATORS", "Indicator", "IndicatorError", "Indicators", "LEDGER_COLUMNS",
-           "OUTCOME_COLUMNS", "PANEL_COLUMNS", "QUALIFIERS", "RELATIVE", "TARGET_COLUMNS", "VERDICTS", "Variant",
+__all__ = ["AMPLIFICATION_COLUMNS", "INDICATORS", "Indicator", "IndicatorError", "IndicatorVariant", "Indicators",
+           "LEDGER_COLUMNS", "OUTCOME_COLUMNS", "PANEL_COLUMNS", "QUALIFIERS", "RELATIVE", "TARGET_COLUMNS", "VERDICTS",
            "amplification", "cn_number", "find_outcomes", "find_targets", "ledger", "load_indicators", "panel",
-           "parse_indicators", "summary", "tolerance", "verdict"]
+           "parse_indicators", "tolerance", "verdict", "verdicts_by_indicator"]

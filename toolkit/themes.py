@@ -9,8 +9,8 @@ A *theme* (数据孤岛, 跨省通办, …) is a core term and the variants real
   a variant jieba splits, or a PDF line break cuts, still matches; each match keeps its report, section
   kind, unit and offsets into the report text (``corpus.quote(report_id, start, end)`` gives the words);
 - shows matches in context (:func:`kwic`, and ``python -m toolkit kwic TERM_OR_THEME PATH... --jsonl``);
-- counts them per report and section kind, and per year (:func:`prevalence`, :func:`prevalence_by_year`,
-  :func:`prevalence_figure`);
+- counts them per report and section kind, and per year (:func:`theme_prevalence`, :func:`prevalence_by_year`,
+  :func:`theme_prevalence_figure`);
 - links themes to the topics of a :class:`toolkit.topics.TopicModel` (:func:`topic_links`);
 - proposes candidate variants for a researcher to accept (:func:`suggest_variants`); it never edits
   the lexicon.
@@ -29,11 +29,12 @@ import numpy as np
 import pandas as pd
 
 from . import paths
+from .errors import ThemeLexiconError
 from .sections import KINDS
 from .stats import year_intervals
 
 LEXICON = paths.LEXICON_DIR / "themes.toml"
-SCHEMA = 1
+LEXICON_SCHEMA = 1
 
 #: One row per match: the theme, the variant matched, and where (offsets into the report text).
 MATCH_COLUMNS = ["theme", "term", "report_id", "kind", "section_index", "unit_index", "start", "end"]
@@ -51,10 +52,6 @@ VARIANT_FORM_PROJECT = ('{term = "…", seen_in = [report ids]} (the project lex
                         'was seen; your own themes may list plain terms)')
 #: Full-width ASCII (ＡＢＣ１２３) to ASCII: one character for one, so offsets survive.
 _WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
-
-
-class LexiconError(ValueError):
-    """A theme lexicon that cannot be used; the message names the file and the reason."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +117,7 @@ class Lexicon:
 
 
 def _fail(source, message: str):
-    raise LexiconError(f"{source}: {message}")
+    raise ThemeLexiconError(f"{source}: {message}")
 
 
 def _strings(value, source, where: str) -> tuple[str, ...]:
@@ -138,8 +135,8 @@ def parse_lexicon(data: dict, source: str = "<lexicon>", *, project: bool = Fals
     ``{term = "数据壁垒", seen_in = ["南通"]}``. ``project=True`` is the rule of the project's own
     lexicon (``data/lexicon/themes.toml``): every variant a table with its ``seen_in``, the reports it
     was seen in (tests check each claim); a researcher's own themes need no such evidence."""
-    if data.get("schema") != SCHEMA:
-        _fail(source, f"schema must be {SCHEMA}, not {data.get('schema')!r}")
+    if data.get("schema") != LEXICON_SCHEMA:
+        _fail(source, f"schema must be {LEXICON_SCHEMA}, not {data.get('schema')!r}")
     unknown = set(data) - {"schema", "theme"}
     if unknown:
         _fail(source, f"unknown top-level keys {sorted(unknown)} (expected schema and [[theme]] tables)")
@@ -239,9 +236,9 @@ def _read_lexicon(path: Path, project: bool = False) -> Lexicon:
         with open(path, "rb") as f:
             data = tomllib.load(f)
     except FileNotFoundError:
-        raise LexiconError(f"{path}: no such lexicon file") from None
+        raise ThemeLexiconError(f"{path}: no such lexicon file") from None
     except tomllib.TOMLDecodeError as e:
-        raise LexiconError(f"{path}: not valid TOML ({e})") from None
+        raise ThemeLexiconError(f"{path}: not valid TOML ({e})") from None
     return parse_lexicon(data, str(path), project=project)
 
 
@@ -344,7 +341,7 @@ def find_matches(units=None, lexicon: Lexicon | None = None, themes: Iterable[st
         {"section_index": "int64", "unit_index": "int64", "start": "int64", "end": "int64"})
 
 
-def resolve(term_or_theme: str, lexicon: Lexicon | None = None, *, literal: bool = False) -> Lexicon:
+def resolve_term(term_or_theme: str, lexicon: Lexicon | None = None, *, literal: bool = False) -> Lexicon:
     """What :func:`kwic` looks for: a theme id or core term means the whole theme (every variant); any
     other string, or any string with ``literal=True``, means that string alone (with the theme it is a
     variant of, if any, as its theme)."""
@@ -370,7 +367,7 @@ def _context(text: str) -> str:
 def searched(term_or_theme: str, lexicon: Lexicon | None = None, *, literal: bool = False) -> str:
     """In words, what :func:`kwic` searches for ``term_or_theme``: a whole theme with its variants, or one term."""
     lexicon = load_lexicon() if lexicon is None else lexicon
-    theme = resolve(term_or_theme, lexicon, literal=literal).themes[0]
+    theme = resolve_term(term_or_theme, lexicon, literal=literal).themes[0]
     if not literal and term_or_theme.strip() in lexicon:
         return f"theme {theme.id} ({theme.name}), all {len(theme.variants)} variants: {'、'.join(theme.terms)}"
     owner = f" (a variant of theme {theme.id}; literal=False searches the whole theme)" if theme.id else ""
@@ -394,7 +391,7 @@ def kwic(term_or_theme: str, units=None, *, width: int = 20, lexicon: Lexicon | 
         reports = units.reports
     units = _units_of(units)
     _check_units(units)
-    table = _kwic(units, resolve(term_or_theme, lexicon, literal=literal), width, kinds)
+    table = _kwic(units, resolve_term(term_or_theme, lexicon, literal=literal), width, kinds)
     if reports is not None and "label" in reports.columns:
         labels = reports.drop_duplicates("report_id").set_index("report_id")["label"]
         table.insert(0, "label", table["report_id"].map(labels).astype(object))
@@ -450,7 +447,7 @@ def _kwic(units: pd.DataFrame, lexicon: Lexicon, width: int, kinds) -> pd.DataFr
 
 
 # ---------------------------------------------------------------------- prevalence
-def prevalence(matches: pd.DataFrame, units, themes: Iterable[str] | None = None) -> pd.DataFrame:
+def theme_prevalence(matches: pd.DataFrame, units, themes: Iterable[str] | None = None) -> pd.DataFrame:
     """Per theme, report and section kind: ``matches`` (count), ``units_matched`` (units with at least
     one match), ``units`` (units of that kind in that report) and ``share`` = units_matched / units.
     Every theme × (report, kind) that has units gets a row, zeros included; a theme with no match
@@ -473,7 +470,7 @@ def prevalence(matches: pd.DataFrame, units, themes: Iterable[str] | None = None
 
 
 def prevalence_by_year(table: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
-    """:func:`prevalence` summed over the reports of each year (``reports``: ``corpus.reports``, whose
+    """:func:`theme_prevalence` summed over the reports of each year (``reports``: ``corpus.reports``, whose
     ``year`` column dates them): ``theme``, ``year``, ``kind``, ``reports``, ``reports_matched``,
     ``matches``, ``units_matched``, ``units``, ``share``. Reports without a year are counted under
     year ``<NA>`` rather than dropped."""
@@ -507,10 +504,10 @@ def prevalence_matrix(table: pd.DataFrame, kinds: Iterable[str] = ("problems", "
     return matrix
 
 
-def prevalence_figure(table: pd.DataFrame, lexicon: Lexicon | None = None,
-                      kinds: Iterable[str] = ("problems", "plans", "achievements"), labels: dict | None = None,
-                      value: str = "share", max_reports: int | None = None):
-    """A heatmap of :func:`prevalence` (one panel per section kind; rows: themes with their core
+def theme_prevalence_figure(table: pd.DataFrame, lexicon: Lexicon | None = None,
+                            kinds: Iterable[str] = ("problems", "plans", "achievements"), labels: dict | None = None,
+                            value: str = "share", max_reports: int | None = None):
+    """A heatmap of :func:`theme_prevalence` (one panel per section kind; rows: themes with their core
     term; columns: reports; colour: ``value``; grey: the report has no such section). With
     ``max_reports``, only the reports with the most matched units are drawn (the title says so)."""
     import matplotlib as mpl
@@ -724,10 +721,10 @@ def cooccurrence(matches: pd.DataFrame, units, lexicon: Lexicon | None = None) -
     return pd.DataFrame([[len(sets[a] & sets[b]) for b in ids] for a in ids], index=ids, columns=ids)
 
 
-__all__ = ["KWIC_COLUMNS", "LEXICON", "Lexicon", "LexiconError", "MATCH_COLUMNS", "PREVALENCE_COLUMNS", "Theme",
-           "ThemeMatcher", "Variant", "carriers", "cooccurrence", "topic_links_figure", "find_matches", "kwic", "load_lexicon",
-           "parse_lexicon", "prevalence", "prevalence_by_year", "prevalence_figure", "prevalence_matrix",
-           "resolve", "suggest_variants", "topic_links"]
+__all__ = ["KWIC_COLUMNS", "LEXICON", "LEXICON_SCHEMA", "Lexicon", "MATCH_COLUMNS", "PREVALENCE_COLUMNS", "Theme",
+           "ThemeMatcher", "Variant", "carriers", "cooccurrence", "find_matches", "kwic", "load_lexicon", "parse_lexicon",
+           "prevalence_by_year", "prevalence_by_year_ci", "prevalence_matrix", "resolve_term", "suggest_variants",
+           "theme_prevalence", "theme_prevalence_figure", "topic_links", "topic_links_figure"]
 
 
 def prevalence_by_year_ci(matches: pd.DataFrame, units, reports: pd.DataFrame, themes: Iterable[str] | None = None,
@@ -744,7 +741,7 @@ def prevalence_by_year_ci(matches: pd.DataFrame, units, reports: pd.DataFrame, t
         kinds = [kinds] if isinstance(kinds, str) else list(kinds)
         units = units[units["kind"].isin(kinds)]
         matches = matches[matches["kind"].isin(kinds)]
-    table = prevalence(matches, units, themes)
+    table = theme_prevalence(matches, units, themes)
     per_report = table.groupby(["theme", "report_id"], sort=False)[["units_matched", "units"]].sum().reset_index()
     years = reports.set_index("report_id")["year"]
     per_report["year"] = pd.to_numeric(per_report["report_id"].map(years), errors="coerce")

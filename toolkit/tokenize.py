@@ -78,6 +78,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
+from .errors import WordListError
 from .cache import (CacheWarning, EntryError, entry_problem, read_entry, set_aside, sha256,  # noqa: F401 (re-exported)
                     warn, write_atomic)
 
@@ -124,10 +125,6 @@ _LATIN_RUN = re.compile(r"[a-zA-Z0-9]+(?:\.\d+)?%?")
 _NUMBER = re.compile(r"[0-9零〇一二三四五六七八九十百千万亿两.,:/%‰‱+\-~～·．]+")
 
 
-class LexiconError(ValueError):
-    """A lexicon file is missing or has a line that cannot be read (the message names file and line)."""
-
-
 class _Unusable(Exception):
     """A token cache file that is a database, but not a token cache of this version."""
 
@@ -136,12 +133,13 @@ class _Unusable(Exception):
 def read_userdict(path: str | Path) -> dict[str, int]:
     """``term frequency`` lines (jieba's user-dictionary format without the tag), ``#`` comments.
 
-    Returns term → frequency in file order. Raises :class:`LexiconError` naming the file and line for a
-    missing file, a line without a positive integer frequency, a term with spaces, or a duplicate.
+    Returns term → frequency in file order. Raises :class:`~toolkit.errors.WordListError` naming the file
+    and line for a missing file, a line without a positive integer frequency, a term with spaces, or a
+    duplicate.
     """
     path = Path(path)
     if not path.is_file():
-        raise LexiconError(f"{path}: user dictionary not found")
+        raise WordListError(f"{path}: user dictionary not found")
     terms: dict[str, int] = {}
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
@@ -149,25 +147,26 @@ def read_userdict(path: str | Path) -> dict[str, int]:
             continue
         fields = line.split()
         if len(fields) != 2 or not fields[1].isdigit() or int(fields[1]) <= 0:
-            raise LexiconError(f"{path}:{number}: expected 'term frequency' (a positive integer), got {raw!r}")
+            raise WordListError(f"{path}:{number}: expected 'term frequency' (a positive integer), got {raw!r}")
         if fields[0] in terms:
-            raise LexiconError(f"{path}:{number}: duplicate term {fields[0]!r}")
+            raise WordListError(f"{path}:{number}: duplicate term {fields[0]!r}")
         terms[fields[0]] = int(fields[1])
     return terms
 
 
 def read_wordlist(path: str | Path) -> list[str]:
-    """One word a line, ``#`` comments and blank lines ignored; :class:`LexiconError` if missing."""
+    """One word a line, ``#`` comments and blank lines ignored; :class:`~toolkit.errors.WordListError` if
+    missing."""
     path = Path(path)
     if not path.is_file():
-        raise LexiconError(f"{path}: word list not found")
+        raise WordListError(f"{path}: word list not found")
     words = []
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         if len(line.split()) != 1:
-            raise LexiconError(f"{path}:{number}: one word a line expected, got {raw!r}")
+            raise WordListError(f"{path}:{number}: one word a line expected, got {raw!r}")
         words.append(line)
     return words
 
@@ -187,7 +186,7 @@ def _fingerprint_files(directory: Path) -> str:
 
 
 @dataclass(frozen=True)
-class Lexicon:
+class WordLists:
     """The lexicon files of a folder, read: user terms with their frequencies, and stopwords."""
 
     directory: Path
@@ -197,7 +196,7 @@ class Lexicon:
     fingerprint: str
 
     @classmethod
-    def read(cls, directory: str | Path | None = None) -> "Lexicon":
+    def read(cls, directory: str | Path | None = None) -> "WordLists":
         directory = Path(directory) if directory is not None else paths.LEXICON_DIR
         userdict = read_userdict(directory / USERDICT)
         stopwords = frozenset(w.lower() for w in read_wordlist(directory / STOPWORDS))
@@ -389,7 +388,7 @@ class Tokenizer:
                  n_jobs: int | None = None):
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-        self.lexicon = Lexicon.read(lexicon_dir)
+        self.lexicon = WordLists.read(lexicon_dir)
         # backend, hmm and userdict make the segmenter, so they are read-only (see the properties below)
         self._backend, self._hmm, self._userdict = backend, hmm, userdict
         self.cache, self.n_jobs = cache, n_jobs

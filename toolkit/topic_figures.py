@@ -30,9 +30,9 @@ def selection_figure(selection):
     return fig
 
 
-def prevalence_figure(table: pd.DataFrame, stability: pd.Series | None = None):
+def topic_prevalence_figure(table: pd.DataFrame, stability: pd.Series | None = None):
     """Each topic's mean share among problem units and among plan units, with bootstrap intervals
-    (``table``: :func:`toolkit.topics.prevalence`); ``stability`` (by topic) is shown in the labels."""
+    (``table``: :func:`toolkit.topics.topic_prevalence`); ``stability`` (by topic) is shown in the labels."""
     kinds = list(dict.fromkeys(table["kind"]))
     topics = list(dict.fromkeys(table["topic"]))
     labels = table.drop_duplicates("topic").set_index("topic")["label"]

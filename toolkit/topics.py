@@ -4,7 +4,7 @@
 >>> selection = KSelection(range(2, 21)).fit(docs)         # stability and coherence for every k
 >>> model = selection.model_                               # the TopicModel at the chosen k
 >>> model.top_terms()                                      # topic, label, rank, term, weight
->>> prevalence(model.unit_weights(), labels=model.labels_) # share of each topic per kind, with intervals
+>>> topic_prevalence(model.unit_weights(), labels=model.labels_) # share of each topic per kind, with intervals
 >>> align(model).unanswered()                              # problems no plan of their report answers
 
 **Documents** are the citable units of :mod:`toolkit.sections` (a numbered item such as （一）… or
@@ -85,7 +85,7 @@ from .sections import UNIT_COLUMNS
 from .stats import percentile_interval, ratio_replicates, resample_clusters
 
 #: The section kinds topics are fitted on by default: what is wrong, and what is promised.
-KINDS = ("problems", "plans")
+TOPIC_KINDS = ("problems", "plans")
 #: Unit roles (:data:`toolkit.sections.ROLES`) that frame a list rather than name a shortcoming or a task.
 FRAMING_ROLES = ("lead_in", "closing")
 #: Columns that locate a unit in its report, so a reader can cite its exact words.
@@ -93,7 +93,7 @@ CITE_COLUMNS = ["report_id", "kind", "section_index", "unit_index", "start", "en
 DOCUMENT_COLUMNS = CITE_COLUMNS + ["text", "tokens"]
 
 
-def documents(units: pd.DataFrame, tokenizer, kinds=KINDS, *, exclude_boilerplate: bool = False) -> pd.DataFrame:
+def documents(units: pd.DataFrame, tokenizer, kinds=TOPIC_KINDS, *, exclude_boilerplate: bool = False) -> pd.DataFrame:
     """The documents a topic model is fitted on: the units of ``kinds`` (``corpus.units``), in corpus
     order, with a ``tokens`` column from ``tokenizer`` (a :class:`toolkit.tokenize.Tokenizer`, whose
     cache makes a second call cheap). Lead-ins ("…还存在一些问题和不足，主要表现在：") and closing promises
@@ -864,8 +864,8 @@ def _labels(labels, topics) -> list[str]:
     return [str(t) for t in topics] if labels is None else [labels[t] for t in topics]
 
 
-def prevalence(weights: pd.DataFrame, kinds=KINDS, n_boot: int = 1000, ci: float = 0.95,
-               random_state: int = 0, labels=None) -> pd.DataFrame:
+def topic_prevalence(weights: pd.DataFrame, kinds=TOPIC_KINDS, n_boot: int = 1000, ci: float = 0.95,
+                     random_state: int = 0, labels=None) -> pd.DataFrame:
     """Each topic's prevalence in each kind of section: the mean topic share of its units, with a
     percentile bootstrap interval that resamples *reports* (the units of one report are not
     independent).
@@ -888,7 +888,7 @@ def prevalence(weights: pd.DataFrame, kinds=KINDS, n_boot: int = 1000, ci: float
     return pd.DataFrame(rows)
 
 
-def lean(weights: pd.DataFrame, kinds=KINDS, n_boot: int = 1000, ci: float = 0.95, random_state: int = 0,
+def lean(weights: pd.DataFrame, kinds=TOPIC_KINDS, n_boot: int = 1000, ci: float = 0.95, random_state: int = 0,
          labels=None) -> pd.DataFrame:
     """Which topics lean to problems and which to plans: per topic, the prevalence in each of the two
     ``kinds``, their ``difference`` (second minus first) with a bootstrap interval over reports, and
@@ -1002,7 +1002,7 @@ ALIGN_COLUMNS = (["report_id", "section_index", "unit_index", "start", "end", "t
                  + [f"{s}_{c}" for s in SPACES for c in ("plan", "score")] + ["answered"])
 
 
-def align(model: TopicModel, kinds=KINDS, min_score: float = MIN_SCORE) -> Alignment:
+def align(model: TopicModel, kinds=TOPIC_KINDS, min_score: float = MIN_SCORE) -> Alignment:
     """Match every problem unit to the plan units of the same report, by the cosine similarity of their
     topic weights (``topic``: do they speak of the same themes?) and of their TF-IDF vectors
     (``tfidf``: do they use the same words?).
@@ -1055,7 +1055,7 @@ MIN_UNITS_PER_REPORT = 3
 MIN_REPORTS = 20
 
 
-def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=KINDS, corpus=None) -> dict:
+def trust_notes(docs: pd.DataFrame, selection=None, alignment=None, kinds=TOPIC_KINDS, corpus=None) -> dict:
     """What a reader must know before trusting the topics: units and reports per kind, and warnings
     computed from the data (the same notes in ``toolkit topics --json`` and notebook 03).
 

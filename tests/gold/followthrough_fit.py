@@ -1,4 +1,4 @@
-"""Fit the weights of :func:`toolkit.followthrough.label` on the ``tune`` half of the 200-unit gold and
+"""Fit the weights of :func:`toolkit.followthrough.label_unit` on the ``tune`` half of the 200-unit gold and
 report each evidence variant's agreement on the held-out ``test`` half.
 
     .venv/bin/python tests/gold/followthrough_fit.py
