@@ -119,13 +119,14 @@ if fig is not None:
 # Shares per theme with a 95% bootstrap interval over government-year pairs.
 
 # %%
-followed = follow_through(corpus)
+lexicon = load_lexicon(themes=params.themes)  # the project's themes, and your own (THEMES=)
+followed = follow_through(corpus, lexicon=lexicon)
 print(f"{followed['plan_report'].nunique()} plan reports paired with the review of their year; "
       f"{len(followed)} plan units")
 labels_by_pair(followed)
 
 # %%
-by_theme(followed, random_state=0).round(3)
+by_theme(followed, lexicon, random_state=0).round(3)
 
 # %%
 followed[followed["label"] == "reported"][["year", "text", "tfidf", "evidence_text"]].head(5)
@@ -138,7 +139,6 @@ followed[followed["label"] == "reported"][["year", "text", "tfidf", "evidence_te
 # units of its one report otherwise (narrower than the truth: units of one report are not independent).
 
 # %%
-lexicon = load_lexicon(themes=params.themes)
 trend = prevalence_by_year_ci(find_matches(corpus, lexicon), corpus.units, corpus.reports, random_state=0)
 names = {t.id: f"{t.name} {t.label}" for t in lexicon}
 fig = theme_trend_figure(trend, labels=names)

@@ -164,12 +164,6 @@ def test_group_specs():
     assert rest.attrs["units_b"] == 3
 
 
-# --------------------------------------------------------------------------- the seeds
-@pytest.fixture(scope="module")
-def seeds():
-    return load_corpus()
-
-
 @pytest.fixture(scope="module")
 def seed_docs(seeds):
     return documents(seeds.units, Tokenizer())

@@ -13,7 +13,6 @@ import joblib
 import pandas as pd
 import pytest
 
-from toolkit import load_corpus
 from toolkit.tokenize import Tokenizer
 from toolkit.topics import KSelection, documents, select_topics
 
@@ -23,8 +22,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def seed_docs():
-    return documents(load_corpus().units, Tokenizer(cache=False))
+def seed_docs(seeds):
+    return documents(seeds.units, Tokenizer(cache=False))
 
 
 @pytest.fixture(scope="module")

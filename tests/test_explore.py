@@ -30,11 +30,6 @@ variants = [{term = "审批"}, {term = "审批服务"}]
 
 
 @pytest.fixture(scope="module")
-def seeds():
-    return load_corpus(paths.RAW_DIR)
-
-
-@pytest.fixture(scope="module")
 def model(seeds):
     return TopicModel(3, random_state=0).fit(documents(seeds.units, Tokenizer()))
 

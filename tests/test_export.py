@@ -81,11 +81,6 @@ def tokenizer():
 
 
 @pytest.fixture(scope="module")
-def seeds():
-    return load_corpus()
-
-
-@pytest.fixture(scope="module")
 def seed_export(seeds, tokenizer, tmp_path_factory):
     """The seeds exported once in every format."""
     to = tmp_path_factory.mktemp("seeds") / "export"

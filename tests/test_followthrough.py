@@ -244,8 +244,8 @@ def test_national_follow_through_by_theme(national, national_table):
     pair_table = pairs(national)
     assert len(pair_table) >= 35 and (pair_table["review_report"] != pair_table["plan_report"]).all()
     assert set(national_table["label"]) == set(FOLLOW_LABELS)
-    themes = by_theme(national_table, random_state=0)
-    assert themes.equals(by_theme(national_table, random_state=0))
+    themes = by_theme(national_table, load_lexicon(), random_state=0)
+    assert themes.equals(by_theme(national_table, load_lexicon(), random_state=0))
     row = themes.set_index("group").loc["reform_opening"]
     assert row["plan_units"] > 20 and row["pairs"] >= 10 and row["low"] <= row["share"] <= row["high"]
 
@@ -283,13 +283,11 @@ def test_national_themes_rise_and_fall(national):
     assert share.loc[:2014, "digital_government"].eq(0).all() and share.loc[2015:, "digital_government"].gt(0).any()
 
 
-def test_shares_of_a_corpus_without_pairs_is_an_empty_table():
+def test_shares_of_a_corpus_without_pairs_is_an_empty_table(seeds):
     """The seeds (one report per government) pair no years: by_theme gives an empty table, no IndexError."""
-    from toolkit import load_corpus
-    from toolkit.followthrough import by_theme, follow_through
-
-    table = follow_through(load_corpus())
-    shares_ = by_theme(table, random_state=0)
+    lexicon = load_lexicon()
+    table = follow_through(seeds, lexicon=lexicon)
+    shares_ = by_theme(table, lexicon, random_state=0)
     assert table.empty and shares_.empty
 
 

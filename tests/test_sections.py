@@ -15,11 +15,6 @@ from toolkit.sections import heading_kind, section_table, segment, units_of
 MAIN = ("achievements", "problems", "plans")
 
 
-@pytest.fixture(scope="module")
-def seeds():
-    return load_corpus(RAW_DIR)
-
-
 def sections_of(corpus, prefix):
     rid = next(r for r in corpus.reports.report_id if r.startswith(prefix))
     return corpus.sections[corpus.sections.report_id == rid].reset_index(drop=True), corpus.text(rid)

@@ -25,11 +25,6 @@ MEIZHOU, YIBIN, ZHOUKOU, SHAOYANG, SHANTOU = ("000_5e9c79239d58435b", "001_88c51
 
 
 @pytest.fixture(scope="module")
-def seeds():
-    return load_corpus()
-
-
-@pytest.fixture(scope="module")
 def lexicon():
     return load_lexicon()
 
@@ -232,8 +227,17 @@ def test_kwic_of_a_theme_and_of_a_term(seeds):
     assert kwic("data_silos", seeds).equals(kwic("数据孤岛", seeds))
 
 
-def test_kwic_defaults_to_the_seed_reports(seeds):
-    assert kwic("跨城通办").equals(kwic("跨城通办", seeds.units))
+def test_no_corpus_is_read_of_its_own_accord():
+    """kwic and find_matches search the units they are given: none given is an error that says what to
+    pass, not a silent search of the seed reports; nor does load_corpus read the seeds unasked."""
+    with pytest.raises(TypeError, match="units"):
+        kwic("跨城通办")
+    with pytest.raises(TypeError, match=r"corpus.units or a Corpus .*paths.RAW_DIR"):
+        find_matches(None)
+    with pytest.raises(TypeError, match=r"path of the reports.*toolkit.paths.RAW_DIR"):
+        load_corpus()
+    with pytest.raises(TypeError, match=r"path of the reports"):
+        load_corpus(skip_bad=True)
 
 
 def test_kwic_rejects_bad_requests(seeds):
@@ -289,12 +293,12 @@ def test_prevalence_by_year_sums_reports(seeds, matches):
         prevalence_by_year(table, seeds.reports.iloc[:2])
 
 
-def test_prevalence_matrix_and_figure(seeds, matches):
+def test_prevalence_matrix_and_figure(seeds, matches, lexicon):
     table = theme_prevalence(matches, seeds.units)
     matrix = prevalence_matrix(table)
     assert matrix.loc["data_silos", ("problems", YIBIN)] == pytest.approx(0.5)
     assert matrix.shape[1] == 3 * 5
-    fig = theme_prevalence_figure(table, labels=dict(zip(seeds.reports["report_id"], seeds.reports["label"])))
+    fig = theme_prevalence_figure(table, lexicon, labels=dict(zip(seeds.reports["report_id"], seeds.reports["label"])))
     assert len(fig.axes) == 4  # three panels and the colour bar
     assert "梅州市政务服务数据管理局 2020" in [t.get_text() for t in fig.axes[0].get_xticklabels()]
 
@@ -306,10 +310,10 @@ def model_and_docs(seeds):
     return TopicModel(6, random_state=0).fit(docs), docs
 
 
-def test_topic_links(model_and_docs, matches):
+def test_topic_links(model_and_docs, matches, lexicon):
     model, docs = model_and_docs
-    links = topic_links(model, matches)
-    lex = load_lexicon()
+    links = topic_links(model, matches, lexicon)
+    lex = lexicon
     assert len(links) == len(lex) * 6
     shares = links.dropna(subset=["unit_share"]).groupby("theme")["unit_share"].sum()
     assert np.allclose(shares, 1.0)  # the matched units' topic shares sum to 1 per theme
@@ -321,16 +325,16 @@ def test_topic_links(model_and_docs, matches):
     assert best.set_index("theme").loc["business_environment", "topic"] == top
 
 
-def test_suggestions_are_ranked_and_never_added(model_and_docs, seeds, matches):
+def test_suggestions_are_ranked_and_never_added(model_and_docs, seeds, matches, lexicon):
     model, docs = model_and_docs
     before = (paths.LEXICON_DIR / "themes.toml").read_bytes()
-    table = suggest_variants("跨省通办", docs, matches, min_units=1, model=model)
+    table = suggest_variants("跨省通办", docs, matches, lexicon, min_units=1, model=model)
     assert list(table.columns) == ["rank", "term", "units_with_theme", "units", "lift", "z", "topic_similarity"]
     assert table["rank"].tolist() == list(range(1, len(table) + 1)) and len(table) > 0
     variants = load_lexicon()["cross_region"].terms
     assert not any(t in v for t in table["term"] for v in variants)  # no variant nor a piece of one
     assert (paths.LEXICON_DIR / "themes.toml").read_bytes() == before
-    assert suggest_variants("跨省通办", docs, matches, min_units=1, model=model).equals(table)
+    assert suggest_variants("跨省通办", docs, matches, lexicon, min_units=1, model=model).equals(table)
 
 
 def test_suggestions_find_a_planted_variant():
@@ -345,8 +349,8 @@ def test_suggestions_find_a_planted_variant():
     assert "推进" not in set(table["term"].head(3))
 
 
-def test_cooccurrence_is_symmetric(seeds, matches):
-    table = cooccurrence(matches, seeds.units)
+def test_cooccurrence_is_symmetric(seeds, matches, lexicon):
+    table = cooccurrence(matches, seeds.units, lexicon)
     assert (table.values == table.values.T).all()
     assert table.loc["data_silos", "data_silos"] == 3  # one unit each in 000, 001 and 003
 
@@ -369,11 +373,11 @@ def test_municipal_matching_generalises():
     assert all(q.translate(_WIDTH).lower() == t.lower() or t.isascii() for q, t in zip(quoted, found["term"]))
 
 
-def test_suggestions_for_a_theme_no_unit_names(model_and_docs, matches):
+def test_suggestions_for_a_theme_no_unit_names(model_and_docs, matches, lexicon):
     """A corpus where a theme never occurs (provincial reports never say 数据孤岛) gives no candidates, not
     a TypeError from an empty float array."""
     _, docs = model_and_docs
     none = matches.iloc[0:0]
-    table = suggest_variants("数据孤岛", docs, none)
+    table = suggest_variants("数据孤岛", docs, none, lexicon)
     assert table.empty and list(table.columns) == ["rank", "term", "units_with_theme", "units", "lift", "z",
                                                    "topic_similarity"]

@@ -23,11 +23,6 @@ from toolkit.tokenize import Tokenizer, _arrow_bundle_key, _arrow_strings, bundl
 
 
 @pytest.fixture(scope="module")
-def seeds():
-    return load_corpus(RAW_DIR)
-
-
-@pytest.fixture(scope="module")
 def municipal():
     if not MUNICIPAL_DIR.is_dir():
         pytest.skip(shared_absent(MUNICIPAL_DIR))
@@ -218,7 +213,7 @@ def test_equal_tokens_are_one_string_object(tmp_path):
 
 # --------------------------------------------------------------------------- in parallel, on a cluster
 @pytest.mark.slow
-def test_tokenizing_in_parallel_and_on_a_dask_cluster_gives_the_same_tokens(tmp_path, monkeypatch):
+def test_tokenizing_in_parallel_and_on_a_dask_cluster_gives_the_same_tokens(tmp_path, monkeypatch, seeds):
     """n_jobs segments chunks of texts through joblib: local processes, or a Dask cluster's workers under
     joblib.parallel_config(backend="dask"). The tokens are those of one process; only this process writes
     the cache (the workers build their tokenizer without one)."""
@@ -226,10 +221,9 @@ def test_tokenizing_in_parallel_and_on_a_dask_cluster_gives_the_same_tokens(tmp_
     from distributed import Client, LocalCluster
 
     import toolkit.tokenize as tokenize
-    from toolkit import load_corpus
 
     monkeypatch.setattr(tokenize, "CHUNK", 40)  # several tasks even on the seeds
-    texts = load_corpus().units["text"].tolist()
+    texts = seeds.units["text"].tolist()
     serial = Tokenizer(cache=False).tokenize_many(texts)
     assert Tokenizer(cache=False, n_jobs=2).tokenize_many(texts) == serial  # joblib's own processes
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \

@@ -287,7 +287,7 @@ def test_an_unconverged_fit_is_said_once_in_plain_words(docs):
     assert converged.convergence_note() is None and not any("converge" in w for w in trust_notes(docs, converged)["warnings"])
 
 
-def test_every_entry_point_fits_the_one_default_selection(monkeypatch):
+def test_every_entry_point_fits_the_one_default_selection(monkeypatch, seeds):
     """select_topics (the notebooks), build (export) and the topics command all make their KSelection
     with default_selection, and on the same corpus they fit the same matrix: same k, same topics."""
     from toolkit import export, topics
@@ -299,7 +299,7 @@ def test_every_entry_point_fits_the_one_default_selection(monkeypatch):
         made.append(real(*args, **kwargs))
         return made[-1]
     monkeypatch.setattr(topics, "default_selection", spy)
-    corpus = load_corpus()
+    corpus = seeds
     small = {"n_samples": 3, "n_jobs": 1, "cache": False}
     noted = topics.select_topics(documents(corpus.units, Tokenizer()), range(2, 5), **small)
     exported = export.build(corpus, k_range=range(2, 5), **small)
@@ -487,12 +487,6 @@ def test_figures_draw_what_the_tables_hold(docs, model, selection):
     assert marked == unanswered and len(marked) >= 2
     with pytest.raises(ValueError, match="at least one report"):
         alignment_figure(result, [])
-
-
-# --------------------------------------------------------------------------- the seeds
-@pytest.fixture(scope="module")
-def seeds():
-    return load_corpus(RAW_DIR)
 
 
 @pytest.fixture(scope="module")

@@ -185,8 +185,9 @@ def group_mask(units, spec, *, reports: pd.DataFrame | None = None, matches: pd.
 
     ``spec`` is a boolean mask (array or Series, one value per unit) or a string: ``column=value``
     (several values: ``kind=problems,plans``), ``column!=value``, ``year=2019-2021`` (inclusive),
-    ``theme=<id>`` (units with a match of that theme: ``matches`` from :func:`toolkit.themes.find_matches`,
-    computed on the units' text if not given), several conditions joined by ``&``. A column that the
+    ``theme=<id>`` (units with a match of that theme: ``matches`` from :func:`toolkit.themes.find_matches`;
+    not given, the project's lexicon is searched in the units' text, so a theme of your own needs its
+    ``matches``), several conditions joined by ``&``. A column that the
     units lack is looked up in ``reports`` (``corpus.reports``) by ``report_id``."""
     units, reports = _units_and_reports(units, reports)
     if isinstance(spec, str):

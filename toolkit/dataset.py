@@ -1,6 +1,6 @@
 """One call from a folder of report texts to the three tables every analysis starts from.
 
->>> corpus = load_corpus()              # the seed reports in data/raw
+>>> corpus = load_corpus(paths.RAW_DIR)  # the seed reports in data/raw (or any folder, file or list)
 >>> corpus.reports                      # one row per report, with metadata
 >>> corpus.sections                     # one row per section, with kind and offsets
 >>> corpus.units                        # one row per citable unit, with offsets
@@ -20,7 +20,6 @@ from .boilerplate import boilerplate_shares
 from .corpus import MAX_BYTES, Report, ReportError, guarded, pages_of, read_reports
 from .errors import printable
 from .metadata import FIELDS, describe, duplicates, field_of, label, metadata_files, unique_labels
-from .paths import RAW_DIR
 from .readers import ReadOptions
 from .sections import KINDS, SECTION_COLUMNS, UNIT_COLUMNS, section_table
 
@@ -327,14 +326,15 @@ def _pages_text(pages: tuple[int, ...]) -> str:
     return "" if not pages else str(pages[0]) if len(pages) == 1 else f"{pages[0]}-{pages[-1]}"
 
 
-def load_corpus(path: str | Path | list = RAW_DIR, skip_bad: bool = False, max_bytes: int | None = MAX_BYTES, *,
+def load_corpus(path: str | Path | list | None = None, skip_bad: bool = False, max_bytes: int | None = MAX_BYTES, *,
                 format: str | None = None, columns=None, text_column: str | None = None,
                 keep_duplicates: bool = False) -> Corpus:
     """Read, clean and segment every report at ``path``: a folder (searched recursively for report
     files: .txt, .docx, .pdf, .html/.htm, tables .csv/.tsv/.jsonl/.parquet/.xlsx/.dta, .zip archives),
     a file, or a list of them. ``format``, ``columns`` and ``text_column`` say how to read a table
     (see :class:`toolkit.readers.ReadOptions`): ``format="tsv", columns=("year", "text")`` for a
-    headerless table saved as .txt.
+    headerless table saved as .txt. ``path`` has no default: the toolkit reads no corpus unasked
+    (``load_corpus()`` is a TypeError; the seed reports are ``load_corpus(toolkit.paths.RAW_DIR)``).
 
     A bad file (empty, binary, undecodable, garbled, too large, not a regular file) or a failure while
     reading or segmenting one report raises :class:`toolkit.corpus.ReportError` naming the file and
@@ -342,6 +342,9 @@ def load_corpus(path: str | Path | list = RAW_DIR, skip_bad: bool = False, max_b
     ``Corpus.errors``, and the others are read. ``max_bytes`` is the largest file read (default
     :data:`toolkit.corpus.MAX_BYTES`, 50 MB; None for no limit).
     """
+    if path is None:
+        raise TypeError("load_corpus needs the path of the reports: a folder, a file or a list of them "
+                        "(the seed reports: load_corpus(toolkit.paths.RAW_DIR))")
     paths = path if isinstance(path, (list, tuple)) else [path]
     options = ReadOptions(format=format, columns=tuple(columns) if columns else None, text_column=text_column)
     notes: list[str] = []

@@ -51,7 +51,8 @@ def search(corpus, query: str, *, lexicon: Lexicon | None = None, literal: bool 
            ) -> pd.DataFrame:
     """Every match of a theme (id or core term: all its variants) or a term in the corpus, with the
     report's label, province, level and year: columns :data:`SEARCH_COLUMNS`, in corpus order.
-    ``table.attrs["searched"]`` says what was searched."""
+    ``table.attrs["searched"]`` says what was searched. ``lexicon`` None: the project's
+    (:data:`toolkit.themes.LEXICON`)."""
     lexicon = load_lexicon() if lexicon is None else lexicon
     table = kwic(query, corpus.units, width=width, lexicon=lexicon, literal=literal)
     meta = corpus.reports.drop_duplicates("report_id").set_index("report_id")
@@ -510,5 +511,7 @@ class Explorer:
 
 def explore(corpus, matches: pd.DataFrame | None = None, model=None, *, lexicon: Lexicon | None = None,
             page_size: int = PAGE_SIZE) -> Explorer:
-    """The explorer of a corpus (see the module's docstring): display it in a notebook cell."""
+    """The explorer of a corpus (see the module's docstring): display it in a notebook cell. ``lexicon``
+    None: the project's (:data:`toolkit.themes.LEXICON`); with ``matches`` of your own themes, pass the
+    lexicon they were found with."""
     return Explorer(corpus, matches, model, lexicon=lexicon, page_size=page_size)

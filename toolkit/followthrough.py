@@ -1,8 +1,8 @@
 """Promise follow-through: did the review of year *t* take up what the plans for year *t* promised?
 
 >>> pairs(corpus)                                   # government × year: the planning and the reviewing report
->>> table = follow_through(corpus)                  # one row per plan unit: best evidence, scores, label
->>> by_theme(table, corpus)                         # share followed through per theme, bootstrap interval
+>>> table = follow_through(corpus, lexicon=lexicon) # one row per plan unit: best evidence, scores, label
+>>> by_theme(table, lexicon)                        # share followed through per theme, bootstrap interval
 >>> by_topic(table, model)                          # ... per dominant topic of a fitted TopicModel
 >>> topic_prevalence_by_year(model.unit_weights(), corpus.reports)   # topics over time, with intervals
 
@@ -296,7 +296,9 @@ def follow_through(corpus, tokenizer=None, model=None, lexicon=None, pair_table:
                    vectors: WordVectors | None = None) -> pd.DataFrame:
     """One row per plan unit of every pair (:func:`pairs`): where it is, its scores, its best evidence in
     the review and its ``label``. Columns :data:`FOLLOW_COLUMNS` (``topic`` and ``dominant_topic`` are
-    NaN / -1 without a ``model``; theme columns are lists of theme ids)."""
+    NaN / -1 without a ``model``; theme columns are lists of theme ids). ``tokenizer`` None: a
+    ``Tokenizer()`` on the project's word lists; ``lexicon`` None: the project's theme lexicon
+    (:data:`toolkit.themes.LEXICON`)."""
     from .themes import load_lexicon
     from .tokenize import Tokenizer
 
@@ -403,13 +405,11 @@ def shares(table: pd.DataFrame, groups: pd.Series, followed=("reported",), n_boo
     return out.sort_values(["plan_units", "group"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
 
 
-def by_theme(table: pd.DataFrame, lexicon=None, followed=("reported",), n_boot: int = 1000, ci: float = 0.95,
+def by_theme(table: pd.DataFrame, lexicon, followed=("reported",), n_boot: int = 1000, ci: float = 0.95,
              random_state: int = 0) -> pd.DataFrame:
     """:func:`shares` per theme: the plan units naming each theme (``plan_themes``), how many the review
-    took up; ``label`` is the theme's core term and English label. Columns :data:`SHARE_COLUMNS`."""
-    from .themes import load_lexicon
-
-    lexicon = load_lexicon() if lexicon is None else lexicon
+    took up; ``label`` is the theme's core term and English label, from ``lexicon`` (the one given to
+    :func:`follow_through`). Columns :data:`SHARE_COLUMNS`."""
     names = {t.id: f"{t.name} {t.label}" for t in lexicon}
     return shares(table, table["plan_themes"], followed, n_boot, ci, random_state, names)
 

@@ -15,7 +15,9 @@ report id in sort order and says so in ``note``).
 
 **Indicators** come from ``data/lexicon/indicators.toml`` (:func:`load_indicators`): each a set of
 variants (国内生产总值, 地区生产总值, 经济增长速度 …), a unit, a ``measure`` (growth, decline or level) and
-which side is ``better``.
+which side is ``better``. Every function taking ``indicators`` reads these when given None; pass
+``load_indicators(path)`` for another indicator lexicon (and the same to :func:`amplification` as to
+:func:`ledger`).
 
 **Finding a figure.** Texts are read sentence by sentence (up to 。！？ or a line break), ignoring
 whitespace and reading full-width digits, ％ and dashes as ASCII; offsets always point into the

@@ -14,6 +14,14 @@ A *theme* (数据孤岛, 跨省通办, …) is a core term and the variants real
 - links themes to the topics of a :class:`toolkit.topics.TopicModel` (:func:`topic_links`);
 - proposes candidate variants for a researcher to accept (:func:`suggest_variants`); it never edits
   the lexicon.
+
+**Which lexicon.** What searches the text (:class:`ThemeMatcher`, :func:`find_matches`, :func:`kwic`,
+:func:`resolve_term`, :func:`searched`) takes ``lexicon=None`` to mean the project's lexicon,
+:data:`LEXICON` (``data/lexicon/themes.toml``); pass ``load_lexicon(themes=...)`` to search your own
+themes too. What describes matches already found (:func:`theme_prevalence_figure`, :func:`topic_links`,
+:func:`topic_links_figure`, :func:`suggest_variants`, :func:`cooccurrence`) needs the lexicon they were
+found with, and has no default: a theme of your own is never left out for want of it. No function
+reads a corpus of its own accord: ``units`` is always given.
 """
 from __future__ import annotations
 
@@ -263,7 +271,8 @@ class ThemeMatcher:
     exclusion, built once). Within a theme, matches do not overlap: leftmost first, then longest
     (跨省通办 inside 跨省通办事项 is one match; 12345热线 is one match, not 12345 and 热线). A match
     lying inside one of the theme's ``exclude`` strings is dropped, and a term that begins or ends with
-    an ASCII letter or digit does not match next to another one (12345 is not found in 123456)."""
+    an ASCII letter or digit does not match next to another one (12345 is not found in 123456).
+    ``lexicon`` None: the project's (:data:`LEXICON`)."""
 
     def __init__(self, lexicon: Lexicon | None = None):
         self.lexicon = load_lexicon() if lexicon is None else lexicon
@@ -313,17 +322,17 @@ def _check_units(units: pd.DataFrame) -> None:
 
 def _units_of(units) -> pd.DataFrame:
     if units is None:
-        from .dataset import load_corpus
-
-        return load_corpus().units
+        raise TypeError("pass the units to search: corpus.units or a Corpus (the seed reports: "
+                        "load_corpus(toolkit.paths.RAW_DIR))")
     return units.units if hasattr(units, "units") else units
 
 
-def find_matches(units=None, lexicon: Lexicon | None = None, themes: Iterable[str] | None = None,
+def find_matches(units, lexicon: Lexicon | None = None, themes: Iterable[str] | None = None,
                  kinds: Iterable[str] | None = None) -> pd.DataFrame:
     """Every match of the lexicon's themes (or of some ``themes``) in ``units`` (``corpus.units`` or a
-    :class:`toolkit.Corpus`; default: the seed reports), in corpus order. ``kinds`` keeps some section
-    kinds only. Columns :data:`MATCH_COLUMNS`; ``start``/``end`` are offsets into the report text."""
+    :class:`toolkit.Corpus`), in corpus order; ``lexicon`` None: the project's (:data:`LEXICON`).
+    ``kinds`` keeps some section kinds only. Columns :data:`MATCH_COLUMNS`; ``start``/``end`` are
+    offsets into the report text."""
     units = _units_of(units)
     _check_units(units)
     if kinds is not None:
@@ -344,7 +353,7 @@ def find_matches(units=None, lexicon: Lexicon | None = None, themes: Iterable[st
 def resolve_term(term_or_theme: str, lexicon: Lexicon | None = None, *, literal: bool = False) -> Lexicon:
     """What :func:`kwic` looks for: a theme id or core term means the whole theme (every variant); any
     other string, or any string with ``literal=True``, means that string alone (with the theme it is a
-    variant of, if any, as its theme)."""
+    variant of, if any, as its theme). ``lexicon`` None: the project's (:data:`LEXICON`)."""
     lexicon = load_lexicon() if lexicon is None else lexicon
     if not isinstance(term_or_theme, str) or not term_or_theme.strip() or re.search(r"\s", term_or_theme.strip()):
         raise ValueError(f"expected a theme or a term without spaces, not {term_or_theme!r}")
@@ -365,7 +374,8 @@ def _context(text: str) -> str:
 
 
 def searched(term_or_theme: str, lexicon: Lexicon | None = None, *, literal: bool = False) -> str:
-    """In words, what :func:`kwic` searches for ``term_or_theme``: a whole theme with its variants, or one term."""
+    """In words, what :func:`kwic` searches for ``term_or_theme``: a whole theme with its variants, or one term
+    (``lexicon`` None: the project's, :data:`LEXICON`)."""
     lexicon = load_lexicon() if lexicon is None else lexicon
     theme = resolve_term(term_or_theme, lexicon, literal=literal).themes[0]
     if not literal and term_or_theme.strip() in lexicon:
@@ -374,13 +384,13 @@ def searched(term_or_theme: str, lexicon: Lexicon | None = None, *, literal: boo
     return f"the term {theme.terms[0]} alone{owner}"
 
 
-def kwic(term_or_theme: str, units=None, *, width: int = 20, lexicon: Lexicon | None = None,
+def kwic(term_or_theme: str, units, *, width: int = 20, lexicon: Lexicon | None = None,
          kinds: Iterable[str] | None = None, literal: bool = False, reports: pd.DataFrame | None = None
          ) -> pd.DataFrame:
     """Keyword in context: every match of a theme (its id or core term: all its variants) or of one
     term (``literal=True``: the string alone, even when it is a theme's core term), in ``units``
-    (``corpus.units`` or a Corpus; default: the seed reports), with ``width`` characters of the unit's
-    text on either side (whitespace shown as one space). Columns :data:`KWIC_COLUMNS`, preceded by
+    (``corpus.units`` or a Corpus), with ``width`` characters of the unit's text on either side
+    (whitespace shown as one space); ``lexicon`` None: the project's (:data:`LEXICON`). Columns :data:`KWIC_COLUMNS`, preceded by
     ``label`` (宜宾市 2021) when the reports are known (a Corpus, or ``reports=corpus.reports``);
     ``match`` is the text as written (a variant cut by a line break keeps it). ``table.attrs["searched"]``
     says in words what was searched (:func:`searched`); :func:`one_line` shows the table with each
@@ -504,17 +514,17 @@ def prevalence_matrix(table: pd.DataFrame, kinds: Iterable[str] = ("problems", "
     return matrix
 
 
-def theme_prevalence_figure(table: pd.DataFrame, lexicon: Lexicon | None = None,
+def theme_prevalence_figure(table: pd.DataFrame, lexicon: Lexicon,
                             kinds: Iterable[str] = ("problems", "plans", "achievements"), labels: dict | None = None,
                             value: str = "share", max_reports: int | None = None):
     """A heatmap of :func:`theme_prevalence` (one panel per section kind; rows: themes with their core
     term; columns: reports; colour: ``value``; grey: the report has no such section). With
-    ``max_reports``, only the reports with the most matched units are drawn (the title says so)."""
+    ``max_reports``, only the reports with the most matched units are drawn (the title says so).
+    ``lexicon``: the one the matches were found with (it names the rows)."""
     import matplotlib as mpl
 
     from . import plotting
 
-    lexicon = load_lexicon() if lexicon is None else lexicon
     kinds = list(kinds)
     full = prevalence_matrix(table, kinds, value)
     reports = list(dict.fromkeys(table["report_id"]))
@@ -551,7 +561,7 @@ def theme_prevalence_figure(table: pd.DataFrame, lexicon: Lexicon | None = None,
 
 
 # ---------------------------------------------------------------------- themes and topics
-def topic_links(model, matches: pd.DataFrame, lexicon: Lexicon | None = None) -> pd.DataFrame:
+def topic_links(model, matches: pd.DataFrame, lexicon: Lexicon) -> pd.DataFrame:
     """Which topics of a fitted :class:`toolkit.topics.TopicModel` carry each theme, two ways:
 
     - ``term_weight``: the summed weight of the theme's variants in the topic's component, each
@@ -561,9 +571,8 @@ def topic_links(model, matches: pd.DataFrame, lexicon: Lexicon | None = None) ->
     - ``unit_share``: the mean topic share of the model's units that hold a match of the theme
       (``units`` of them; NaN where none does).
 
-    One row per theme and topic: ``theme``, ``topic``, ``label``, ``term_weight``,
-    ``terms_in_vocabulary``, ``unit_share``, ``units``."""
-    lexicon = load_lexicon() if lexicon is None else lexicon
+    ``lexicon``: the one the ``matches`` were found with. One row per theme of it and topic: ``theme``,
+    ``topic``, ``label``, ``term_weight``, ``terms_in_vocabulary``, ``unit_share``, ``units``."""
     components = np.asarray(model.components_, dtype=float)
     totals = components.sum(axis=1, keepdims=True)
     scaled = np.divide(components, totals, out=np.zeros_like(components), where=totals > 0)
@@ -586,12 +595,12 @@ def topic_links(model, matches: pd.DataFrame, lexicon: Lexicon | None = None) ->
                                        "unit_share", "units"])
 
 
-def topic_links_figure(links: pd.DataFrame, lexicon: Lexicon | None = None, value: str = "unit_share"):
+def topic_links_figure(links: pd.DataFrame, lexicon: Lexicon, value: str = "unit_share"):
     """A heatmap of :func:`topic_links`: themes (rows) by topics (columns, with their labels), cells
-    ``value``; a theme no modelled unit names stays blank."""
+    ``value``; a theme no modelled unit names stays blank. ``lexicon``: the one given to
+    :func:`topic_links`."""
     from . import plotting
 
-    lexicon = load_lexicon() if lexicon is None else lexicon
     ids = [t.id for t in lexicon if t.id in set(links["theme"])]
     grid = links.pivot(index="theme", columns="topic", values=value).reindex(ids)
     topic_labels = links.drop_duplicates("topic").set_index("topic")["label"]
@@ -627,12 +636,12 @@ def carriers(links: pd.DataFrame, by: str = "unit_share") -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------- growing the lexicon
-def suggest_variants(theme: str, docs: pd.DataFrame, matches: pd.DataFrame, lexicon: Lexicon | None = None,
+def suggest_variants(theme: str, docs: pd.DataFrame, matches: pd.DataFrame, lexicon: Lexicon,
                      model=None, min_units: int = 2, top: int = 20, same_kinds: bool = True) -> pd.DataFrame:
     """Candidate variants of a theme for a researcher to judge (never added to the lexicon).
 
     ``docs`` are tokenized units (:func:`toolkit.topics.documents`, any kinds); ``matches`` come from
-    :func:`find_matches` on the same units. A candidate is a token of at least two characters that is
+    :func:`find_matches` on the same units with ``lexicon``. A candidate is a token of at least two characters that is
     not a variant and not part of one (those co-occur trivially), found in at least ``min_units`` of
     the units that match the theme. With ``same_kinds`` the comparison is among units of the section
     kinds the theme is matched in (else words of the kind, 存在 and 问题 for a theme named only among
@@ -652,7 +661,6 @@ def suggest_variants(theme: str, docs: pd.DataFrame, matches: pd.DataFrame, lexi
       ranks, z and similarity, for tokens that have both (a token outside the model's vocabulary
       keeps its z percentile). Ties go to the token seen first in the corpus.
     """
-    lexicon = load_lexicon() if lexicon is None else lexicon
     chosen = lexicon[theme]
     keys = ["report_id", "section_index", "unit_index"]
     hit = set(map(tuple, matches.loc[matches["theme"] == chosen.id, keys].itertuples(index=False)))
@@ -712,9 +720,9 @@ def suggest_variants(theme: str, docs: pd.DataFrame, matches: pd.DataFrame, lexi
     return table.head(top).reset_index(drop=True)
 
 
-def cooccurrence(matches: pd.DataFrame, units, lexicon: Lexicon | None = None) -> pd.DataFrame:
-    """Units in which two themes both match (themes × themes; the diagonal: units matching the theme)."""
-    lexicon = load_lexicon() if lexicon is None else lexicon
+def cooccurrence(matches: pd.DataFrame, units, lexicon: Lexicon) -> pd.DataFrame:
+    """Units in which two themes both match (themes × themes of ``lexicon``, the one the ``matches`` were
+    found with; the diagonal: units matching the theme)."""
     keys = ["report_id", "section_index", "unit_index"]
     ids = [t.id for t in lexicon]
     sets = {t: set(map(tuple, matches.loc[matches["theme"] == t, keys].itertuples(index=False))) for t in ids}
