@@ -66,9 +66,9 @@ table.groupby("theme", sort=False).agg(
 # %% [markdown]
 # ## 2 · Keyword in context
 #
-# Every match of the theme 数据孤岛 (all its variants; `kwic("数据孤岛")`, or on the command line
+# Every match of the theme 数据孤岛 (all its variants; `kwic("数据孤岛", corpus)`, or on the command line
 # `.venv/bin/toolkit kwic 数据孤岛 data/raw --jsonl`), with 20 characters either side, in report order;
-# `kwic(term, literal=True)` finds the term alone. `start`/`end` are offsets into the report's cleaned
+# `kwic(term, corpus, literal=True)` finds the term alone. `start`/`end` are offsets into the report's cleaned
 # text. Notebook 07 lets you click from a match to its report.
 
 # %%
@@ -144,7 +144,7 @@ print("wrote", ", ".join(path.name for path in written))
 # and rarely in other units of the same section kinds (`z`: the log odds ratio over its standard error,
 # so a token seen twice does not outrank one seen twenty times; `lift` for reading), and close to those
 # units in topic space (`topic_similarity`). They are
-# suggestions: a researcher reads them in context (`kwic(term)`) and adds the good ones, with the
+# suggestions: a researcher reads them in context (`kwic(term, corpus)`) and adds the good ones, with the
 # report they were seen in, to `data/lexicon/themes.toml`.
 
 # %%
