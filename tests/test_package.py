@@ -1,7 +1,8 @@
 """The shape of the package, read from its source (ast, nothing imported): no module imports a sibling
 that imports it back, directly or round a longer loop; and no public name (module-level function, class
 or constant without a leading underscore) is defined in two modules, so ``prevalence`` or ``Lexicon``
-means one thing wherever it is imported from."""
+means one thing wherever it is imported from; and the README's module map (Layout) draws every module
+with the siblings it imports."""
 from __future__ import annotations
 
 import ast
@@ -145,3 +146,39 @@ def test_the_checks_find_a_loop_and_a_twin(tmp_path):
     assert cycles(import_graph(package)) == [["toolkit.a", "toolkit.b", "toolkit.a"],
                                              ["toolkit.c", "toolkit.d", "toolkit.e", "toolkit.c"]]
     assert twins(public_definitions(package)) == {"prevalence": ["toolkit.f", "toolkit.g"]}
+
+
+def layout_map(readme: Path = paths.PROJECT_ROOT / "README.md") -> dict[tuple[str, ...], set[str]]:
+    """The module map of the README's Layout: (modules of a line) → the siblings it says they import
+    (``[a, b]`` after the description, wrapped over indented lines)."""
+    text = readme.read_text(encoding="utf-8")
+    block = text[text.index("## Layout"):]
+    block = block[block.index("```\ntoolkit/") + 4:]
+    drawn: dict[tuple[str, ...], set[str]] = {}
+    entry, listing = None, False
+    for line in block[:block.index("\nnotebooks/")].splitlines()[1:]:
+        if line.startswith("  ") and line[2] != " ":
+            names = [n.strip().removesuffix(".py").rstrip("/") for n in line[2:25].split(",")]
+            entry = tuple("toolkit" if n == "__init__" else f"toolkit.{n}" for n in names)
+            drawn[entry], listing = set(), False
+        if "[" in line:
+            listing, line = True, line[line.index("[") + 1:]
+        if listing:
+            drawn[entry] |= {"toolkit" if w == "toolkit" else f"toolkit.{w}"
+                             for w in (x.strip(" ]") for x in line.split(",")) if w}
+            listing = "]" not in line
+    return drawn
+
+
+def test_the_readme_draws_every_module_and_its_imports():
+    """The README's module map names every module of the package, with the siblings it imports: a new
+    module or a new import shows up in the Layout, or this fails naming the line."""
+    graph = import_graph()
+    drawn = layout_map()
+    modules = {node(module_name(f, PACKAGE)) for f in PACKAGE.rglob("*.py")}
+    assert modules == {m for entry in drawn for m in entry}, "modules missing from the README's Layout: " + \
+        ", ".join(sorted(modules - {m for entry in drawn for m in entry}))
+    wrong = {entry: (listed, set().union(*(graph.get(m, set()) for m in entry)) - set(entry))
+             for entry, listed in drawn.items()}
+    wrong = {", ".join(e): f"drawn {sorted(a)}, imports {sorted(b)}" for e, (a, b) in wrong.items() if a != b}
+    assert not wrong, f"the README's Layout draws other imports: {wrong}"
