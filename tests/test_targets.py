@@ -374,7 +374,7 @@ def test_amplification_figure_draws_each_government_against_the_level_above():
     table = pd.DataFrame({"indicator": ["gdp_growth"] * 2, "government": ["江苏省人民政府", "北京市人民政府"],
                           "year": [2025, 2025], "target_value": [5.5, 5.0], "parent_value": [5.0, 5.0],
                           "gap": [0.5, 0.0], "amplified": [True, False]})
-    fig = amplification_figure(table)
+    (fig,) = amplification_figure(table)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["北京市人民政府 2025", "江苏省人民政府 2025"]
     assert amplification_figure(table.iloc[0:0]) is None

@@ -98,7 +98,7 @@ RELATIVE = "与经济增长同步"
 PARENT_LEVEL = {"province": "national", "prefecture": "province", "county": "prefecture"}
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_KEYS = {"id", "name", "label", "unit", "units", "measure", "better", "exclude", "variants"}
+_KEYS = {"id", "name", "label", "unit", "units", "measure", "better", "exclude", "variants", "plausible"}
 
 
 class IndicatorError(ValueError):
@@ -230,6 +230,23 @@ def load_indicators(path: str | Path = INDICATORS) -> Indicators:
     except tomllib.TOMLDecodeError as e:
         raise IndicatorError(f"{path}: not valid TOML ({e})") from None
     return parse_indicators(data, str(path))
+
+
+def plausible_range(indicator: str, path: str | Path = INDICATORS) -> tuple[float, float] | None:
+    """The values ``indicator`` (an id or a name) can plausibly take, ``(low, high)`` in its unit, from its
+    ``plausible = [low, high]`` entry in ``data/lexicon/indicators.toml`` (or ``path``); None where it
+    gives none. A target or outcome outside it is suspect: figures mark it rather than plot it silently."""
+    found = load_indicators(path)[indicator]  # a KeyError names the file and the indicators it has
+    with open(path, "rb") as f:
+        raw = next(t for t in tomllib.load(f)["indicator"] if t["id"] == found.id)
+    bounds = raw.get("plausible")
+    if bounds is None:
+        return None
+    if not (isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) for b in bounds)
+            and bounds[0] < bounds[1]):
+        raise IndicatorError(f"{path}: indicator {found.id}: plausible must be [low, high] with low < high, "
+                             f"not {bounds!r}")
+    return float(bounds[0]), float(bounds[1])
 
 
 # ---------------------------------------------------------------------- text
@@ -777,4 +794,4 @@ def amplification(table: pd.DataFrame, indicators: Indicators | None = None) -> 
 __all__ = ["AMPLIFICATION_COLUMNS", "INDICATORS", "Indicator", "IndicatorError", "Indicators", "LEDGER_COLUMNS",
            "OUTCOME_COLUMNS", "PANEL_COLUMNS", "QUALIFIERS", "RELATIVE", "TARGET_COLUMNS", "VERDICTS", "Variant",
            "amplification", "cn_number", "find_outcomes", "find_targets", "ledger", "load_indicators", "panel",
-           "parse_indicators", "summary", "tolerance", "verdict"]
+           "parse_indicators", "plausible_range", "summary", "tolerance", "verdict"]
