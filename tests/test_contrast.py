@@ -3,6 +3,7 @@ G², determinism), places and levels, the figures (byte-stable), and the English
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 
 import numpy as np
@@ -289,6 +290,30 @@ def test_glossary_covers_the_lexicons(glossary):
               + list(read_userdict(paths.LEXICON_DIR / "userdict.txt")))
     missing = [t for t in wanted if t not in glossary]
     assert not missing, f"terms without an English gloss in data/lexicon/glossary.tsv: {missing}"
+
+
+#: What a gloss may not hold: brackets (a label would read "工程 (programmes (projects))"), Chinese, semicolons,
+#: leading, trailing or doubled spaces.
+NOT_A_GLOSS = re.compile(r"[()\[\]{}（）【】;；]|[\u3000-\u9fff]|^\s|\s$|\s{2}")
+
+
+def _bad_glosses(glossary: dict) -> dict:
+    return {term: gloss for term, gloss in glossary.items() if NOT_A_GLOSS.search(gloss)}
+
+
+def test_glosses_read_as_english(glossary):
+    """A gloss sits inside "term (gloss)": one sense in plain English, no brackets of its own."""
+    bad = _bad_glosses(glossary)
+    assert not bad, f"glosses not in plain English form (data/lexicon/glossary.tsv; a second sense goes in the " \
+                    f"source column after 'also:'): {bad}"
+    labels = [plotting.term_label(term, "both", glossary) for term in glossary]
+    assert all(label.count("(") == 1 and label.endswith(")") for label in labels)
+
+
+def test_the_gloss_form_check_catches_each_fault():
+    glossary = {"工程": "programmes (projects)", "重点": "key [priorities]", "清醒": "sober; clear-eyed", "数据": "数据 data",
+                "左右": " about", "实体": "in  person", "群众": "the public", "万亩": "10,000 mu of land"}
+    assert set(_bad_glosses(glossary)) == {"工程", "重点", "清醒", "数据", "左右", "实体"}
 
 
 def _unglossed(labels, glossary) -> list[str]:
