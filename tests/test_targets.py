@@ -12,7 +12,7 @@ import pytest
 from toolkit import load_corpus, paths
 from toolkit.targets import (LEDGER_COLUMNS, OUTCOME_COLUMNS, PANEL_COLUMNS, TARGET_COLUMNS, IndicatorError,
                              amplification, cn_number, find_outcomes, find_targets, ledger, load_indicators,
-                             panel, parse_indicators, verdict)
+                             panel, parse_indicators, plausible_range, verdict)
 
 NATIONAL = paths.SHARED_DIR / "corpora" / "national-1954-2022"
 PROVINCIAL = paths.SHARED_DIR / "corpora" / "provincial-2025"
@@ -253,6 +253,21 @@ def test_lexicon_has_the_indicators_the_issue_names():
         parse_indicators({"schema": 1, "indicator": [{"id": "x", "name": "x", "label": "", "unit": "%",
                                                       "measure": "up", "better": "higher",
                                                       "variants": [{"term": "x"}]}]})
+
+
+def test_plausible_range_is_read_from_the_lexicon(tmp_path):
+    assert plausible_range("gdp_growth") == (-10.0, 20.0)
+    assert plausible_range("国内生产总值") == (-10.0, 20.0)  # by name too
+    text = (paths.LEXICON_DIR / "indicators.toml").read_text(encoding="utf-8")
+    without = tmp_path / "without.toml"
+    without.write_text(text.replace("plausible = [-10.0, 20.0]\n", ""), encoding="utf-8")
+    assert plausible_range("gdp_growth", without) is None
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("plausible = [-10.0, 20.0]", "plausible = [20.0, -10.0]"), encoding="utf-8")
+    with pytest.raises(IndicatorError, match=r"indicator gdp_growth: plausible must be \[low, high\] with low < high"):
+        plausible_range("gdp_growth", bad)
+    with pytest.raises(KeyError, match="no indicator 'no_such'"):
+        plausible_range("no_such")
 
 
 def _compact(text: str) -> str:
