@@ -295,13 +295,22 @@ class Explorer:
         self.provinces = w.SelectMultiple(options=options("province"), description="province", rows=4)
         self.levels = w.SelectMultiple(options=options("level"), description="level", rows=4)
         years = pd.to_numeric(reports["year"], errors="coerce").dropna().astype(int)
+        # the slider's own readout has a fixed width that cuts "2019 – 2021": a label of our own instead
         self.years = (w.IntRangeSlider(value=(years.min(), years.max()), min=years.min(), max=years.max(),
-                                       description="years", layout=w.Layout(width="340px")) if len(years) and years.min() < years.max() else None)
+                                       description="years", readout=False, layout=w.Layout(width="260px"))
+                      if len(years) and years.min() < years.max() else None)
+        self.years_label = w.Label(layout=w.Layout(width="auto", min_width="max-content", flex="0 0 auto"))
+        self.years_label.add_class("toolkit-years")
+        if self.years is not None:
+            self.years.observe(lambda _: self._show_years(), names="value")
+            self._show_years()
         self.sort_by = w.Dropdown(options=SORTABLE, value="label", description="sort by")
         self.descending = w.Checkbox(value=False, description="descending", indent=False)
         self.status = w.HTML()
         self.counts = w.HTML()
-        self.previous, self.next = w.Button(description="◀ previous"), w.Button(description="next ▶")
+        fit = dict(width="auto", min_width="max-content", flex="0 0 auto")  # a button never cuts its text
+        self.previous = w.Button(description="◀ previous", layout=w.Layout(**fit))
+        self.next = w.Button(description="next ▶", layout=w.Layout(**fit))
         self.page_label = w.Label()
         # a fixed grid of cells, refilled per page: only one page is ever in the browser
         columns = ["label", "kind", "province", "level", "year", "left", "match", "right"]
@@ -309,7 +318,8 @@ class Explorer:
         self._cells = [[w.HTML() for _ in columns] for _ in range(self.page_size)]
         self._buttons = []
         for i, row in enumerate(self._cells):
-            button = w.Button(layout=w.Layout(width="auto", visibility="hidden"), tooltip="open in the reader")
+            button = w.Button(layout=w.Layout(width="auto", min_width="max-content", visibility="hidden"),
+                              tooltip="open in the reader")
             button.add_class("toolkit-match")
             button.on_click(lambda _, i=i: self.open_match(i))
             row[columns.index("match")] = button
@@ -325,7 +335,8 @@ class Explorer:
         self.term.observe(self._on_term, names="value")
         self.previous.on_click(lambda _: self._show(self._page - 1))
         self.next.on_click(lambda _: self._show(self._page + 1))
-        filters = [self.kinds, self.provinces, self.levels] + ([self.years] if self.years else [])
+        filters = [self.kinds, self.provinces, self.levels] + (
+            [w.HBox([self.years, self.years_label], layout=w.Layout(flex="0 0 auto"))] if self.years else [])
         search_tab = w.VBox([w.HBox([self.theme, self.term, self.literal]), w.HBox(filters),
                              w.HBox([self.sort_by, self.descending]), self.status, self.grid,
                              w.HBox([self.previous, self.page_label, self.next]), w.HTML("<b>matches by report and kind</b>"),
@@ -397,6 +408,10 @@ class Explorer:
         self.counts.value = _table_html(counts)
         self._show(0)
 
+    def _show_years(self) -> None:
+        low, high = self.years.value
+        self.years_label.value = f"{low}–{high}" if low != high else str(low)
+
     def _year_range(self):
         if self.years is None or self.years.value == (self.years.min, self.years.max):
             return None  # the whole range: keep reports without a year too
@@ -461,7 +476,9 @@ class Explorer:
         labels = self.corpus.reports.drop_duplicates("report_id").set_index("report_id")["label"]
         rows = []
         for u in summary["units"]:
-            button = w.Button(description="read", layout=w.Layout(width="auto"))
+            button = w.Button(description="read", tooltip="open in the reader",
+                              layout=w.Layout(width="auto", min_width="max-content", flex="0 0 auto"))
+            button.add_class("toolkit-read")
             button.on_click(lambda _, u=u: self.read(u["report_id"], Focus(u["report_id"], int(u["start"]),
                                                                            int(u["end"]))))
             quote = html.escape(str(u.get("text", ""))[:300])
