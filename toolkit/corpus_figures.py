@@ -11,6 +11,13 @@ import pandas as pd
 
 from . import plotting
 
+
+def _thousands(axis) -> None:
+    """Counts written 35,000, not 35000."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
 #: Height of one bar row (inches) and the room titles, axis labels and the legend take.
 ROW = 0.15
 FIXED = 0.95
@@ -38,6 +45,7 @@ def report_lengths_figure(lengths: pd.Series, *, most: int | None = None):
         ax.set_ylim(-0.6, len(shown) - 0.4)
         ax.set(title=f"每份报告的字数（清理后的正文，{len(shown)} 份）", xlabel="字数", ylabel="")
         ax.grid(axis="y", visible=False)
+        _thousands(ax.xaxis)
         return fig
     fig, ax = plotting.subplots(height=2.6)
     bins = np.histogram_bin_edges(lengths.to_numpy(), bins="auto")
@@ -48,6 +56,7 @@ def report_lengths_figure(lengths: pd.Series, *, most: int | None = None):
     ax.set(title=f"每份报告的字数：{len(lengths)} 份，中位数 {lengths.median():,.0f}（红线）；"
                  f"最短 {shortest} {lengths.min():,.0f}，最长 {longest} {lengths.max():,.0f}",
            xlabel="字数（清理后的正文）", ylabel="报告数")
+    _thousands(ax.xaxis)
     return fig
 
 
@@ -83,6 +92,7 @@ def section_lengths_figure(lengths: pd.DataFrame, *, most: int | None = None):
         ax.axhline(0.5, color="0.3", lw=0.6, ls=":")
     ax.grid(axis="y", visible=False)
     ax.set(title=title, xlabel="字数（清理后的正文）", ylabel="")
+    _thousands(ax.xaxis)
     fig.legend(loc="outside upper center", ncol=len(shown.columns), frameon=False)
     return fig
 
@@ -101,4 +111,5 @@ def lexicon_coverage_figure(coverage: pd.DataFrame, n: int = 25):
     ax.grid(axis="y", visible=False)
     more = f"出现最多的 {len(shown)} 个（共 {len(found)} 个出现）" if len(found) > len(shown) else f"{len(shown)} 个出现的词"
     ax.set(title=f"领域词典中各词的出现次数：{more}", xlabel="词元数", ylabel="")
+    _thousands(ax.xaxis)
     return fig
