@@ -98,7 +98,8 @@ RELATIVE = "与经济增长同步"
 PARENT_LEVEL = {"province": "national", "prefecture": "province", "county": "prefecture"}
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_KEYS = {"id", "name", "label", "unit", "units", "measure", "better", "exclude", "variants", "plausible"}
+_KEYS = {"id", "name", "label", "unit", "units", "measure", "better", "exclude", "variants", "plausible",
+         "plausible_from"}
 
 
 class IndicatorError(ValueError):
@@ -237,15 +238,18 @@ def plausible_range(indicator: str, path: str | Path = INDICATORS) -> tuple[floa
     ``plausible = [low, high]`` entry in ``data/lexicon/indicators.toml`` (or ``path``); None where it
     gives none. A target or outcome outside it is suspect: figures mark it rather than plot it silently."""
     found = load_indicators(path)[indicator]  # a KeyError names the file and the indicators it has
-    with open(path, "rb") as f:
-        raw = next(t for t in tomllib.load(f)["indicator"] if t["id"] == found.id)
-    bounds = raw.get("plausible")
+    bounds = getattr(found, "plausible", None)  # where the lexicon's parser keeps the range itself
+    if bounds is None:
+        with open(path, "rb") as f:
+            bounds = next(t for t in tomllib.load(f)["indicator"] if t["id"] == found.id).get("plausible")
     if bounds is None:
         return None
-    if not (isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) for b in bounds)
-            and bounds[0] < bounds[1]):
+    if not (isinstance(bounds, (list, tuple)) and len(bounds) == 2
+            and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds) and bounds[0] < bounds[1]):
         raise IndicatorError(f"{path}: indicator {found.id}: plausible must be [low, high] with low < high, "
                              f"not {bounds!r}")
+    if not all(math.isfinite(b) for b in bounds):
+        return None
     return float(bounds[0]), float(bounds[1])
 
 
