@@ -150,6 +150,33 @@ def test_pages_are_written_numbered_and_stale_files_go(tmp_path):
     assert plotting.caption_of(tmp_path / "04-x.png", "Question") == "Q?"
 
 
+def test_long_labels_are_cut_in_the_middle_and_stay_distinct():
+    labels = ["莆田市 2021 [1704379_莆田市人民政府关于2021年法治政府建设工作情况的报告]",
+              "莆田市 2021 [1704379_莆田市人民政府关于2021年法治政府建设工作情况的报告（修订）]",
+              "莆田市 2020 [1590146_莆田市文化和旅游局2020年工作总结及2021年工作计划]", "上海市 2025"]
+    fitted = plotting.fit_labels(labels, 6.5, 1.6)
+    assert fitted[3] == "上海市 2025"  # what fits is left alone
+    assert len(set(fitted)) == 4  # different labels stay different
+    for label, short in zip(labels[:3], fitted[:3]):
+        head, tail = short.split("…")
+        assert label.startswith(head) and label.endswith(tail) and head.startswith("莆田市 202")
+        assert plotting.text_width(short, 6.5) <= 1.6
+
+
+def test_discard_removes_a_figure_and_its_pages_only(tmp_path):
+    def fig():
+        f, ax = plotting.subplots(height=1.5)
+        ax.set_title("x")
+        return f
+
+    plotting.savefig([fig(), fig()], "05-gdp-targets", directory=tmp_path)
+    plotting.savefig(fig(), "05-gdp-targets-dots", directory=tmp_path)
+    removed = plotting.discard("05-gdp-targets", tmp_path)
+    assert sorted(p.name for p in removed) == ["05-gdp-targets-1.pdf", "05-gdp-targets-1.png", "05-gdp-targets-2.pdf",
+                                                "05-gdp-targets-2.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["05-gdp-targets-dots.pdf", "05-gdp-targets-dots.png"]
+
+
 # ---------------------------------------------------------------------- notebooks 00–02
 @pytest.mark.parametrize("n", [5, 31, 143])
 def test_report_and_section_lengths(n):
