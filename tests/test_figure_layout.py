@@ -26,6 +26,8 @@ from toolkit.themes import load_lexicon  # noqa: E402
 
 PROVINCES = [p.name for p in provinces() if p.in_divisions]
 LONG = "新疆维吾尔自治区伊犁哈萨克自治州人民政府"  # the longest kind of government name a label carries
+#: A label as a crawl export gets it when two reports share a government and year (the file name added).
+BUREAU = "莆田市 2021 [1711118_莆田市文化和旅游局关于2021年法治政府建设年度报告的通知（第二版）]"
 YEARS = list(range(1954, 2023))
 NATIONAL_YEARS = [y for y in YEARS if y not in (1961, 1962, 1963, 1967, 1968, 1969, 1970, 1971, 1972, 1973, 1974, 1976,
                                                 1977, 1981, 1982, 1983)]
@@ -36,6 +38,9 @@ def labels(n: int) -> list[str]:
     """Report labels as a corpus of ``n`` reports has them: most short, every seventh as long as they come."""
     out = []
     for i in range(n):
+        if i % 11 == 5:
+            out.append(BUREAU.replace("1711118", str(1711118 + i)))
+            continue
         place = LONG if i % 7 == 0 else PROVINCES[i % len(PROVINCES)].replace("人民政府", "")
         out.append(f"{place} {2000 + i % 25}" + (f" ({i})" if i % 7 == 0 else ""))
     return out
@@ -242,7 +247,7 @@ def test_alignment_of_large_reports_goes_to_panels_and_pages():
 
     shapes = {f"r{i}": (rows, cols) for i, (rows, cols) in enumerate([(61, 120), (45, 95), (33, 80), (12, 50), (3, 140),
                                                                        (1, 2)])}
-    names = {r: f"{LONG} {2020 + i}" for i, r in enumerate(shapes)}
+    names = {r: f"{LONG} {2020 + i}" if i % 2 else f"{BUREAU}{i}" for i, r in enumerate(shapes)}
     pages = check(alignment_figure(FakeAlignment(shapes), list(shapes), labels=names), "03-alignment")
     assert len(pages) > 1
     titles = [title(ax) for fig in pages for ax in fig.axes if ax.get_visible() and title(ax)]

@@ -309,7 +309,7 @@ def preflight(corpus: Path) -> str:
     if not reports:
         first = f"; the first: {errors[0]}" if errors else ""
         raise NotebookError(f"{corpus}: no report could be read ({len(errors)} unreadable{first})")
-    return f"{len(reports)} reports" + (f", {len(errors)} unreadable (listed in 01-corpus)" if errors else "")
+    return f"{len(reports)} report{'' if len(reports) == 1 else 's'}" + (f", {len(errors)} unreadable (listed in 01-corpus)" if errors else "")
 
 
 def corpus_fingerprint(corpus: Path) -> tuple[str, str]:

@@ -83,7 +83,10 @@ def alignment_figure(alignment, report_ids, space: str = "topic", labels: dict |
     if not report_ids:
         raise ValueError("no report to draw: alignment_figure needs at least one report id")
     panels = []
-    names = dict(zip(report_ids, plotting.fit_labels([(labels or {}).get(r, r) for r in report_ids], 6.5, 2.9)))
+    # a title starts where its heatmap does, right of the row labels: it may be as wide as a half-page heatmap
+    title_width = (plotting.FULL - 0.4) / 2 - 1.35
+    names = dict(zip(report_ids, plotting.fit_labels([(labels or {}).get(r, r) for r in report_ids], 6.5,
+                                                     title_width)))
     for report in report_ids:
         mat = alignment.matrix(report, space, width=width)
         values = mat.to_numpy(dtype=float)
