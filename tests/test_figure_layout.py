@@ -419,6 +419,10 @@ def test_tile_maps_of_31_provinces_and_levels():
     names = {t.id: t.name for t in lexicon}
     for lang in ("both", "en"):
         check(tile_map_figure(places, keys=keys, labels=names, lang=lang), f"06-theme-map-{lang}")
+    topics = pd.concat([places.assign(key=k) for k in ("法治·建设·政府", "执法·行政·规范", "数据·平台·共享", "服务·办理·群众")])
+    for n in (1, 2, 4):  # a corpus with two topics drew two maps whose titles the canvas cut
+        order = list(dict.fromkeys(topics["key"]))[:n]
+        check(tile_map_figure(topics, keys=order, lang="zh"), f"06-topic-map-{n}")
     levels = pd.DataFrame([{"key": t, "level": level, "reports": 40, "units": 1000, "units_matched": 50, "share": 0.05,
                             "low": 0.03, "high": 0.08} for t in lexicon.ids
                            for level in ("national", "province", "prefecture", "county")])

@@ -164,7 +164,7 @@ def tile_map_figure(table: pd.DataFrame, value: str = "share", *, place: str = "
     nrows = math.ceil(len(parts) / ncols)
     width = plotting.FULL if ncols > 1 else plotting.SINGLE
     map_height = (width - 0.3) / ncols * n_rows / n_cols
-    fig, axes = plotting.subplots(nrows, ncols, width=width, height=min(plotting.MAX_HEIGHT, map_height * nrows + 0.9),
+    fig, axes = plotting.subplots(nrows, ncols, width=width, height=min(plotting.MAX_HEIGHT, map_height * nrows + 1.3),
                                   squeeze=False)
     lang_glossary = _glossary(glossary, lang)
     for ax in axes.ravel()[len(parts):]:
