@@ -14,7 +14,6 @@ from toolkit.notebook_runner import INDEX, Parameters, corpus_fingerprint, write
 from toolkit.paths import FIGURES_DIR, MANIFEST, RAW_DIR  # noqa: E402
 
 
-
 @pytest.fixture(autouse=True)
 def _close_figures():
     """Every figure a test opens is closed after it (pyplot keeps them otherwise)."""
@@ -22,6 +21,7 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
 
 def small(title="数据孤岛"):
     fig, ax = plotting.subplots(height=1.5)

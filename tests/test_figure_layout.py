@@ -34,7 +34,6 @@ NATIONAL_YEARS = [y for y in YEARS if y not in (1961, 1962, 1963, 1967, 1968, 19
 KEEP = os.environ.get("FIGURE_DIR")
 
 
-
 @pytest.fixture(autouse=True)
 def _close_figures():
     """Every figure a test opens is closed after it (pyplot keeps them otherwise)."""
@@ -42,6 +41,7 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
 
 def labels(n: int) -> list[str]:
     """Report labels as a corpus of ``n`` reports has them: most short, every seventh as long as they come."""
