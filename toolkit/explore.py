@@ -291,13 +291,16 @@ class Explorer:
         self.term = w.Text(placeholder="or type a term, e.g. 一网通办", description="term", continuous_update=False)
         self.literal = w.Checkbox(value=False, description="this term alone (literal)", indent=False)
         options = lambda col: sorted(str(v) for v in reports[col].dropna().unique())  # noqa: E731
-        self.kinds = w.SelectMultiple(options=[k for k in KINDS], description="kind", rows=4)
-        self.provinces = w.SelectMultiple(options=options("province"), description="province", rows=4)
-        self.levels = w.SelectMultiple(options=options("level"), description="level", rows=4)
+        # descriptions as wide as their words, so the lists keep room for 新疆维吾尔自治区 at 1280 px
+        narrow = dict(style={"description_width": "initial"}, layout=w.Layout(width="auto", flex="1 1 auto"))
+        self.kinds = w.SelectMultiple(options=[k for k in KINDS], description="kind", rows=4, **narrow)
+        self.provinces = w.SelectMultiple(options=options("province"), description="province", rows=4, **narrow)
+        self.levels = w.SelectMultiple(options=options("level"), description="level", rows=4, **narrow)
         years = pd.to_numeric(reports["year"], errors="coerce").dropna().astype(int)
         # the slider's own readout has a fixed width that cuts "2019 – 2021": a label of our own instead
         self.years = (w.IntRangeSlider(value=(years.min(), years.max()), min=years.min(), max=years.max(),
-                                       description="years", readout=False, layout=w.Layout(width="260px"))
+                                       description="years", readout=False, layout=w.Layout(width="240px"),
+                                       style={"description_width": "initial"})
                       if len(years) and years.min() < years.max() else None)
         self.years_label = w.Label(layout=w.Layout(width="auto", min_width="max-content", flex="0 0 auto"))
         self.years_label.add_class("toolkit-years")
@@ -325,7 +328,7 @@ class Explorer:
             row[columns.index("match")] = button
             self._buttons.append(button)
         self.grid = w.GridBox(header + [c for row in self._cells for c in row], layout=w.Layout(
-            grid_template_columns="repeat(5, max-content) minmax(8em, max-content) max-content minmax(8em, 1fr)",
+            grid_template_columns="repeat(5, max-content) minmax(8em, 1fr) max-content minmax(8em, 1fr)",
             grid_gap="2px 10px", align_items="center"))
         self.grid.add_class("toolkit-results")
         self.theme.observe(self._on_theme, names="value")
@@ -344,7 +347,8 @@ class Explorer:
 
         # reader
         labels = sorted(zip(reports["label"].astype(str), reports["report_id"]))
-        self.report = w.Dropdown(options=[(f"{lab} · {rid}", rid) for lab, rid in labels], description="report")
+        self.report = w.Dropdown(options=[(f"{lab} · {rid}", rid) for lab, rid in labels], description="report",
+                                 layout=w.Layout(width="auto", max_width="100%"))  # as wide as its longest report
         self.reader = w.HTML(layout=w.Layout(max_height="640px", overflow="auto"))
         self.reader.add_class("toolkit-reader-box")
         self._quiet = False
@@ -430,10 +434,14 @@ class Explorer:
                 values = [r["label"], r["kind"], r["province"], r["level"], r["year"]]
                 for cell, v in zip(cells[:5], values):
                     cell.value = "" if pd.isna(v) else html.escape(str(v))
-                cells[5].value = f'<div style="text-align:right;white-space:nowrap">{html.escape(r["left"])}</div>'
+                # right-aligned in a flex box as wide as the column (width 0, min-width 100%: the text does not
+                # widen the cell): a context too long loses its far end, never the words next to the match
+                cells[5].value = (f'<div class="toolkit-left" style="display:flex;justify-content:flex-end;overflow:hidden;'
+                                  f'white-space:nowrap;width:0;min-width:100%">'
+                                  f'<span>{html.escape(r["left"])}</span></div>')
                 cells[6].description = r["match"]
                 cells[6].layout.visibility = "visible"
-                cells[7].value = f'<div style="white-space:nowrap">{html.escape(r["right"])}</div>'
+                cells[7].value = f'<div style="white-space:nowrap;overflow:hidden">{html.escape(r["right"])}</div>'
             else:
                 for cell in cells[:6] + cells[7:]:
                     cell.value = ""

@@ -81,6 +81,13 @@ def test_explorer_search_filter_and_read(lab, page):
     explorer.screenshot(path=str(SCREENSHOTS / "explorer-search.png"))
     assert page.viewport_size["width"] == VIEWPORT_WIDTH
     assert not _cut_texts(explorer), f"cut at {VIEWPORT_WIDTH} px: {_cut_texts(explorer)}"
+    # each left context ends next to its match: a context wider than its column loses its far (left) end
+    assert explorer.locator(".toolkit-left").count() == len(expected_rows := buttons.all()) > 0, expected_rows
+    overflow = explorer.locator(".toolkit-left").evaluate_all("""cells => cells.filter(c => {
+        const range = document.createRange(); range.selectNodeContents(c);
+        const cell = c.closest(".widget-html");  // the grid's cell: what the reader sees of the context
+        return range.getBoundingClientRect().right > cell.getBoundingClientRect().right + 1; }).length""")
+    assert overflow == 0, f"{overflow} left contexts cut next to their match at {VIEWPORT_WIDTH} px"
     years = explorer.locator(".toolkit-years")
     assert re.fullmatch(r"\d{4}–\d{4}", years.inner_text().strip()), years.inner_text()
 
