@@ -18,7 +18,9 @@ NOTEBOOK_PY = $(wildcard notebooks/[0-9][0-9]-*.py)
 NOTEBOOK_SOURCES = $(NOTEBOOK_PY) $(filter-out $(NOTEBOOK_PY:.py=.ipynb),$(wildcard notebooks/[0-9][0-9]-*.ipynb))
 
 # make figures CORPUS=../shared/corpora/municipal-2024 [FIGURES=dir] [THEMES=my-themes.toml]: run the
-# notebooks on another corpus, and/or with your own themes merged into the project lexicon.
+# notebooks on another corpus, and/or with your own themes merged into the project lexicon. Figures go to
+# figures/<name>/ for a shared corpus (committed, checked by CI: toolkit.paths.SHARED_CORPORA), to
+# build/figures/<name>/ for any other corpus or with THEMES (git-ignored), or to FIGURES=dir.
 CORPUS ?=
 FIGURES ?=
 THEMES ?=
@@ -54,7 +56,7 @@ venv: $(STAMP) ## create .venv with the pinned dependencies and the "toolkit" ke
 sync: $(STAMP) ## pair every notebook with its py:percent file (jupytext: the newer of the two wins)
 	@if [ -n "$(NOTEBOOK_SOURCES)" ]; then $(BIN)/jupytext --sync --quiet $(NOTEBOOK_SOURCES); fi
 
-figures: sync ## execute notebooks/NN-*.ipynb in order, outputs into them, figures into figures/ (CORPUS=dir: another corpus)
+figures: sync ## execute notebooks/NN-*.ipynb in order, outputs into them, figures into figures/ (CORPUS=dir: another corpus, figures to build/figures/<name>/; a shared one to figures/<name>/)
 	$(PY) -m toolkit.notebook_runner $(if $(CORPUS),--corpus '$(CORPUS)') $(if $(FIGURES),--figures '$(FIGURES)') \
 		$(if $(THEMES),--themes '$(THEMES)')
 

@@ -46,12 +46,14 @@
 #   `.venv`: outputs go back into the notebooks, figures into `figures/`. Run twice, it changes nothing.
 # * `make figures CORPUS=../shared/corpora/municipal-2024` runs the same notebooks on another folder of
 #   reports: the executed copies go to `build/notebooks/municipal-2024/`, the figures to
-#   `figures/municipal-2024/`.
+#   `figures/municipal-2024/` (a shared corpus, its figures committed); a corpus of your own writes them to
+#   `build/figures/<its folder name>/`. Each figures folder has an `INDEX.md` to cite them by.
 # * `make test` runs the package tests and checks with nbval that every notebook still produces the
 #   outputs saved in it; `make lab` opens JupyterLab here.
 #
 # The next cell holds the parameters (tagged `parameters`): `CORPUS = None` means the project's
-# `data/raw`, `FIGURES = None` means `figures/` (or `figures/<corpus folder>/` for another corpus).
+# `data/raw`, `FIGURES = None` means `figures/` (`figures/<name>/` for a shared corpus,
+# `build/figures/<corpus folder>/` for any other).
 
 # %% tags=["parameters"]
 CORPUS = None
@@ -61,6 +63,7 @@ FIGURES = None
 import pandas as pd
 
 from toolkit import load_corpus, notebook_runner, plotting
+from toolkit.corpus_figures import report_lengths_figure
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
 corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
@@ -92,11 +95,10 @@ glance.head(10)
 (glance[["数据孤岛", "跨省通办"]] > 0).sum().rename("reports naming it").to_frame()
 
 # %%
-fig, ax = plotting.subplots(figsize=(6.4, 1.6 + 0.22 * len(glance)))
-glance.set_index("report")["characters"].sort_values().plot.barh(ax=ax, width=0.7)
-ax.set(title="每份报告的字数（清理后的正文）", xlabel="字数", ylabel="")
+fig = report_lengths_figure(glance.set_index("report")["characters"])  # a histogram when the bars would not fit
 written = plotting.savefig(
-    fig, "00-report-lengths", directory=params.figures, caption="Length of each report (characters of cleaned text)"
+    fig, "00-report-lengths", directory=params.figures, caption="Length of each report (characters of cleaned text)",
+    question="How long is each report?",
 )
 print("wrote", ", ".join(path.name for path in written), f"(font: {plotting.FONT_IN_USE.family})")
 

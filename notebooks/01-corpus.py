@@ -35,6 +35,7 @@ import pandas as pd
 
 from toolkit import load_corpus, notebook_runner, plotting
 from toolkit.boilerplate import by_report as boilerplate_by_report
+from toolkit.corpus_figures import section_lengths_figure
 from toolkit.dataset import parts_by_genre, parts_found, parts_present, section_lengths
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
@@ -204,14 +205,10 @@ corpus.units.sort_values(["boilerplate", "report_id", "start"], ascending=[False
 # %%
 lengths = section_lengths(corpus.sections)
 lengths.index = corpus.reports.set_index("report_id").loc[lengths.index, "label"]
-top = lengths.loc[lengths.sum(axis=1).sort_values().index[-40:]]  # at most 40 bars stay readable
-fig, ax = plotting.subplots(figsize=(7.2, 1.4 + 0.28 * len(top)))
-top.plot.barh(stacked=True, ax=ax, width=0.75)
-ax.set(title="各报告中各类内容的字数" + (f"（最长的 {len(top)} 份）" if len(top) < len(lengths) else ""),
-       xlabel="字数（清理后的正文）", ylabel="")
-ax.legend(["成绩 achievements", "问题 problems", "计划 plans", "其他 other"], loc="lower right")
+fig = section_lengths_figure(lengths)  # the longest reports that fit on a page, the others as their mean
 written = plotting.savefig(fig, "01-section-lengths", directory=params.figures,
-                           caption="Characters per section kind (achievements, problems, plans, other) in each report")
+                           caption="Characters per section kind (achievements, problems, plans, other) in each report",
+                           question="How much of each report is achievements, problems and plans?")
 print("wrote", ", ".join(path.name for path in written))
 
 # %% [markdown]

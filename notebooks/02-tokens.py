@@ -31,6 +31,7 @@ FIGURES = None
 import pandas as pd
 
 from toolkit import load_corpus, notebook_runner, plotting
+from toolkit.corpus_figures import lexicon_coverage_figure
 from toolkit.tokenize import Tokenizer, split_occurrences, term_counts
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES)
@@ -66,12 +67,10 @@ print(f"{(coverage['tokens'] > 0).sum()} of {len(coverage)} lexicon terms occur;
 coverage.head(25).set_index("term").T
 
 # %%
-shown = coverage[coverage["tokens"] > 0].head(25)
-fig, ax = plotting.subplots(figsize=(6.4, 1.4 + 0.24 * len(shown)))
-shown.set_index("term")["tokens"].sort_values().plot.barh(ax=ax, width=0.7)
-ax.set(title="领域词典中各词的出现次数（词元）", xlabel="词元数", ylabel="")
+fig = lexicon_coverage_figure(coverage, n=25)
 written = plotting.savefig(fig, "02-lexicon-coverage", directory=params.figures,
-                           caption="Occurrences (tokens) of the most frequent user-dictionary terms")
+                           caption="Occurrences (tokens) of the most frequent user-dictionary terms",
+                           question="Which terms of the domain lexicon does the corpus use most?")
 print("wrote", ", ".join(path.name for path in written))
 
 # %% [markdown]

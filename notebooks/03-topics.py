@@ -74,7 +74,8 @@ selection.table_.round(3).set_index("k").T
 fig = selection_figure(selection)
 written = plotting.savefig(fig, "03-k-selection", directory=params.figures,
                            caption="Topic stability (mean ± sd over 20 80% samples) and NPMI coherence against k; "
-                                   "the chosen k marked")
+                                   "the chosen k marked",
+                           question="How many topics does the corpus hold?")
 print("wrote", ", ".join(path.name for path in written))
 
 # %% [markdown]
@@ -124,7 +125,8 @@ stability = topics.set_index("topic")["stability"]
 fig = topic_prevalence_figure(prev, stability)
 written = plotting.savefig(fig, "03-prevalence-by-kind", directory=params.figures,
                            caption="Topic prevalence among problem and plan units, with 95% intervals "
-                                   "(bootstrap over reports)")
+                                   "(bootstrap over reports)",
+                           question="Which topics lean to the problems, which to the plans?")
 print("wrote", ", ".join(path.name for path in written))
 
 # %% [markdown]
@@ -164,18 +166,20 @@ best.assign(label=best["report_id"].map(labels), problem=best["problem"].str.sli
                                                  "plan"]].round(3).head(12)
 
 # %% [markdown]
-# Heatmaps for the reports with the most problem units (at most six, so the figure stays legible on a
-# large corpus): rows are problem units, columns plan units, both labelled by their start offset; the
-# best plan of each problem is boxed, unanswered problems carry ×.
+# Heatmaps for the reports with the most problem units (at most six): rows are problem units, columns
+# plan units, both labelled by their start offset; the best plan of each problem is boxed, unanswered
+# problems carry ×. Panels sit two to a row; a report with many problem units spans several panels,
+# and what does not fit on a page goes to the next (`03-alignment-1.png`, `-2` …).
 
 # %%
 drawable = summary[summary["report_id"].isin(alignment.aligned_reports())]  # reports with problems and plans
 shown = drawable.sort_values(["problems", "report_id"], ascending=[False, True]).head(6)["report_id"]
 if len(shown):
-    fig = alignment_figure(alignment, sorted(shown), labels=labels)
-    written = plotting.savefig(fig, "03-alignment", directory=params.figures,
+    pages = alignment_figure(alignment, sorted(shown), labels=labels)
+    written = plotting.savefig(pages, "03-alignment", directory=params.figures,
                                caption="Problem units against plan units of the same report (topic-space cosine); "
-                                       "best plan boxed, unanswered problems marked")
+                                       "best plan boxed, unanswered problems marked",
+                               question="Do the plans of a report answer its problems?")
     print("wrote", ", ".join(path.name for path in written))
 else:
     notebook_runner.note("03-alignment not drawn: no report has both problem and plan units to align")

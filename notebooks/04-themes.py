@@ -109,10 +109,11 @@ by_year[by_year["kind"].isin(["problems", "plans"])].pivot_table(
     index="theme", columns=["kind", "year"], values="reports_matched", aggfunc="sum").reindex(lexicon.ids)
 
 # %%
-fig = theme_prevalence_figure(prev, lexicon, labels=labels, max_reports=30)
-written = plotting.savefig(fig, "04-theme-prevalence", directory=params.figures,
+pages = theme_prevalence_figure(prev, lexicon, labels=labels)  # every report, as many pages as it takes
+written = plotting.savefig(pages, "04-theme-prevalence", directory=params.figures,
                            caption="Share of units naming each theme, by report and section kind "
-                                   "(grey: the report has no such section)")
+                                   "(grey: the report has no such section)",
+                           question="Which themes does each report name among its problems, plans and achievements?")
 print("wrote", ", ".join(path.name for path in written))
 
 # %% [markdown]
@@ -134,7 +135,8 @@ carriers(links).set_index("theme").round(3)
 # %%
 fig = topic_links_figure(links, lexicon)
 written = plotting.savefig(fig, "04-theme-topics", directory=params.figures,
-                           caption="Mean topic shares of the problem and plan units that name each theme")
+                           caption="Mean topic shares of the problem and plan units that name each theme",
+                           question="Which topics carry each theme?")
 print("wrote", ", ".join(path.name for path in written))
 
 # %% [markdown]

@@ -36,10 +36,11 @@ THEMES = None  # your own themes file (TOML), merged with the project lexicon
 import pandas as pd
 
 from toolkit import load_corpus, notebook_runner, plotting
-from toolkit.targets import amplification, ledger, load_indicators, panel, verdicts_by_indicator
+from toolkit.targets import amplification, ledger, load_indicators, panel, plausible_range, verdicts_by_indicator
 from toolkit.followthrough import by_theme, follow_through, labels_by_pair
 from toolkit.themes import find_matches, load_lexicon, prevalence_by_year_ci
-from toolkit.time_figures import amplification_figure, ledger_figure, theme_trend_figure
+from toolkit.time_figures import (amplification_figure, ledger_figure, suspect_values, target_dots_figure,
+                                   theme_trend_figure)
 
 params = notebook_runner.resolve_parameters(CORPUS, FIGURES, THEMES)
 corpus = load_corpus(params.corpus, skip_bad=True)  # a bad file is listed (01-corpus), not fatal
@@ -79,14 +80,34 @@ shown.assign(target_quote=shown["target_quote"].map(lambda q: q and q["text"][:5
     ["government", "year", "indicator", "target_value", "target_high", "target_qualifier", "outcome_value",
      "verdict", "target_quote"]].tail(15)
 
+# %% [markdown]
+# GDP growth, targets against outcomes. A government with reports for three years or more is a time
+# series (one panel each, in a grid sharing both axes); one with one or two years is a dot plot (one
+# row each, one panel per year): two points are not a trend. A value outside the indicator's plausible
+# range (`plausible` in `data/lexicon/indicators.toml`, here GDP growth −10 to 20%) is suspect: it is
+# drawn as a red flag, at the panel's edge when it lies beyond it, never allowed to set the scale, and
+# listed below with the words it was read from, to be checked by hand.
+
 # %%
-fig = ledger_figure(book, "gdp_growth", "GDP growth (%)")
-if fig is None:
-    print("no government here has both a GDP target and its outcome: nothing to draw")
-else:
-    written = plotting.savefig(fig, "05-gdp-targets", directory=params.figures,
-                               caption="GDP growth targets (dots, range bars) and outcomes (line) by year and government")
+figures = {"05-gdp-targets": (ledger_figure(book, "gdp_growth", "GDP growth (%)"),
+                              "GDP growth targets (dots, range bars) and outcomes (line) by year, one panel a government",
+                              "Did each government meet its GDP growth target, year after year?"),
+           "05-gdp-targets-dots": (target_dots_figure(book, "gdp_growth", "GDP growth (%)"),
+                                   "GDP growth target and outcome of each year, governments seen in one or two years",
+                                   "What GDP growth did each government aim for, and reach?")}
+for name, (fig, caption, question) in figures.items():
+    if fig is None:
+        plotting.discard(name, params.figures)  # nothing to draw here: no figure of an earlier run stays
+        continue
+    written = plotting.savefig(fig, name, directory=params.figures, caption=caption, question=question)
     print("wrote", ", ".join(path.name for path in written))
+if all(fig is None for fig, _, _ in figures.values()):
+    print("no government here has a GDP target or outcome: nothing to draw")
+suspect = suspect_values(book, "gdp_growth")
+bounds = plausible_range("gdp_growth")
+print(f"suspect values (outside {bounds[0]:g} to {bounds[1]:g}%): {len(suspect)}" if bounds else
+      "no plausible range for GDP growth in data/lexicon/indicators.toml: no value is flagged")
+suspect
 
 # %% [markdown]
 # ## 3 · Targets across levels (层层加码)
@@ -102,10 +123,13 @@ print(f"{len(stacked)} comparisons with the level above" + ("" if len(stacked) e
 stacked.head(10)
 
 # %%
-fig = amplification_figure(stacked, "gdp_growth")
-if fig is not None:
-    written = plotting.savefig(fig, "05-amplification", directory=params.figures,
-                               caption="GDP growth targets against the target of the government above (层层加码)")
+pages = amplification_figure(stacked, "gdp_growth")
+if pages is None:
+    plotting.discard("05-amplification", params.figures)
+else:
+    written = plotting.savefig(pages, "05-amplification", directory=params.figures,
+                               caption="GDP growth targets against the target of the government above (层层加码)",
+                               question="Do governments set higher targets than the level above them?")
     print("wrote", ", ".join(path.name for path in written))
 
 # %% [markdown]
@@ -143,10 +167,12 @@ trend = prevalence_by_year_ci(find_matches(corpus, lexicon), corpus.units, corpu
 names = {t.id: f"{t.name} {t.label}" for t in lexicon}
 fig = theme_trend_figure(trend, labels=names)
 if fig is None:
+    plotting.discard("05-theme-trends", params.figures)
     print(f"the reports cover {trend['year'].nunique()} year(s): nothing to follow over time")
 else:
     written = plotting.savefig(fig, "05-theme-trends", directory=params.figures,
-                               caption="Share of units naming each theme by year under review, with 95% intervals")
+                               caption="Share of units naming each theme by year under review, with 95% intervals",
+                               question="Which themes rise and fall over the years?")
     print("wrote", ", ".join(path.name for path in written))
 
 # %% [markdown]

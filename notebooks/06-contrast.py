@@ -66,12 +66,16 @@ key.head(10)[["term", "count_a", "count_b", "rate_a", "rate_b", "log_odds", "z",
 
 # %%
 fig = keyness_figure(key, 15, lang="both", glossary=glossary, names=("problems 问题", "plans 计划"))
+english = keyness_figure(key, 15, lang="en", glossary=glossary, names=("problems", "plans"))
+question = "Which words set problem units apart from plan units?"
 written = plotting.savefig(fig, "06-keyness-problems-plans", directory=params.figures,
-                           caption="Distinctive terms of problem against plan units: frequency and log-odds z")
-written += plotting.savefig(keyness_figure(key, 15, lang="en", glossary=glossary, names=("problems", "plans")),
-                            "06-keyness-problems-plans", directory=params.figures / "en",
-                            caption="Distinctive terms of problem against plan units (English glosses)")
+                           caption="Distinctive terms of problem against plan units: frequency and log-odds z",
+                           question=question)
+written += plotting.savefig(english, "06-keyness-problems-plans", directory=params.figures / "en",
+                            caption="Distinctive terms of problem against plan units (English glosses)",
+                            question=question)
 print("wrote", ", ".join(str(path.relative_to(params.figures)) for path in written))
+print("left unlabelled for want of room (their dots stay coloured):", ", ".join(fig.unlabelled) or "none")
 
 # %% [markdown]
 # ## 2 · One province against the rest
@@ -111,11 +115,12 @@ print(f"{places['place'].nunique()} provinces with reports; "
                   for t in chosen))
 names = {t.id: t.name for t in lexicon}
 fig = tile_map_figure(places, keys=chosen, labels=names, lang="both", glossary=glossary)
+question = "Where are the themes named?"
 written = plotting.savefig(fig, "06-theme-map", directory=params.figures,
-                           caption="Share of units naming three themes, by province (tile-grid map)")
+                           caption="Share of units naming three themes, by province (tile-grid map)", question=question)
 written += plotting.savefig(tile_map_figure(places, keys=chosen, labels=names, lang="en", glossary=glossary),
                             "06-theme-map", directory=params.figures / "en",
-                            caption="Share of units naming three themes, by province (English)")
+                            caption="Share of units naming three themes, by province (English)", question=question)
 print("wrote", ", ".join(str(path.relative_to(params.figures)) for path in written))
 
 # %% [markdown]
@@ -131,15 +136,17 @@ topic_places = place_prevalence(topic_table, corpus.reports)
 sizes = topic_table.groupby("topic")["units_matched"].sum()
 largest = sorted(sizes.index, key=lambda k: (-sizes[k], k))[:3]
 zh = {k: model.labels_[k] for k in largest}
-en = {k: "·".join(plotting.term_label(t, "en", glossary).split(" (")[0] for t in model.labels_[k].split("·"))
-      for k in largest}  # each term's gloss without its note in brackets, to keep the titles short
+en = {k: "·".join(plotting.term_label(t, "en", glossary) for t in model.labels_[k].split("·")) for k in largest}
 print("largest topics:", "; ".join(f"{k}: {zh[k]} ({en[k]})" for k in largest))
+question = "Where are the largest topics spoken of?"
 written = plotting.savefig(tile_map_figure(topic_places, keys=largest, labels=zh, lang="zh", glossary=glossary),
                            "06-topic-map", directory=params.figures,
-                           caption="Mean topic share of problem and plan units, by province (three largest topics)")
+                           caption="Mean topic share of problem and plan units, by province (three largest topics)",
+                           question=question)
 written += plotting.savefig(tile_map_figure(topic_places, keys=largest, labels=en, lang="zh", glossary=glossary),
                             "06-topic-map", directory=params.figures / "en",
-                            caption="Mean topic share of problem and plan units, by province (English)")
+                            caption="Mean topic share of problem and plan units, by province (English)",
+                            question=question)
 print("wrote", ", ".join(str(path.relative_to(params.figures)) for path in written))
 
 # %% [markdown]
@@ -154,12 +161,15 @@ levels[levels["key"].isin(chosen)].round(3)
 
 # %%
 shown = levels[levels["key"].isin(chosen)]
+question = "At which level of government are the themes named?"
 written = plotting.savefig(level_figure(shown, labels=names, lang="both", glossary=glossary), "06-theme-levels",
                            directory=params.figures,
-                           caption="Share of units naming three themes by level of government, with 95% intervals")
+                           caption="Share of units naming three themes by level of government, with 95% intervals",
+                           question=question)
 written += plotting.savefig(level_figure(shown, labels=names, lang="en", glossary=glossary), "06-theme-levels",
                             directory=params.figures / "en",
-                            caption="Share of units naming three themes by level of government (English)")
+                            caption="Share of units naming three themes by level of government (English)",
+                            question=question)
 print("wrote", ", ".join(str(path.relative_to(params.figures)) for path in written))
 
 # %% [markdown]

@@ -3,6 +3,7 @@ G², determinism), places and levels, the figures (byte-stable), and the English
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 
 import numpy as np
@@ -285,6 +286,30 @@ def test_glossary_covers_the_lexicons(glossary):
     assert not missing, f"terms without an English gloss in data/lexicon/glossary.tsv: {missing}"
 
 
+#: What a gloss may not hold: brackets (a label would read "工程 (programmes (projects))"), Chinese, semicolons,
+#: leading, trailing or doubled spaces.
+NOT_A_GLOSS = re.compile(r"[()\[\]{}（）【】;；]|[\u3000-\u9fff]|^\s|\s$|\s{2}")
+
+
+def _bad_glosses(glossary: dict) -> dict:
+    return {term: gloss for term, gloss in glossary.items() if NOT_A_GLOSS.search(gloss)}
+
+
+def test_glosses_read_as_english(glossary):
+    """A gloss sits inside "term (gloss)": one sense in plain English, no brackets of its own."""
+    bad = _bad_glosses(glossary)
+    assert not bad, f"glosses not in plain English form (data/lexicon/glossary.tsv; a second sense goes in the " \
+                    f"source column after 'also:'): {bad}"
+    labels = [plotting.term_label(term, "both", glossary) for term in glossary]
+    assert all(label.count("(") == 1 and label.endswith(")") for label in labels)
+
+
+def test_the_gloss_form_check_catches_each_fault():
+    glossary = {"工程": "programmes (projects)", "重点": "key [priorities]", "清醒": "sober; clear-eyed", "数据": "数据 data",
+                "左右": " about", "实体": "in  person", "群众": "the public", "万亩": "10,000 mu of land"}
+    assert set(_bad_glosses(glossary)) == {"工程", "重点", "清醒", "数据", "左右", "实体"}
+
+
 def _unglossed(labels, glossary) -> list[str]:
     return [label for label in labels if label not in glossary]
 
@@ -298,10 +323,25 @@ def test_keyness_figure_labels_have_glosses_on_the_seeds(seed_docs, glossary):
 @pytest.mark.skipif(not paths.MUNICIPAL_DIR.is_dir(), reason=paths.shared_absent(paths.MUNICIPAL_DIR))
 def test_keyness_figure_labels_have_glosses_on_the_municipal_corpus(glossary):
     corpus = load_corpus(paths.MUNICIPAL_DIR)
-    docs = documents(corpus.units, Tokenizer())
-    table = keyness(docs, "kind=problems", "kind=plans")
+    docs = documents(corpus.units, Tokenizer(), kinds=("problems", "plans"))
+    table = keyness(docs, "kind=problems", "kind=plans", reports=corpus.reports)
     missing = _unglossed(keyness_labels(keyness_figure(table, lang="zh", glossary=glossary)), glossary)
     assert not missing, f"labelled in the keyness figure without a gloss (add to glossary.tsv): {missing}"
+
+
+@pytest.mark.parametrize("name", paths.SHARED_CORPORA)
+def test_notebook_06_keyness_labels_have_glosses_on_every_shared_corpus(name, glossary):
+    """The 15 terms of each side notebook 06 labels, as it computes them (achievements in the prior)."""
+    folder = paths.SHARED_CORPORA_DIR / name
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is not beside the project")
+    corpus = load_corpus(folder, skip_bad=True)
+    docs = documents(corpus.units, Tokenizer(), kinds=("achievements", "problems", "plans"))
+    table = keyness(docs, "kind=problems", "kind=plans", reports=corpus.reports)
+    side_a, side_b = top_terms(table, 15)
+    missing = _unglossed(list(side_a["term"]) + list(side_b["term"]), glossary)
+    assert not missing, f"{name}: labelled in notebook 06's keyness figure without a gloss (add to glossary.tsv): " \
+                        f"{missing}"
 
 
 def test_cli_keyness_json():

@@ -174,7 +174,7 @@ def test_another_corpus_gets_its_own_figures_folder(tmp_path):
     corpus = tmp_path / "municipal-2024"
     corpus.mkdir()
     other = notebook_runner.resolve_parameters(str(corpus))
-    assert other.figures == paths.FIGURES_DIR / "municipal-2024"
+    assert other.figures == paths.BUILD_FIGURES_DIR / "municipal-2024"  # not the shared corpus of that name
     assert other.name == "municipal-2024" and not other.is_default
     assert notebook_runner.resolve_parameters(corpus, tmp_path / "out").figures == tmp_path / "out"
     with pytest.raises(FileNotFoundError):

@@ -231,7 +231,7 @@ def test_notebook_parameters_take_own_themes(tmp_path):
     own.write_text(OWN, encoding="utf-8")
     params = notebook_runner.resolve_parameters(None, None, own)
     assert params.themes == own.resolve() and params.name == "raw+mine" and not params.is_default
-    assert params.figures == paths.FIGURES_DIR / "raw+mine"
+    assert params.figures == paths.BUILD_FIGURES_DIR / "raw+mine"
     assert notebook_runner.resolve_parameters().themes is None
     bad = tmp_path / "bad.toml"
     bad.write_text("schema = 2\n", encoding="utf-8")

@@ -1,4 +1,5 @@
-"""toolkit.plotting: Chinese renders with the bundled font, and saving is byte-stable."""
+"""toolkit.plotting: Chinese renders with the bundled font, figures are sized for a page, and saving is
+byte-stable (PNG, PDF and SVG). The layout check itself is tested in test_figure_layout.py."""
 from __future__ import annotations
 
 import warnings
@@ -20,12 +21,12 @@ LABELS = ["数据孤岛", "跨省通办", "一网通办", "政务服务"]
 @pytest.fixture
 def chinese_figure():
     """A figure with Chinese in the title, axis labels, tick labels and legend (and a minus sign)."""
-    fig, ax = plotting.subplots(figsize=(4, 3))
+    fig, ax = plotting.subplots(width="single", height=2.4)
     ax.bar(LABELS, [3, -1, 4, 2], label="提及次数")
     ax.set_title("问题与计划：主题提及次数")
     ax.set_xlabel("主题")
     ax.set_ylabel("次数（−1 表示减少）")
-    ax.legend()
+    fig.legend(loc="outside lower center")
     yield fig
     plt.close(fig)
 
@@ -97,7 +98,7 @@ def test_savefig_writes_fixed_metadata(chinese_figure, tmp_path):
         assert image.text["Software"] == plotting.CREATOR
         assert "Noto Sans CJK SC" in image.text["Font"]
         assert image.info["dpi"] == pytest.approx((plotting.DPI, plotting.DPI), abs=0.01)
-        assert image.size == (4 * plotting.DPI, 3 * plotting.DPI)
+        assert image.size == (int(plotting.SINGLE * plotting.DPI), int(2.4 * plotting.DPI))  # 8.5 cm wide
     text = svg.read_text(encoding="utf-8")
     assert "<dc:date>" not in text
     assert "Matplotlib v" not in text
@@ -105,6 +106,11 @@ def test_savefig_writes_fixed_metadata(chinese_figure, tmp_path):
     raw = pdf.read_bytes()
     assert b"/CreationDate" not in raw and b"/ModDate" not in raw
     assert b"NotoSansCJK" in raw  # the glyphs are embedded from the bundled font
+    assert b"/Subtype /Type3" in raw and b"/CharProcs" in raw  # embedded as glyph procedures: no font needed
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as document:  # and the text stays searchable
+        assert "问题与计划" in document.pages[0].extract_text()
 
 
 def test_savefig_defaults_to_the_project_figures_folder(monkeypatch, tmp_path, chinese_figure):
@@ -112,7 +118,7 @@ def test_savefig_defaults_to_the_project_figures_folder(monkeypatch, tmp_path, c
     written = plotting.savefig(chinese_figure, "default-folder")
     assert [p.relative_to(tmp_path) for p in written] == [
         Path("figures/default-folder.png"),
-        Path("figures/default-folder.svg"),
+        Path("figures/default-folder.pdf"),
     ]
 
 
@@ -141,7 +147,7 @@ def test_svg_clip_ids_do_not_depend_on_invisible_float_noise(tmp_path):
     one by 1e-12 between runs. savefig numbers clip paths instead, so the bytes stay the same."""
     written = []
     for i, shift in enumerate((0.0, 1e-12)):
-        fig, ax = plotting.subplots(figsize=(3, 2))
+        fig, ax = plotting.subplots(width="single", height=2)
         ax.imshow([[0, 1], [1, 0]])
         ax.set_position([0.1 + shift, 0.1, 0.8, 0.8])
         (svg,) = plotting.savefig(fig, "clip", formats=("svg",), directory=tmp_path / str(i))

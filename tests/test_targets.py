@@ -12,7 +12,7 @@ import pytest
 from toolkit import load_corpus, paths
 from toolkit.targets import (LEDGER_COLUMNS, OUTCOME_COLUMNS, PANEL_COLUMNS, TARGET_COLUMNS, IndicatorError,
                              amplification, cn_number, find_outcomes, find_targets, ledger, load_indicators,
-                             panel, parse_indicators, verdict)
+                             panel, parse_indicators, plausible_range, verdict)
 
 NATIONAL = paths.SHARED_DIR / "corpora" / "national-1954-2022"
 PROVINCIAL = paths.SHARED_DIR / "corpora" / "provincial-2025"
@@ -255,6 +255,21 @@ def test_lexicon_has_the_indicators_the_issue_names():
                                                       "variants": [{"term": "x"}]}]})
 
 
+def test_plausible_range_is_read_from_the_lexicon(tmp_path):
+    assert plausible_range("gdp_growth") == (-10.0, 20.0)
+    assert plausible_range("国内生产总值") == (-10.0, 20.0)  # by name too
+    text = (paths.LEXICON_DIR / "indicators.toml").read_text(encoding="utf-8")
+    without = tmp_path / "without.toml"
+    without.write_text(text.replace("plausible = [-10, 20]\n", ""), encoding="utf-8")
+    assert plausible_range("gdp_growth", without) is None
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("plausible = [-10, 20]", "plausible = [20, -10]"), encoding="utf-8")
+    with pytest.raises(IndicatorError, match=r"gdp_growth.*plausible must be \[low, high\] with low < high"):
+        plausible_range("gdp_growth", bad)
+    with pytest.raises(KeyError, match="no indicator 'no_such'"):
+        plausible_range("no_such")
+
+
 def _compact(text: str) -> str:
     return "".join(text.split()).translate({c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)})
 
@@ -374,7 +389,7 @@ def test_amplification_figure_draws_each_government_against_the_level_above():
     table = pd.DataFrame({"indicator": ["gdp_growth"] * 2, "government": ["江苏省人民政府", "北京市人民政府"],
                           "year": [2025, 2025], "target_value": [5.5, 5.0], "parent_value": [5.0, 5.0],
                           "gap": [0.5, 0.0], "amplified": [True, False]})
-    fig = amplification_figure(table)
+    (fig,) = amplification_figure(table)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["北京市人民政府 2025", "江苏省人民政府 2025"]
     assert amplification_figure(table.iloc[0:0]) is None

@@ -298,9 +298,9 @@ def test_prevalence_matrix_and_figure(seeds, matches, lexicon):
     matrix = prevalence_matrix(table)
     assert matrix.loc["data_silos", ("problems", YIBIN)] == pytest.approx(0.5)
     assert matrix.shape[1] == 3 * 5
-    fig = theme_prevalence_figure(table, lexicon, labels=dict(zip(seeds.reports["report_id"], seeds.reports["label"])))
+    (fig,) = theme_prevalence_figure(table, lexicon, labels=dict(zip(seeds.reports["report_id"], seeds.reports["label"])))
     assert len(fig.axes) == 4  # three panels and the colour bar
-    assert "梅州市政务服务数据管理局 2020" in [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert "梅州市政务服务数据管理局 2020" in [t.get_text() for t in fig.axes[2].get_xticklabels()]
 
 
 # ---------------------------------------------------------------------- themes and topics

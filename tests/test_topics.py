@@ -480,7 +480,7 @@ def test_figures_draw_what_the_tables_hold(docs, model, selection):
     changed.loc[(changed.report_id == "r0") & (changed.kind == "plans"), "tokens"] = pd.Series(
         [["法治", "学法", "普法", "培训", "依法", "执法"]] * len(changed), index=changed.index)
     result = align(TopicModel(3, min_df=1).fit(changed[DOCUMENT_COLUMNS]))
-    fig = alignment_figure(result, ["r0", "r1"])
+    (fig,) = alignment_figure(result, ["r0", "r1"])  # one page
     assert len(fig.axes) == 3  # two reports and the colour bar
     unanswered = {f"{a}" for a in result.unanswered().query("report_id == 'r0'")["start"]}
     marked = {t.get_text().split(" ")[1].rstrip(":") for t in fig.axes[0].get_yticklabels() if t.get_text().startswith("×")}

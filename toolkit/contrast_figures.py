@@ -33,40 +33,70 @@ def keyness_figure(table: pd.DataFrame, n: int = 15, *, lang: str = "both", glos
     """Terms by frequency in both groups (x, log scale) and log-odds z-score (y) of a
     :func:`toolkit.contrast.keyness` table, after scattertext's and the word-shift graph's ideas: every
     term a grey dot; the ``n`` most distinctive of each side coloured and labelled (A above zero, B
-    below), labels moved apart so none overlap (adjustText); dashed lines at ±``z_line``. ``names`` names
-    the groups (default: their specs from ``table.attrs``)."""
+    below), labels moved apart so none overlap (adjustText); dashed lines at ±``z_line``; the legend
+    below the axes, off the labels. ``names`` names the groups (default: their specs from
+    ``table.attrs``). A label adjustText cannot free from every other text is left out, the least
+    distinctive first, and listed in ``fig.unlabelled`` (its dot stays coloured)."""
     from adjustText import adjust_text
 
     lang_glossary = _glossary(glossary, lang)
     names = names or (table.attrs.get("a", "A"), table.attrs.get("b", "B"))
     side_a, side_b = top_terms(table, n)
-    fig, ax = plotting.subplots(figsize=(7.2, 5.6), constrained_layout=True)
+    fig, ax = plotting.subplots(height=5.2)
     rest = table.drop(index=side_a.index.union(side_b.index))
-    ax.scatter(rest["count"], rest["z"], s=5, color="0.75", lw=0, rasterized=False, label="_nolegend_")
-    texts = []
+    ax.scatter(rest["count"], rest["z"], s=4, color="0.75", lw=0, rasterized=False, label="_nolegend_")
+    texts, strength = [], []
     for side, colour, name in ((side_a, SIDE_COLOURS[0], names[0]), (side_b, SIDE_COLOURS[1], names[1])):
-        ax.scatter(side["count"], side["z"], s=14, color=colour, lw=0, label=f"distinctive of {name}")
+        ax.scatter(side["count"], side["z"], s=10, color=colour, lw=0, label=f"distinctive of {name}")
         for term, x, y in zip(side["term"], side["count"], side["z"]):
-            texts.append(ax.text(x, y, plotting.term_label(term, lang, lang_glossary), fontsize=7, color=colour,
+            texts.append(ax.text(x, y, plotting.term_label(term, lang, lang_glossary), fontsize=6, color=colour,
                                  ha="center", va="center"))
+            strength.append(abs(float(y)))
     ax.set_xscale("log")
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     for level in (z_line, -z_line):
-        ax.axhline(level, color="0.5", lw=0.7, ls="--")
-    ax.axhline(0, color="0.3", lw=0.6)
+        ax.axhline(level, color="0.5", lw=0.6, ls="--")
+    ax.axhline(0, color="0.3", lw=0.5)
     ax.set(xlabel="frequency in both groups (tokens, log scale)",
            ylabel=f"log-odds z-score (> 0: {names[0]}; < 0: {names[1]})")
     attrs = table.attrs
     ax.set_title(title or (f"Distinctive terms: {names[0]} ({attrs.get('units_a', '?')} units) vs "
-                           f"{names[1]} ({attrs.get('units_b', '?')} units)"), fontsize=10)
-    ax.legend(loc="lower right", fontsize=8)
+                           f"{names[1]} ({attrs.get('units_b', '?')} units)"))
+    fig.legend(loc="outside lower center", ncol=2, frameon=False)
     fig.canvas.draw()  # adjustText needs the text extents
-    adjust_text(texts, ax=ax, arrowprops={"arrowstyle": "-", "color": "0.55", "lw": 0.4},
-                expand=(1.05, 1.2), ensure_inside_axes=True, iter_lim=ADJUST_ITERATIONS)
+    _, arrows = adjust_text(texts, ax=ax, arrowprops={"arrowstyle": "-", "color": "0.55", "lw": 0.4},
+                            expand=(1.05, 1.2), ensure_inside_axes=True, iter_lim=ADJUST_ITERATIONS)
+    fig.unlabelled = _drop_crowded(fig, texts, strength, arrows)
     return fig
 
 
+def _drop_crowded(fig, texts, strength, arrows) -> list[str]:
+    """Hide, least distinctive first, each label that still overlaps another label or leaves the axes
+    after adjustText, with its arrow; return the hidden labels (their dots stay)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame = fig.axes[0].get_window_extent(renderer)
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    hidden = []
+    for i in sorted(range(len(texts)), key=lambda i: (strength[i], i)):
+        box = boxes[i]
+        outside = box.x0 < frame.x0 or box.x1 > frame.x1 or box.y0 < frame.y0 or box.y1 > frame.y1
+        if outside or any(box.overlaps(boxes[j]) for j in range(len(texts)) if j != i and texts[j].get_visible()):
+            texts[i].set_visible(False)
+            for arrow in arrows:
+                if getattr(arrow, "patchA", None) is texts[i] or getattr(arrow, "arrow_patch", None) is not None \
+                        and arrow.arrow_patch.patchA is texts[i]:
+                    arrow.set_visible(False)
+            hidden.append(texts[i].get_text())
+    return hidden
+
+
 def keyness_labels(fig) -> list[str]:
-    """The labels a :func:`keyness_figure` drew (what the glossary test checks)."""
+    """The labels a :func:`keyness_figure` drew or left out for want of room (what the glossary test checks)."""
     return [t.get_text() for t in fig.axes[0].texts]
 
 
@@ -133,8 +163,10 @@ def tile_map_figure(table: pd.DataFrame, value: str = "share", *, place: str = "
     n_cols = max(r.col for r in rows) + 1
     ncols = max(1, min(ncols, len(parts)))
     nrows = math.ceil(len(parts) / ncols)
-    fig, axes = plotting.subplots(nrows, ncols, figsize=(2.9 * ncols + 0.8, 2.7 * nrows + 0.5), squeeze=False,
-                                  constrained_layout=True)
+    width = plotting.FULL if ncols > 1 else plotting.SINGLE
+    map_height = (width - 0.3) / ncols * n_rows / n_cols
+    fig, axes = plotting.subplots(nrows, ncols, width=width, height=min(plotting.MAX_HEIGHT, map_height * nrows + 1.3),
+                                  squeeze=False)
     lang_glossary = _glossary(glossary, lang)
     for ax in axes.ravel()[len(parts):]:
         ax.set_visible(False)
@@ -149,26 +181,27 @@ def tile_map_figure(table: pd.DataFrame, value: str = "share", *, place: str = "
                 if not_covered:
                     ax.add_patch(Rectangle((x + 0.05, y + 0.05), 0.9, 0.9, facecolor="white", edgecolor="0.6",
                                            lw=0.6, ls="--"))
-                    ax.text(x + 0.5, y + 0.5, row.abbreviation, ha="center", va="center", fontsize=7, color="0.6")
+                    ax.text(x + 0.5, y + 0.5, row.abbreviation, ha="center", va="center", fontsize=6, color="0.6")
                 continue
             v = by_code.get(row.code, np.nan)
             colour = "0.85" if pd.isna(v) else colormap(norm(v))
             ax.add_patch(Rectangle((x + 0.05, y + 0.05), 0.9, 0.9, facecolor=colour, edgecolor="white", lw=0.5))
             dark = not pd.isna(v) and norm(v) > 0.6
             ink = "white" if dark else "0.1"
-            ax.text(x + 0.5, y + 0.62, row.abbreviation, ha="center", va="center", fontsize=8, color=ink)
-            ax.text(x + 0.5, y + 0.3, "–" if pd.isna(v) else fmt.format(v), ha="center", va="center", fontsize=5.5,
+            ax.text(x + 0.5, y + 0.66, row.abbreviation, ha="center", va="center", fontsize=6, color=ink)
+            ax.text(x + 0.5, y + 0.28, "–" if pd.isna(v) else fmt.format(v), ha="center", va="center", fontsize=5,
                     color=ink)
         ax.set_xlim(-0.1, n_cols + 0.1)
         ax.set_ylim(-0.1, n_rows + 0.1)
         ax.set_aspect("equal")
         ax.axis("off")
         if k is not None:
-            ax.set_title(plotting.term_label(_key_name(k, labels), lang, lang_glossary), fontsize=9)
-    fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=colormap), ax=axes.ravel().tolist(), shrink=0.6,
-                 label=value + "  (grey: no data" + ("; dashed: not covered)" if not_covered else ")"))
+            ax.set_title(plotting.term_label(_key_name(k, labels), lang, lang_glossary), fontsize=7.5, loc="center")
+    bar = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=colormap), ax=axes.ravel().tolist(), shrink=0.5, aspect=40,
+                       location="bottom", label=value + "  (grey: no data" + ("; dashed: not covered)" if not_covered else ")"))
+    bar.ax.xaxis.set_major_formatter(lambda v, _: fmt.format(v))
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(title)
     return fig
 
 
@@ -181,7 +214,7 @@ def level_figure(table: pd.DataFrame, *, labels: dict | None = None, lang: str =
     lang_glossary = _glossary(glossary, lang)
     keys = list(dict.fromkeys(table["key"]))
     levels = sorted(table["level"].unique(), key=lambda p: (LEVELS.index(p) if p in LEVELS else len(LEVELS), str(p)))
-    fig, ax = plotting.subplots(figsize=(6.4, 1.2 + 0.42 * len(keys)), constrained_layout=True)
+    fig, ax = plotting.subplots(height=min(plotting.MAX_HEIGHT, 1.2 + 0.1 * len(levels) + 0.26 * len(keys)))
     offsets = np.linspace(-0.25, 0.25, len(levels)) if len(levels) > 1 else [0.0]
     for i, level in enumerate(levels):
         part = table[table["level"] == level].set_index("key").reindex(keys)
@@ -189,13 +222,13 @@ def level_figure(table: pd.DataFrame, *, labels: dict | None = None, lang: str =
         err = np.vstack([part["share"] - part["low"], part["high"] - part["share"]]).astype(float)
         err = np.where(np.isfinite(err), np.maximum(err, 0), 0)
         reports = int(part["reports"].max()) if part["reports"].notna().any() else 0
-        ax.errorbar(part["share"].astype(float), y, xerr=err, fmt="o", ms=4, capsize=2,
+        ax.errorbar(part["share"].astype(float), y, xerr=err, fmt="o", ms=3, capsize=2,
                     color=plotting.PALETTE[i % len(plotting.PALETTE)], label=f"{level} ({reports} report{'' if reports == 1 else 's'})")
     ax.set_yticks(range(len(keys)))
-    ax.set_yticklabels([plotting.term_label(_key_name(k, labels), lang, lang_glossary) for k in keys], fontsize=8)
-    ax.invert_yaxis()
+    ax.set_yticklabels([plotting.term_label(_key_name(k, labels), lang, lang_glossary) for k in keys])
+    ax.set_ylim(len(keys) - 0.5, -0.5)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    ax.set_xlabel("share of units naming the theme\n(95% interval: reports resampled within each level)", fontsize=8)
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set_title(title or "Prevalence by level of government", fontsize=10)
+    ax.set_xlabel("share of units naming the theme (95% interval: reports resampled within each level)")
+    fig.legend(loc="outside lower center", ncol=min(4, len(levels)), frameon=False)
+    ax.set_title(title or "Prevalence by level of government")
     return fig

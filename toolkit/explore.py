@@ -310,22 +310,34 @@ class Explorer:
         self.term = w.Text(placeholder="or type a term, e.g. 一网通办", description="term", continuous_update=False)
         self.literal = w.Checkbox(value=False, description="this term alone (literal)", indent=False)
         options = lambda col: sorted(str(v) for v in reports[col].dropna().unique())  # noqa: E731
-        self.kinds = w.SelectMultiple(options=[k for k in KINDS], description="kind", rows=4)
-        self.provinces = w.SelectMultiple(options=options("province"), description="province", rows=4)
-        self.levels = w.SelectMultiple(options=options("level"), description="level", rows=4)
-        self.genres = w.SelectMultiple(options=options("genre"), description="genre", rows=4)
+        # descriptions as wide as their words, so the lists keep room for 新疆维吾尔自治区 at 1280 px
+        narrow = dict(style={"description_width": "initial"}, layout=w.Layout(width="auto", flex="1 1 auto"))
+        self.kinds = w.SelectMultiple(options=[k for k in KINDS], description="kind", rows=4, **narrow)
+        self.provinces = w.SelectMultiple(options=options("province"), description="province", rows=4, **narrow)
+        self.levels = w.SelectMultiple(options=options("level"), description="level", rows=4, **narrow)
+        self.genres = w.SelectMultiple(options=options("genre"), description="genre", rows=4, **narrow)
         named = sorted({p for p in corpus.units["part"].dropna().unique() if p})
-        self.parts = w.SelectMultiple(options=[NO_PART, *named], description="part", rows=4)
+        self.parts = w.SelectMultiple(options=[NO_PART, *named], description="part", rows=4, **narrow)
         self.own_words = w.Checkbox(value=False, description="leave out boilerplate (units ≥ 50% other bodies' words)",
-                                    indent=False)
+                                    indent=False, layout=w.Layout(width="auto", min_width="max-content"))
         years = pd.to_numeric(reports["year"], errors="coerce").dropna().astype(int)
+        # the slider's own readout has a fixed width that cuts "2019 – 2021": a label of our own instead
         self.years = (w.IntRangeSlider(value=(years.min(), years.max()), min=years.min(), max=years.max(),
-                                       description="years", layout=w.Layout(width="340px")) if len(years) and years.min() < years.max() else None)
+                                       description="years", readout=False, layout=w.Layout(width="240px"),
+                                       style={"description_width": "initial"})
+                      if len(years) and years.min() < years.max() else None)
+        self.years_label = w.Label(layout=w.Layout(width="auto", min_width="max-content", flex="0 0 auto"))
+        self.years_label.add_class("toolkit-years")
+        if self.years is not None:
+            self.years.observe(lambda _: self._show_years(), names="value")
+            self._show_years()
         self.sort_by = w.Dropdown(options=SORTABLE, value="label", description="sort by")
         self.descending = w.Checkbox(value=False, description="descending", indent=False)
         self.status = w.HTML()
         self.counts = w.HTML()
-        self.previous, self.next = w.Button(description="◀ previous"), w.Button(description="next ▶")
+        fit = dict(width="auto", min_width="max-content", flex="0 0 auto")  # a button never cuts its text
+        self.previous = w.Button(description="◀ previous", layout=w.Layout(**fit))
+        self.next = w.Button(description="next ▶", layout=w.Layout(**fit))
         self.page_label = w.Label()
         # a fixed grid of cells, refilled per page: only one page is ever in the browser
         columns = ["label", "kind", "province", "level", "year", "left", "match", "right"]
@@ -333,13 +345,14 @@ class Explorer:
         self._cells = [[w.HTML() for _ in columns] for _ in range(self.page_size)]
         self._buttons = []
         for i, row in enumerate(self._cells):
-            button = w.Button(layout=w.Layout(width="auto", visibility="hidden"), tooltip="open in the reader")
+            button = w.Button(layout=w.Layout(width="auto", min_width="max-content", visibility="hidden"),
+                              tooltip="open in the reader")
             button.add_class("toolkit-match")
             button.on_click(lambda _, i=i: self.open_match(i))
             row[columns.index("match")] = button
             self._buttons.append(button)
         self.grid = w.GridBox(header + [c for row in self._cells for c in row], layout=w.Layout(
-            grid_template_columns="repeat(5, max-content) minmax(8em, max-content) max-content minmax(8em, 1fr)",
+            grid_template_columns="repeat(5, max-content) minmax(8em, 1fr) max-content minmax(8em, 1fr)",
             grid_gap="2px 10px", align_items="center"))
         self.grid.add_class("toolkit-results")
         self.theme.observe(self._on_theme, names="value")
@@ -350,7 +363,8 @@ class Explorer:
         self.previous.on_click(lambda _: self._show(self._page - 1))
         self.next.on_click(lambda _: self._show(self._page + 1))
         filters = [self.kinds, self.provinces, self.levels]
-        more = [self.genres, self.parts, w.VBox(([self.years] if self.years else []) + [self.own_words])]
+        more = [self.genres, self.parts, w.VBox(([w.HBox([self.years, self.years_label], layout=w.Layout(flex="0 0 auto"))]
+                                                 if self.years else []) + [self.own_words])]
         search_tab = w.VBox([w.HBox([self.theme, self.term, self.literal]), w.HBox(filters), w.HBox(more),
                              w.HBox([self.sort_by, self.descending]), self.status, self.grid,
                              w.HBox([self.previous, self.page_label, self.next]), w.HTML("<b>matches by report and kind</b>"),
@@ -358,7 +372,8 @@ class Explorer:
 
         # reader
         labels = sorted(zip(reports["label"].astype(str), reports["report_id"]))
-        self.report = w.Dropdown(options=[(f"{lab} · {rid}", rid) for lab, rid in labels], description="report")
+        self.report = w.Dropdown(options=[(f"{lab} · {rid}", rid) for lab, rid in labels], description="report",
+                                 layout=w.Layout(width="auto", max_width="100%"))  # as wide as its longest report
         self.reader = w.HTML(layout=w.Layout(max_height="640px", overflow="auto"))
         self.reader.add_class("toolkit-reader-box")
         self._quiet = False
@@ -424,6 +439,10 @@ class Explorer:
         self.counts.value = _table_html(counts)
         self._show(0)
 
+    def _show_years(self) -> None:
+        low, high = self.years.value
+        self.years_label.value = f"{low}–{high}" if low != high else str(low)
+
     def _year_range(self):
         if self.years is None or self.years.value == (self.years.min, self.years.max):
             return None  # the whole range: keep reports without a year too
@@ -442,10 +461,14 @@ class Explorer:
                 values = [r["label"], r["kind"], r["province"], r["level"], r["year"]]
                 for cell, v in zip(cells[:5], values):
                     cell.value = "" if pd.isna(v) else html.escape(str(v))
-                cells[5].value = f'<div style="text-align:right;white-space:nowrap">{html.escape(r["left"])}</div>'
+                # right-aligned in a flex box as wide as the column (width 0, min-width 100%: the text does not
+                # widen the cell): a context too long loses its far end, never the words next to the match
+                cells[5].value = (f'<div class="toolkit-left" style="display:flex;justify-content:flex-end;overflow:hidden;'
+                                  f'white-space:nowrap;width:0;min-width:100%">'
+                                  f'<span>{html.escape(r["left"])}</span></div>')
                 cells[6].description = r["match"]
                 cells[6].layout.visibility = "visible"
-                cells[7].value = f'<div style="white-space:nowrap">{html.escape(r["right"])}</div>'
+                cells[7].value = f'<div style="white-space:nowrap;overflow:hidden">{html.escape(r["right"])}</div>'
             else:
                 for cell in cells[:6] + cells[7:]:
                     cell.value = ""
@@ -488,7 +511,9 @@ class Explorer:
         labels = self.corpus.reports.drop_duplicates("report_id").set_index("report_id")["label"]
         rows = []
         for u in summary["units"]:
-            button = w.Button(description="read", layout=w.Layout(width="auto"))
+            button = w.Button(description="read", tooltip="open in the reader",
+                              layout=w.Layout(width="auto", min_width="max-content", flex="0 0 auto"))
+            button.add_class("toolkit-read")
             button.on_click(lambda _, u=u: self.read(u["report_id"], Focus(u["report_id"], int(u["start"]),
                                                                            int(u["end"]))))
             quote = html.escape(str(u.get("text", ""))[:300])

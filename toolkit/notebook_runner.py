@@ -37,7 +37,6 @@ KERNEL_DISPLAY_NAME = "Python (toolkit)"
 KERNELSPEC = {"display_name": KERNEL_DISPLAY_NAME, "language": "python", "name": KERNEL_NAME}
 #: The notebooks ``make figures`` runs, in name order: ``00-overview.ipynb``, ``01-corpus.ipynb``, …
 NOTEBOOK_GLOB = "[0-9][0-9]-*.ipynb"
-BUILD_DIR = paths.PROJECT_ROOT / "build"
 #: Seconds one cell may run before the run fails.
 CELL_TIMEOUT = 1800
 
@@ -81,12 +80,14 @@ def resolve_parameters(corpus: str | Path | None = None, figures: str | Path | N
                        themes: str | Path | None = None) -> Parameters:
     """Resolve a notebook's parameters; notebooks call it right after their ``parameters`` cell.
 
-    ``corpus=None`` is the project's ``data/raw``; ``figures=None`` is ``figures/`` for that corpus and
-    ``figures/<corpus folder name>/`` for any other. ``themes``: a researcher's own themes file (the
-    project lexicon's TOML form), merged with the project lexicon by the notebooks that use themes
-    (``load_lexicon(themes=params.themes)``); it is read and checked here, so a bad file fails first, in
-    one line. With ``themes``, the default figures go to ``figures/<corpus name>+<themes file stem>/``.
-    Relative paths are taken from the project root.
+    ``corpus=None`` is the project's ``data/raw``. ``figures=None`` is ``figures/`` for that corpus,
+    ``figures/<name>/`` for a shared corpus whose figures are committed (:data:`toolkit.paths.SHARED_CORPORA`
+    in ``../shared/corpora``), and ``build/figures/<corpus folder name>/`` for any other (git-ignored: a
+    researcher's own corpus never leaves untracked files in the project). ``themes``: a researcher's own
+    themes file (the project lexicon's TOML form), merged with the project lexicon by the notebooks that
+    use themes (``load_lexicon(themes=params.themes)``); it is read and checked here, so a bad file fails
+    first, in one line. With ``themes``, the default figures go to
+    ``build/figures/<corpus name>+<themes file stem>/``. Relative paths are taken from the project root.
     """
     corpus_dir = paths.RAW_DIR if corpus is None else _absolute(corpus)
     if not corpus_dir.exists():
@@ -94,18 +95,28 @@ def resolve_parameters(corpus: str | Path | None = None, figures: str | Path | N
                                 f"an archive, a PDF …)")
     own = corpus_dir == paths.RAW_DIR
     name = "raw" if own else (corpus_dir.name if corpus_dir.is_dir() else corpus_dir.stem)
+    shared = is_shared_corpus(corpus_dir)
     themes_file = None
     if themes is not None:
         from .themes import load_lexicon
 
         themes_file = _absolute(themes)
         load_lexicon(themes=themes_file)  # a LexiconError names the file and the reason
-        name, own = f"{name}+{themes_file.stem}", False
+        name, own, shared = f"{name}+{themes_file.stem}", False, False
     if figures is not None:
         figures_dir = _absolute(figures)
+    elif own:
+        figures_dir = paths.FIGURES_DIR
     else:
-        figures_dir = paths.FIGURES_DIR if own else paths.FIGURES_DIR / name
+        figures_dir = (paths.FIGURES_DIR if shared else paths.BUILD_FIGURES_DIR) / name
     return Parameters(corpus_dir, figures_dir, name, themes_file)
+
+
+def is_shared_corpus(corpus: Path) -> bool:
+    """Whether ``corpus`` is one of the shared corpora whose figures are committed
+    (:data:`toolkit.paths.SHARED_CORPORA`, found in ``../shared/corpora``)."""
+    corpus = Path(corpus).resolve()
+    return corpus.parent == paths.SHARED_CORPORA_DIR.resolve() and corpus.name in paths.SHARED_CORPORA
 
 
 def _absolute(path: str | Path) -> Path:
@@ -218,7 +229,7 @@ def execute(notebook: Path, parameters: Parameters | None = None) -> Path:
 
     notebook = Path(notebook).resolve()
     parameters = parameters or resolve_parameters()
-    scratch = BUILD_DIR / "papermill" / parameters.name / notebook.name
+    scratch = paths.BUILD_DIR / "papermill" / parameters.name / notebook.name
     if parameters.is_default:
         injected, target = {}, notebook
     else:
@@ -227,7 +238,7 @@ def execute(notebook: Path, parameters: Parameters | None = None) -> Path:
         injected = {"CORPUS": str(parameters.corpus), "FIGURES": str(parameters.figures)}
         if parameters.themes is not None:
             injected["THEMES"] = str(parameters.themes)
-        target = BUILD_DIR / "notebooks" / parameters.name / notebook.name
+        target = paths.BUILD_DIR / "notebooks" / parameters.name / notebook.name
     scratch.parent.mkdir(parents=True, exist_ok=True)
     try:
         nb = papermill.execute_notebook(
@@ -296,6 +307,8 @@ def run(
     readable = preflight(parameters.corpus)
     print(f"Running {len(selected)} notebook(s) on {parameters.corpus} ({readable}), figures to {parameters.figures}",
           flush=True)
+    if not parameters.is_default and parameters.figures.is_relative_to(paths.FIGURES_DIR):
+        print("  (a shared corpus: its figures are committed, and CI checks them)", flush=True)
     written = []
     for number, notebook in enumerate(selected, 1):
         start = time.monotonic()
@@ -304,7 +317,12 @@ def run(
         print(f"[{number}/{len(selected)}] {notebook.name} -> {shown} ({time.monotonic() - start:.1f} s)", flush=True)
         written.append(target)
     if not names:  # a partial run leaves the index of the full one
-        print(f"wrote {write_figure_index(parameters, selected).relative_to(paths.PROJECT_ROOT)}", flush=True)
+        index = write_figure_index(parameters, selected, readable)
+        try:
+            index = index.relative_to(paths.PROJECT_ROOT)
+        except ValueError:
+            pass
+        print(f"wrote {index}", flush=True)
     print(f"Notebooks on {parameters.name}:", flush=True)
     for notebook, target in zip(selected, written):  # one line each: ran, or ran with what its notes say
         said = notes_of(target)
@@ -329,7 +347,8 @@ def preflight(corpus: Path) -> str:
         first = f"; the first: {errors[0]}" if errors else ""
         raise NotebookError(f"{corpus}: no report could be read ({len(errors)} unreadable{first})")
     passed = sum(len(passed_over(r.notes)) for r in reports)
-    return (f"{len(reports)} reports" + (f", {len(errors)} unreadable (listed in 01-corpus)" if errors else "")
+    return (f"{len(reports)} report{'' if len(reports) == 1 else 's'}"
+            + (f", {len(errors)} unreadable (listed in 01-corpus)" if errors else "")
             + (f", {passed} old .doc/.wps passed over for the converted file of the same name beside each"
                if passed else ""))
 
@@ -360,38 +379,130 @@ def corpus_fingerprint(corpus: Path) -> tuple[str, str]:
     return "report files", digest.hexdigest()
 
 
-def write_figure_index(parameters: Parameters, notebook_paths: list[Path] | None = None) -> Path:
-    """Write ``README.md`` in the figures folder: every figure, the notebook that drew it (by its
-    ``NN-`` prefix), its caption and the hash of the corpus manifest it was made from."""
-    from .plotting import FIGURE_FORMATS, caption_of
+#: The figure index ``make figures`` writes in each figures folder.
+INDEX = "INDEX.md"
+
+
+def _git_commit() -> tuple[str, bool] | None:
+    """(HEAD commit, whether the code or data differ from it), or None outside a git checkout."""
+    import subprocess
+
+    def git(*args) -> str:
+        return subprocess.run(["git", "-C", str(paths.PROJECT_ROOT), *args], capture_output=True, text=True,
+                              check=True, timeout=30).stdout.strip()
+
+    try:
+        head = git("rev-parse", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", "toolkit", "notebooks", "data",
+                      "pyproject.toml", "requirements.lock")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head, bool(changed)
+
+
+def _notebook_question(notebook: Path) -> str:
+    """The question a notebook answers: its title after "NN · Name: " (the first heading of its .py or .ipynb)."""
+    source = notebook.with_suffix(".py")
+    text = source.read_text(encoding="utf-8") if source.exists() else (
+        notebook.read_text(encoding="utf-8") if notebook.exists() else "")
+    found = re.search(r"#\s*\d\d\s*·[^:\n]*:\s*([^\n\\\"]+)", text)
+    return found.group(1).strip() if found else ""
+
+
+def _figures_in(folder: Path) -> dict[str, list[str]]:
+    """{figure name (``en/`` for a subfolder): [its page stems, or the name itself]} of the figures in
+    ``folder`` and its immediate subfolders (not those holding another corpus's figures)."""
+    from .plotting import FIGURE_FORMATS
+
+    def own(sub: Path) -> bool:  # a subfolder such as en/, not the figures folder of another corpus
+        return not ((sub / INDEX).exists() or (sub / "README.md").exists() or sub.name in paths.SHARED_CORPORA)
+
+    stems = set()
+    inside = [p for sub in folder.iterdir() if sub.is_dir() and own(sub) for p in sub.iterdir()]
+    for path in list(folder.iterdir()) + inside:
+        if path.is_file() and path.suffix.lstrip(".") in FIGURE_FORMATS:
+            stems.add(path.relative_to(folder).with_suffix("").as_posix())
+    figures: dict[str, list[str]] = {}
+    for stem in sorted(stems):
+        page = re.fullmatch(r"(.+)-(\d+)", stem)
+        base = page.group(1) if page and page.group(1) not in stems else stem
+        figures.setdefault(base, []).append(stem)
+    for base, pages in figures.items():
+        pages.sort(key=lambda s: int(s.rsplit("-", 1)[1]) if s != base else 0)
+    return figures
+
+
+def write_figure_index(parameters: Parameters, notebook_paths: list[Path] | None = None,
+                       reports: str | None = None) -> Path:
+    """Write ``INDEX.md`` in the figures folder: the exact corpus (its path, what was read and its sha256)
+    and code (the commit) the figures were made from, so a researcher can cite them, then every figure
+    (pages grouped, subfolders such as ``en/`` included) with the notebook that drew it (by its ``NN-``
+    prefix), the question it answers, what it shows and its files. ``reports``: what the preflight read
+    ("143 reports")."""
+    from .plotting import FIGURE_FORMATS, FONT_IN_USE, caption_of
 
     folder = parameters.figures
-    by_number = {nb.name[:2]: nb.stem for nb in (notebook_paths or notebooks())}
+    notebook_paths = notebook_paths or notebooks()
+    by_number = {nb.name[:2]: nb for nb in notebook_paths}
     what, digest = corpus_fingerprint(parameters.corpus)
     try:
-        source = parameters.corpus.relative_to(paths.PROJECT_ROOT)
+        source = parameters.corpus.relative_to(paths.PROJECT_ROOT).as_posix()
     except ValueError:
-        source = parameters.corpus.name
+        try:
+            source = Path("..", parameters.corpus.relative_to(paths.PROJECT_ROOT.parent)).as_posix()
+        except ValueError:
+            source = str(parameters.corpus)
+    try:
+        shown_folder = folder.relative_to(paths.PROJECT_ROOT).as_posix()
+        committed = folder == paths.FIGURES_DIR or folder.parent == paths.FIGURES_DIR
+    except ValueError:
+        shown_folder, committed = str(folder), False
+    if committed:
+        commit = (f"the commit that last changed a figure's file: `git log -1 --format='%H %cs' -- "
+                  f"{shown_folder}/<figure>.png` (the figures are committed with the code that draws them, and CI "
+                  f"checks that they are regenerated unchanged)")
+    else:
+        found = _git_commit()
+        commit = ("not a git checkout" if found is None else
+                  f"`{found[0]}`" + (" with uncommitted changes to the code or data" if found[1] else ""))
+    version = versions().get(DISTRIBUTION, "?")
+    executed = "`notebooks/`" if parameters.is_default else f"`build/notebooks/{parameters.name}/`"
     lines = [
-        "# Figures",
+        f"# Figures: {parameters.name if parameters.name != 'raw' else 'the seed reports (data/raw)'}",
         "",
-        "Written by `make figures` (this file too: do not edit it by hand). Corpus: "
-        f"`{source}`, {what} sha256 `{digest}`.",
+        "Written by `make figures` (this file too: do not edit it by hand).",
         "",
-        "| figure | formats | notebook | caption | corpus sha256 |",
+        f"- **Corpus**: `{source}`" + (f" ({reports})" if reports else "") + f", {what} sha256 `{digest}`.",
+        f"- **Code**: gov-report-toolkit {version}, {commit}.",
+        f"- **Notebooks**: executed copies in {executed}" + (f"; themes merged from `{parameters.themes.name}`"
+                                                            if parameters.themes else "") + ".",
+        f"- **Files**: PNG at 300 dpi and PDF (vector, fonts embedded), sized for a journal page (8.5 or 17.5 cm "
+        f"wide); font {FONT_IN_USE or 'Noto Sans CJK SC'}.",
+        "",
+        "To cite a figure: its file name, the corpus above (name and sha256) and the commit.",
+        "",
+        "| figure | notebook | question it answers | what it shows | files |",
         "|---|---|---|---|---|",
     ]
-    stems = sorted({p.stem for p in folder.iterdir() if p.suffix.lstrip(".") in FIGURE_FORMATS})
-    for stem in stems:
-        formats = [fmt for fmt in FIGURE_FORMATS if (folder / f"{stem}.{fmt}").exists()]
-        png = folder / f"{stem}.png"
-        caption = caption_of(png) if png.exists() else ""
-        notebook = by_number.get(stem[:2], "?")
-        lines.append(f"| `{stem}` | {', '.join(formats)} | {notebook} | {caption} | `{digest[:12]}` |")
-    index = folder / "README.md"
+    for base, stems in _figures_in(folder).items():
+        first = folder / f"{stems[0]}.png"
+        caption = caption_of(first, "Description") if first.exists() else ""
+        question = caption_of(first, "Question") if first.exists() else ""
+        caption = re.sub(r" \(page 1 of \d+\)$", "", caption)
+        number = Path(base).name[:2]
+        notebook = by_number.get(number)
+        question = question or (_notebook_question(notebook) if notebook else "")
+        formats = [fmt for fmt in FIGURE_FORMATS if (folder / f"{stems[0]}.{fmt}").exists()]
+        name = f"`{base}`" if stems == [base] else f"`{stems[0]}` … `{stems[-1]}` ({len(stems)} pages)"
+        lines.append(f"| {name} | {notebook.stem if notebook else '?'} | {question} | {caption} | "
+                     f"{', '.join(formats)} |")
+    index = folder / INDEX
     text = "\n".join(lines) + "\n"
     if not index.exists() or index.read_text(encoding="utf-8") != text:
         index.write_text(text, encoding="utf-8")
+    old = folder / "README.md"  # the index's former name
+    if old.exists() and old.read_text(encoding="utf-8").startswith("# Figures\n\nWritten by `make figures`"):
+        old.unlink()
     return index
 
 

@@ -247,6 +247,26 @@ def load_indicators(path: str | Path = INDICATORS) -> Indicators:
     return parse_indicators(data, str(path))
 
 
+def plausible_range(indicator: str, path: str | Path = INDICATORS) -> tuple[float, float] | None:
+    """The values ``indicator`` (an id or a name) can plausibly take, ``(low, high)`` in its unit, from its
+    ``plausible = [low, high]`` entry in ``data/lexicon/indicators.toml`` (or ``path``); None where it
+    gives none. A target or outcome outside it is suspect: figures mark it rather than plot it silently."""
+    found = load_indicators(path)[indicator]  # a KeyError names the file and the indicators it has
+    bounds = getattr(found, "plausible", None)  # where the lexicon's parser keeps the range itself
+    if bounds is None:
+        with open(path, "rb") as f:
+            bounds = next(t for t in tomllib.load(f)["indicator"] if t["id"] == found.id).get("plausible")
+    if bounds is None:
+        return None
+    if not (isinstance(bounds, (list, tuple)) and len(bounds) == 2
+            and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds) and bounds[0] < bounds[1]):
+        raise IndicatorError(f"{path}: indicator {found.id}: plausible must be [low, high] with low < high, "
+                             f"not {bounds!r}")
+    if not all(math.isfinite(b) for b in bounds):
+        return None
+    return float(bounds[0]), float(bounds[1])
+
+
 # ---------------------------------------------------------------------- text
 #: Full-width ASCII to ASCII, and dashes and tildes to "-": one character for one, so offsets survive.
 _WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
@@ -838,4 +858,4 @@ def amplification(table: pd.DataFrame, indicators: Indicators | None = None) -> 
 __all__ = ["AMPLIFICATION_COLUMNS", "INDICATORS", "Indicator", "IndicatorError", "IndicatorVariant", "Indicators",
            "LEDGER_COLUMNS", "OUTCOME_COLUMNS", "PANEL_COLUMNS", "QUALIFIERS", "RELATIVE", "TARGET_COLUMNS", "VERDICTS",
            "amplification", "cn_number", "find_outcomes", "find_targets", "ledger", "load_indicators", "panel",
-           "parse_indicators", "tolerance", "verdict", "verdicts_by_indicator"]
+           "parse_indicators", "plausible_range", "tolerance", "verdict", "verdicts_by_indicator"]

@@ -514,13 +514,19 @@ def prevalence_matrix(table: pd.DataFrame, kinds: Iterable[str] = ("problems", "
     return matrix
 
 
+#: Font size of the heatmap's theme and report labels (points); rows and columns are sized to it.
+HEATMAP_FONT = 5.5
+
+
 def theme_prevalence_figure(table: pd.DataFrame, lexicon: Lexicon,
                             kinds: Iterable[str] = ("problems", "plans", "achievements"), labels: dict | None = None,
-                            value: str = "share", max_reports: int | None = None):
-    """A heatmap of :func:`theme_prevalence` (one panel per section kind; rows: themes with their core
-    term; columns: reports; colour: ``value``; grey: the report has no such section). With
-    ``max_reports``, only the reports with the most matched units are drawn (the title says so).
-    ``lexicon``: the one the matches were found with (it names the rows)."""
+                            value: str = "share", max_reports: int | None = None) -> list:
+    """Heatmaps of :func:`theme_prevalence`: one panel per section kind, stacked, sharing their columns (rows:
+    themes with their core term and label; columns: reports, by label; colour: ``value``; grey: the report
+    has no such section), one colour scale for all. Every report is drawn: as many columns a page as fit
+    at full page width beside the theme labels (or ``max_reports``), the pages as even as possible and
+    titled with the reports they hold; a lexicon too long for one page is cut by themes too. Returns the
+    pages (a list of figures). ``lexicon``: the one the matches were found with (it names the rows)."""
     import matplotlib as mpl
 
     from . import plotting
@@ -528,36 +534,57 @@ def theme_prevalence_figure(table: pd.DataFrame, lexicon: Lexicon,
     kinds = list(kinds)
     full = prevalence_matrix(table, kinds, value)
     reports = list(dict.fromkeys(table["report_id"]))
-    note = ""
-    if max_reports is not None and len(reports) > max_reports:
-        weight = table.groupby("report_id")["units_matched"].sum()
-        keep = set(weight.sort_values(ascending=False, kind="mergesort").index[:max_reports])
-        reports = [r for r in reports if r in keep]
-        note = f" (the {max_reports} of {len(weight)} reports with most matched units)"
-    names = {t.id: f"{t.name}  {t.label}" for t in lexicon if t.id in full.index}
-    vmax = float(np.nanmax(full.to_numpy(dtype=float))) if np.isfinite(full.to_numpy(dtype=float)).any() else 1.0
+    names = {r: str((labels or {}).get(r, r)) for r in reports}
+    reports = sorted(reports, key=lambda r: (names[r], r))
+    names = dict(zip(reports, plotting.fit_labels([names[r] for r in reports], HEATMAP_FONT, 1.3)))
+    theme_names = {t: f"{lexicon[t].name}  {lexicon[t].label}" if t in lexicon else str(t) for t in full.index}
+    values = full.to_numpy(dtype=float)
+    vmax = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
     vmax = vmax if vmax > 0 else 1.0
-    fig, axes = plotting.subplots(1, len(kinds), figsize=(2.2 + 0.32 * len(reports) * len(kinds), 0.9 + 0.36 * len(full)),
-                                  sharey=True, squeeze=False, constrained_layout=True)
-    image = None
-    for ax, kind in zip(axes[0], kinds):
-        block = full[kind].reindex(columns=reports).to_numpy(dtype=float)
-        masked = np.ma.masked_invalid(block)
-        cmap = mpl.colormaps["Blues"].with_extremes(bad="#d9d9d9")
-        image = ax.imshow(masked, aspect="auto", cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest")
-        ax.set_title(kind)
-        ax.set_xticks(range(len(reports)))
-        ax.set_xticklabels([(labels or {}).get(r, r) for r in reports], rotation=90, fontsize=7)
-        ax.set_yticks(range(len(full)))
-        ax.set_yticklabels([names.get(t, t) for t in full.index], fontsize=8)
-        ax.tick_params(length=0)
-        ax.grid(False)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-    fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8,
-                 label={"share": "share of units with a match"}.get(value, value))
-    fig.suptitle(f"Theme prevalence by report and section kind{note}", fontsize=10)
-    return fig
+    cmap = mpl.colormaps["Blues"].with_extremes(bad="#d9d9d9")
+    cell = plotting.row_height(HEATMAP_FONT)
+    row_labels = max(plotting.text_width(n, HEATMAP_FONT) for n in theme_names.values())
+    column_labels = max(plotting.text_width(names[r], HEATMAP_FONT) for r in reports)
+    fixed = 0.6 + 0.2 * len(kinds) + column_labels  # titles and the report labels
+    themes_per_page = max(1, int((plotting.MAX_HEIGHT - fixed) // (cell * len(kinds))))
+    reports_per_page = max_reports or max(1, int((plotting.FULL - 1.0 - row_labels) // cell))
+    theme_pages = plotting.pages(list(full.index), themes_per_page)
+    report_pages = plotting.pages(reports, reports_per_page)
+    if len(theme_pages) * len(report_pages) > 1:
+        fixed += 0.15  # the page's second title line
+    figures = []
+    total = len(theme_pages) * len(report_pages)
+    for themes in theme_pages:
+        for shown in report_pages:
+            height = min(plotting.MAX_HEIGHT, fixed + cell * len(themes) * len(kinds))
+            fig, axes = plotting.subplots(len(kinds), 1, height=height, sharex=True, squeeze=False)
+            image = None
+            for ax, kind in zip(axes[:, 0], kinds):
+                block = full[kind].reindex(index=themes, columns=shown).to_numpy(dtype=float)
+                image = ax.imshow(np.ma.masked_invalid(block), aspect="auto", cmap=cmap, vmin=0, vmax=vmax,
+                                  interpolation="nearest")
+                ax.set_title(kind, fontsize=7.5)
+                ax.set_yticks(range(len(themes)))
+                ax.set_yticklabels([theme_names[t] for t in themes], fontsize=HEATMAP_FONT)
+                ax.tick_params(length=0)
+                ax.grid(False)
+                for spine in ax.spines.values():
+                    spine.set_visible(False)
+            bottom = axes[-1, 0]
+            bottom.set_xticks(range(len(shown)))
+            bottom.set_xticklabels([names[r] for r in shown], rotation=90, fontsize=HEATMAP_FONT)
+            fig.colorbar(image, ax=axes[:, 0].tolist(), shrink=0.6, aspect=30, pad=0.01,
+                         label={"share": "share of units with a match"}.get(value, value))
+            part = ""
+            if len(report_pages) > 1:
+                first, last = reports.index(shown[0]) + 1, reports.index(shown[-1]) + 1
+                part += f", reports {first}–{last} of {len(reports)} by label"
+            if len(theme_pages) > 1:
+                part += f", themes {list(full.index).index(themes[0]) + 1}–{list(full.index).index(themes[-1]) + 1}"
+            pages = f"\npage {len(figures) + 1} of {total}{part}" if total > 1 else ""
+            fig.suptitle(f"Theme prevalence by report and section kind (grey: no such section){pages}")
+            figures.append(fig)
+    return figures
 
 
 # ---------------------------------------------------------------------- themes and topics
@@ -605,17 +632,18 @@ def topic_links_figure(links: pd.DataFrame, lexicon: Lexicon, value: str = "unit
     grid = links.pivot(index="theme", columns="topic", values=value).reindex(ids)
     topic_labels = links.drop_duplicates("topic").set_index("topic")["label"]
     names = {t.id: f"{t.name}  {t.label}" for t in lexicon}
-    fig, ax = plotting.subplots(figsize=(2.6 + 0.42 * grid.shape[1], 1.4 + 0.34 * len(grid)), constrained_layout=True)
+    height = min(plotting.MAX_HEIGHT, 1.7 + 0.15 * len(grid))
+    fig, ax = plotting.subplots(height=height)
     image = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="Greens", vmin=0, vmax=1, interpolation="nearest")
     ax.set_xticks(range(grid.shape[1]))
-    ax.set_xticklabels([f"{k} {topic_labels[k]}" for k in grid.columns], rotation=90, fontsize=7)
+    ax.set_xticklabels([f"{k} {topic_labels[k]}" for k in grid.columns], rotation=90, fontsize=6)
     ax.set_yticks(range(len(grid)))
-    ax.set_yticklabels([names[t] for t in grid.index], fontsize=8)
+    ax.set_yticklabels([names[t] for t in grid.index], fontsize=6.5)
     ax.tick_params(length=0)
     ax.grid(False)
     fig.colorbar(image, ax=ax, shrink=0.8, label={"unit_share": "mean topic share of the units naming the theme",
                                                   "term_weight": "weight of the theme's terms"}.get(value, value))
-    ax.set_title("Which topics carry each theme (blank: no modelled unit names it)", fontsize=9)
+    ax.set_title("Which topics carry each theme (blank: no modelled unit names it)")
     return fig
 
 

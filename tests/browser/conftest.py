@@ -26,6 +26,8 @@ from toolkit import paths
 APT_PACKAGES = ("chromium", "fonts-noto-cjk")
 SCREENSHOTS = paths.PROJECT_ROOT / "build" / "screenshots"
 START_TIMEOUT = 90  # seconds for JupyterLab to answer
+#: A laptop's screen: the explorer must fit it with no label or button text cut.
+VIEWPORT_WIDTH = 1280
 
 
 def _chromium() -> str | None:
@@ -141,7 +143,7 @@ def browser(chromium):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": VIEWPORT_WIDTH, "height": 1000}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(60_000)
     yield page

@@ -1,6 +1,6 @@
-"""JupyterLab in a real browser: the explorer of notebook 07 (choose the data-silo theme, see the reports
-where it is named, click a match, read it highlighted in its report) and notebook 03's saved outputs (no
-error, Chinese drawn with a CJK font). Screenshots go to build/screenshots/; with SCREENSHOT=1 the
+"""JupyterLab in a real browser at 1280 px wide: the explorer of notebook 07 (choose the data-silo theme, see
+the reports where it is named, click a match, read it highlighted in its report, open a topic's unit; no
+label or button text cut) and notebook 03's saved outputs (no error, Chinese drawn with a CJK font). Screenshots go to build/screenshots/; with SCREENSHOT=1 the
 explorer's are also copied to docs/ (the README's), never otherwise."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from toolkit import load_corpus, paths
 from toolkit.themes import find_matches, load_lexicon
 
-from .conftest import SCREENSHOTS
+from .conftest import SCREENSHOTS, VIEWPORT_WIDTH
 
 RUN_TIMEOUT = 150_000  # ms for notebook 07 to run and draw its widgets
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -30,6 +30,19 @@ def _open(page, url: str, token: str, notebook: str) -> None:
 def _menu(page, menu: str, item: str) -> None:
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$")).first.click()
+
+
+#: The widget texts that must never be cut: labels (descriptions, readouts, our own), buttons, tab titles.
+TEXT_ELEMENTS = (".widget-label, .widget-label-basic, .widget-readout, .jupyter-button, .widget-button, "
+                 ".toolkit-years, .lm-TabBar-tabLabel")
+
+
+def _cut_texts(locator) -> list[str]:
+    """The visible labels and buttons under ``locator`` whose text does not fit their box (the browser cuts
+    it: "r…", "2019 – 202"), as "class: text (text width > box width)"."""
+    return locator.evaluate(f"""root => Array.from(root.querySelectorAll({TEXT_ELEMENTS!r}))
+        .filter(e => e.offsetParent !== null && e.textContent.trim() && e.scrollWidth > e.clientWidth + 1)
+        .map(e => `${{e.className}}: ${{e.textContent.trim()}} (${{e.scrollWidth}} > ${{e.clientWidth}} px)`)""")
 
 
 def _expected():
@@ -66,6 +79,17 @@ def test_explorer_search_filter_and_read(lab, page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     explorer = page.locator(".jp-OutputArea-output", has=results)
     explorer.screenshot(path=str(SCREENSHOTS / "explorer-search.png"))
+    assert page.viewport_size["width"] == VIEWPORT_WIDTH
+    assert not _cut_texts(explorer), f"cut at {VIEWPORT_WIDTH} px: {_cut_texts(explorer)}"
+    # each left context ends next to its match: a context wider than its column loses its far (left) end
+    assert explorer.locator(".toolkit-left").count() == len(expected_rows := buttons.all()) > 0, expected_rows
+    overflow = explorer.locator(".toolkit-left").evaluate_all("""cells => cells.filter(c => {
+        const range = document.createRange(); range.selectNodeContents(c);
+        const cell = c.closest(".widget-html");  // the grid's cell: what the reader sees of the context
+        return range.getBoundingClientRect().right > cell.getBoundingClientRect().right + 1; }).length""")
+    assert overflow == 0, f"{overflow} left contexts cut next to their match at {VIEWPORT_WIDTH} px"
+    years = explorer.locator(".toolkit-years")
+    assert re.fullmatch(r"\d{4}–\d{4}", years.inner_text().strip()), years.inner_text()
 
     word = buttons.first.inner_text().strip()
     buttons.first.click()
@@ -79,6 +103,15 @@ def test_explorer_search_filter_and_read(lab, page):
     chosen = report.locator("select").evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ")
     assert quote.inner_text().split(",")[0] in chosen, f"the reader's report menu shows {chosen!r}"
     explorer.screenshot(path=str(SCREENSHOTS / "explorer-reader.png"))
+
+    # the topic browser: each unit's "read" button shows its whole word, and opens the unit in the reader
+    page.locator(".lm-TabBar-tab", has_text="Topics").click()
+    read = page.locator(".toolkit-read:visible")
+    read.first.wait_for(state="visible")
+    assert [b.strip() for b in read.all_inner_texts()] == ["read"] * read.count()
+    assert not _cut_texts(explorer), f"cut at {VIEWPORT_WIDTH} px: {_cut_texts(explorer)}"
+    read.first.click()
+    page.locator("mark.toolkit-focus").first.wait_for(state="visible")
 
     # a filter: plans only leaves no data-silo match on the seeds
     page.locator(".lm-TabBar-tab", has_text="Search").click()
