@@ -1,16 +1,31 @@
-"""What every test file shares: the seeds fixture, and one line after the run saying why the ../shared
-checks were skipped."""
+"""What every test file shares: the stored stages in a folder of the session's own, the seeds fixture,
+and one line after the run saying why the ../shared checks were skipped."""
 from __future__ import annotations
+
+import os
+import shutil
+import tempfile
 
 import pytest
 
 from toolkit import paths
 
 
+def pytest_configure(config):
+    """The session stores its stages (toolkit.pipeline) in a temporary folder, removed at its end: a test
+    never reads what another session or ``make figures`` stored, and leaves nothing in .cache/stages.
+    (``TOOLKIT_STAGES`` set by the caller is kept.) Progress bars are off unless a test asks for them."""
+    if "TOOLKIT_STAGES" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="toolkit-test-stages-")
+        os.environ["TOOLKIT_STAGES"] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    os.environ.setdefault("TOOLKIT_PROGRESS", "0")
+
+
 @pytest.fixture(scope="session")
 def seeds():
     """The five seed reports (data/raw), loaded once per test session."""
-    from toolkit.dataset import load_corpus
+    from toolkit import load_corpus
 
     return load_corpus(paths.RAW_DIR)
 

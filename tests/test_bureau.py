@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from toolkit.corpus import extract_metadata, read_report, repair_lines
-from toolkit.dataset import load_corpus
+from toolkit import load_corpus
 from toolkit.header import read_header
 from toolkit.metadata import label, unique_labels
 

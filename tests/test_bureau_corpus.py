@@ -22,7 +22,7 @@ REACH = 300
 
 @pytest.fixture(scope="module")
 def bureau():
-    from toolkit.dataset import load_corpus
+    from toolkit import load_corpus
 
     return load_corpus(BUREAU)
 

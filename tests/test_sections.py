@@ -217,8 +217,9 @@ def test_deterministic(seeds):
 def test_section_table_columns():
     s, u = section_table("x", BUREAU, 2022)
     assert list(s.columns) == ["report_id", "index", "kind", "part", "heading", "start", "end", "found", "rule", "text"]
-    assert list(u.columns) == ["report_id", "section_index", "kind", "part", "unit_index", "marker", "role", "start",
-                               "end", "text"]
+    assert list(u.columns) == ["unit_id", "report_id", "section_index", "kind", "part", "unit_index", "marker", "role",
+                               "start", "end", "text"]
+    assert u["unit_id"].tolist() == [f"x.{s}.{i}" for s, i in zip(u["section_index"], u["unit_index"])]
 
 
 # --------------------------------------------------------------------------- command line

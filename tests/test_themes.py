@@ -258,7 +258,8 @@ def test_kwic_cli_jsonl(seeds):
     out = run_cli("kwic", "跨省通办", str(paths.RAW_DIR), "--jsonl")
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.splitlines()]
-    assert list(rows[0]) == ["report", "kind", "unit", "start", "end", "left", "match", "right", "theme", "term"]
+    assert list(rows[0]) == ["report", "kind", "unit", "start", "end", "left", "match", "right", "theme", "term", "unit_id"]
+    assert all(r["unit_id"] == f"{r['report']}.{r['unit'][0]}.{r['unit'][1]}" for r in rows)
     expected = kwic("跨省通办", seeds)
     assert [(r["report"], r["kind"], tuple(r["unit"]), r["start"], r["end"], r["match"]) for r in rows] == \
         list(zip(expected["report_id"], expected["kind"], zip(expected["section_index"], expected["unit_index"]),

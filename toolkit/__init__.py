@@ -5,7 +5,8 @@ nothing and touches no global jieba state.
 """
 from .corpus import (BinaryReportError, EmptyReportError, Report, ReportError, UndecodableReportError,
                      read_report, read_reports)
-from .dataset import Corpus, load_corpus
+from .dataset import Corpus
+from .pipeline import load_corpus
 from .sections import segment
 
 __version__ = "0.1.0"

@@ -28,11 +28,13 @@ candidate with probability 0.96, a pair at 0.5 with 0.32 (then refused by the es
 near-identical sentences found in the reports of at least two bodies is boilerplate wherever it occurs;
 a body repeating its own words from year to year is not.
 
-Everything is array arithmetic (numpy, scipy's connected components) over the corpus's sentences; a
-sentence is hashed once, in its normal form. Same input, same output: the hash functions are fixed.
+Sentences and their signatures are computed unit by unit (in chunks, in parallel, by the spine); the
+buckets, the estimates and the bodies are SQL (DuckDB, out of core when the corpus's sentences exceed
+memory), the groups scipy's connected components. Same input, same output: the hash functions are fixed.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -98,31 +100,85 @@ def _signatures(forms: list[str]) -> np.ndarray:
     return signatures
 
 
-def _groups(signatures: np.ndarray) -> np.ndarray:
-    """The group (connected component) of each form: forms whose signatures agree on a whole band and
-    on at least ``THRESHOLD`` of their values, closed transitively."""
+def _form_id(form: str) -> int:
+    """A form's 64-bit identity (BLAKE2b; signed, as SQL's BIGINT)."""
+    return int.from_bytes(hashlib.blake2b(form.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+
+
+#: The columns of the sentence table (:func:`sentence_tables`): one row per sentence judged.
+SENTENCE_COLUMNS = ["unit", "body", "form_id"]
+#: The columns of the form table: one row per distinct normal form, with its MinHash signature.
+FORM_COLUMNS = ["form_id", "form", *[f"s{p}" for p in range(PERMUTATIONS)]]
+
+
+def sentence_tables(units: pd.DataFrame, unit_numbers, body_codes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sentences of some units (``units["text"]``, numbered ``unit_numbers``, of bodies ``body_codes``)
+    long enough to be judged, and their distinct normal forms with their signatures: what
+    :func:`group_shares` reads. Computed chunk by chunk (the spine's stage ``boilerplate``): a form found
+    in two chunks has the same row in both."""
+    owners, forms = _sentences(units["text"].tolist())
+    if not forms:
+        return pd.DataFrame(columns=SENTENCE_COLUMNS), pd.DataFrame(columns=FORM_COLUMNS)
+    distinct, form_of = np.unique(np.asarray(forms, dtype=object), return_inverse=True)
+    ids = np.fromiter((_form_id(f) for f in distinct), dtype=np.int64, count=len(distinct))
+    sentences = pd.DataFrame({"unit": np.asarray(unit_numbers, np.int64)[owners],
+                              "body": np.asarray(body_codes, np.int64)[owners], "form_id": ids[form_of]})
+    signatures = _signatures(list(distinct))
+    form_table = pd.DataFrame({"form_id": ids, "form": list(distinct),
+                               **{f"s{p}": signatures[:, p] for p in range(PERMUTATIONS)}})
+    return sentences, form_table
+
+
+def group_shares(con, sentences: str, forms: str) -> pd.DataFrame:
+    """Each unit's boilerplate share from the sentence and form tables (:func:`sentence_tables`), named
+    ``sentences`` and ``forms`` in the DuckDB connection ``con`` (tables, views over Parquet parts or
+    DataFrames), computed in SQL, so out of core where the tables are larger than memory: per band of
+    ``ROWS`` values, every form of a bucket (forms agreeing on the band) against the bucket's first form
+    (the least, in code point order), kept where the signatures agree on ``THRESHOLD`` of their values;
+    the groups closed transitively (scipy's connected components); a group is boilerplate when its
+    sentences come from two bodies or more. Returns ``unit``, ``judged`` (sentences long enough),
+    ``shared`` (of them, in a boilerplate group): units without a sentence judged are absent."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    n = len(signatures)
-    pairs_a, pairs_b = [], []
+    con.execute(f"CREATE OR REPLACE TEMP TABLE bp_forms AS SELECT form_id, min(form) AS form, "
+                + ", ".join(f"min(s{p}) AS s{p}" for p in range(PERMUTATIONS)) + f" FROM {forms} GROUP BY form_id")
+    agree = " + ".join(f"(a.s{p} = h.s{p})::INTEGER" for p in range(PERMUTATIONS))
+    pairs = []
     for band in range(PERMUTATIONS // ROWS):
-        block = signatures[:, band * ROWS:(band + 1) * ROWS]
-        key = np.zeros(n, np.uint64)
-        for column in block.T:
-            key = (key ^ column) * _MIX
-        order = np.argsort(key, kind="stable")
-        sorted_key = key[order]
-        first = np.concatenate([[True], sorted_key[1:] != sorted_key[:-1]])
-        head = order[np.maximum.accumulate(np.where(first, np.arange(n), 0))]  # each form's bucket's first form
-        members = order[~first]
-        heads = head[~first]
-        agree = (signatures[members] == signatures[heads]).mean(axis=1) >= THRESHOLD
-        pairs_a.append(members[agree])
-        pairs_b.append(heads[agree])
-    a, b = np.concatenate(pairs_a), np.concatenate(pairs_b)
-    graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
+        key = ", ".join(f"s{p}" for p in range(band * ROWS, (band + 1) * ROWS))
+        pairs.append(con.execute(f"""
+            WITH k AS (SELECT form_id, form, hash({key}) AS bucket FROM bp_forms),
+                 heads AS (SELECT bucket, arg_min(form_id, form) AS head FROM k GROUP BY bucket HAVING count(*) > 1),
+                 edges AS (SELECT k.form_id AS member, heads.head FROM k JOIN heads USING (bucket)
+                           WHERE k.form_id <> heads.head)
+            SELECT e.member, e.head FROM edges e JOIN bp_forms a ON a.form_id = e.member
+                                                 JOIN bp_forms h ON h.form_id = e.head
+            WHERE ({agree}) / {float(PERMUTATIONS)} >= {THRESHOLD}""").fetchnumpy())
+    members = np.concatenate([p["member"] for p in pairs]).astype(np.int64)
+    heads = np.concatenate([p["head"] for p in pairs]).astype(np.int64)
+    nodes, inverse = np.unique(np.concatenate([members, heads]), return_inverse=True)
+    n = len(nodes)
+    graph = coo_matrix((np.ones(len(members), np.int8), (inverse[:len(members)], inverse[len(members):])), shape=(n, n))
+    groups = connected_components(graph, directed=False)[1] if n else np.zeros(0, np.int64)
+    # a group is named by one of its forms (its least id); a form in no pair is a group of its own
+    first = np.full(groups.max() + 1 if n else 0, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(first, groups, nodes)
+    con.register("bp_groups_frame", pd.DataFrame({"form_id": nodes, "grp": first[groups] if n else nodes}))
+    return con.execute("""
+        WITH named AS (SELECT s.unit, s.body, coalesce(g.grp, s.form_id) AS grp
+                       FROM sentences s LEFT JOIN bp_groups_frame g USING (form_id)),
+             shared AS (SELECT grp FROM named GROUP BY grp HAVING count(DISTINCT body) >= 2)
+        SELECT named.unit, count(*) AS judged, count(shared.grp) AS shared
+        FROM named LEFT JOIN shared USING (grp)
+        GROUP BY named.unit ORDER BY named.unit""".replace("FROM sentences s", f"FROM {sentences} s")).df()
+
+
+def body_codes(reports: pd.DataFrame) -> dict[str, int]:
+    """Each report's body (:func:`bodies`) as a number: ``report_id`` → code."""
+    body = bodies(reports)
+    codes = pd.factorize(pd.Series(body.to_numpy(), dtype=object).astype(str))[0]
+    return dict(zip(body.index, codes.tolist()))
 
 
 def bodies(reports: pd.DataFrame) -> pd.Series:
@@ -132,36 +188,43 @@ def bodies(reports: pd.DataFrame) -> pd.Series:
     return pd.Series(body.to_numpy(), index=reports["report_id"].to_numpy())
 
 
+def shares_of(counts: pd.DataFrame, n_units: int) -> np.ndarray:
+    """The share of each of ``n_units`` units (numbered 0…) from :func:`group_shares`' counts, to 4 decimals."""
+    judged = np.zeros(n_units)
+    shared = np.zeros(n_units)
+    judged[counts["unit"].to_numpy()] = counts["judged"].to_numpy()
+    shared[counts["unit"].to_numpy()] = counts["shared"].to_numpy()
+    return np.round(np.divide(shared, judged, out=np.zeros(n_units), where=judged > 0), 4)
+
+
 def boilerplate_shares(units: pd.DataFrame, reports: pd.DataFrame) -> pd.Series:
     """The share of each unit's sentences (those of :data:`MIN_CHARS` characters or more in normal form)
     found near-identically in a report of another body (see the module's docstring); 0 for a unit with
-    no such sentence. Indexed like ``units``; rounded to 4 decimals."""
+    no such sentence. Indexed like ``units``; rounded to 4 decimals. The same computation as the spine's
+    stage ``boilerplate`` (:func:`sentence_tables`, :func:`group_shares`), on tables in memory."""
+    import duckdb
+
     out = pd.Series(0.0, index=units.index, name="boilerplate")
     if units.empty:
         return out
-    owners, forms = _sentences(units["text"].tolist())
-    if not forms:
+    codes = body_codes(reports)
+    sentences, forms = sentence_tables(units, np.arange(len(units)), [codes.get(r, -1) for r in units["report_id"]])
+    if sentences.empty:
         return out
-    distinct, form_of = np.unique(np.asarray(forms, dtype=object), return_inverse=True)
-    group = _groups(_signatures(list(distinct)))[form_of]
-    body_names = bodies(reports).reindex(units["report_id"].to_numpy()).to_numpy()
-    body_codes = pd.factorize(pd.Series(body_names, dtype=object).astype(str))[0][owners]
-    # a group is boilerplate when it holds sentences of two bodies or more
-    pairs = np.unique(np.stack([group, body_codes], axis=1), axis=0)
-    shared = np.bincount(pairs[:, 0], minlength=group.max() + 1) >= 2
-    flagged = shared[group]
-    judged = np.bincount(owners, minlength=len(units))
-    hits = np.bincount(owners, weights=flagged, minlength=len(units))
-    share = np.divide(hits, judged, out=np.zeros(len(units)), where=judged > 0)
-    out[:] = np.round(share, 4)
+    with duckdb.connect() as con:
+        con.execute("SET threads TO 1")
+        con.register("sentences_frame", sentences)
+        con.register("forms_frame", forms)
+        counts = group_shares(con, "sentences_frame", "forms_frame")
+    out[:] = shares_of(counts, len(units))
     return out
 
 
 def is_boilerplate(units: pd.DataFrame) -> np.ndarray:
     """The units that ``exclude_boilerplate=True`` leaves out: a boilerplate share of :data:`CUTOFF` or
-    more (a ``boilerplate`` column, as :func:`toolkit.dataset.load_corpus` gives)."""
+    more (a ``boilerplate`` column, as :func:`toolkit.load_corpus` gives)."""
     if "boilerplate" not in units.columns:
-        raise ValueError("units lack the 'boilerplate' column: pass corpus.units (toolkit.dataset.load_corpus)")
+        raise ValueError("units lack the 'boilerplate' column: pass corpus.units (toolkit.load_corpus)")
     return (units["boilerplate"].fillna(0) >= CUTOFF).to_numpy()
 
 

@@ -22,43 +22,55 @@ from pathlib import Path
 
 import pandas as pd
 
-from .corpus import MAX_BYTES, ReportError, read_reports
+from .corpus import MAX_BYTES, ReportError
 from .readers import FORMATS, ReadOptions, passed_over
-from .dataset import segment_report
 
 SECTION_KEYS = ("report", "index", "kind", "heading", "start", "end", "text", "found")
-TOKEN_KEYS = ("report", "section_index", "kind", "unit_index", "tokens")
+# unit_id (toolkit.sections.unit_id: report.section.unit) is the unit's one id in every table and export
+TOKEN_KEYS = ("report", "section_index", "kind", "unit_index", "tokens", "unit_id")
 UNIT_KEYS = ("report", "section_index", "kind", "unit_index", "marker", "start", "end", "text", "pages", "role", "part",
-             "boilerplate")
+             "boilerplate", "unit_id")
 TARGET_KEYS = ("government", "province", "level", "year", "indicator", "target_value", "target_high",
                "target_qualifier", "target_quote", "outcome_value", "outcome_quote", "verdict")
 UNIT_PAGES = "pages"
-KWIC_KEYS = ("report", "kind", "unit", "start", "end", "left", "match", "right", "theme", "term")
+KWIC_KEYS = ("report", "kind", "unit", "start", "end", "left", "match", "right", "theme", "term", "unit_id")
 REPORT_KEYS = ("report", "label", "level", "government", "agency", "province", "city", "county", "year",
                "issued_year", "issued", "doc_number", "title", "source", "url", "duplicate_of", "format",
                "encoding", "path", "member", "row", "pages", "notes", "genre")
 
 
 def _options(args) -> ReadOptions:
-    return ReadOptions(format=args.input_format, columns=args.columns, text_column=args.text_column)
+    return ReadOptions(format=args.input_format, columns=args.columns, text_column=args.text_column,
+                       max_bytes=args.max_bytes)
 
 
-def _reports(args):
-    notes: list[str] = []
-    reports, errors = read_reports(args.paths, skip_bad=args.skip_bad, max_bytes=args.max_bytes,
-                                   options=_options(args), notes=notes)
-    _skipped(errors)
-    _notes(notes)
-    if note := passed_over_note(reports):
+def _spine(args):
+    """The stored stages of the reports at ``args.paths`` (:class:`toolkit.pipeline.Spine`): computed the
+    first time, with progress bars on stderr unless --quiet, read back every time after."""
+    from .pipeline import Spine
+
+    return Spine(args.paths, _options(args), skip_bad=args.skip_bad, keep_duplicates=args.keep_duplicates,
+                 progress=False if args.quiet else None)
+
+
+def _said(corpus_notes, report_notes) -> None:
+    """What reading left out on purpose and what the user should check, one ``note:`` line each on stderr:
+    folders left out, old .doc passed over, a cleaning that took a fifth of a text as chrome."""
+    _notes([n for n in corpus_notes if not n.startswith("left out ")])  # duplicates: _left_out_duplicates
+    notes = [(path, [n for n in str(text or "").split("; ") if n]) for path, text in report_notes]
+    if note := passed_over_note([_Noted(path, n) for path, n in notes]):
         print(f"note: {note}", file=sys.stderr)
-    if not reports:
-        raise ReportError(args.paths[0] if len(args.paths) == 1 else ", ".join(args.paths),
-                          f"no report could be read ({len(errors)} skipped, listed above)")
-    for report in reports:  # what cleaning took that the user should check (a fifth of a text as chrome)
-        for note in report.notes:
+    for path, said in notes:
+        for note in said:
             if note.startswith("cleaning removed"):
-                print(f"note: {report.source or report.path}: {note}", file=sys.stderr)
-    return reports
+                print(f"note: {path}: {note}", file=sys.stderr)
+
+
+class _Noted:
+    """A report's path and notes, as :func:`passed_over_note` reads them."""
+
+    def __init__(self, path, notes):
+        self.path, self.notes = Path(path), tuple(notes)
 
 
 def passed_over_note(reports) -> str | None:
@@ -91,15 +103,29 @@ def _left_out_duplicates(n: int, args) -> None:
 
 
 def _corpus(args):
-    """The reports of ``args.paths`` segmented, each failure named (and skipped with --skip-bad)."""
-    from .dataset import build_corpus
-
-    corpus = build_corpus(_reports(args), skip_bad=args.skip_bad, keep_duplicates=args.keep_duplicates)
+    """The reports of ``args.paths`` segmented (read from their stored stages), each failure named (and
+    skipped with --skip-bad)."""
+    spine = _spine(args)
+    try:
+        corpus = spine.corpus()
+    except ReportError:
+        if not args.skip_bad:
+            raise
+        raise ReportError(args.paths[0] if len(args.paths) == 1 else ", ".join(args.paths),
+                          f"no report could be read ({len(spine.errors())} skipped, listed above)") from None
     _skipped(corpus.errors)
+    _said(corpus.notes, _where_notes(corpus.reports))
     _left_out_duplicates(int(corpus.reports["duplicate_of"].notna().sum()), args)
     if args.genre:
         corpus = corpus.of_genre(*args.genre)
     return corpus
+
+
+def _where_notes(reports: pd.DataFrame) -> list[tuple[str, str]]:
+    """(the report's file, member or row as printed; its notes) of every report."""
+    where = [f"{p}:{m}" if isinstance(m, str) else f"{p}#{int(r)}" if pd.notna(r) else str(p)
+             for p, m, r in zip(reports["path"], reports["member"], reports["row"])]
+    return list(zip(where, reports["notes"]))
 
 
 def _emit(rows, jsonl: bool, keys) -> None:
@@ -111,31 +137,27 @@ def _emit(rows, jsonl: bool, keys) -> None:
 
 
 def cmd_sections(args) -> None:
-    reports = _reports(args)
-    if not args.keep_duplicates:  # as units, tokens and topics: a report filed twice is segmented once
-        from .metadata import duplicates
-
-        kept = [r for r, dup in zip(reports, duplicates([r.text for r in reports])) if dup is None]
-        _left_out_duplicates(len(reports) - len(kept), args)
-        reports = kept
-    for r in reports:  # report by report, so the first lines come out at once
-        try:
-            table, _ = segment_report(r)
-        except ReportError as error:
-            if not args.skip_bad:
-                raise
-            _skipped([error])
-            continue
-        rows = ({"report": r.report_id, **rec} for rec in table.drop(columns="report_id").to_dict("records"))
-        _emit(rows, args.jsonl, SECTION_KEYS)
+    sections = _corpus(args).sections  # as units, tokens and topics: a report filed twice is segmented once
+    rows = ({"report": rec["report_id"], **rec} for rec in sections.to_dict("records"))
+    _emit(rows, args.jsonl, SECTION_KEYS)
 
 
 def cmd_reports(args) -> None:
-    from .dataset import report_table
-
-    errors: list[ReportError] = []
-    table, _ = report_table(_reports(args), errors, skip_bad=args.skip_bad)
+    """One record per report as described (metadata, where it is): read from the stage ``reports``, so
+    nothing is segmented."""
+    spine = _spine(args)
+    found, discover_errors, notes = spine.discovered
+    if discover_errors and not args.skip_bad:
+        raise discover_errors[0]
+    table = spine.described()
+    errors = spine.errors(segmented=False)
+    if not args.skip_bad and errors:
+        raise errors[0]
     _skipped(errors)
+    if table.empty:
+        raise ReportError(args.paths[0] if len(args.paths) == 1 else ", ".join(args.paths),
+                          f"no report could be read ({len(errors)} skipped, listed above)")
+    _said(notes, _where_notes(table))
     if args.genre:
         table = table[table["genre"].isin(args.genre)]
     for record in table.to_dict("records"):
@@ -318,9 +340,12 @@ def cmd_kwic(args) -> None:
         print(f"kwic: {table.attrs['searched']}: {len(table)} matches", file=sys.stderr)
     except (LexiconError, ValueError) as e:
         raise CommandError(f"kwic: {e}") from None
+    from .sections import unit_id
+
     rows = ({"report": r["report_id"], "kind": r["kind"], "unit": [int(r["section_index"]), int(r["unit_index"])],
              "start": int(r["start"]), "end": int(r["end"]), "left": r["left"], "match": r["match"],
-             "right": r["right"], "theme": r["theme"] or None, "term": r["term"]}
+             "right": r["right"], "theme": r["theme"] or None, "term": r["term"],
+             "unit_id": unit_id(r["report_id"], int(r["section_index"]), int(r["unit_index"]))}
             for r in table.to_dict("records"))
     if args.jsonl:
         _emit(rows, True, KWIC_KEYS)
@@ -428,6 +453,8 @@ def _reading_options() -> argparse.ArgumentParser:
     p.add_argument("--genre", type=_genres, metavar="G,…",
                    help="only reports of these genres: government_work_report, rule_of_law_report, work_summary, "
                         "work_plan, other")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bars on stderr (they show for a stage that takes more than two seconds)")
     p.add_argument("--debug", action="store_true", help="on an error, show the Python traceback too")
     return p
 
@@ -469,7 +496,8 @@ verbs, and what they print:
 
 PATH: report files (.txt .docx .pdf .html, tables, .zip) or folders of them. `toolkit VERB --help`
 lists a verb's options; every verb also takes --skip-bad, --max-mb, --input-format, --columns,
---text-column, --keep-duplicates and --debug."""
+--text-column, --keep-duplicates, --quiet and --debug. What a verb reads is stored once
+(.cache/stages/) and read back by the next verb on the same files."""
 
 DESCRIPTION = textwrap.fill(
     "Read Chinese government reports (政府工作报告, bureau reports and work summaries) and print their "

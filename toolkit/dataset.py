@@ -11,17 +11,17 @@ Offsets (``start``, ``end``) index the cleaned text in ``corpus.reports.text``, 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from .boilerplate import boilerplate_shares
-from .corpus import MAX_BYTES, Report, ReportError, guarded, pages_of, read_reports
+from .corpus import Report, ReportError, guarded, pages_of
 from .errors import printable
 from .metadata import FIELDS, describe, duplicates, field_of, label, metadata_files, unique_labels
-from .readers import ReadOptions
-from .sections import KINDS, SECTION_COLUMNS, UNIT_COLUMNS, section_table
+from .sections import KINDS, SECTION_COLUMNS, UNIT_COLUMNS, UNIT_TYPES, section_table
 
 #: The columns of ``Corpus.reports``: id and label, the metadata fields and where each came from (see
 #: :mod:`toolkit.metadata`), duplicates, how the text was read, where it is, and the cleaned text.
@@ -29,11 +29,15 @@ REPORT_COLUMNS = (["report_id", "label", *FIELDS, "source", "duplicate_of", "fou
                    *[f"{f}_from" for f in FIELDS],
                    "format", "encoding", "encoding_confidence", "notes", "fields", "sha256", "chars", "pages",
                    "path", "member", "row", "text"])
+#: The type of each column of ``Corpus.reports`` (see :data:`toolkit.sections.SECTION_TYPES`).
+REPORT_TYPES = {c: ("integer" if c in ("year", "issued_year", "chars", "pages", "row") else
+                    "float" if c == "encoding_confidence" else "string") for c in REPORT_COLUMNS}
 #: Units of a paginated report (PDF) also carry the pages they lie on.
 UNIT_PAGE_COLUMN = "pages"
-#: The columns of ``Corpus.units``: the segmenter's (:data:`toolkit.sections.UNIT_COLUMNS`), and the share of
-#: the unit's sentences found near-identically in another body's report (:mod:`toolkit.boilerplate`).
+#: The columns of ``Corpus.units``: the segmenter's (:data:`toolkit.sections.UNIT_COLUMNS`, ``unit_id`` first),
+#: and the share of the unit's sentences found near-identically in another body's report (:mod:`toolkit.boilerplate`).
 CORPUS_UNIT_COLUMNS = [*UNIT_COLUMNS, "boilerplate"]
+CORPUS_UNIT_TYPES = {**UNIT_TYPES, "boilerplate": "float", UNIT_PAGE_COLUMN: "string"}
 
 
 @dataclass
@@ -234,6 +238,15 @@ def report_table(reports: list[Report], errors: list[ReportError] | None = None,
     labels, duplicates. Returns the table and the reports it holds (a report whose description fails is
     raised, or with ``skip_bad`` appended to ``errors`` and left out)."""
     user = _user_rows(reports, errors, skip_bad)
+    rows, kept = describe_reports(reports, user, errors, skip_bad)
+    return finish_report_table(rows, duplicates([r.text for r in kept])), kept
+
+
+def describe_reports(reports: Iterable[Report], user: dict[str, dict], errors: list[ReportError] | None = None,
+                     skip_bad: bool = False) -> tuple[list[dict], list[Report]]:
+    """The rows of some reports in :attr:`Corpus.reports` (before labels and duplicates: see
+    :func:`finish_report_table`) and the reports described; ``user``: their metadata.csv rows by id. A report
+    whose description fails is raised, or with ``skip_bad`` appended to ``errors`` and left out."""
     rows, kept = [], []
     for r in reports:
         try:
@@ -245,8 +258,14 @@ def report_table(reports: list[Report], errors: list[ReportError] | None = None,
             continue
         rows.append(row)
         kept.append(r)
-    for row, dup in zip(rows, duplicates([r.text for r in kept])):
-        row["duplicate_of"] = kept[dup].report_id if dup is not None else None
+    return rows, kept
+
+
+def finish_report_table(rows: list[dict], duplicate_of: list[int | None]) -> pd.DataFrame:
+    """:attr:`Corpus.reports` from the rows of every report (:func:`describe_reports`) and what each
+    duplicates (:func:`toolkit.metadata.duplicates`): ``duplicate_of``, labels that never collide."""
+    for row, dup in zip(rows, duplicate_of):
+        row["duplicate_of"] = rows[dup]["report_id"] if dup is not None else None
     table = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     labels = [label(row, row["report_id"]) for row in rows]
     table["label"] = unique_labels(labels, table["report_id"].tolist(), [_file_name(row) for row in rows],
@@ -258,7 +277,7 @@ def report_table(reports: list[Report], errors: list[ReportError] | None = None,
                                  for n, lab in zip(table.loc[named, "notes"], pd.Series(labels)[named])]
     for column in ("year", "issued_year", "pages", "row"):
         table[column] = table[column].astype("Int64")
-    return table, kept
+    return table
 
 
 def duplicates_note(n: int) -> str | None:
@@ -324,33 +343,3 @@ def build_corpus(reports: list[Report], errors: list[ReportError] | None = None,
 def _pages_text(pages: tuple[int, ...]) -> str:
     """Pages as a citation gives them: 3, or 3-4."""
     return "" if not pages else str(pages[0]) if len(pages) == 1 else f"{pages[0]}-{pages[-1]}"
-
-
-def load_corpus(path: str | Path | list | None = None, skip_bad: bool = False, max_bytes: int | None = MAX_BYTES, *,
-                format: str | None = None, columns=None, text_column: str | None = None,
-                keep_duplicates: bool = False) -> Corpus:
-    """Read, clean and segment every report at ``path``: a folder (searched recursively for report
-    files: .txt, .docx, .pdf, .html/.htm, tables .csv/.tsv/.jsonl/.parquet/.xlsx/.dta, .zip archives),
-    a file, or a list of them. ``format``, ``columns`` and ``text_column`` say how to read a table
-    (see :class:`toolkit.readers.ReadOptions`): ``format="tsv", columns=("year", "text")`` for a
-    headerless table saved as .txt. ``path`` has no default: the toolkit reads no corpus unasked
-    (``load_corpus()`` is a TypeError; the seed reports are ``load_corpus(toolkit.paths.RAW_DIR)``).
-
-    A bad file (empty, binary, undecodable, garbled, too large, not a regular file) or a failure while
-    reading or segmenting one report raises :class:`toolkit.corpus.ReportError` naming the file and
-    the reason; with ``skip_bad=True`` that report is left out and listed, with its reason, in
-    ``Corpus.errors``, and the others are read. ``max_bytes`` is the largest file read (default
-    :data:`toolkit.corpus.MAX_BYTES`, 50 MB; None for no limit).
-    """
-    if path is None:
-        raise TypeError("load_corpus needs the path of the reports: a folder, a file or a list of them "
-                        "(the seed reports: load_corpus(toolkit.paths.RAW_DIR))")
-    paths = path if isinstance(path, (list, tuple)) else [path]
-    options = ReadOptions(format=format, columns=tuple(columns) if columns else None, text_column=text_column)
-    notes: list[str] = []
-    reports, errors = read_reports(paths, skip_bad=skip_bad, max_bytes=max_bytes, options=options, notes=notes)
-    if not reports:
-        raise errors[0] if len(errors) == 1 else ReportError(
-            paths[0] if len(paths) == 1 else ", ".join(map(str, paths)),
-            f"no report could be read ({len(errors)} skipped: see Corpus.errors of load_corpus(skip_bad=True))")
-    return build_corpus(reports, errors, skip_bad=skip_bad, keep_duplicates=keep_duplicates, notes=notes)

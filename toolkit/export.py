@@ -100,7 +100,7 @@ from .cache import EntryError, entry_problem, read_entry
 from .exported import EXPORT_MARKER, MANIFEST_NAME, MARKER_FORMAT, MAX_RECORD_BYTES, toolkit_manifest
 from .metadata import FIELDS, PROVENANCE
 from .sections import KINDS as SECTION_KINDS
-from .sections import ROLES
+from .sections import ROLES, unit_id
 from .topics import DEFAULT_SAMPLES, DETERMINISTIC
 
 #: The tables an export writes, in this order (sheets of the workbook, sections of the codebook).
@@ -684,9 +684,10 @@ def build(corpus, *, model=None, k: int | None = None, k_range=None, kinds=("pro
     if "pages" not in units.columns:
         units["pages"] = None
     units["page_first"], units["page_last"] = _page_bounds(units["pages"])
+    if "unit_id" not in units.columns:  # units of an older cache or a user's own table
+        units.insert(0, "unit_id", [unit_id(*k) for k in zip(units["report_id"], units["section_index"],
+                                                              units["unit_index"])])
     units.insert(0, "unit", np.arange(1, len(units) + 1, dtype=np.int64))
-    units.insert(1, "unit_id", [f"{r}.{s}.{u}" for r, s, u in zip(units["report_id"], units["section_index"],
-                                                                     units["unit_index"])])
     token_lists = tokenizer.tokenize_many(units["text"]) if len(units) else []
     units["n_tokens"] = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
     tables["units"] = _typed(units, specs["units"])

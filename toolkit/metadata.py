@@ -310,6 +310,9 @@ SHINGLE = 8
 MAX_SHINGLE_REPORTS = 50
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd: multiplying by it is a bijection of the 64-bit integers
 _SHIFT = np.uint64(29)
+#: Shingle keys a corpus is compared by at most (about 8 bytes each): a larger corpus samples its shingles
+#: (:func:`sampling_rate`), so finding duplicates among 100,000 reports needs no more memory than among 2,000.
+KEY_BUDGET = 1 << 25
 _BLOCK = 1 << 20  # keys handled at once when finding the shared ones (8 MB temporaries)
 
 
@@ -342,6 +345,32 @@ def _run_starts(values: np.ndarray) -> np.ndarray:
     return np.concatenate([[True], values[1:] != values[:-1]])
 
 
+def squeezed_digest(text: str) -> bytes:
+    """The identity of a text for exact duplicates: the BLAKE3 digest of the text without whitespace."""
+    import blake3
+
+    return blake3.blake3(re.sub(r"\s+", "", text).encode("utf-8", "surrogatepass")).digest(16)
+
+
+def sampling_rate(chars: int, budget: int = KEY_BUDGET) -> int:
+    """The rate at which :func:`duplicate_keys` samples shingles for a corpus of about ``chars`` characters:
+    1 (every shingle) up to ``budget`` characters, else the power of two that keeps about ``budget`` keys."""
+    rate = 1
+    while chars > budget * rate:
+        rate *= 2
+    return rate
+
+
+def duplicate_keys(text: str, rate: int = 1) -> np.ndarray:
+    """The shingle hashes of ``text`` that :func:`duplicates_of_keys` compares (sorted, distinct): all of
+    them at ``rate`` 1, else those whose top log2(rate) bits are 0 (one in ``rate``, the same shingles in
+    every text, so the Jaccard similarity of two samples estimates that of the texts)."""
+    h = shingle_hashes(re.sub(r"\s+", "", text))
+    if rate > 1:
+        h = h[(h >> np.uint64(64 - (rate.bit_length() - 1))) == 0]
+    return h
+
+
 def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[int | None]:
     """For each text, the index of an earlier text it duplicates, else None.
 
@@ -356,25 +385,34 @@ def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[
     30,000 texts), so shingles of different texts do not share a bucket however large the corpus. (A
     hashing vectorizer's 2**22 buckets hold ~86 shingles each at 28,000 reports: nearly every bucket then
     looks like boilerplate, and a report copied with a paragraph less was no longer found.) Memory: about
-    9 bytes per character of the corpus, besides the texts."""
+    9 bytes per character of the corpus, besides the texts. The spine (:mod:`toolkit.pipeline`) computes
+    the keys report by report and, above :data:`KEY_BUDGET` characters, compares a sample of the shingles
+    (:func:`sampling_rate`), so its memory stays bounded however large the corpus."""
+    return duplicates_of_keys([squeezed_digest(t) for t in texts], [duplicate_keys(t) for t in texts], threshold)
+
+
+def duplicates_of_keys(digests: Sequence[bytes], hashes: Sequence[np.ndarray],
+                       threshold: float = NEAR_DUPLICATE) -> list[int | None]:
+    """:func:`duplicates` of texts given by their :func:`squeezed_digest` and :func:`duplicate_keys` (computed
+    where the texts are, in chunks, so that the texts need not be in memory together)."""
     from scipy import sparse
 
-    squeezed = [re.sub(r"\s+", "", t) for t in texts]
-    first: dict[str, int] = {}
+    first: dict[bytes, int] = {}
     out: list[int | None] = []
-    for i, t in enumerate(squeezed):
-        out.append(first.setdefault(t, i) if t in first else None)
-        first.setdefault(t, i)
-    if len(texts) < 2:
+    for i, d in enumerate(digests):
+        out.append(first[d] if d in first else None)
+        first.setdefault(d, i)
+    n_texts = len(digests)
+    if n_texts < 2:
         return out
-    bits = (len(texts) - 1).bit_length()  # the low bits of a key number its text
+    bits = (n_texts - 1).bit_length()  # the low bits of a key number its text
     low = np.uint64((1 << bits) - 1)
-    # one key a shingle of each text: its hash less the low bits (still sorted), and the text's number;
-    # a text has at most len - SHINGLE + 1 shingles, so the keys are written into one array made at once
-    keys = np.empty(sum(max(len(t) - SHINGLE + 1, 0) for t in squeezed), np.uint64)
+    # one key a shingle of each text: its hash less the low bits (still sorted), and the text's number,
+    # written into one array made at once
+    keys = np.empty(sum(len(h) for h in hashes), np.uint64)
     end = 0
-    for i, t in enumerate(squeezed):
-        part = shingle_hashes(t) & ~low
+    for i, h in enumerate(hashes):
+        part = h & ~low
         part = part[_run_starts(part)]
         keys[end:end + len(part)] = part | np.uint64(i)
         end += len(part)
@@ -384,14 +422,14 @@ def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[
     # a key whose shingle is another key's too: the few that can be shared (copies, boilerplate), found in
     # blocks so that no array of a full key's size is made beside the keys themselves
     repeated = np.zeros(len(keys), bool)
-    sizes = np.zeros(len(texts), np.int64)
+    sizes = np.zeros(n_texts, np.int64)
     for a in range(0, len(keys), _BLOCK):
         b, lo = min(a + _BLOCK, len(keys)), max(a - 1, 0)
         shingles = keys[lo:b] >> shift
         same = shingles[1:] == shingles[:-1]  # keys lo+1 … b-1: the same shingle as the key before
         repeated[lo + 1:b] |= same
         repeated[lo:b - 1] |= same
-        sizes += np.bincount((keys[a:b] & low).astype(np.int64), minlength=len(texts))
+        sizes += np.bincount((keys[a:b] & low).astype(np.int64), minlength=n_texts)
         del shingles, same
     shared = keys[np.flatnonzero(repeated)]
     del repeated, keys
@@ -403,13 +441,13 @@ def duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[
     df = np.diff(np.append(starts, len(text)))  # in how many texts each shared shingle is (2 or more)
     # boilerplate (shingles of many texts) counts neither in the overlap nor in the sizes
     boilerplate = np.repeat(df > MAX_SHINGLE_REPORTS, df)
-    sizes -= np.bincount(text[boilerplate], minlength=len(texts))
+    sizes -= np.bincount(text[boilerplate], minlength=n_texts)
     text = text[~boilerplate]
     del boilerplate
     lengths = df[df <= MAX_SHINGLE_REPORTS]
     # texts × rare shared shingles, built by columns: the keys are already grouped by shingle
     rare = sparse.csc_matrix((np.ones(len(text), np.float32), text, np.concatenate([[0], np.cumsum(lengths)])),
-                             shape=(len(texts), len(lengths)))
+                             shape=(n_texts, len(lengths)))
     inter = (rare @ rare.T).tocsr()
     inter.sort_indices()
     inter = inter.tocoo()

@@ -19,6 +19,7 @@ mean, and :func:`versions`, the versions of the toolkit's direct dependencies (0
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -334,19 +335,22 @@ def run(
 def preflight(corpus: Path) -> str:
     """Read the corpus once before any notebook runs; raise a one-line :class:`NotebookError` when no
     report can be read (saying what was found and why none of it was readable), instead of letting the
-    notebooks fail deep inside. Returns a summary ("143 reports, 2 unreadable")."""
-    from .corpus import read_reports
+    notebooks fail deep inside. Returns a summary ("143 reports, 2 unreadable"). What it reads is stored
+    (:mod:`toolkit.pipeline`): the notebooks read it back instead of reading the files again."""
     from .errors import ReportError
+    from .pipeline import Spine
     from .readers import passed_over
 
+    spine = Spine(corpus, skip_bad=True)
     try:
-        reports, errors = read_reports(corpus, skip_bad=True)
+        errors = spine.errors(segmented=False)
+        reports = spine.described()
     except ReportError as error:
         raise NotebookError(str(error)) from None
-    if not reports:
+    if reports.empty:
         first = f"; the first: {errors[0]}" if errors else ""
         raise NotebookError(f"{corpus}: no report could be read ({len(errors)} unreadable{first})")
-    passed = sum(len(passed_over(r.notes)) for r in reports)
+    passed = sum(len(passed_over(str(n or "").split("; "))) for n in reports["notes"])
     return (f"{len(reports)} report{'' if len(reports) == 1 else 's'}"
             + (f", {len(errors)} unreadable (listed in 01-corpus)" if errors else "")
             + (f", {passed} old .doc/.wps passed over for the converted file of the same name beside each"
@@ -551,6 +555,8 @@ def make_figures(argv: list[str] | None = None) -> int:
     parser.add_argument("--themes", help="your own themes file (TOML, the form of data/lexicon/themes.toml), "
                                          "merged with the project lexicon")
     args = parser.parse_args(argv)
+    # no progress bars in the notebooks' outputs: the same run writes the same notebooks
+    os.environ.setdefault("TOOLKIT_PROGRESS", "0")
     try:
         run(args.corpus, args.figures, args.names, args.themes)
     except (NotebookError, FileNotFoundError, ValueError) as error:

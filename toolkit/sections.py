@@ -1287,7 +1287,22 @@ def units_of(text: str, section: Section) -> list[Unit]:
 
 # --------------------------------------------------------------------------- tables
 SECTION_COLUMNS = ["report_id", "index", "kind", "part", "heading", "start", "end", "found", "rule", "text"]
-UNIT_COLUMNS = ["report_id", "section_index", "kind", "part", "unit_index", "marker", "role", "start", "end", "text"]
+#: A unit's ``unit_id`` (:func:`unit_id`) is made with it and kept by every table after (the stored stages,
+#: the command line's JSON, the export).
+UNIT_COLUMNS = ["unit_id", "report_id", "section_index", "kind", "part", "unit_index", "marker", "role", "start", "end",
+                "text"]
+#: The type of each column as stored (:mod:`toolkit.pipeline`) and exported: string, integer, float, boolean.
+SECTION_TYPES = {"report_id": "string", "index": "integer", "kind": "string", "part": "string", "heading": "string",
+                 "start": "integer", "end": "integer", "found": "string", "rule": "string", "text": "string"}
+UNIT_TYPES = {"unit_id": "string", "report_id": "string", "section_index": "integer", "kind": "string", "part": "string",
+              "unit_index": "integer", "marker": "string", "role": "string", "start": "integer", "end": "integer",
+              "text": "string"}
+
+
+def unit_id(report_id: str, section_index: int, unit_index: int) -> str:
+    """A unit's id: ``<report_id>.<section_index>.<unit_index>`` (its place in its report, which the same
+    text read by the same code always gives; unique in a corpus, as report ids are)."""
+    return f"{report_id}.{section_index}.{unit_index}"
 
 
 def section_table(report_id: str, text: str, year: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -1298,6 +1313,6 @@ def section_table(report_id: str, text: str, year: int | None = None) -> tuple[p
         srows.append([report_id, s.index, s.kind, s.part, s.heading, s.start, s.end, s.found, s.rule,
                       text[s.start:s.end]])
         for u in units_of(text, s):
-            urows.append([report_id, s.index, s.kind, s.part, u.unit_index, u.marker, u.role, u.start, u.end,
+            urows.append([unit_id(report_id, s.index, u.unit_index), report_id, s.index, s.kind, s.part, u.unit_index, u.marker, u.role, u.start, u.end,
                           text[u.start:u.end]])
     return pd.DataFrame(srows, columns=SECTION_COLUMNS), pd.DataFrame(urows, columns=UNIT_COLUMNS)

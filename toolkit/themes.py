@@ -46,6 +46,9 @@ LEXICON_SCHEMA = 1
 
 #: One row per match: the theme, the variant matched, and where (offsets into the report text).
 MATCH_COLUMNS = ["theme", "term", "report_id", "kind", "section_index", "unit_index", "start", "end"]
+#: The type of each column of a match (see :data:`toolkit.sections.SECTION_TYPES`).
+MATCH_TYPES = {"theme": "string", "term": "string", "report_id": "string", "kind": "string",
+               "section_index": "integer", "unit_index": "integer", "start": "integer", "end": "integer"}
 #: :func:`kwic` adds the words before, at and after the match.
 KWIC_COLUMNS = MATCH_COLUMNS + ["left", "match", "right"]
 #: Prevalence: matches, matched units, units, and the share of units with a match.

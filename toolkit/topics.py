@@ -102,7 +102,7 @@ def documents(units: pd.DataFrame, tokenizer, kinds=TOPIC_KINDS, *, exclude_boil
     other bodies' reports (:func:`toolkit.boilerplate.is_boilerplate`: a share of 0.5 or more). Columns:
     :data:`DOCUMENT_COLUMNS`."""
     kinds = _check_kinds(kinds)
-    missing = set(UNIT_COLUMNS) - {"marker", "role", "part"} - set(units.columns)
+    missing = set(UNIT_COLUMNS) - {"unit_id", "marker", "role", "part"} - set(units.columns)
     if missing:
         raise ValueError(f"units lack the columns {sorted(missing)} (pass corpus.units)")
     if exclude_boilerplate:
