@@ -234,9 +234,13 @@ def write_part(folder: Path, index: int, frame: pd.DataFrame, types: dict[str, s
     (``part-NNNNN.parquet``, renamed into place once whole) and return what the manifest records of it:
     file, rows, bytes, BLAKE3. Runs where the chunk was computed (a worker process, or a Dask worker on a
     shared file system)."""
+    return write_table_part(folder, index, arrow_table(frame, types))
+
+
+def write_table_part(folder: Path, index: int, table) -> dict:
+    """Write an Arrow table as part ``index`` of a stage (see :func:`write_part`)."""
     import pyarrow.parquet as pq
 
-    table = arrow_table(frame, types)
     name = f"part-{index:05d}.parquet"
     path = folder / name
     tmp = path.with_name("." + name + ".tmp")
@@ -244,6 +248,12 @@ def write_part(folder: Path, index: int, frame: pd.DataFrame, types: dict[str, s
     os.replace(tmp, path)
     return {"file": name, "rows": table.num_rows, "bytes": path.stat().st_size, "blake3": _file_digest(path),
             "columns": table.column_names}
+
+
+def _strings(values):
+    import pyarrow as pa
+
+    return pa.array([str(v) for v in values], pa.string())
 
 
 class _Writer:
@@ -813,22 +823,53 @@ class Spine:
 
     # ------------------------------------------------------------------ later stages
     def tokens(self, tokenizer) -> Stage:
-        """The tokens of every unit (stage ``tokens``: ``unit_id``, ``tokens``), by chunks of units, keyed
-        on the tokenizer's fingerprint (its backend, dictionary, user dictionary, stopwords)."""
+        """The tokens of every unit (stage ``tokens``: ``unit_id``, ``kind``, ``role``, ``tokens``), by chunks of
+        units, keyed on the tokenizer's fingerprint (its backend, dictionary, user dictionary, stopwords):
+        a new word list tokenizes again, and what follows, never the reading."""
         _, units = self.segmented()
         stage = self._stage("tokens", {"units": units.key, "tokenizer": tokenizer.fingerprint})
         if self._whole(stage):
             return stage
+        import pyarrow as pa
+
         writer = _Writer(stage)
         with self._bar(max(-(-units.rows // CHUNK_UNITS), 1), "tokenizing") as bar:
-            for part in units.iter_parts(["unit_id", "text"]):
+            for part in units.iter_parts(["unit_id", "kind", "role", "text"]):
                 for chunk in _chunks(range(len(part)), CHUNK_UNITS):
                     rows = part.iloc[chunk.start:chunk.stop]
                     lists = tokenizer.tokenize_many(rows["text"])
-                    writer.write(pd.DataFrame({"unit_id": rows["unit_id"].to_numpy(),
-                                               "tokens": pd.Series(list(lists), dtype=object)}))
+                    table = pa.table({"unit_id": pa.array(rows["unit_id"].tolist(), pa.string()),
+                                      "kind": pa.array(rows["kind"].tolist(), pa.string()),
+                                      "role": pa.array([_value(r) for r in rows["role"]], pa.string()),
+                                      "tokens": pa.array(list(lists), pa.list_(pa.string()))})
+                    writer.add(write_table_part(stage.folder, len(writer.parts), table))
                     bar.update(1)
         return writer.finish()
+
+    def token_lists(self, tokenizer, kinds: Sequence[str] = ("problems", "plans"), *,
+                    exclude_boilerplate: bool = False) -> Iterable[list[str]]:
+        """The token lists of :func:`toolkit.topics.documents` (the units of ``kinds`` but the framing
+        lead-ins and closings; with ``exclude_boilerplate``, not the boilerplate), in the same order, read
+        one stored part at a time: what :class:`toolkit.topics.TopicModel` fits on a corpus too large to
+        hold every unit's tokens (``TopicModel(k).fit(spine.token_lists(tokenizer))``)."""
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        from .boilerplate import CUTOFF
+        from .topics import FRAMING_ROLES, _check_kinds
+
+        kinds = _check_kinds(kinds)
+        left_out = set()
+        if exclude_boilerplate:
+            for part in self.boilerplate().iter_parts():
+                left_out.update(part.loc[part["boilerplate"].fillna(0) >= CUTOFF, "unit_id"])
+        for path in self.tokens(tokenizer).parts():
+            table = pq.read_table(path, columns=["unit_id", "kind", "role", "tokens"])
+            keep = pc.and_(pc.is_in(table["kind"], value_set=_strings(kinds)),
+                           pc.invert(pc.is_in(pc.fill_null(table["role"], ""), value_set=_strings(FRAMING_ROLES))))
+            if left_out:
+                keep = pc.and_(keep, pc.invert(pc.is_in(table["unit_id"], value_set=_strings(sorted(left_out)))))
+            yield from table.filter(keep)["tokens"].to_pylist()
 
     def theme_matches(self, lexicon) -> Stage:
         """Every match of every theme (stage ``theme_matches``: ``unit_id`` and

@@ -134,16 +134,35 @@ def _identity(tokens):
 
 
 def _token_lists(X) -> tuple[list, pd.DataFrame | None]:
-    """Token lists and, for a documents DataFrame, its other columns (citation and text)."""
+    """Token lists and, for a documents DataFrame, its other columns (citation and text). An iterator
+    (a generator of token lists, e.g. :meth:`toolkit.pipeline.Spine.token_lists`) is passed on as it is,
+    each document checked as it comes: TF-IDF reads it once, so the lists are never all in memory."""
     if isinstance(X, pd.DataFrame):
         if "tokens" not in X.columns:
             raise ValueError("a documents DataFrame needs a 'tokens' column (see toolkit.topics.documents)")
         return list(X["tokens"]), X.drop(columns="tokens").reset_index(drop=True)
+    if iter(X) is X:
+        return _checked(X), None
     docs = list(X)
     for i, d in enumerate(docs):
-        if isinstance(d, str):
-            raise TypeError(f"document {i} is a string; pass lists of tokens (toolkit.tokenize.Tokenizer)")
+        _check_document(i, d)
     return docs, None
+
+
+def _check_document(i: int, document) -> None:
+    if isinstance(document, str):
+        raise TypeError(f"document {i} is a string; pass lists of tokens (toolkit.tokenize.Tokenizer)")
+
+
+def _checked(documents):
+    for i, document in enumerate(documents):
+        _check_document(i, document)
+        yield document
+
+
+def _documents_count(docs) -> str:
+    """How many documents a failed TF-IDF was given (an iterator's count is not known: "the")."""
+    return str(len(docs)) if hasattr(docs, "__len__") else "the"
 
 
 def _nmf(k: int, params: dict) -> NMF:
@@ -194,7 +213,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         try:
             tfidf = vectorizer.fit_transform(docs)
         except ValueError as e:  # "After pruning, no terms remain" / "empty vocabulary"
-            raise ValueError(f"cannot fit topics on {len(docs)} documents: {e}") from None
+            raise ValueError(f"cannot fit topics on {_documents_count(docs)} documents: {e}") from None
         return vectorizer, tfidf
 
     def fit(self, X, y=None):
