@@ -84,8 +84,9 @@ from .cache import (CacheWarning, EntryError, entry_problem, read_entry, set_asi
 #: Bump when the segmentation, the filtering rules or the cache's schema change: it is part of the cache
 #: fingerprint (3: sha256 keys and a checksum per row; 4: bundles, the tokens of a whole call in one row; 5: bundle keys
 #: count UTF-8 bytes, so that Arrow's buffers give them directly, and bundles are hashed with BLAKE3; 6: the
-#: segmenter's own dictionary, by its bytes, is part of the fingerprint).
-TOKENIZER_VERSION = "6"
+#: segmenter's own dictionary, by its bytes, is part of the fingerprint; 7: no row per text: a bundle holds its texts'
+#: digests, and the ``texts`` table points each digest at a bundle).
+TOKENIZER_VERSION = "7"
 BACKENDS = ("jieba", "rjieba")
 USERDICT = "userdict.txt"
 STOPWORDS = "stopwords.txt"
@@ -96,18 +97,29 @@ TOKENS_COLUMN = "tokens"
 
 #: Texts per task when :class:`Tokenizer` segments in parallel (``n_jobs``).
 CHUNK = 2000
-_SEP = "\x1f"  # joins the tokens of one text in the cache (no token holds a control character)
-#: The one table of a token cache file, exactly as ``sqlite_master`` records it.
-_SCHEMA = "CREATE TABLE tokens (key TEXT PRIMARY KEY, tokens TEXT NOT NULL, checksum TEXT NOT NULL) WITHOUT ROWID"
+_SEP = "\x1f"  # joins the tokens of a bundle's vocabulary (no token holds a control character)
+#: The bytes of a text's digest (:func:`text_digest`, sha256).
+_DIGEST = 32
+#: The two tables of a token cache file, exactly as ``sqlite_master`` records them.
 _BUNDLE_SCHEMA = ("CREATE TABLE bundles (key TEXT PRIMARY KEY, vocab TEXT NOT NULL, codes BLOB NOT NULL, "
-                  "offsets BLOB NOT NULL, checksum TEXT NOT NULL) WITHOUT ROWID")
+                  "offsets BLOB NOT NULL, texts BLOB NOT NULL, checksum TEXT NOT NULL) WITHOUT ROWID")
+_TEXTS_SCHEMA = ("CREATE TABLE texts (key BLOB PRIMARY KEY, bundle TEXT NOT NULL, position INTEGER NOT NULL) "
+                 "WITHOUT ROWID")
 #: ``sqlite_master`` of a token cache file, exactly.
-_TABLES = sorted([("table", "bundles", _BUNDLE_SCHEMA), ("table", "tokens", _SCHEMA)])
+_TABLES = sorted([("table", "bundles", _BUNDLE_SCHEMA), ("table", "texts", _TEXTS_SCHEMA)])
+_BUNDLE_COLUMNS = "vocab, codes, offsets, texts, checksum"
+#: The pointer of each of ?2 texts whose digests are ?1, one after the other (a text without one is not
+#: returned): SQLite walks the digests itself, one index lookup each, in one statement.
+_FIND_TEXTS = ("WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ?2) "
+               "SELECT s.i, t.bundle, t.position FROM s CROSS JOIN texts AS t ON t.key = substr(?1, 32 * s.i + 1, 32)")
+#: Point each of ?2 texts whose digests are ?1 at its position in the bundle ?3, in one statement.
+_POINT_TEXTS = ("WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ?2) "
+                "INSERT OR REPLACE INTO texts (key, bundle, position) SELECT substr(?1, 32 * i + 1, 32), ?3, i FROM s")
 #: Token cache files kept in the cache folder: opening a new one (another tokenizer version, backend,
 #: options or lexicon) removes all but the newest this many, oldest first (by modification time).
 KEEP_CACHES = 4
-#: A call with more tokens than this is not stored as a bundle (SQLite's 1 GB limit on one value; at
-#: 4 bytes a code, 50 million tokens are a 200 MB blob): its texts are still cached one row each.
+#: A call with more tokens than this is stored as several bundles (SQLite's 1 GB limit on one value; at
+#: 4 bytes a code, 50 million tokens are a 200 MB blob).
 MAX_BUNDLE_TOKENS = 50_000_000
 #: The page size of a new cache file (SQLite's largest): a bundle's megabytes are read in fewer pages.
 _PAGE_SIZE = 65536
@@ -364,6 +376,108 @@ class _Decisions(dict):
         return kept
 
 
+# --------------------------------------------------------------------------- many texts at once
+#: Characters of text segmented in one call of the segmenter by the batch path (:meth:`Tokenizer._tokens`):
+#: large enough that the per-call costs vanish, small enough that the segments of one batch (Python
+#: strings, about 45 MB a million characters) stay a small part of a run's memory.
+BATCH_CHARS = 1 << 20
+#: Joins the texts of a batch before they are segmented: neither a CJK character, a letter, a digit nor
+#: whitespace, so the segmenter makes it a segment of its own and segments the texts on either side of it
+#: exactly as it segments them alone (jieba cuts at every such character; tested on the corpora and by a
+#: property test).
+_TEXT_SEP = "\x00"
+#: Joins the segments of a batch to find where each one ends (absent from the texts, checked).
+_SEGMENT_SEP = "\x01"
+#: Segments made only of CJK ideographs (the blocks where every character is a letter to Python's ``\w``,
+#: tested): their fate depends only on their length, the numerals, the terms and the stopwords.
+_IDEOGRAPHS_ONLY = "^[\u3400-\u4dbf\u4e00-\u9fff]+$"
+#: Segments made only of the characters of a number (:data:`_NUMBER`): dropped, unless a term.
+_NUMBER_ONLY = f"^{_NUMBER.pattern}$"
+
+
+class _Tokens:
+    """The tokens of a list of texts as a column store: ``vocab`` (distinct tokens, interned), ``codes``
+    (every token as an index into ``vocab``, in order) and ``offsets`` (where each text's codes start,
+    n + 1 values). What a bundle of the cache holds, and what the batch path builds without making a list
+    per text."""
+
+    __slots__ = ("vocab", "codes", "offsets")
+
+    def __init__(self, vocab: list[str], codes: np.ndarray, offsets: np.ndarray):
+        self.vocab, self.codes, self.offsets = vocab, codes, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.offsets[-1])
+
+    @classmethod
+    def from_lists(cls, lists: list[list[str]]) -> "_Tokens":
+        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        offsets = np.zeros(len(lists) + 1, np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        total = int(offsets[-1])
+        if not total:
+            return cls([], np.zeros(0, np.int64), offsets)
+        flat = np.fromiter(chain.from_iterable(lists), dtype=object, count=total)
+        codes, vocab = pd.factorize(flat)
+        return cls(list(map(sys.intern, vocab)), codes, offsets)
+
+    @classmethod
+    def concat(cls, parts: list["_Tokens"]) -> "_Tokens":
+        """The tokens of the texts of ``parts``, one after the other, with one vocabulary."""
+        if len(parts) == 1:
+            return parts[0]
+        index: dict[str, int] = {}
+        codes, offsets, start = [], [np.zeros(1, np.int64)], 0
+        for part in parts:
+            remap = np.fromiter((index.setdefault(t, len(index)) for t in part.vocab), dtype=np.int64,
+                                count=len(part.vocab))
+            codes.append(remap[part.codes] if len(part.codes) else np.zeros(0, np.int64))
+            offsets.append(part.offsets[1:] + start)
+            start += part.n_tokens
+        return cls(list(index), np.concatenate(codes), np.concatenate(offsets))
+
+    def lists(self) -> list[list[str]]:
+        """The tokens of each text, a new list each (equal tokens are one string object)."""
+        bounds = self.offsets.tolist()
+        with _collector_paused():
+            if not len(self.codes):
+                return [[] for _ in range(len(bounds) - 1)]
+            vocab = np.empty(len(self.vocab), dtype=object)
+            vocab[:] = self.vocab
+            tokens = vocab[self.codes].tolist()
+            return [tokens[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _batch_bounds(lengths: np.ndarray, chars: int) -> list[tuple[int, int]]:
+    """Consecutive ranges ``(start, end)`` of texts of these ``lengths`` holding about ``chars``
+    characters each (a separator counted after each text; at least one text a range)."""
+    ends = np.cumsum(lengths + 1)
+    bounds, start = [], 0
+    while start < len(lengths):
+        end = int(np.searchsorted(ends, (ends[start - 1] if start else 0) + chars, side="right"))
+        end = max(end, start + 1)
+        bounds.append((start, end))
+        start = end
+    return bounds
+
+
+def _interned(array) -> list[str]:
+    """The strings of a pyarrow ``large_string`` array (none holding U+001F), interned: joined by Arrow
+    and split by Python, faster than making them one by one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(array):
+        return []
+    as_list = pa.LargeListArray.from_arrays(pa.array([0, len(array)], pa.int64()), array)
+    joined = pc.binary_join(as_list, pa.scalar(_SEP, pa.large_string()))[0].as_py()
+    return list(map(sys.intern, joined.split(_SEP)))
+
+
 class Tokenizer:
     """Segment with jieba (or jieba-rs) and the domain lexicon, then keep the tokens worth modelling.
 
@@ -479,7 +593,10 @@ class Tokenizer:
         ``str``, as in ``corpus.units["text"]``) is deduplicated and keyed in Arrow's own buffers: a text
         becomes a Python string only when it has to be segmented.
 
-        A cached row that fails its checksum is recomputed, a cache file that is not a token cache is
+        The texts not in the cache are segmented in batches of about :data:`BATCH_CHARS` characters
+        (:meth:`_tokens`): the tokens are those :meth:`tokenize` gives, text by text.
+
+        A cached entry that fails its checksum is recomputed, a cache file that is not a token cache is
         set aside and rebuilt: the tokens returned are always those :meth:`tokenize` gives, and a
         :class:`toolkit.cache.CacheWarning` (one per call) names the file and what was wrong."""
         arrow = _arrow_strings(texts)
@@ -487,7 +604,8 @@ class Tokenizer:
             encoded = arrow.dictionary_encode()  # the distinct texts in order of first occurrence
             distinct_arrow, positions = encoded.dictionary, encoded.indices.to_numpy()
             lists = self._distinct_tokens(_arrow_bundle_key(distinct_arrow) if self.cache else "",
-                                          len(distinct_arrow), distinct_arrow.to_pylist)
+                                          len(distinct_arrow), distinct_arrow.to_pylist,
+                                          lambda: _arrow_digests(distinct_arrow))
             table = np.fromiter(lists, dtype=object, count=len(lists))
             return table[positions].tolist()
         texts = texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)  # (a pyarrow array with nulls)
@@ -497,7 +615,7 @@ class Tokenizer:
             raise TypeError(f"text {position} is not a string ({text!r}): every text to tokenize must be one")
         try:
             lists = self._distinct_tokens(bundle_key(distinct) if self.cache else "", len(distinct),
-                                          lambda: distinct)
+                                          lambda: distinct, lambda: b"".join(map(text_digest, distinct)))
         except UnicodeEncodeError:
             position, text = next((i, t) for i, t in enumerate(texts) if _SURROGATE.search(t))
             at = _SURROGATE.search(text).start()
@@ -506,37 +624,156 @@ class Tokenizer:
         found = dict(zip(distinct, lists))
         return [found[t] for t in texts]
 
-    def _distinct_tokens(self, bundle: str, n: int, get_texts) -> list[list[str]]:
+    def _distinct_tokens(self, bundle: str, n: int, get_texts, get_digests) -> list[list[str]]:
         """The tokens of each of ``n`` distinct texts, in order: from the cache's bundle ``bundle`` (the
-        texts' :func:`bundle_key`) when it holds them, else segmented or read row by row.
-        ``get_texts()`` gives the texts themselves, and is called only when they are needed."""
+        texts' :func:`bundle_key`) when it holds them, else from older bundles or segmented.
+        ``get_texts()`` gives the texts themselves, ``get_digests()`` their :func:`text_digest` one after
+        the other; each is called only when it is needed."""
         if not self.cache:
-            distinct = get_texts()
-            found = self._segment_many(distinct)
-            return [found[t] for t in distinct]
-        return self._cached(bundle, n, get_texts)
+            return self._compute(get_texts()).lists()
+        return self._cached(bundle, n, get_texts, get_digests)
 
-    def _segment_many(self, texts: list[str]) -> dict[str, list[str]]:
+    # ---- segmenting many texts
+    def _compute(self, texts: list[str]) -> _Tokens:
         """The tokens of each of ``texts`` (distinct), segmented here or, with ``n_jobs``, in chunks of
         :data:`CHUNK` texts through joblib: its processes, or any backend ``joblib.parallel_config``
         names (``backend="dask"`` with a ``dask.distributed.Client``: the cluster's workers). Workers only
         segment and filter; this process alone writes the cache."""
         if self.n_jobs in (None, 1) or len(texts) <= CHUNK:
-            with _collector_paused():
-                return {t: self.tokenize(t) for t in texts}  # the kept forms are interned once (keep)
+            return self._tokens(texts)
         from joblib import Parallel, delayed
 
         spec = self._spec()
         chunks = [texts[i:i + CHUNK] for i in range(0, len(texts), CHUNK)]
         results = Parallel(n_jobs=self.n_jobs)(delayed(_segment_chunk)(spec, chunk) for chunk in chunks)
-        found, mine = {}, self.fingerprint
-        for chunk, (fingerprint, lists) in zip(chunks, results):
+        parts, mine = [], self.fingerprint
+        for fingerprint, part in results:
             if fingerprint != mine:
                 raise RuntimeError(f"a worker's tokenizer differs from this one (its lexicon files at "
                                    f"{self.lexicon.directory} changed, or another toolkit version): refusing its tokens")
-            with _collector_paused():
-                found.update(zip(chunk, ([sys.intern(t) for t in tokens] for tokens in lists)))
-        return found
+            parts.append(_Tokens(list(map(sys.intern, part.vocab)), part.codes, part.offsets))
+        return _Tokens.concat(parts)
+
+    def _tokens(self, texts: list[str]) -> _Tokens:
+        """The tokens of each of ``texts``, exactly as :meth:`tokenize` gives them, in batches of about
+        :data:`BATCH_CHARS` characters: with rjieba, each batch is segmented in one call and filtered
+        with array operations (:meth:`_batch`); with jieba (the reference), text by text. The batches'
+        vocabularies are made one by Arrow, and each distinct token becomes one interned string."""
+        import pyarrow as pa
+
+        vocabs, codes, offsets = [], [], [np.zeros(1, np.int64)]
+        size = total = 0
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        for start, end in _batch_bounds(lengths, BATCH_CHARS):
+            found = self._batch(texts[start:end]) if self.backend == "rjieba" else None
+            if found is None:
+                with _collector_paused():
+                    plain = _Tokens.from_lists([self.tokenize(t) for t in texts[start:end]])
+                found = (pa.array(plain.vocab, pa.large_string()), plain.codes, plain.offsets)
+            vocab, local, text_offsets = found
+            vocabs.append(vocab)
+            codes.append(local + size)
+            offsets.append(text_offsets[1:] + total)
+            size, total = size + len(vocab), total + int(text_offsets[-1])
+        if not size:
+            return _Tokens([], np.zeros(total, np.int64), np.concatenate(offsets))
+        encoded = pa.concat_arrays(vocabs).dictionary_encode()  # the same token in two batches: one id
+        remap = encoded.indices.to_numpy()
+        return _Tokens(_interned(encoded.dictionary), remap[np.concatenate(codes)], np.concatenate(offsets))
+
+    def _batch(self, texts: list[str]):
+        """The tokens of each of ``texts`` from one call of the segmenter, as ``(vocab, codes, offsets)``
+        (``vocab`` an Arrow string array, where a token may appear twice), or None when the texts hold a
+        character the batch needs as a separator (:meth:`_tokens` then goes text by text).
+
+        The texts are joined by :data:`_TEXT_SEP`, which the segmenter makes a segment of its own, and
+        segmented at once. The segments become one Arrow string array over the joined text's UTF-8
+        bytes (their ends found by joining them with :data:`_SEGMENT_SEP`, in C) and are deduplicated
+        by Arrow. Each distinct segment is decided once: those made of CJK ideographs or of a number's
+        characters with Arrow's vectorised string functions, the rest (Latin, punctuation, mixed) by
+        :meth:`keep`. The kept tokens of every segment are then gathered with numpy: no Python work a
+        segment, past the segmenter's own list."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        joined = _TEXT_SEP.join(texts)
+        if joined.count(_TEXT_SEP) != len(texts) - 1 or _SEGMENT_SEP in joined or not joined:
+            return None
+        segments = self._cut(joined)
+        n = len(segments)
+        data = joined.encode("utf-8")  # (a copy of the UTF-8 the segmenter asked Python for, kept in the string)
+        ends = np.flatnonzero(np.frombuffer(_SEGMENT_SEP.join(segments).encode("utf-8"), dtype=np.uint8)
+                              == ord(_SEGMENT_SEP))
+        del segments, joined
+        offsets = np.empty(n + 1, np.int64)
+        offsets[0], offsets[-1] = 0, len(data)
+        offsets[1:-1] = ends - np.arange(n - 1)  # the i-th separator stands after i + 1 segments and i separators
+        encoded = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data)).dictionary_encode()
+        codes, dictionary = encoded.indices.to_numpy(), encoded.dictionary
+        del encoded, offsets, data
+
+        # each distinct segment decided once: how many tokens it gives (0, 1, or a Latin token's runs) and which
+        terms, stopwords = self._value_sets()
+        term = pc.is_in(dictionary, value_set=terms).to_numpy(zero_copy_only=False)
+        number = pc.match_substring_regex(dictionary, _NUMBER_ONLY).to_numpy(zero_copy_only=False)
+        ideographs = pc.match_substring_regex(dictionary, _IDEOGRAPHS_ONLY).to_numpy(zero_copy_only=False)
+        short = pc.utf8_length(dictionary).to_numpy() < 2
+        stop = pc.is_in(dictionary, value_set=stopwords).to_numpy(zero_copy_only=False)
+        whole = np.flatnonzero(term | (ideographs & ~number & ~short & ~stop))  # kept as they are
+        others = np.flatnonzero(~(term | number | ideographs))  # decided by keep()
+        ids = np.full(len(dictionary), -1, np.int64)
+        ids[whole] = np.arange(len(whole))
+        extra: list[str] = []  # the tokens kept of the other segments, after the whole ones
+        several: dict[int, range] = {}
+        keep = self._kept.__getitem__
+        for at, segment in zip(others.tolist(), dictionary.take(others).to_pylist()):
+            kept = keep(segment)
+            if len(kept) == 1:
+                ids[at] = len(whole) + len(extra)
+            elif kept:
+                several[at] = range(len(whole) + len(extra), len(whole) + len(extra) + len(kept))
+            extra.extend(kept)
+        counts = (ids >= 0).astype(np.int64)
+        for at, kept_ids in several.items():
+            counts[at] = len(kept_ids)
+
+        # the texts' boundaries: the separators, each a segment of its own that gives no token
+        bounds = np.zeros(0, np.int64)
+        if len(texts) > 1:
+            separator = pc.index(dictionary, _TEXT_SEP).as_py()
+            if separator >= 0:
+                bounds = np.flatnonzero(codes == separator)
+            if len(bounds) != len(texts) - 1 or counts[separator]:
+                return None  # a separator joined to a neighbour: never seen, but then text by text
+        per_segment = counts[codes]
+        ends = np.cumsum(per_segment)
+        total = int(ends[-1]) if len(ends) else 0
+        if not several:
+            token_codes = ids[codes[per_segment > 0]]
+        else:  # a segment giving several tokens: expand each segment into its run of ids
+            starts = np.zeros(len(counts) + 1, np.int64)
+            np.cumsum(counts, out=starts[1:])
+            flat = np.empty(int(starts[-1]), np.int64)
+            single = np.flatnonzero((counts == 1) & (ids >= 0))
+            flat[starts[single]] = ids[single]
+            for at, kept_ids in several.items():
+                flat[starts[at]:starts[at] + len(kept_ids)] = kept_ids
+            first = np.repeat(starts[codes] - (ends - per_segment), per_segment)
+            token_codes = flat[first + np.arange(total)]
+        text_offsets = np.empty(len(texts) + 1, np.int64)
+        text_offsets[0], text_offsets[-1] = 0, total
+        text_offsets[1:-1] = ends[bounds]
+        vocab = pa.concat_arrays([dictionary.take(pa.array(whole)), pa.array(extra, pa.large_string())])
+        return vocab, token_codes, text_offsets
+
+    def _value_sets(self):
+        """The terms and the stopwords as Arrow arrays (made on first use), for :meth:`_batch`."""
+        if getattr(self, "_values", None) is None:
+            import pyarrow as pa
+
+            self._values = (pa.array(sorted(self.terms), pa.large_string()),
+                            pa.array(sorted(self.stopwords), pa.large_string()))
+        return self._values
 
     def _spec(self) -> tuple:
         return (str(self.lexicon.directory.resolve()), self.backend, self.hmm, self.userdict)
@@ -549,30 +786,42 @@ class Tokenizer:
 
     # ---- the cache
 
-    def _cached(self, bundle: str, n: int, get_texts) -> list[list[str]]:
+    def _cached(self, bundle: str, n: int, get_texts, get_digests) -> list[list[str]]:
         """Tokens of each of ``n`` distinct texts, read from the cache file or computed and added to it.
         A file that turns out not to be a token cache, at any step, is set aside and the lookup done once
         more on a new file (texts already segmented are not segmented again)."""
         if not n:
             return []
         path = self.cache_path
-        computed: dict[str, list[str]] = {}
         distinct: list[str] = []
+        digests: list[bytes] = []
+        done: list[tuple[list[str], _Tokens]] = []  # what was segmented, kept for a second attempt
 
         def texts() -> list[str]:
             if not distinct:
                 distinct.extend(get_texts())
             return distinct
 
-        def compute(missing: list[str]) -> dict[str, list[str]]:
-            missing = [t for t in missing if t not in computed]
-            computed.update(self._segment_many(missing))
-            return computed
+        def keys() -> bytes:
+            if not digests:
+                digests.append(get_digests())
+            return digests[0]
+
+        def compute(missing: list[str]) -> _Tokens:
+            if not done:
+                done.append((missing, self._compute(missing)))
+                return done[0][1]
+            before, tokens = done[0]
+            if before == missing:
+                return tokens
+            known = dict(zip(before, tokens.lists()))
+            todo = [t for t in missing if t not in known]
+            known.update(zip(todo, self._compute(todo).lists()))
+            return _Tokens.from_lists([known[t] for t in missing])
 
         def bypass(reason: str) -> list[list[str]]:
             warn(f"token cache {path}: {reason}; not used: the tokens are computed without it")
-            found = compute(texts())
-            return [found[t] for t in distinct]
+            return compute(texts()).lists()
 
         aside = ""  # the reason the first file was set aside, and what was done with it
         for attempt in (1, 2):
@@ -580,7 +829,7 @@ class Tokenizer:
                 problem = _entry_problem(path)
                 if problem is not None:  # a FIFO, a device, a folder, a symlink …: never opened
                     raise _Unusable(problem)
-                lists, bad = self._lookup(path, bundle, n, texts, compute)
+                lists, bad = self._lookup(path, bundle, n, texts, keys, compute)
             except (sqlite3.DatabaseError, _Unusable, OSError) as error:
                 reason = str(error) if not isinstance(error, OSError) else (
                     f"{error.strerror or error}" + (f": {error.filename}" if error.filename else ""))
@@ -588,10 +837,10 @@ class Tokenizer:
                 environmental = isinstance(error, OSError) or (code is not None and code & 0xFF in _ENVIRONMENT_ERRORS)
                 if environmental or attempt == 2:  # the disk, not the file: bypassed, left as it is
                     return bypass(f"{aside}, and the new file failed too ({reason})" if aside else reason)
-                done = _set_aside_cache(path)
+                done_with_file = _set_aside_cache(path)
                 if os.path.lexists(path):  # it cannot be moved (a read-only folder): never used
-                    return bypass(f"{reason}; {done}")
-                aside = f"{reason}; {done}"
+                    return bypass(f"{reason}; {done_with_file}")
+                aside = f"{reason}; {done_with_file}"
                 continue
             if aside:
                 warn(f"token cache {path}: {aside} and rebuilt")
@@ -601,53 +850,62 @@ class Tokenizer:
             return lists
         raise AssertionError("unreachable")
 
-    def _lookup(self, path: Path, bundle: str, n: int, texts, compute) -> tuple[list[list[str]], int]:
+    def _lookup(self, path: Path, bundle: str, n: int, texts, keys, compute) -> tuple[list[list[str]], int]:
         """The tokens of each of ``n`` distinct texts: from the bundle of exactly these texts (one row,
-        one checksum; ``texts()`` is not called), else from their rows, computing (``compute(missing)``,
-        text → tokens) and writing the missing and the bad ones, and then the bundle. Returns the token
-        lists, in the texts' order, and the number of entries that failed the checksum."""
+        one checksum; ``texts()`` and ``keys()`` are not called), else from the older bundles that hold
+        some of them (found through the ``texts`` table by each text's digest, ``keys()``), computing the
+        rest (``compute(missing)``, a :class:`_Tokens`); the texts' bundle is then written, with a pointer
+        to it for each text. Returns the token lists, in the texts' order, and the number of entries
+        (bundles, pointers) that failed their checks."""
         bad = 0
         with closing(self._connect(path)) as db:
-            row = db.execute("SELECT vocab, codes, offsets, checksum FROM bundles WHERE key = ?", (bundle,)).fetchone()
+            row = db.execute(f"SELECT {_BUNDLE_COLUMNS} FROM bundles WHERE key = ?", (bundle,)).fetchone()
             if row is not None:
                 lists = decode_bundle(bundle, *row, n_texts=n)
                 if lists is not None:
                     return lists, 0
                 bad += 1
-            distinct = texts()
-            keys = {t: text_key(t) for t in distinct}
-            rows = {}
-            key_list = list(keys.values())
-            for i in range(0, len(key_list), 900):  # SQLite's limit on bound parameters
-                chunk = key_list[i:i + 900]
-                rows.update((key, (joined, checksum)) for key, joined, checksum in db.execute(
-                    f"SELECT key, tokens, checksum FROM tokens WHERE key IN ({','.join('?' * len(chunk))})", chunk))
-            found, missing = {}, []
-            with _collector_paused():
-                for text, key in keys.items():
-                    row = rows.get(key)
-                    if row is not None:
-                        joined, checksum = row
-                        if isinstance(joined, str) and checksum == entry_checksum(key, joined):
-                            found[text] = list(map(sys.intern, joined.split(_SEP))) if joined else []
-                            continue
+            failed = {bundle} if row is not None else set()
+            digests = keys()
+            if len(digests) != _DIGEST * n:
+                raise AssertionError(f"{len(digests)} bytes of digests for {n} texts")
+            wanted: dict[str, list[tuple[int, object]]] = {}
+            for i, key, position in db.execute(_FIND_TEXTS, (digests, n)):
+                wanted.setdefault(key, []).append((i, position))
+            found: dict[int, list[str]] = {}
+            for key, pointers in wanted.items():
+                if key in failed:
+                    continue
+                row = db.execute(f"SELECT {_BUNDLE_COLUMNS} FROM bundles WHERE key = ?", (key,)).fetchone()
+                if row is None:
+                    continue  # a bundle since dropped: its texts are computed
+                stored = row[3]
+                lists = decode_bundle(key, *row, n_texts=len(stored) // _DIGEST, intern=True) \
+                    if isinstance(stored, bytes) else None
+                if lists is None:
+                    bad += 1
+                    failed.add(key)
+                    continue
+                for i, position in pointers:
+                    if isinstance(position, int) and 0 <= position < len(lists) and \
+                            stored[_DIGEST * position:_DIGEST * (position + 1)] == digests[_DIGEST * i:_DIGEST * (i + 1)]:
+                        found[i] = lists[position]
+                    else:
                         bad += 1
-                    missing.append(text)
-            new = []
-            computed = compute(missing)  # segmented all at once (in parallel with n_jobs)
-            for text in missing:
-                found[text] = tokens = computed[text]
-                joined = _SEP.join(tokens)
-                new.append((keys[text], joined, entry_checksum(keys[text], joined)))
-            lists = [found[t] for t in distinct]
-            encoded = encode_bundle(bundle, lists)
-            with db:  # one transaction: the new rows and the bundle
-                if new:
-                    db.executemany("INSERT OR REPLACE INTO tokens (key, tokens, checksum) VALUES (?, ?, ?)", new)
-                if encoded is not None:
-                    db.execute("INSERT OR REPLACE INTO bundles (key, vocab, codes, offsets, checksum) "
-                               "VALUES (?, ?, ?, ?, ?)", (bundle, *encoded))
-        return lists, bad
+            distinct = texts()
+            missing = [i for i in range(n) if i not in found]
+            computed = compute([distinct[i] for i in missing])  # segmented all at once (in parallel with n_jobs)
+            if found:
+                new = iter(computed.lists())
+                lists = [found[i] if i in found else next(new) for i in range(n)]
+                tokens = _Tokens.from_lists(lists)
+            else:
+                lists, tokens = None, computed
+            with db:  # one transaction: the bad bundles dropped, the new bundle and its pointers written
+                for key in failed:
+                    db.execute("DELETE FROM bundles WHERE key = ?", (key,))
+                _store(db, bundle, tokens, digests)
+        return (lists if lists is not None else tokens.lists()), bad
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
@@ -672,8 +930,8 @@ class Tokenizer:
                         db.execute("BEGIN IMMEDIATE")  # one process at a time creates the tables
                         tables = sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
                         if not tables:
-                            db.execute(_SCHEMA)
                             db.execute(_BUNDLE_SCHEMA)
+                            db.execute(_TEXTS_SCHEMA)
                             tables = _TABLES
                     break
                 except sqlite3.OperationalError as error:
@@ -820,31 +1078,34 @@ def _collector_paused():
             gc.enable()
 
 
-def encode_bundle(key: str, lists: list[list[str]]):
-    """A bundle row for ``lists`` (the tokens of each text): the vocabulary joined by U+001F, each
-    token's code (int32, little-endian) and each text's offset into the codes (int64, n + 1 values),
-    with the BLAKE3 hash of key and all three. None when there are more than :data:`MAX_BUNDLE_TOKENS`."""
-    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    total = int(lengths.sum())
-    if total > MAX_BUNDLE_TOKENS:
-        return None
-    flat = np.fromiter(chain.from_iterable(lists), dtype=object, count=total)
-    codes, vocab = pd.factorize(flat) if total else (np.zeros(0, np.int64), np.zeros(0, object))
-    vocab_joined = _SEP.join(vocab)
-    code_bytes = codes.astype("<i4").tobytes()
-    offset_bytes = np.concatenate([[0], np.cumsum(lengths)]).astype("<i8").tobytes()
-    return vocab_joined, code_bytes, offset_bytes, _bundle_checksum(key, vocab_joined, code_bytes, offset_bytes)
+def encode_bundle(key: str, tokens, digests: bytes):
+    """A bundle row for ``tokens`` (a :class:`_Tokens`, or the token list of each text) and ``digests``
+    (each text's :func:`text_digest`, one after the other): the vocabulary joined by U+001F, each token's
+    code (int32, little-endian), each text's offset into the codes (int64, n + 1 values) and the digests,
+    with the BLAKE3 hash of key and all four."""
+    if not isinstance(tokens, _Tokens):
+        tokens = _Tokens.from_lists(tokens)
+    vocab_joined = _SEP.join(tokens.vocab)
+    code_bytes = tokens.codes.astype("<i4").tobytes()
+    offset_bytes = tokens.offsets.astype("<i8").tobytes()
+    return (vocab_joined, code_bytes, offset_bytes, digests,
+            _bundle_checksum(key, vocab_joined, code_bytes, offset_bytes, digests))
 
 
-def decode_bundle(key: str, vocab_joined, code_bytes, offset_bytes, checksum, *, n_texts: int):
-    """The token lists of a bundle row, or None when it fails its checksum or its shape."""
-    if not (isinstance(vocab_joined, str) and isinstance(code_bytes, bytes) and isinstance(offset_bytes, bytes)):
+def decode_bundle(key: str, vocab_joined, code_bytes, offset_bytes, text_digests, checksum, *, n_texts: int,
+                  intern: bool = False):
+    """The token lists of a bundle row, or None when it fails its checksum or its shape. Equal tokens are
+    one string object; ``intern`` makes them the process's interned strings too (for texts read among
+    new ones, whose tokens are interned)."""
+    if not (isinstance(vocab_joined, str) and isinstance(code_bytes, bytes) and isinstance(offset_bytes, bytes)
+            and isinstance(text_digests, bytes)):
         return None
-    if checksum != _bundle_checksum(key, vocab_joined, code_bytes, offset_bytes):
+    if checksum != _bundle_checksum(key, vocab_joined, code_bytes, offset_bytes, text_digests):
         return None
     # each distinct token once (one string object for all its occurrences in the bundle)
-    vocab = np.array(vocab_joined.split(_SEP) if vocab_joined else [], dtype=object)
-    if len(code_bytes) % 4 or len(offset_bytes) != 8 * (n_texts + 1):
+    words = vocab_joined.split(_SEP) if vocab_joined else []
+    vocab = np.array(list(map(sys.intern, words)) if intern else words, dtype=object)
+    if len(code_bytes) % 4 or len(offset_bytes) != 8 * (n_texts + 1) or len(text_digests) != _DIGEST * n_texts:
         return None
     codes = np.frombuffer(code_bytes, dtype="<i4")
     offsets = np.frombuffer(offset_bytes, dtype="<i8")
@@ -857,17 +1118,41 @@ def decode_bundle(key: str, vocab_joined, code_bytes, offset_bytes, checksum, *,
         return [tokens[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
-def _bundle_checksum(key: str, vocab_joined: str, code_bytes: bytes, offset_bytes: bytes) -> str:
+def _bundle_checksum(key: str, vocab_joined: str, code_bytes: bytes, offset_bytes: bytes, text_digests: bytes) -> str:
     """The BLAKE3 hash of a bundle row's key and content."""
     from blake3 import blake3
 
     digest = blake3(f"{key}\n".encode())
     digest.update(vocab_joined.encode("utf-8"))
-    digest.update(b"\0")
-    digest.update(code_bytes)
-    digest.update(b"\0")
-    digest.update(offset_bytes)
+    for part in (code_bytes, offset_bytes, text_digests):
+        digest.update(b"\0")
+        digest.update(part)
     return digest.hexdigest()
+
+
+def _store(db: sqlite3.Connection, key: str, tokens: _Tokens, digests: bytes) -> None:
+    """Write ``tokens`` as the bundle ``key`` and point each of its texts (by its digest) at it, inside
+    the caller's transaction. More than :data:`MAX_BUNDLE_TOKENS` tokens are written as several bundles
+    of consecutive texts (``<key>.1``, ``<key>.2`` …; a text with more tokens than that alone is not
+    stored): only their pointers find them."""
+    parts = [(key, 0, len(tokens))]
+    if tokens.n_tokens > MAX_BUNDLE_TOKENS:
+        parts, start, offsets = [], 0, tokens.offsets
+        while start < len(tokens):
+            end = int(np.searchsorted(offsets, offsets[start] + MAX_BUNDLE_TOKENS, side="right")) - 1
+            if end > start:
+                parts.append((f"{key}.{len(parts) + 1}", start, end))
+            start = max(end, start + 1)
+    for name, start, end in parts:
+        if (start, end) == (0, len(tokens)):
+            part = tokens
+        else:
+            a, b = tokens.offsets[start], tokens.offsets[end]
+            part = _Tokens(tokens.vocab, tokens.codes[a:b], tokens.offsets[start:end + 1] - a)
+        text_digests = digests[_DIGEST * start:_DIGEST * end]
+        db.execute(f"INSERT OR REPLACE INTO bundles (key, {_BUNDLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                   (name, *encode_bundle(name, part, text_digests)))
+        db.execute(_POINT_TEXTS, (text_digests, end - start, name))
 
 
 @functools.lru_cache(maxsize=4)
@@ -878,21 +1163,25 @@ def _worker_tokenizer(spec: tuple) -> "Tokenizer":
     return Tokenizer(lexicon_dir, backend=backend, hmm=hmm, userdict=userdict, cache=False)
 
 
-def _segment_chunk(spec: tuple, texts: list[str]) -> tuple[str, list[list[str]]]:
-    """A task of :meth:`Tokenizer._segment_many`: the tokens of ``texts``, and the fingerprint of the
+def _segment_chunk(spec: tuple, texts: list[str]) -> tuple[str, _Tokens]:
+    """A task of :meth:`Tokenizer._compute`: the tokens of ``texts``, and the fingerprint of the
     tokenizer that made them (checked by the caller)."""
     tokenizer = _worker_tokenizer(spec)
-    return tokenizer.fingerprint, [tokenizer.tokenize(t) for t in texts]
+    return tokenizer.fingerprint, tokenizer._tokens(texts)
 
 
-def text_key(text: str) -> str:
-    """The cache key of a text: the sha256 of its UTF-8 bytes."""
-    return sha256(text.encode("utf-8"))
+def text_digest(text: str) -> bytes:
+    """How the cache finds a text in the bundles: the sha256 of its UTF-8 bytes (32 bytes)."""
+    return hashlib.sha256(text.encode("utf-8")).digest()
 
 
-def entry_checksum(key: str, joined: str) -> str:
-    """The checksum of a cache row: the sha256 of its key and its joined tokens."""
-    return sha256(f"{key}\n{joined}".encode("utf-8"))
+def _arrow_digests(array) -> bytes:
+    """:func:`text_digest` of each text of a pyarrow ``large_string`` array, one after the other, read
+    from its buffers."""
+    _, offsets_buffer, data = array.buffers()
+    bounds = np.frombuffer(offsets_buffer, dtype="<i8", count=array.offset + len(array) + 1)[array.offset:].tolist()
+    view = memoryview(data) if data is not None else memoryview(b"")
+    return b"".join([hashlib.sha256(view[a:b]).digest() for a, b in zip(bounds, bounds[1:])])
 
 
 # --------------------------------------------------------------------------- diagnostics
