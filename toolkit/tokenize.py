@@ -378,9 +378,13 @@ class _Decisions(dict):
 
 # --------------------------------------------------------------------------- many texts at once
 #: Characters of text segmented in one call of the segmenter by the batch path (:meth:`Tokenizer._tokens`):
-#: large enough that the per-call costs vanish, small enough that the segments of one batch (Python
-#: strings, about 45 MB a million characters) stay a small part of a run's memory.
-BATCH_CHARS = 1 << 20
+#: large enough that the costs of a call vanish, small enough that the segments of a batch (Python
+#: strings, about 45 MB a million characters) stay a small part of a run's memory and that the last
+#: batch, which no segmenting overlaps (:data:`SEGMENT_AHEAD`), is short.
+BATCH_CHARS = 1 << 18
+#: Segment the next batch in a helper thread while this one is filtered (rjieba lets go of Python's lock
+#: while it segments): at most two cores, and the same tokens. False: one thread.
+SEGMENT_AHEAD = True
 #: Joins the texts of a batch before they are segmented: neither a CJK character, a letter, a digit nor
 #: whitespace, so the segmenter makes it a segment of its own and segments the texts on either side of it
 #: exactly as it segments them alone (jieba cuts at every such character; tested on the corpora and by a
@@ -441,15 +445,72 @@ class _Tokens:
         return cls(list(index), np.concatenate(codes), np.concatenate(offsets))
 
     def lists(self) -> list[list[str]]:
-        """The tokens of each text, a new list each (equal tokens are one string object)."""
+        """The tokens of each text, a new list each (equal tokens are one string object): one gather and
+        one slice a text, the collector paused."""
         bounds = self.offsets.tolist()
         with _collector_paused():
             if not len(self.codes):
                 return [[] for _ in range(len(bounds) - 1)]
-            vocab = np.empty(len(self.vocab), dtype=object)
-            vocab[:] = self.vocab
-            tokens = vocab[self.codes].tolist()
+            words = np.empty(len(self.vocab), dtype=object)
+            words[:] = self.vocab
+            tokens = words[self.codes].tolist()
             return [tokens[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _lengths(texts) -> np.ndarray:
+    """The length in characters of each of ``texts`` (a list of strings or a pyarrow string array)."""
+    if isinstance(texts, list):
+        return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    import pyarrow.compute as pc
+
+    return pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _joined(texts, start: int, end: int):
+    """``texts[start:end]`` joined by :data:`_TEXT_SEP`, as ``(text, data)``: the string and, for a
+    pyarrow ``large_string`` array, its UTF-8 bytes (made from Arrow's buffers; None for a list). None when
+    the texts are empty or a text holds :data:`_TEXT_SEP` or :data:`_SEGMENT_SEP`."""
+    if isinstance(texts, list):
+        text = _TEXT_SEP.join(texts[start:end])
+        if not text or text.count(_TEXT_SEP) != end - start - 1 or _SEGMENT_SEP in text:
+            return None
+        return text, None
+    _, offsets_buffer, data_buffer = texts.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype="<i8", count=texts.offset + len(texts) + 1)[texts.offset:]
+    first, last = int(offsets[start]), int(offsets[end])
+    raw = np.frombuffer(data_buffer, dtype=np.uint8, count=last - first, offset=first) if last > first \
+        else np.zeros(0, np.uint8)
+    if (raw <= max(ord(_TEXT_SEP), ord(_SEGMENT_SEP))).any():  # (in UTF-8 such a byte is only that character)
+        return None
+    data = np.insert(raw, offsets[start + 1:end] - first, ord(_TEXT_SEP)).tobytes()
+    if not data:
+        return None
+    return data.decode("utf-8"), data
+
+
+def _segment_offsets(data: bytes, segments: list[str]) -> tuple[bytes, np.ndarray]:
+    """``data`` (the UTF-8 bytes of a text) and where each of its ``segments`` starts in them (n + 1
+    values), found by joining the segments with :data:`_SEGMENT_SEP` (absent from the text) in C. The
+    segments are let go of."""
+    n = len(segments)
+    ends = np.flatnonzero(np.frombuffer(_SEGMENT_SEP.join(segments).encode("utf-8"), dtype=np.uint8)
+                          == ord(_SEGMENT_SEP))
+    segments.clear()
+    offsets = np.empty(n + 1, np.int64)
+    offsets[0], offsets[-1] = 0, len(data)
+    offsets[1:-1] = ends - np.arange(n - 1)  # the i-th separator stands after i + 1 segments and i separators
+    return data, offsets
+
+
+def _take(texts, positions: list[int]):
+    """The texts at ``positions`` of ``texts`` (a list of strings or a pyarrow string array), of its kind."""
+    if len(positions) == len(texts):
+        return texts
+    if isinstance(texts, list):
+        return [texts[i] for i in positions]
+    import pyarrow as pa
+
+    return texts.take(pa.array(positions, pa.int64()))
 
 
 def _batch_bounds(lengths: np.ndarray, chars: int) -> list[tuple[int, int]]:
@@ -604,7 +665,7 @@ class Tokenizer:
             encoded = arrow.dictionary_encode()  # the distinct texts in order of first occurrence
             distinct_arrow, positions = encoded.dictionary, encoded.indices.to_numpy()
             lists = self._distinct_tokens(_arrow_bundle_key(distinct_arrow) if self.cache else "",
-                                          len(distinct_arrow), distinct_arrow.to_pylist,
+                                          len(distinct_arrow), lambda: distinct_arrow,
                                           lambda: _arrow_digests(distinct_arrow))
             table = np.fromiter(lists, dtype=object, count=len(lists))
             return table[positions].tolist()
@@ -627,22 +688,25 @@ class Tokenizer:
     def _distinct_tokens(self, bundle: str, n: int, get_texts, get_digests) -> list[list[str]]:
         """The tokens of each of ``n`` distinct texts, in order: from the cache's bundle ``bundle`` (the
         texts' :func:`bundle_key`) when it holds them, else from older bundles or segmented.
-        ``get_texts()`` gives the texts themselves, ``get_digests()`` their :func:`text_digest` one after
-        the other; each is called only when it is needed."""
+        ``get_texts()`` gives the texts themselves (a list of strings, or a pyarrow ``large_string`` array),
+        ``get_digests()`` their :func:`text_digest` one after the other; each is called only when needed."""
         if not self.cache:
             return self._compute(get_texts()).lists()
         return self._cached(bundle, n, get_texts, get_digests)
 
     # ---- segmenting many texts
-    def _compute(self, texts: list[str]) -> _Tokens:
+    def _compute(self, texts, meanwhile=None) -> _Tokens:
         """The tokens of each of ``texts`` (distinct), segmented here or, with ``n_jobs``, in chunks of
         :data:`CHUNK` texts through joblib: its processes, or any backend ``joblib.parallel_config``
         names (``backend="dask"`` with a ``dask.distributed.Client``: the cluster's workers). Workers only
-        segment and filter; this process alone writes the cache."""
+        segment and filter; this process alone writes the cache. ``meanwhile``: see :meth:`_tokens`."""
         if self.n_jobs in (None, 1) or len(texts) <= CHUNK:
-            return self._tokens(texts)
+            return self._tokens(texts, meanwhile)
         from joblib import Parallel, delayed
 
+        if meanwhile is not None:
+            meanwhile()
+        texts = texts if isinstance(texts, list) else texts.to_pylist()
         spec = self._spec()
         chunks = [texts[i:i + CHUNK] for i in range(0, len(texts), CHUNK)]
         results = Parallel(n_jobs=self.n_jobs)(delayed(_segment_chunk)(spec, chunk) for chunk in chunks)
@@ -654,21 +718,32 @@ class Tokenizer:
             parts.append(_Tokens(list(map(sys.intern, part.vocab)), part.codes, part.offsets))
         return _Tokens.concat(parts)
 
-    def _tokens(self, texts: list[str]) -> _Tokens:
-        """The tokens of each of ``texts``, exactly as :meth:`tokenize` gives them, in batches of about
-        :data:`BATCH_CHARS` characters: with rjieba, each batch is segmented in one call and filtered
-        with array operations (:meth:`_batch`); with jieba (the reference), text by text. The batches'
-        vocabularies are made one by Arrow, and each distinct token becomes one interned string."""
+    def _tokens(self, texts, meanwhile=None) -> _Tokens:
+        """The tokens of each of ``texts`` (a list of strings, or a pyarrow ``large_string`` array without
+        nulls), exactly as :meth:`tokenize` gives them, in batches of about :data:`BATCH_CHARS`
+        characters. With rjieba, each batch is segmented in one call (:meth:`_segment_batch`; with
+        :data:`SEGMENT_AHEAD`, the next batch in a helper thread while this one is filtered) and filtered
+        with array operations (:meth:`_filter_batch`); with jieba (the reference), text by text. The
+        batches' vocabularies are made one by Arrow, and each distinct token becomes one interned string.
+        ``meanwhile()``, if given, is called while the first batch is segmented (work that does not need
+        the tokens)."""
         import pyarrow as pa
 
         vocabs, codes, offsets = [], [], [np.zeros(1, np.int64)]
         size = total = 0
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        for start, end in _batch_bounds(lengths, BATCH_CHARS):
-            found = self._batch(texts[start:end]) if self.backend == "rjieba" else None
-            if found is None:
+        bounds = _batch_bounds(_lengths(texts), BATCH_CHARS)
+        if self.backend == "rjieba":
+            batches = self._segmented(texts, bounds, meanwhile)
+        else:
+            if meanwhile is not None:
+                meanwhile()
+            batches = ((start, end, None) for start, end in bounds)
+        for start, end, segmented in batches:
+            found = self._filter_batch(end - start, *_segment_offsets(*segmented)) if segmented is not None else None
+            if found is None:  # the jieba backend, or texts holding a separator: text by text
+                batch = texts[start:end] if isinstance(texts, list) else texts.slice(start, end - start).to_pylist()
                 with _collector_paused():
-                    plain = _Tokens.from_lists([self.tokenize(t) for t in texts[start:end]])
+                    plain = _Tokens.from_lists([self.tokenize(t) for t in batch])
                 found = (pa.array(plain.vocab, pa.large_string()), plain.codes, plain.offsets)
             vocab, local, text_offsets = found
             vocabs.append(vocab)
@@ -681,36 +756,61 @@ class Tokenizer:
         remap = encoded.indices.to_numpy()
         return _Tokens(_interned(encoded.dictionary), remap[np.concatenate(codes)], np.concatenate(offsets))
 
-    def _batch(self, texts: list[str]):
-        """The tokens of each of ``texts`` from one call of the segmenter, as ``(vocab, codes, offsets)``
-        (``vocab`` an Arrow string array, where a token may appear twice), or None when the texts hold a
-        character the batch needs as a separator (:meth:`_tokens` then goes text by text).
+    def _segmented(self, texts, bounds, meanwhile=None):
+        """``(start, end, segmented)`` for each batch ``texts[start:end]`` of ``bounds``, in order, where
+        ``segmented`` is what :meth:`_segment_batch` gives. With :data:`SEGMENT_AHEAD` and more than one
+        batch, the next batch is segmented in a helper thread while the caller filters this one: rjieba
+        lets go of Python's lock while it segments, so the two overlap on two cores. ``meanwhile()`` is
+        called while the first batch is segmented."""
+        if not SEGMENT_AHEAD or len(bounds) < 2:
+            if meanwhile is not None:
+                meanwhile()
+            for start, end in bounds:
+                yield start, end, self._segment_batch(texts, start, end)
+            return
+        from concurrent.futures import ThreadPoolExecutor
 
-        The texts are joined by :data:`_TEXT_SEP`, which the segmenter makes a segment of its own, and
-        segmented at once. The segments become one Arrow string array over the joined text's UTF-8
-        bytes (their ends found by joining them with :data:`_SEGMENT_SEP`, in C) and are deduplicated
-        by Arrow. Each distinct segment is decided once: those made of CJK ideographs or of a number's
-        characters with Arrow's vectorised string functions, the rest (Latin, punctuation, mixed) by
-        :meth:`keep`. The kept tokens of every segment are then gathered with numpy: no Python work a
-        segment, past the segmenter's own list."""
+        with ThreadPoolExecutor(1, thread_name_prefix="toolkit-segment") as pool:
+            ahead = pool.submit(self._segment_batch, texts, *bounds[0])
+            if meanwhile is not None:
+                meanwhile()
+            for k, (start, end) in enumerate(bounds):
+                segmented = ahead.result()
+                if k + 1 < len(bounds):
+                    ahead = pool.submit(self._segment_batch, texts, *bounds[k + 1])
+                yield start, end, segmented
+
+    def _segment_batch(self, texts, start: int, end: int):
+        """The segments of ``texts[start:end]`` joined by :data:`_TEXT_SEP` (a segment of its own to the
+        segmenter, which segments the texts on either side of it exactly as it segments them alone) and
+        segmented in one call, as ``(data, segments)``: the UTF-8 bytes of the joined texts and the list
+        of segments. None when a text holds :data:`_TEXT_SEP` or :data:`_SEGMENT_SEP`."""
+        joined = _joined(texts, start, end)
+        if joined is None:
+            return None
+        text, data = joined
+        segments = self._cut(text)
+        if data is None:
+            data = text.encode("utf-8")  # (a copy of the UTF-8 the segmenter asked Python for, kept in the string)
+        return data, segments
+
+    def _filter_batch(self, n_texts: int, data: bytes, offsets: np.ndarray):
+        """The tokens of each of the ``n_texts`` texts of a segmented batch (:meth:`_segment_batch`), as
+        ``(vocab, codes, offsets)`` (``vocab`` an Arrow string array, where a token may appear twice), or
+        None when a separator did not stay a segment of its own (never seen: the batch then goes text by
+        text).
+
+        The segments become one Arrow string array over ``data`` and are deduplicated by Arrow. Each
+        distinct segment is decided once: those made of CJK ideographs or of a number's characters with
+        Arrow's vectorised string functions, the rest (Latin, punctuation, mixed) by :meth:`keep`. The
+        kept tokens of every segment are then gathered with numpy: no Python work a segment."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        joined = _TEXT_SEP.join(texts)
-        if joined.count(_TEXT_SEP) != len(texts) - 1 or _SEGMENT_SEP in joined or not joined:
-            return None
-        segments = self._cut(joined)
-        n = len(segments)
-        data = joined.encode("utf-8")  # (a copy of the UTF-8 the segmenter asked Python for, kept in the string)
-        ends = np.flatnonzero(np.frombuffer(_SEGMENT_SEP.join(segments).encode("utf-8"), dtype=np.uint8)
-                              == ord(_SEGMENT_SEP))
-        del segments, joined
-        offsets = np.empty(n + 1, np.int64)
-        offsets[0], offsets[-1] = 0, len(data)
-        offsets[1:-1] = ends - np.arange(n - 1)  # the i-th separator stands after i + 1 segments and i separators
+        n = len(offsets) - 1
         encoded = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data)).dictionary_encode()
         codes, dictionary = encoded.indices.to_numpy(), encoded.dictionary
-        del encoded, offsets, data
+        del encoded
 
         # each distinct segment decided once: how many tokens it gives (0, 1, or a Latin token's runs) and which
         terms, stopwords = self._value_sets()
@@ -739,12 +839,12 @@ class Tokenizer:
 
         # the texts' boundaries: the separators, each a segment of its own that gives no token
         bounds = np.zeros(0, np.int64)
-        if len(texts) > 1:
+        if n_texts > 1:
             separator = pc.index(dictionary, _TEXT_SEP).as_py()
             if separator >= 0:
                 bounds = np.flatnonzero(codes == separator)
-            if len(bounds) != len(texts) - 1 or counts[separator]:
-                return None  # a separator joined to a neighbour: never seen, but then text by text
+            if len(bounds) != n_texts - 1 or counts[separator]:
+                return None
         per_segment = counts[codes]
         ends = np.cumsum(per_segment)
         total = int(ends[-1]) if len(ends) else 0
@@ -760,14 +860,14 @@ class Tokenizer:
                 flat[starts[at]:starts[at] + len(kept_ids)] = kept_ids
             first = np.repeat(starts[codes] - (ends - per_segment), per_segment)
             token_codes = flat[first + np.arange(total)]
-        text_offsets = np.empty(len(texts) + 1, np.int64)
+        text_offsets = np.empty(n_texts + 1, np.int64)
         text_offsets[0], text_offsets[-1] = 0, total
         text_offsets[1:-1] = ends[bounds]
         vocab = pa.concat_arrays([dictionary.take(pa.array(whole)), pa.array(extra, pa.large_string())])
         return vocab, token_codes, text_offsets
 
     def _value_sets(self):
-        """The terms and the stopwords as Arrow arrays (made on first use), for :meth:`_batch`."""
+        """The terms and the stopwords as Arrow arrays (made on first use), for :meth:`_filter_batch`."""
         if getattr(self, "_values", None) is None:
             import pyarrow as pa
 
@@ -793,35 +893,38 @@ class Tokenizer:
         if not n:
             return []
         path = self.cache_path
-        distinct: list[str] = []
+        source: list = []
         digests: list[bytes] = []
-        done: list[tuple[list[str], _Tokens]] = []  # what was segmented, kept for a second attempt
+        done: list[tuple[list[int], _Tokens]] = []  # what was segmented, kept for a second attempt
 
-        def texts() -> list[str]:
-            if not distinct:
-                distinct.extend(get_texts())
-            return distinct
+        def texts():
+            if not source:
+                source.append(get_texts())
+            return source[0]
 
         def keys() -> bytes:
             if not digests:
                 digests.append(get_digests())
             return digests[0]
 
-        def compute(missing: list[str]) -> _Tokens:
+        def compute(missing: list[int], meanwhile=None) -> _Tokens:
+            """The tokens of the texts at positions ``missing``, segmented once for both attempts."""
             if not done:
-                done.append((missing, self._compute(missing)))
+                done.append((missing, self._compute(_take(texts(), missing), meanwhile)))
                 return done[0][1]
+            if meanwhile is not None:
+                meanwhile()
             before, tokens = done[0]
             if before == missing:
                 return tokens
             known = dict(zip(before, tokens.lists()))
-            todo = [t for t in missing if t not in known]
-            known.update(zip(todo, self._compute(todo).lists()))
-            return _Tokens.from_lists([known[t] for t in missing])
+            todo = [i for i in missing if i not in known]
+            known.update(zip(todo, self._compute(_take(texts(), todo)).lists()))
+            return _Tokens.from_lists([known[i] for i in missing])
 
         def bypass(reason: str) -> list[list[str]]:
             warn(f"token cache {path}: {reason}; not used: the tokens are computed without it")
-            return compute(texts()).lists()
+            return compute(list(range(n))).lists()
 
         aside = ""  # the reason the first file was set aside, and what was done with it
         for attempt in (1, 2):
@@ -829,7 +932,7 @@ class Tokenizer:
                 problem = _entry_problem(path)
                 if problem is not None:  # a FIFO, a device, a folder, a symlink …: never opened
                     raise _Unusable(problem)
-                lists, bad = self._lookup(path, bundle, n, texts, keys, compute)
+                lists, bad = self._lookup(path, bundle, n, keys, compute)
             except (sqlite3.DatabaseError, _Unusable, OSError) as error:
                 reason = str(error) if not isinstance(error, OSError) else (
                     f"{error.strerror or error}" + (f": {error.filename}" if error.filename else ""))
@@ -850,11 +953,11 @@ class Tokenizer:
             return lists
         raise AssertionError("unreachable")
 
-    def _lookup(self, path: Path, bundle: str, n: int, texts, keys, compute) -> tuple[list[list[str]], int]:
+    def _lookup(self, path: Path, bundle: str, n: int, keys, compute) -> tuple[list[list[str]], int]:
         """The tokens of each of ``n`` distinct texts: from the bundle of exactly these texts (one row,
-        one checksum; ``texts()`` and ``keys()`` are not called), else from the older bundles that hold
-        some of them (found through the ``texts`` table by each text's digest, ``keys()``), computing the
-        rest (``compute(missing)``, a :class:`_Tokens`); the texts' bundle is then written, with a pointer
+        one checksum; ``keys()`` is not called), else from the older bundles that hold some of them
+        (found through the ``texts`` table by each text's digest, ``keys()``), computing the rest
+        (``compute(positions)``, a :class:`_Tokens`); the texts' bundle is then written, with a pointer
         to it for each text. Returns the token lists, in the texts' order, and the number of entries
         (bundles, pointers) that failed their checks."""
         bad = 0
@@ -866,13 +969,12 @@ class Tokenizer:
                     return lists, 0
                 bad += 1
             failed = {bundle} if row is not None else set()
-            digests = keys()
-            if len(digests) != _DIGEST * n:
-                raise AssertionError(f"{len(digests)} bytes of digests for {n} texts")
             wanted: dict[str, list[tuple[int, object]]] = {}
-            for i, key, position in db.execute(_FIND_TEXTS, (digests, n)):
-                wanted.setdefault(key, []).append((i, position))
             found: dict[int, list[str]] = {}
+            if db.execute("SELECT EXISTS (SELECT 1 FROM texts)").fetchone()[0]:
+                for i, key, position in db.execute(_FIND_TEXTS, (keys(), n)):
+                    wanted.setdefault(key, []).append((i, position))
+            # else a new file: nothing to find, and the digests are made while the texts are segmented
             for key, pointers in wanted.items():
                 if key in failed:
                     continue
@@ -888,13 +990,15 @@ class Tokenizer:
                     continue
                 for i, position in pointers:
                     if isinstance(position, int) and 0 <= position < len(lists) and \
-                            stored[_DIGEST * position:_DIGEST * (position + 1)] == digests[_DIGEST * i:_DIGEST * (i + 1)]:
+                            stored[_DIGEST * position:_DIGEST * (position + 1)] == keys()[_DIGEST * i:_DIGEST * (i + 1)]:
                         found[i] = lists[position]
                     else:
                         bad += 1
-            distinct = texts()
             missing = [i for i in range(n) if i not in found]
-            computed = compute([distinct[i] for i in missing])  # segmented all at once (in parallel with n_jobs)
+            computed = compute(missing, keys)  # segmented all at once (in parallel with n_jobs)
+            digests = keys()
+            if len(digests) != _DIGEST * n:
+                raise AssertionError(f"{len(digests)} bytes of digests for {n} texts")
             if found:
                 new = iter(computed.lists())
                 lists = [found[i] if i in found else next(new) for i in range(n)]
@@ -923,6 +1027,8 @@ class Tokenizer:
         try:
             db.execute(f"PRAGMA page_size={_PAGE_SIZE}")  # a new file only: a bundle is a few large values
             db.execute(f"PRAGMA wal_autocheckpoint={_WAL_PAGES}")
+            # no fsync: a file a power cut damaged fails its checks and is rebuilt, like any other damage
+            db.execute("PRAGMA synchronous=OFF")
             for attempt in range(200):  # switching to WAL needs a moment alone with the file
                 try:
                     db.execute("PRAGMA journal_mode=WAL")
