@@ -159,6 +159,18 @@ def test_new_texts_among_cached_ones_are_the_only_ones_segmented(tok, expected, 
     assert tokens == reference and caught == [] and len(segmented) == 1  # now from its own bundle
 
 
+def test_new_texts_in_a_pandas_column_are_the_only_ones_segmented(tok, expected, monkeypatch):
+    """The same from a column stored in Arrow: the new texts are taken from it, their digests read from
+    its buffers, and their tokens placed among the cached ones."""
+    filled(tok, expected)
+    segmented = recording(tok, monkeypatch)
+    texts = ["推进数据共享", *TEXTS, "建设数据共享平台", "推进数据共享"]
+    reference = Tokenizer(cache=False).tokenize_many(texts)
+    tokens, caught = cache_warnings(lambda: tok.tokenize_many(pd.Series(texts, dtype="str")))
+    assert tokens == reference and caught == []
+    assert segmented == ["推进数据共享\0建设数据共享平台"]
+
+
 def older_bundle(tok, expected):
     """``tok``'s cache holding the bundle of the first three texts only, whose texts TEXTS then looks up
     one by one (its own bundle is absent)."""
