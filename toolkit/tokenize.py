@@ -25,27 +25,43 @@ Which tokens are kept (:meth:`Tokenizer.keep`), in this order:
 6. stopwords are dropped: the Chinese list of stopwords-iso (:func:`general_stopwords`) and
    ``data/lexicon/stopwords.txt`` (the genre's boilerplate).
 
+Many texts at once (:meth:`Tokenizer.tokenize_many`, rjieba): the texts are joined by U+0000 (a segment
+of its own to jieba, which segments the texts on either side of it exactly as it segments them alone)
+in batches of about :data:`BATCH_CHARS` characters, each segmented in one call; the segments become one
+Arrow string array over the batch's UTF-8 bytes, deduplicated by Arrow, and each distinct segment is
+decided once (CJK words and numbers with Arrow's vectorised string functions, the few others by
+:meth:`Tokenizer.keep`); the kept tokens are then gathered with numpy. No Python work is done a segment
+past the segmenter's own list, and the tokens are those :meth:`Tokenizer.tokenize` gives, text by text
+(tested on the corpora and by a property test). While one batch is filtered, the next is segmented in a
+helper thread (:data:`SEGMENT_AHEAD`; rjieba lets go of Python's lock while it segments).
+
 The cache (:data:`toolkit.paths.CACHE_DIR` ``/tokens``, git-ignored) keeps the final tokens of each
 distinct text in an SQLite file named by a fingerprint of the tokenizer version, the backend and its
 options, the stopword list, the bytes of every lexicon file and the bytes of the segmenter's own
 dictionary (jieba's ``dict.txt``; for rjieba, its extension module, which holds the same dictionary
 compiled in): editing a lexicon file or the dictionary starts a new cache file, so a stale token list is
-never read. Two tables:
+never read. Two tables, written once a call (one transaction, two statements):
 
-- ``tokens(key, tokens, checksum)``, one row per distinct text: ``key`` is the sha256 of the text,
-  ``tokens`` the tokens joined by U+001F, ``checksum`` the sha256 of key and tokens;
-- ``bundles(key, vocab, codes, offsets, checksum)``, one row per call of :meth:`Tokenizer.tokenize_many`
-  (a column store of all its tokens): ``key`` is the BLAKE3 hash of the call's distinct texts, ``vocab`` its
-  distinct tokens, ``codes`` every token as an int32 index into them, ``offsets`` where each text's codes
-  start. The same texts again (a notebook run again, the next notebook) read one row, one checksum and
-  no per-text work: about 0.03 s for the 10,000 municipal units (a pandas column stored in Arrow is
-  hashed in its own buffers). A changed corpus falls back to the rows, so only new texts are segmented.
+- ``bundles(key, vocab, codes, offsets, texts, checksum)``, one row per call of
+  :meth:`Tokenizer.tokenize_many` (a column store of all its tokens): ``key`` is the BLAKE3 hash of the
+  call's distinct texts, ``vocab`` its distinct tokens joined by U+001F, ``codes`` every token as an int32
+  index into them, ``offsets`` where each text's codes start, ``texts`` each text's sha256
+  (:func:`text_digest`), and ``checksum`` the BLAKE3 hash of all of them. The same texts again (a
+  notebook run again, the next notebook) read one row, one checksum and no per-text work: about 0.03 s
+  for the 10,000 municipal units (a pandas column stored in Arrow is hashed in its own buffers). A call
+  with more than :data:`MAX_BUNDLE_TOKENS` tokens is stored as several bundles.
+- ``texts(key, bundle, position)``: each text's sha256, pointing at the bundle that holds it (written by
+  SQLite from the bundle's ``texts`` in one statement, no Python work a text). A changed corpus finds
+  its known texts through them, so only new texts are segmented. A pointer is only a hint: the text's
+  sha256 must be the one the bundle holds at that position.
 
-Every checksum is verified on every read. A row that fails it is dropped and recomputed; a file that is
-not such a database (truncated, not SQLite, another schema) is renamed ``<name>.corrupt`` and rebuilt;
-either way one :class:`toolkit.cache.CacheWarning` names the file and the reason (see :mod:`toolkit.cache`).
-Several processes may fill one file at once (SQLite's WAL; writers wait their turn). Opening a new cache
-file removes all but the newest :data:`KEEP_CACHES` (4) in the folder.
+Every checksum is verified on every read. A bundle that fails it (or a pointer that fails its check) is
+dropped and its texts recomputed; a file that is not such a database (truncated, not SQLite, another
+schema) is renamed ``<name>.corrupt`` and rebuilt; either way one :class:`toolkit.cache.CacheWarning`
+names the file and the reason (see :mod:`toolkit.cache`). The file is written without ``fsync`` (a
+power cut may damage it: the damage fails these checks like any other). Several processes may fill one
+file at once (SQLite's WAL; writers wait their turn). Opening a new cache file removes all but the
+newest :data:`KEEP_CACHES` (4) in the folder.
 
 A cache file (or one of SQLite's files beside it) that is not a regular file (a FIFO, a device, a folder,
 a symlink) is never opened: it is set aside and rebuilt. A cache that cannot be used at all (a read-only
@@ -585,6 +601,7 @@ class Tokenizer:
             segmenter = self._segmenter = _rjieba_segmenter(self.terms)
             self._cut = lambda text: segmenter.cut(text, hmm)
         self._kept = _Decisions(self.terms, self.stopwords)  # token → what is kept of it, memoised
+        self._values = None  # the terms and stopwords as Arrow arrays, made on first use (_value_sets)
 
     # ---- identity
     @property
@@ -718,7 +735,7 @@ class Tokenizer:
             parts.append(_Tokens(list(map(sys.intern, part.vocab)), part.codes, part.offsets))
         return _Tokens.concat(parts)
 
-    def _tokens(self, texts, meanwhile=None) -> _Tokens:
+    def _tokens(self, texts, meanwhile=None, ahead: bool | None = None) -> _Tokens:
         """The tokens of each of ``texts`` (a list of strings, or a pyarrow ``large_string`` array without
         nulls), exactly as :meth:`tokenize` gives them, in batches of about :data:`BATCH_CHARS`
         characters. With rjieba, each batch is segmented in one call (:meth:`_segment_batch`; with
@@ -726,14 +743,14 @@ class Tokenizer:
         with array operations (:meth:`_filter_batch`); with jieba (the reference), text by text. The
         batches' vocabularies are made one by Arrow, and each distinct token becomes one interned string.
         ``meanwhile()``, if given, is called while the first batch is segmented (work that does not need
-        the tokens)."""
+        the tokens); ``ahead`` overrides :data:`SEGMENT_AHEAD`."""
         import pyarrow as pa
 
         vocabs, codes, offsets = [], [], [np.zeros(1, np.int64)]
         size = total = 0
         bounds = _batch_bounds(_lengths(texts), BATCH_CHARS)
         if self.backend == "rjieba":
-            batches = self._segmented(texts, bounds, meanwhile)
+            batches = self._segmented(texts, bounds, meanwhile, SEGMENT_AHEAD if ahead is None else ahead)
         else:
             if meanwhile is not None:
                 meanwhile()
@@ -756,13 +773,13 @@ class Tokenizer:
         remap = encoded.indices.to_numpy()
         return _Tokens(_interned(encoded.dictionary), remap[np.concatenate(codes)], np.concatenate(offsets))
 
-    def _segmented(self, texts, bounds, meanwhile=None):
+    def _segmented(self, texts, bounds, meanwhile=None, ahead: bool = True):
         """``(start, end, segmented)`` for each batch ``texts[start:end]`` of ``bounds``, in order, where
-        ``segmented`` is what :meth:`_segment_batch` gives. With :data:`SEGMENT_AHEAD` and more than one
-        batch, the next batch is segmented in a helper thread while the caller filters this one: rjieba
-        lets go of Python's lock while it segments, so the two overlap on two cores. ``meanwhile()`` is
-        called while the first batch is segmented."""
-        if not SEGMENT_AHEAD or len(bounds) < 2:
+        ``segmented`` is what :meth:`_segment_batch` gives. With ``ahead`` and more than one batch, the
+        next batch is segmented in a helper thread while the caller filters this one: rjieba lets go of
+        Python's lock while it segments, so the two overlap on two cores. ``meanwhile()`` is called while
+        the first batch is segmented."""
+        if not ahead or len(bounds) < 2:
             if meanwhile is not None:
                 meanwhile()
             for start, end in bounds:
@@ -868,7 +885,7 @@ class Tokenizer:
 
     def _value_sets(self):
         """The terms and the stopwords as Arrow arrays (made on first use), for :meth:`_filter_batch`."""
-        if getattr(self, "_values", None) is None:
+        if self._values is None:
             import pyarrow as pa
 
             self._values = (pa.array(sorted(self.terms), pa.large_string()),
@@ -1273,7 +1290,7 @@ def _segment_chunk(spec: tuple, texts: list[str]) -> tuple[str, _Tokens]:
     """A task of :meth:`Tokenizer._compute`: the tokens of ``texts``, and the fingerprint of the
     tokenizer that made them (checked by the caller)."""
     tokenizer = _worker_tokenizer(spec)
-    return tokenizer.fingerprint, tokenizer._tokens(texts)
+    return tokenizer.fingerprint, tokenizer._tokens(texts, ahead=False)  # the workers keep the cores busy
 
 
 def text_digest(text: str) -> bytes:
