@@ -9,24 +9,25 @@ what it measures:
 1. ``baseline``: plain ``lcut`` of a ``jieba.Tokenizer`` holding the same dictionary (jieba's dict.txt
    plus data/lexicon/userdict.txt), HMM on, one call per unit, then the same filtering.
 2. the toolkit's ``Tokenizer.tokenize_units``, ``--cold-runs`` times, each in a new process: ``cold``
-   (rjieba backend, empty cache: segment, filter, write the cache; the next batch of texts segmented in
-   a helper thread while one is filtered, as the Tokenizer does by default) and, in the same process
-   just after, ``floor``: rjieba's ``cut`` alone on every unit, one call each, nothing else (what no cold
-   run on one core can beat). ``floor_ratio`` is the median over the runs of floor time / cold time, i.e.
-   cold speedup / floor speedup, each pair measured in the same conditions. The first run also measures
+   (rjieba backend, empty cache: segment, filter, write the cache; one thread, as by default) and, in
+   the same process just after, ``floor``: rjieba's ``cut`` alone on every unit, one call each, nothing
+   else. ``floor_ratio`` is the median over the runs of floor time / cold time, i.e. cold speedup /
+   floor speedup, each pair measured in the same conditions (the floor second, in a process whose
+   memory the cold run has already touched). The first run also measures
    ``warm`` (a new Tokenizer reading that cache; the median of ``--warm-runs`` new Tokenizers, min–max
    printed), and its ``peak_mb``, the process's peak resident memory (ru_maxrss) before the floor is
    measured: the texts, the tokenizer, its cache and the tokens of every unit, i.e. what tokenizing
    costs. Times are the medians of the runs.
-3. ``cold, one thread``: the same with ``toolkit.tokenize.SEGMENT_AHEAD = False`` (no helper thread),
-   alternating with step 2's runs, with its own floor and ``floor_ratio_one_thread``.
+3. ``cold, helper thread``: the same with ``toolkit.tokenize.SEGMENT_AHEAD = True`` (the next batch
+   segmented in a helper thread while one is filtered), alternating with step 2's runs, with its own
+   floor and ``floor_ratio_helper_thread``.
 4. ``cold_jobs``: the same with ``Tokenizer(n_jobs=--jobs)``: chunks segmented in joblib's worker
    processes, their start-up and dictionary loading included.
 
 Times exclude building the tokenizers (printed apart) and loading the corpus (whose peak is printed as
 ``corpus_mb``). ``identical_units`` compares the final tokens of the cold run with the baseline's; every
-unit that differs is listed (and every run must give the same tokens). ``--profile`` prints where a
-one-thread cold run's time goes (cProfile, the ten largest own times; in a process of its own).
+unit that differs is listed (and every run must give the same tokens). ``--profile`` prints where a cold
+run's time goes (cProfile, the ten largest own times; in a process of its own).
 """
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def run_baseline(texts: list[str]) -> dict:
 
 
 def run_toolkit(texts: list[str], warm_runs: int, segment_ahead: bool = True) -> dict:
-    """Steps 2 and 3, in its own process: a cold run, then the floor (and the warm runs if asked)."""
+    """Steps 2 and 3, in its own process: a cold run (and the warm runs if asked), then the floor."""
     import toolkit.tokenize
     from toolkit.tokenize import Tokenizer
 
@@ -145,7 +146,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("corpus", nargs="?", type=Path, default=paths.MUNICIPAL_DIR)
     parser.add_argument("--jobs", type=int, default=2, help="worker processes of the cold_jobs run (default 2)")
     parser.add_argument("--cold-runs", type=int, default=3,
-                        help="cold runs, each in a new process with its floor, and as many with one thread (default 3)")
+                        help="cold runs, each in a new process with its floor, and as many with a helper thread (default 3)")
     parser.add_argument("--warm-runs", type=int, default=5, help="warm runs, each a new Tokenizer (default 5)")
     parser.add_argument("--profile", action="store_true", help="print cProfile's ten largest own times of a cold run")
     args = parser.parse_args(argv)
@@ -161,31 +162,31 @@ def main(argv: list[str]) -> int:
           f"{len(set(texts))} distinct unit texts")
 
     base = alone(run_baseline, texts)
-    runs, single = [], []
+    runs, ahead = [], []
     for i in range(args.cold_runs):  # alternating, so that both kinds meet the same conditions
-        runs.append(alone(run_toolkit, texts, args.warm_runs if i == 0 else 0, True))
-        single.append(alone(run_toolkit, texts, 0, False))
+        runs.append(alone(run_toolkit, texts, args.warm_runs if i == 0 else 0, False))
+        ahead.append(alone(run_toolkit, texts, 0, True))
     jobs = alone(run_jobs, texts, args.jobs)
     mine = runs[0]
     baseline, cold = base["tokens"], mine["tokens"]
-    assert all(run["tokens"] == cold for run in runs + single), "every cold run must give the same tokens"
+    assert all(run["tokens"] == cold for run in runs + ahead), "every cold run must give the same tokens"
     assert jobs["tokens"] == cold, "segmenting in worker processes must give the same tokens"
     if args.profile:
         print(alone(run_profile, texts))
     median = statistics.median
     t_base, t_warm = base["seconds"], median(mine["warm"])
-    t_cold, t_single = median(r["cold"] for r in runs), median(r["cold"] for r in single)
-    t_floor = median(r["floor"] for r in runs + single)
+    t_cold, t_ahead = median(r["cold"] for r in runs), median(r["cold"] for r in ahead)
+    t_floor = median(r["floor"] for r in runs + ahead)
     floor_ratio = median(r["floor"] / r["cold"] for r in runs)
-    floor_ratio_single = median(r["floor"] / r["cold"] for r in single)
+    floor_ratio_ahead = median(r["floor"] / r["cold"] for r in ahead)
     print(f"build: jieba {base['built']:.2f} s, rjieba {mine['built']:.2f} s (not in the times below); "
           f"cache {mine['cache_mb']:.1f} MB")
     for name, seconds in (("baseline jieba.lcut", t_base), ("floor (rjieba cut alone)", t_floor),
-                          ("cold (rjieba, empty cache)", t_cold), ("cold, one thread", t_single),
+                          ("cold (rjieba, empty cache)", t_cold), ("cold, helper thread", t_ahead),
                           (f"cold, n_jobs={args.jobs}", jobs["seconds"]),
                           (f"warm (cache, median of {len(mine['warm'])})", t_warm)):
         print(f"{name:<28} {seconds:7.3f} s  {chars / seconds / 1e6:7.2f} M chars/s")
-    for name, kind in (("cold", runs), ("one thread", single)):
+    for name, kind in (("cold", runs), ("helper thread", ahead)):
         print(f"{name} runs (floor / cold): " + ", ".join(f"{r['floor']:.3f} / {r['cold']:.3f} s" for r in kind))
     print(f"warm runs: {min(mine['warm']):.3f}–{max(mine['warm']):.3f} s")
     differing = [i for i, (a, b) in enumerate(zip(baseline, cold)) if a != b]
@@ -196,9 +197,9 @@ def main(argv: list[str]) -> int:
         print(f"differs: {row.report_id} section {row.section_index} unit {row.unit_index}: {changes}")
     identical = 1 - len(differing) / len(texts)
     print(f"ratio_floor={t_base / t_floor:.1f} ratio_cold={t_base / t_cold:.1f} "
-          f"ratio_cold_one_thread={t_base / t_single:.1f} ratio_cold_jobs={t_base / jobs['seconds']:.1f} "
+          f"ratio_cold_helper_thread={t_base / t_ahead:.1f} ratio_cold_jobs={t_base / jobs['seconds']:.1f} "
           f"ratio_warm={t_base / t_warm:.1f} identical_units={identical:.4%} peak_mb={mine['peak_mb']:.0f} "
-          f"corpus_mb={corpus_mb:.0f} floor_ratio={floor_ratio:.2f} floor_ratio_one_thread={floor_ratio_single:.2f}")
+          f"corpus_mb={corpus_mb:.0f} floor_ratio={floor_ratio:.2f} floor_ratio_helper_thread={floor_ratio_ahead:.2f}")
     return 0
 
 

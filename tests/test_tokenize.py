@@ -427,6 +427,7 @@ def test_the_vectorised_decisions_rest_on_the_ideographs_being_letters():
 def test_a_lone_surrogate_found_in_a_helper_thread_is_an_error_naming_the_text(monkeypatch):
     import toolkit.tokenize as tokenize
 
+    monkeypatch.setattr(tokenize, "SEGMENT_AHEAD", True)
     monkeypatch.setattr(tokenize, "BATCH_CHARS", 8)
     texts = ["推动跨省通办"] * 3 + ["数据\udc80孤岛"] + ["破除数据孤岛"] * 3
     with pytest.raises(ValueError, match=r"text 3 holds a lone surrogate \(U\+DC80 at character 2\)"):

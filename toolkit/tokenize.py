@@ -32,8 +32,8 @@ Arrow string array over the batch's UTF-8 bytes, deduplicated by Arrow, and each
 decided once (CJK words and numbers with Arrow's vectorised string functions, the few others by
 :meth:`Tokenizer.keep`); the kept tokens are then gathered with numpy. No Python work is done a segment
 past the segmenter's own list, and the tokens are those :meth:`Tokenizer.tokenize` gives, text by text
-(tested on the corpora and by a property test). While one batch is filtered, the next is segmented in a
-helper thread (:data:`SEGMENT_AHEAD`; rjieba lets go of Python's lock while it segments).
+(tested on the corpora and by a property test). With :data:`SEGMENT_AHEAD`, the next batch is segmented
+in a helper thread while one is filtered (rjieba lets go of Python's lock while it segments).
 
 The cache (:data:`toolkit.paths.CACHE_DIR` ``/tokens``, git-ignored) keeps the final tokens of each
 distinct text in an SQLite file named by a fingerprint of the tokenizer version, the backend and its
@@ -399,8 +399,9 @@ class _Decisions(dict):
 #: batch, which no segmenting overlaps (:data:`SEGMENT_AHEAD`), is short.
 BATCH_CHARS = 1 << 18
 #: Segment the next batch in a helper thread while this one is filtered (rjieba lets go of Python's lock
-#: while it segments): at most two cores, and the same tokens. False: one thread.
-SEGMENT_AHEAD = True
+#: while it segments): at most two cores, and the same tokens. Off by default: on the shared two-core
+#: machine the benchmark runs on, it was no faster than one thread (``bench_tokenize.py`` measures both).
+SEGMENT_AHEAD = False
 #: Joins the texts of a batch before they are segmented: neither a CJK character, a letter, a digit nor
 #: whitespace, so the segmenter makes it a segment of its own and segments the texts on either side of it
 #: exactly as it segments them alone (jieba cuts at every such character; tested on the corpora and by a
@@ -838,48 +839,49 @@ class Tokenizer:
         stop = pc.is_in(dictionary, value_set=stopwords).to_numpy(zero_copy_only=False)
         whole = np.flatnonzero(term | (ideographs & ~number & ~short & ~stop))  # kept as they are
         others = np.flatnonzero(~(term | number | ideographs))  # decided by keep()
+        # each distinct segment's id: a kept token's (0, 1, …), -1 dropped, -2 the separator, -3 - j the
+        # j-th segment giving several tokens (a Latin token's runs, in runs[j])
         ids = np.full(len(dictionary), -1, np.int64)
         ids[whole] = np.arange(len(whole))
         extra: list[str] = []  # the tokens kept of the other segments, after the whole ones
-        several: dict[int, range] = {}
+        runs: list[list[int]] = []
         keep = self._kept.__getitem__
         for at, segment in zip(others.tolist(), dictionary.take(others).to_pylist()):
             kept = keep(segment)
             if len(kept) == 1:
                 ids[at] = len(whole) + len(extra)
             elif kept:
-                several[at] = range(len(whole) + len(extra), len(whole) + len(extra) + len(kept))
+                ids[at] = -3 - len(runs)
+                runs.append(list(range(len(whole) + len(extra), len(whole) + len(extra) + len(kept))))
             extra.extend(kept)
-        counts = (ids >= 0).astype(np.int64)
-        for at, kept_ids in several.items():
-            counts[at] = len(kept_ids)
-
-        # the texts' boundaries: the separators, each a segment of its own that gives no token
-        bounds = np.zeros(0, np.int64)
         if n_texts > 1:
             separator = pc.index(dictionary, _TEXT_SEP).as_py()
-            if separator >= 0:
-                bounds = np.flatnonzero(codes == separator)
-            if len(bounds) != n_texts - 1 or counts[separator]:
+            if separator < 0 or ids[separator] != -1:
                 return None
-        per_segment = counts[codes]
-        ends = np.cumsum(per_segment)
-        total = int(ends[-1]) if len(ends) else 0
-        if not several:
-            token_codes = ids[codes[per_segment > 0]]
-        else:  # a segment giving several tokens: expand each segment into its run of ids
-            starts = np.zeros(len(counts) + 1, np.int64)
-            np.cumsum(counts, out=starts[1:])
-            flat = np.empty(int(starts[-1]), np.int64)
-            single = np.flatnonzero((counts == 1) & (ids >= 0))
-            flat[starts[single]] = ids[single]
-            for at, kept_ids in several.items():
-                flat[starts[at]:starts[at] + len(kept_ids)] = kept_ids
-            first = np.repeat(starts[codes] - (ends - per_segment), per_segment)
-            token_codes = flat[first + np.arange(total)]
+            ids[separator] = -2
+
+        stream = ids[codes]
+        stream = stream[stream != -1]  # the kept segments and the separators, in order
+        if runs:  # each segment giving several tokens becomes its run of ids
+            several = stream <= -3
+            which = -3 - stream[several]
+            lengths = np.array([len(r) for r in runs], np.int64)[which]
+            repeats = np.ones(len(stream), np.int64)
+            repeats[several] = lengths
+            at = (np.cumsum(repeats) - repeats)[several]  # where each run starts once expanded
+            stream = np.repeat(stream, repeats)
+            flat = np.array([i for r in runs for i in r], np.int64)
+            run_starts = np.concatenate([[0], np.cumsum([len(r) for r in runs])])[which]
+            within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+            stream[np.repeat(at, lengths) + within] = flat[np.repeat(run_starts, lengths) + within]
+        # the texts' boundaries: the separators, each a segment of its own that gives no token
+        bounds = np.flatnonzero(stream == -2)
+        if len(bounds) != n_texts - 1:
+            return None  # a separator joined to a neighbour: never seen, but then text by text
+        token_codes = stream[stream >= 0] if len(bounds) else stream
         text_offsets = np.empty(n_texts + 1, np.int64)
-        text_offsets[0], text_offsets[-1] = 0, total
-        text_offsets[1:-1] = ends[bounds]
+        text_offsets[0], text_offsets[-1] = 0, len(token_codes)
+        text_offsets[1:-1] = bounds - np.arange(len(bounds))
         vocab = pa.concat_arrays([dictionary.take(pa.array(whole)), pa.array(extra, pa.large_string())])
         return vocab, token_codes, text_offsets
 
