@@ -789,13 +789,13 @@ class Tokenizer:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(1, thread_name_prefix="toolkit-segment") as pool:
-            ahead = pool.submit(self._segment_batch, texts, *bounds[0])
+            pending = pool.submit(self._segment_batch, texts, *bounds[0])
             if meanwhile is not None:
                 meanwhile()
             for k, (start, end) in enumerate(bounds):
-                segmented = ahead.result()
+                segmented = pending.result()
                 if k + 1 < len(bounds):
-                    ahead = pool.submit(self._segment_batch, texts, *bounds[k + 1])
+                    pending = pool.submit(self._segment_batch, texts, *bounds[k + 1])
                 yield start, end, segmented
 
     def _segment_batch(self, texts, start: int, end: int):
