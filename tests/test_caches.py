@@ -30,8 +30,8 @@ import toolkit.tokenize
 import toolkit.topics
 from toolkit import paths
 from toolkit.cache import CacheWarning
-from toolkit.tokenize import (_SEP, KEEP_CACHES, TOKENIZER_VERSION, Tokenizer, _bundle_checksum, bundle_key,
-                              decode_bundle, encode_bundle, entry_checksum, prune_caches, text_key)
+from toolkit.tokenize import (KEEP_CACHES, TOKENIZER_VERSION, Tokenizer, _bundle_checksum, bundle_key, decode_bundle,
+                              encode_bundle, prune_caches, text_digest)
 from toolkit.topics import DOCUMENT_COLUMNS, KSelection, TopicModel, select_topics
 
 # NMF on these tiny corpora may stop at max_iter; that is not what these tests are about.
@@ -81,18 +81,22 @@ def assert_heals(tok, expected, warning: str):
     assert tokens == expected and caught == []
 
 
-def test_token_cache_rows_carry_a_checksum_and_the_file_is_closed_wal(tok, expected):
+def test_token_cache_bundle_carries_a_checksum_and_points_each_text_at_it(tok, expected):
     path = filled(tok, expected)
     assert not path.with_name(path.name + "-wal").exists()  # the connection was closed (checkpointed)
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        rows = db.execute("SELECT key, tokens, checksum FROM tokens").fetchall()
+        (key, vocab, codes, offsets, digests, checksum), = db.execute("SELECT * FROM bundles").fetchall()
+        pointers = db.execute("SELECT key, bundle, position FROM texts").fetchall()
     db.close()
-    assert len(rows) == len(set(TEXTS))
-    by_key = {key: (joined, checksum) for key, joined, checksum in rows}
-    joined, checksum = by_key[text_key("破除数据孤岛")]
-    assert text_key("破除数据孤岛") == hashlib.sha256("破除数据孤岛".encode()).hexdigest()
-    assert joined.split(_SEP) == ["破除", "数据孤岛"] and checksum == entry_checksum(text_key("破除数据孤岛"), joined)
+    distinct = list(dict.fromkeys(TEXTS))
+    assert key == bundle_key(distinct)
+    assert text_digest("破除数据孤岛") == hashlib.sha256("破除数据孤岛".encode()).digest()
+    assert digests == b"".join(map(text_digest, distinct))
+    assert checksum == _bundle_checksum(key, vocab, codes, offsets, digests)
+    assert decode_bundle(key, vocab, codes, offsets, digests, checksum, n_texts=len(distinct)) == \
+        [expected[TEXTS.index(t)] for t in distinct]
+    assert sorted(pointers) == sorted((text_digest(t), key, i) for i, t in enumerate(distinct))
 
 
 def test_truncated_token_cache_is_set_aside_and_rebuilt(tok, expected):
@@ -116,56 +120,121 @@ def test_a_file_that_is_not_a_database_is_set_aside(tok, expected):
 @pytest.mark.parametrize("schema, holds", [
     ("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)", "notes(id, body)"),
     ("CREATE TABLE tokens (key TEXT PRIMARY KEY, tokens TEXT NOT NULL)", "tokens(key, tokens)"),  # version 2's
+    ("CREATE TABLE tokens (key TEXT PRIMARY KEY, tokens TEXT NOT NULL, checksum TEXT NOT NULL) WITHOUT ROWID; "
+     "CREATE TABLE bundles (key TEXT PRIMARY KEY, vocab TEXT NOT NULL, codes BLOB NOT NULL, offsets BLOB NOT NULL, "
+     "checksum TEXT NOT NULL) WITHOUT ROWID",  # version 6's
+     "bundles(key, vocab, codes, offsets, checksum), tokens(key, tokens, checksum)"),
     ("CREATE VIEW answer AS SELECT 42 AS value", "no table"),
 ])
 def test_a_database_with_a_foreign_schema_is_set_aside(tok, expected, schema, holds):
     path = tok.cache_path
     path.parent.mkdir(parents=True)
     with sqlite3.connect(path) as db:
-        db.execute(schema)
+        db.executescript(schema)
     db.close()
     assert_heals(tok, expected, f"token cache {path}: not a token cache of version {TOKENIZER_VERSION} "
                                 f"(it holds {holds}); moved to {path.name}.corrupt and rebuilt")
 
 
-def rows_only(path):
-    """Drop the bundles, so that the next call reads the cache one row per text."""
-    with sqlite3.connect(path) as db:
-        db.execute("DELETE FROM bundles")
-    db.close()
-
-
-def test_an_edited_row_is_dropped_and_recomputed(tok, expected, monkeypatch):
-    path = filled(tok, expected)
-    rows_only(path)
-    with sqlite3.connect(path) as db:  # the tokens change, the checksum does not
-        changed = db.execute("UPDATE tokens SET tokens = ? WHERE key = ?", (f"伪造{_SEP}词语", text_key("破除数据孤岛")))
-        assert changed.rowcount == 1
-    db.close()
+def recording(tok, monkeypatch) -> list[str]:
+    """What ``tok`` segments from now on: each call of its segmenter (a batch of texts joined by U+0000)."""
     segmented = []
     cut = tok._cut
     monkeypatch.setattr(tok, "_cut", lambda text: segmented.append(text) or cut(text))
-    assert_heals(tok, expected, f"token cache {path}: 1 entry failed the checksum; dropped and recomputed")
-    assert segmented == ["破除数据孤岛"]  # only the bad row was recomputed, and the file healed
+    return segmented
 
 
-def test_several_bad_rows_give_one_warning(tok, expected):
-    path = filled(tok, expected)
-    rows_only(path)
-    with sqlite3.connect(path) as db:
-        db.execute("UPDATE tokens SET checksum = 'x'")
+def test_new_texts_among_cached_ones_are_the_only_ones_segmented(tok, expected, monkeypatch):
+    """A changed corpus: the texts an older call cached are read from its bundle (through each text's
+    pointer), only the new ones are segmented, and the call's own bundle is written."""
+    filled(tok, expected)
+    segmented = recording(tok, monkeypatch)
+    texts = TEXTS + ["建设数据共享平台", "推进数据共享"]
+    reference = Tokenizer(cache=False).tokenize_many(texts)
+    tokens, caught = cache_warnings(lambda: tok.tokenize_many(texts))
+    assert tokens == reference and caught == []
+    assert segmented == ["建设数据共享平台\0推进数据共享"]
+    assert tokens[1][1] is Tokenizer(cache=False).tokenize("数据孤岛")[0]  # read back interned, as new tokens are
+    tokens, caught = cache_warnings(lambda: tok.tokenize_many(texts))
+    assert tokens == reference and caught == [] and len(segmented) == 1  # now from its own bundle
+
+
+def test_new_texts_in_a_pandas_column_are_the_only_ones_segmented(tok, expected, monkeypatch):
+    """The same from a column stored in Arrow: the new texts are taken from it, their digests read from
+    its buffers, and their tokens placed among the cached ones."""
+    filled(tok, expected)
+    segmented = recording(tok, monkeypatch)
+    texts = ["推进数据共享", *TEXTS, "建设数据共享平台", "推进数据共享"]
+    reference = Tokenizer(cache=False).tokenize_many(texts)
+    tokens, caught = cache_warnings(lambda: tok.tokenize_many(pd.Series(texts, dtype="str")))
+    assert tokens == reference and caught == []
+    assert segmented == ["推进数据共享\0建设数据共享平台"]
+
+
+def older_bundle(tok, expected):
+    """``tok``'s cache holding the bundle of the first three texts only, whose texts TEXTS then looks up
+    one by one (its own bundle is absent)."""
+    tokens, caught = cache_warnings(lambda: tok.tokenize_many(TEXTS[:3]))
+    assert tokens == expected[:3] and caught == []
+    return tok.cache_path
+
+
+def test_an_edited_older_bundle_is_dropped_and_its_texts_recomputed(tok, expected, monkeypatch):
+    path = older_bundle(tok, expected)
+    with sqlite3.connect(path) as db:  # the tokens change, the checksum does not
+        vocab = db.execute("SELECT vocab FROM bundles").fetchone()[0]
+        db.execute("UPDATE bundles SET vocab = ?", (vocab.replace("数据孤岛", "伪造词语"),))
     db.close()
-    assert_heals(tok, expected, f"token cache {path}: {len(set(TEXTS))} entries failed the checksum; "
-                                "dropped and recomputed")
+    segmented = recording(tok, monkeypatch)
+    assert_heals(tok, expected, f"token cache {path}: 1 entry failed the checksum; dropped and recomputed")
+    assert segmented == ["\0".join(dict.fromkeys(TEXTS))]  # once, then the file healed
+    with sqlite3.connect(path) as db:
+        assert [key for key, in db.execute("SELECT key FROM bundles")] == [bundle_key(list(dict.fromkeys(TEXTS)))]
+    db.close()
+
+
+def test_pointers_to_the_wrong_text_give_one_warning(tok, expected):
+    path = older_bundle(tok, expected)
+    with sqlite3.connect(path) as db:  # each text pointed at its neighbour's tokens
+        db.execute("UPDATE texts SET position = (position + 1) % 3")
+    db.close()
+    assert_heals(tok, expected, f"token cache {path}: 3 entries failed the checksum; dropped and recomputed")
+
+
+def test_a_pointer_to_a_bundle_since_dropped_is_a_text_to_segment(tok, expected, monkeypatch):
+    path = older_bundle(tok, expected)
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM bundles")
+    db.close()
+    segmented = recording(tok, monkeypatch)
+    tokens, caught = cache_warnings(lambda: tok.tokenize_many(TEXTS))
+    assert tokens == expected and caught == []  # nothing was wrong: the pointers lead nowhere
+    assert segmented == ["\0".join(dict.fromkeys(TEXTS))]
+
+
+def test_a_call_past_the_bundle_limit_is_stored_as_several_bundles(tok, expected, monkeypatch):
+    monkeypatch.setattr(toolkit.tokenize, "MAX_BUNDLE_TOKENS", max(map(len, expected)))
+    path = filled(tok, expected)
+    distinct = list(dict.fromkeys(TEXTS))
+    with sqlite3.connect(path) as db:
+        keys = sorted(key for key, in db.execute("SELECT key FROM bundles"))
+        pointed = sorted(bundle for bundle, in db.execute("SELECT DISTINCT bundle FROM texts"))
+    db.close()
+    key = bundle_key(distinct)
+    assert len(keys) > 1 and keys == pointed and all(k.startswith(f"{key}.") for k in keys)
+    again = Tokenizer(cache_dir=tok.cache_dir)
+    monkeypatch.setattr(again, "_cut", lambda text: pytest.fail(f"segmented {text!r} again"))
+    tokens, caught = cache_warnings(lambda: again.tokenize_many(TEXTS))  # through the pointers
+    assert tokens == expected and caught == []
 
 
 def test_a_second_call_reads_one_bundle_and_segments_nothing(tok, expected, monkeypatch):
     path = filled(tok, expected)
     with sqlite3.connect(path) as db:
-        (key, vocab, codes, offsets, checksum), = db.execute("SELECT * FROM bundles").fetchall()
+        (key, vocab, codes, offsets, digests, checksum), = db.execute("SELECT * FROM bundles").fetchall()
     db.close()
     distinct = list(dict.fromkeys(TEXTS))
-    assert key == bundle_key(distinct) and decode_bundle(key, vocab, codes, offsets, checksum,
+    assert key == bundle_key(distinct) and decode_bundle(key, vocab, codes, offsets, digests, checksum,
                                                          n_texts=len(distinct)) == [expected[TEXTS.index(t)]
                                                                                    for t in distinct]
     again = Tokenizer(cache_dir=tok.cache_dir)
@@ -203,13 +272,12 @@ def test_a_missing_text_is_an_error_naming_its_position(tok, texts):
         tok.tokenize_many(texts)
 
 
-def test_an_edited_bundle_read_from_a_pandas_column_is_dropped_and_rebuilt(tok, expected, monkeypatch):
+def test_an_edited_bundle_read_from_a_pandas_column_is_dropped_and_rebuilt(tok, expected):
     path = filled(tok, expected)
     with sqlite3.connect(path) as db:
         vocab = db.execute("SELECT vocab FROM bundles").fetchone()[0]
         db.execute("UPDATE bundles SET vocab = ?", (vocab[::-1],))
     db.close()
-    monkeypatch.setattr(tok, "_cut", lambda text: pytest.fail(f"segmented {text!r} again: the rows were good"))
     column = pd.Series(TEXTS, dtype="str")
     tokens, caught = cache_warnings(lambda: tok.tokenize_many(column))
     assert tokens == expected
@@ -218,27 +286,33 @@ def test_an_edited_bundle_read_from_a_pandas_column_is_dropped_and_rebuilt(tok, 
     assert tokens == expected and caught == []
 
 
-def test_an_edited_bundle_is_dropped_and_rebuilt_from_the_rows(tok, expected, monkeypatch):
+def test_an_edited_bundle_is_dropped_and_recomputed(tok, expected, monkeypatch):
     path = filled(tok, expected)
     with sqlite3.connect(path) as db:  # one code changed, the checksum not
         codes = db.execute("SELECT codes FROM bundles").fetchone()[0]
         db.execute("UPDATE bundles SET codes = ?", (bytes([codes[0] ^ 1]) + codes[1:],))
     db.close()
-    monkeypatch.setattr(tok, "_cut", lambda text: pytest.fail(f"segmented {text!r} again: the rows were good"))
+    segmented = recording(tok, monkeypatch)
     assert_heals(tok, expected, f"token cache {path}: 1 entry failed the checksum; dropped and recomputed")
+    assert segmented == ["\0".join(dict.fromkeys(TEXTS))]  # its texts once (its pointers lead to it: not twice)
 
 
-@pytest.mark.parametrize("damage", ["offsets", "codes"])
+@pytest.mark.parametrize("damage", ["offsets", "codes", "texts"])
 def test_a_bundle_of_the_wrong_shape_is_refused_even_with_a_valid_checksum(damage):
     lists = [["数据", "孤岛"], [], ["数据"]]
     key = bundle_key(["a", "b", "c"])
-    vocab, codes, offsets, _ = encode_bundle(key, lists)
-    assert decode_bundle(key, vocab, codes, offsets, _bundle_checksum(key, vocab, codes, offsets), n_texts=3) == lists
+    digests = b"".join(map(text_digest, ["a", "b", "c"]))
+    vocab, codes, offsets, digests, _ = encode_bundle(key, lists, digests)
+    checksum = _bundle_checksum(key, vocab, codes, offsets, digests)
+    assert decode_bundle(key, vocab, codes, offsets, digests, checksum, n_texts=3) == lists
     if damage == "offsets":
         offsets = offsets[:-8]  # one text short
-    else:
+    elif damage == "codes":
         codes = codes[:-4] + (7).to_bytes(4, "little")  # a code past the vocabulary
-    assert decode_bundle(key, vocab, codes, offsets, _bundle_checksum(key, vocab, codes, offsets), n_texts=3) is None
+    else:
+        digests = digests[:-32]  # one text's digest missing
+    checksum = _bundle_checksum(key, vocab, codes, offsets, digests)
+    assert decode_bundle(key, vocab, codes, offsets, digests, checksum, n_texts=3) is None
 
 
 def test_old_cache_files_are_pruned_to_the_newest(tmp_path):

@@ -361,3 +361,82 @@ def test_a_dropped_tokenizer_is_freed_at_once(backend):
         assert gone() is None
     finally:
         gc.enable()
+
+
+# --------------------------------------------------------------------------- many texts at once (the batch path)
+#: Texts the filtering treats each its own way: terms, Latin runs split in several tokens, numbers,
+#: numerals, stopwords, single characters, whitespace of every kind, astral characters, the separators
+#: the batch path uses (a text holding one goes text by text) and empty texts.
+TRICKY = ["推动政务服务跨省通办，破除数据孤岛", "Micro-LED 与 40.5GWh 储能，PM_2.5 下降 3.2%", "APP 5G 12345热线",
+          "二〇二三年 一二三 十四五 两个 三", "", "  \t\r\n\u3000 ", "\r", "\n数据", "𠀀𠀁 数据共享 𠮷",
+          "一\x00二", "推动\x01跨省通办", "最多跑一次", "a_b _ __init__ x", "ＡＢＣ　１２３ 全角", "的 了 是"]
+ALPHABET = "推动数据共享孤岛跨省通办政务服务一二十百两的了是年 aZz09._%-+#&\t\r\n\u3000，。、𠀀\x00\x01\x1f"
+
+
+def _one_by_one(tokenizer, texts):
+    return [tokenizer.tokenize(t) for t in texts]
+
+
+@pytest.mark.parametrize("ahead", [True, False])
+def test_batches_give_what_each_text_gives_alone(seeds, monkeypatch, ahead):
+    """Segmenting many texts in one call and filtering them with arrays gives, text by text, what
+    tokenize() gives each text alone: on the seeds and the tricky texts, in many small batches (the
+    next segmented in a helper thread, or not), from a list and from an Arrow column."""
+    import toolkit.tokenize as tokenize
+
+    monkeypatch.setattr(tokenize, "SEGMENT_AHEAD", ahead)
+    monkeypatch.setattr(tokenize, "BATCH_CHARS", 1500)
+    texts = list(dict.fromkeys(seeds.units["text"].tolist() + TRICKY))
+    tokenizer = Tokenizer(cache=False)
+    expected = _one_by_one(tokenizer, texts)
+    tokens = tokenizer._tokens(texts)
+    assert len(tokenize._batch_bounds(tokenize._lengths(texts), tokenize.BATCH_CHARS)) > 10
+    assert tokens.lists() == expected
+    assert tokenizer._tokens(pa.array(texts, pa.large_string())).lists() == expected
+    assert len(set(tokens.vocab)) == len(tokens.vocab)  # one vocabulary for all the batches
+
+
+def test_batches_give_what_each_text_gives_alone_on_the_municipal_reports(municipal):
+    texts = list(dict.fromkeys(municipal.units["text"]))
+    tokenizer = Tokenizer(cache=False)
+    assert tokenizer._tokens(texts).lists() == _one_by_one(tokenizer, texts)
+
+
+def test_the_batch_path_gives_the_tokens_of_jieba_itself_on_the_seeds(seeds):
+    """The reference: jieba (Python), text by text, against rjieba's batches: the same tokens on every unit."""
+    texts = seeds.units["text"].tolist()
+    assert Tokenizer(cache=False).tokenize_many(texts) == Tokenizer(backend="jieba", cache=False).tokenize_many(texts)
+
+
+@given(st.lists(st.text(alphabet=ALPHABET, max_size=30), min_size=1, max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_a_batch_of_any_texts_gives_what_each_gives_alone(texts):
+    """Whatever the texts hold (the separators, whitespace of every kind next to them, empty texts),
+    segmenting them together gives each text's own tokens."""
+    tokenizer = _plain()
+    assert tokenizer._tokens(texts).lists() == _one_by_one(tokenizer, texts)
+
+
+def test_the_vectorised_decisions_rest_on_the_ideographs_being_letters():
+    """A segment made only of the ideographs of _IDEOGRAPHS_ONLY is decided by its length, the numerals,
+    the terms and the stopwords: that holds because each of them is a word character to Python, not
+    whitespace, not a Latin letter, and one of _CJK's."""
+    import re
+
+    import toolkit.tokenize as tokenize
+
+    ranges = re.fullmatch(r"\^\[(.)-(.)(.)-(.)\]\+\$", tokenize._IDEOGRAPHS_ONLY).groups()
+    characters = "".join(chr(c) for a, b in zip(ranges[::2], ranges[1::2]) for c in range(ord(a), ord(b) + 1))
+    assert len(characters) == (0x4DBF - 0x3400 + 1) + (0x9FFF - 0x4E00 + 1)
+    assert re.fullmatch(r"\w+", characters) and not any(c.isspace() for c in characters)
+    assert not tokenize._LATIN.search(characters) and tokenize._CJK.sub("", characters) == ""
+
+
+def test_a_lone_surrogate_found_in_a_helper_thread_is_an_error_naming_the_text(monkeypatch):
+    import toolkit.tokenize as tokenize
+
+    monkeypatch.setattr(tokenize, "SEGMENT_AHEAD", True)
+    monkeypatch.setattr(tokenize, "BATCH_CHARS", 8)
+    texts = ["推动跨省通办"] * 3 + ["数据\udc80孤岛"] + ["破除数据孤岛"] * 3
+    with pytest.raises(ValueError, match=r"text 3 holds a lone surrogate \(U\+DC80 at character 2\)"):
+        Tokenizer(cache=False).tokenize_many(texts)

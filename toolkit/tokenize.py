@@ -25,27 +25,43 @@ Which tokens are kept (:meth:`Tokenizer.keep`), in this order:
 6. stopwords are dropped: the Chinese list of stopwords-iso (:func:`general_stopwords`) and
    ``data/lexicon/stopwords.txt`` (the genre's boilerplate).
 
+Many texts at once (:meth:`Tokenizer.tokenize_many`, rjieba): the texts are joined by U+0000 (a segment
+of its own to jieba, which segments the texts on either side of it exactly as it segments them alone)
+in batches of about :data:`BATCH_CHARS` characters, each segmented in one call; the segments become one
+Arrow string array over the batch's UTF-8 bytes, deduplicated by Arrow, and each distinct segment is
+decided once (CJK words and numbers with Arrow's vectorised string functions, the few others by
+:meth:`Tokenizer.keep`); the kept tokens are then gathered with numpy. No Python work is done a segment
+past the segmenter's own list, and the tokens are those :meth:`Tokenizer.tokenize` gives, text by text
+(tested on the corpora and by a property test). With :data:`SEGMENT_AHEAD`, the next batch is segmented
+in a helper thread while one is filtered (rjieba lets go of Python's lock while it segments).
+
 The cache (:data:`toolkit.paths.CACHE_DIR` ``/tokens``, git-ignored) keeps the final tokens of each
 distinct text in an SQLite file named by a fingerprint of the tokenizer version, the backend and its
 options, the stopword list, the bytes of every lexicon file and the bytes of the segmenter's own
 dictionary (jieba's ``dict.txt``; for rjieba, its extension module, which holds the same dictionary
 compiled in): editing a lexicon file or the dictionary starts a new cache file, so a stale token list is
-never read. Two tables:
+never read. Two tables, written once a call (one transaction, two statements):
 
-- ``tokens(key, tokens, checksum)``, one row per distinct text: ``key`` is the sha256 of the text,
-  ``tokens`` the tokens joined by U+001F, ``checksum`` the sha256 of key and tokens;
-- ``bundles(key, vocab, codes, offsets, checksum)``, one row per call of :meth:`Tokenizer.tokenize_many`
-  (a column store of all its tokens): ``key`` is the BLAKE3 hash of the call's distinct texts, ``vocab`` its
-  distinct tokens, ``codes`` every token as an int32 index into them, ``offsets`` where each text's codes
-  start. The same texts again (a notebook run again, the next notebook) read one row, one checksum and
-  no per-text work: about 0.03 s for the 10,000 municipal units (a pandas column stored in Arrow is
-  hashed in its own buffers). A changed corpus falls back to the rows, so only new texts are segmented.
+- ``bundles(key, vocab, codes, offsets, texts, checksum)``, one row per call of
+  :meth:`Tokenizer.tokenize_many` (a column store of all its tokens): ``key`` is the BLAKE3 hash of the
+  call's distinct texts, ``vocab`` its distinct tokens joined by U+001F, ``codes`` every token as an int32
+  index into them, ``offsets`` where each text's codes start, ``texts`` each text's sha256
+  (:func:`text_digest`), and ``checksum`` the BLAKE3 hash of all of them. The same texts again (a
+  notebook run again, the next notebook) read one row, one checksum and no per-text work: about 0.03 s
+  for the 10,000 municipal units (a pandas column stored in Arrow is hashed in its own buffers). A call
+  with more than :data:`MAX_BUNDLE_TOKENS` tokens is stored as several bundles.
+- ``texts(key, bundle, position)``: each text's sha256, pointing at the bundle that holds it (written by
+  SQLite from the bundle's ``texts`` in one statement, no Python work a text). A changed corpus finds
+  its known texts through them, so only new texts are segmented. A pointer is only a hint: the text's
+  sha256 must be the one the bundle holds at that position.
 
-Every checksum is verified on every read. A row that fails it is dropped and recomputed; a file that is
-not such a database (truncated, not SQLite, another schema) is renamed ``<name>.corrupt`` and rebuilt;
-either way one :class:`toolkit.cache.CacheWarning` names the file and the reason (see :mod:`toolkit.cache`).
-Several processes may fill one file at once (SQLite's WAL; writers wait their turn). Opening a new cache
-file removes all but the newest :data:`KEEP_CACHES` (4) in the folder.
+Every checksum is verified on every read. A bundle that fails it (or a pointer that fails its check) is
+dropped and its texts recomputed; a file that is not such a database (truncated, not SQLite, another
+schema) is renamed ``<name>.corrupt`` and rebuilt; either way one :class:`toolkit.cache.CacheWarning`
+names the file and the reason (see :mod:`toolkit.cache`). The file is written without ``fsync`` (a
+power cut may damage it: the damage fails these checks like any other). Several processes may fill one
+file at once (SQLite's WAL; writers wait their turn). Opening a new cache file removes all but the
+newest :data:`KEEP_CACHES` (4) in the folder.
 
 A cache file (or one of SQLite's files beside it) that is not a regular file (a FIFO, a device, a folder,
 a symlink) is never opened: it is set aside and rebuilt. A cache that cannot be used at all (a read-only
@@ -85,8 +101,9 @@ from .cache import (CacheWarning, EntryError, entry_problem, read_entry, set_asi
 #: Bump when the segmentation, the filtering rules or the cache's schema change: it is part of the cache
 #: fingerprint (3: sha256 keys and a checksum per row; 4: bundles, the tokens of a whole call in one row; 5: bundle keys
 #: count UTF-8 bytes, so that Arrow's buffers give them directly, and bundles are hashed with BLAKE3; 6: the
-#: segmenter's own dictionary, by its bytes, is part of the fingerprint).
-TOKENIZER_VERSION = "6"
+#: segmenter's own dictionary, by its bytes, is part of the fingerprint; 7: no row per text: a bundle holds its texts'
+#: digests, and the ``texts`` table points each digest at a bundle).
+TOKENIZER_VERSION = "7"
 BACKENDS = ("jieba", "rjieba")
 USERDICT = "userdict.txt"
 STOPWORDS = "stopwords.txt"
@@ -97,18 +114,29 @@ TOKENS_COLUMN = "tokens"
 
 #: Texts per task when :class:`Tokenizer` segments in parallel (``n_jobs``).
 CHUNK = 2000
-_SEP = "\x1f"  # joins the tokens of one text in the cache (no token holds a control character)
-#: The one table of a token cache file, exactly as ``sqlite_master`` records it.
-_SCHEMA = "CREATE TABLE tokens (key TEXT PRIMARY KEY, tokens TEXT NOT NULL, checksum TEXT NOT NULL) WITHOUT ROWID"
+_SEP = "\x1f"  # joins the tokens of a bundle's vocabulary (no token holds a control character)
+#: The bytes of a text's digest (:func:`text_digest`, sha256).
+_DIGEST = 32
+#: The two tables of a token cache file, exactly as ``sqlite_master`` records them.
 _BUNDLE_SCHEMA = ("CREATE TABLE bundles (key TEXT PRIMARY KEY, vocab TEXT NOT NULL, codes BLOB NOT NULL, "
-                  "offsets BLOB NOT NULL, checksum TEXT NOT NULL) WITHOUT ROWID")
+                  "offsets BLOB NOT NULL, texts BLOB NOT NULL, checksum TEXT NOT NULL) WITHOUT ROWID")
+_TEXTS_SCHEMA = ("CREATE TABLE texts (key BLOB PRIMARY KEY, bundle TEXT NOT NULL, position INTEGER NOT NULL) "
+                 "WITHOUT ROWID")
 #: ``sqlite_master`` of a token cache file, exactly.
-_TABLES = sorted([("table", "bundles", _BUNDLE_SCHEMA), ("table", "tokens", _SCHEMA)])
+_TABLES = sorted([("table", "bundles", _BUNDLE_SCHEMA), ("table", "texts", _TEXTS_SCHEMA)])
+_BUNDLE_COLUMNS = "vocab, codes, offsets, texts, checksum"
+#: The pointer of each of ?2 texts whose digests are ?1, one after the other (a text without one is not
+#: returned): SQLite walks the digests itself, one index lookup each, in one statement.
+_FIND_TEXTS = ("WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ?2) "
+               "SELECT s.i, t.bundle, t.position FROM s CROSS JOIN texts AS t ON t.key = substr(?1, 32 * s.i + 1, 32)")
+#: Point each of ?2 texts whose digests are ?1 at its position in the bundle ?3, in one statement.
+_POINT_TEXTS = ("WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ?2) "
+                "INSERT OR REPLACE INTO texts (key, bundle, position) SELECT substr(?1, 32 * i + 1, 32), ?3, i FROM s")
 #: Token cache files kept in the cache folder: opening a new one (another tokenizer version, backend,
 #: options or lexicon) removes all but the newest this many, oldest first (by modification time).
 KEEP_CACHES = 4
-#: A call with more tokens than this is not stored as a bundle (SQLite's 1 GB limit on one value; at
-#: 4 bytes a code, 50 million tokens are a 200 MB blob): its texts are still cached one row each.
+#: A call with more tokens than this is stored as several bundles (SQLite's 1 GB limit on one value; at
+#: 4 bytes a code, 50 million tokens are a 200 MB blob).
 MAX_BUNDLE_TOKENS = 50_000_000
 #: The page size of a new cache file (SQLite's largest): a bundle's megabytes are read in fewer pages.
 _PAGE_SIZE = 65536
@@ -363,6 +391,170 @@ class _Decisions(dict):
         return kept
 
 
+# --------------------------------------------------------------------------- many texts at once
+#: Characters of text segmented in one call of the segmenter by the batch path (:meth:`Tokenizer._tokens`):
+#: large enough that the costs of a call vanish, small enough that the segments of a batch (Python
+#: strings, about 45 MB a million characters) stay a small part of a run's memory and that the last
+#: batch, which no segmenting overlaps (:data:`SEGMENT_AHEAD`), is short.
+BATCH_CHARS = 1 << 18
+#: Segment the next batch in a helper thread while this one is filtered (rjieba lets go of Python's lock
+#: while it segments): at most two cores, and the same tokens. Off by default: on the shared two-core
+#: machine the benchmark runs on, it was no faster than one thread (``bench_tokenize.py`` measures both).
+SEGMENT_AHEAD = False
+#: Joins the texts of a batch before they are segmented: neither a CJK character, a letter, a digit nor
+#: whitespace, so the segmenter makes it a segment of its own and segments the texts on either side of it
+#: exactly as it segments them alone (jieba cuts at every such character; tested on the corpora and by a
+#: property test).
+_TEXT_SEP = "\x00"
+#: Joins the segments of a batch to find where each one ends (absent from the texts, checked).
+_SEGMENT_SEP = "\x01"
+#: Segments made only of CJK ideographs (the blocks where every character is a letter to Python's ``\w``,
+#: tested): their fate depends only on their length, the numerals, the terms and the stopwords.
+_IDEOGRAPHS_ONLY = "^[\u3400-\u4dbf\u4e00-\u9fff]+$"
+#: Segments made only of the characters of a number (:data:`_NUMBER`): dropped, unless a term.
+_NUMBER_ONLY = f"^{_NUMBER.pattern}$"
+
+
+class _Tokens:
+    """The tokens of a list of texts as a column store: ``vocab`` (distinct tokens, interned), ``codes``
+    (every token as an index into ``vocab``, in order) and ``offsets`` (where each text's codes start,
+    n + 1 values). What a bundle of the cache holds, and what the batch path builds without making a list
+    per text."""
+
+    __slots__ = ("vocab", "codes", "offsets")
+
+    def __init__(self, vocab: list[str], codes: np.ndarray, offsets: np.ndarray):
+        self.vocab, self.codes, self.offsets = vocab, codes, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.offsets[-1])
+
+    @classmethod
+    def from_lists(cls, lists: list[list[str]]) -> "_Tokens":
+        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        offsets = np.zeros(len(lists) + 1, np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        total = int(offsets[-1])
+        if not total:
+            return cls([], np.zeros(0, np.int64), offsets)
+        flat = np.fromiter(chain.from_iterable(lists), dtype=object, count=total)
+        codes, vocab = pd.factorize(flat)
+        return cls(list(map(sys.intern, vocab)), codes, offsets)
+
+    @classmethod
+    def concat(cls, parts: list["_Tokens"]) -> "_Tokens":
+        """The tokens of the texts of ``parts``, one after the other, with one vocabulary."""
+        if len(parts) == 1:
+            return parts[0]
+        index: dict[str, int] = {}
+        codes, offsets, start = [], [np.zeros(1, np.int64)], 0
+        for part in parts:
+            remap = np.fromiter((index.setdefault(t, len(index)) for t in part.vocab), dtype=np.int64,
+                                count=len(part.vocab))
+            codes.append(remap[part.codes] if len(part.codes) else np.zeros(0, np.int64))
+            offsets.append(part.offsets[1:] + start)
+            start += part.n_tokens
+        return cls(list(index), np.concatenate(codes), np.concatenate(offsets))
+
+    def lists(self) -> list[list[str]]:
+        """The tokens of each text, a new list each (equal tokens are one string object): one gather and
+        one slice a text, the collector paused."""
+        bounds = self.offsets.tolist()
+        with _collector_paused():
+            if not len(self.codes):
+                return [[] for _ in range(len(bounds) - 1)]
+            words = np.empty(len(self.vocab), dtype=object)
+            words[:] = self.vocab
+            tokens = words[self.codes].tolist()
+            return [tokens[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _lengths(texts) -> np.ndarray:
+    """The length in characters of each of ``texts`` (a list of strings or a pyarrow string array)."""
+    if isinstance(texts, list):
+        return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    import pyarrow.compute as pc
+
+    return pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _joined(texts, start: int, end: int):
+    """``texts[start:end]`` joined by :data:`_TEXT_SEP`, as ``(text, data)``: the string and, for a
+    pyarrow ``large_string`` array, its UTF-8 bytes (made from Arrow's buffers; None for a list). None when
+    the texts are empty or a text holds :data:`_TEXT_SEP` or :data:`_SEGMENT_SEP`."""
+    if isinstance(texts, list):
+        text = _TEXT_SEP.join(texts[start:end])
+        if not text or text.count(_TEXT_SEP) != end - start - 1 or _SEGMENT_SEP in text:
+            return None
+        return text, None
+    _, offsets_buffer, data_buffer = texts.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype="<i8", count=texts.offset + len(texts) + 1)[texts.offset:]
+    first, last = int(offsets[start]), int(offsets[end])
+    raw = np.frombuffer(data_buffer, dtype=np.uint8, count=last - first, offset=first) if last > first \
+        else np.zeros(0, np.uint8)
+    if (raw <= max(ord(_TEXT_SEP), ord(_SEGMENT_SEP))).any():  # (in UTF-8 such a byte is only that character)
+        return None
+    data = np.insert(raw, offsets[start + 1:end] - first, ord(_TEXT_SEP)).tobytes()
+    if not data:
+        return None
+    return data.decode("utf-8"), data
+
+
+def _segment_offsets(data: bytes, segments: list[str]) -> tuple[bytes, np.ndarray]:
+    """``data`` (the UTF-8 bytes of a text) and where each of its ``segments`` starts in them (n + 1
+    values), found by joining the segments with :data:`_SEGMENT_SEP` (absent from the text) in C. The
+    segments are let go of."""
+    n = len(segments)
+    ends = np.flatnonzero(np.frombuffer(_SEGMENT_SEP.join(segments).encode("utf-8"), dtype=np.uint8)
+                          == ord(_SEGMENT_SEP))
+    segments.clear()
+    offsets = np.empty(n + 1, np.int64)
+    offsets[0], offsets[-1] = 0, len(data)
+    offsets[1:-1] = ends - np.arange(n - 1)  # the i-th separator stands after i + 1 segments and i separators
+    return data, offsets
+
+
+def _take(texts, positions: list[int]):
+    """The texts at ``positions`` of ``texts`` (a list of strings or a pyarrow string array), of its kind."""
+    if len(positions) == len(texts):
+        return texts
+    if isinstance(texts, list):
+        return [texts[i] for i in positions]
+    import pyarrow as pa
+
+    return texts.take(pa.array(positions, pa.int64()))
+
+
+def _batch_bounds(lengths: np.ndarray, chars: int) -> list[tuple[int, int]]:
+    """Consecutive ranges ``(start, end)`` of texts of these ``lengths`` holding about ``chars``
+    characters each (a separator counted after each text; at least one text a range)."""
+    ends = np.cumsum(lengths + 1)
+    bounds, start = [], 0
+    while start < len(lengths):
+        end = int(np.searchsorted(ends, (ends[start - 1] if start else 0) + chars, side="right"))
+        end = max(end, start + 1)
+        bounds.append((start, end))
+        start = end
+    return bounds
+
+
+def _interned(array) -> list[str]:
+    """The strings of a pyarrow ``large_string`` array (none holding U+001F), interned: joined by Arrow
+    and split by Python, faster than making them one by one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(array):
+        return []
+    as_list = pa.LargeListArray.from_arrays(pa.array([0, len(array)], pa.int64()), array)
+    joined = pc.binary_join(as_list, pa.scalar(_SEP, pa.large_string()))[0].as_py()
+    return list(map(sys.intern, joined.split(_SEP)))
+
+
 class Tokenizer:
     """Segment with jieba (or jieba-rs) and the domain lexicon, then keep the tokens worth modelling.
 
@@ -409,6 +601,7 @@ class Tokenizer:
             segmenter = self._segmenter = _rjieba_segmenter(self.terms)
             self._cut = lambda text: segmenter.cut(text, hmm)
         self._kept = _Decisions(self.terms, self.stopwords)  # token → what is kept of it, memoised
+        self._values = None  # the terms and stopwords as Arrow arrays, made on first use (_value_sets)
 
     # ---- identity
     @property
@@ -478,7 +671,10 @@ class Tokenizer:
         ``str``, as in ``corpus.units["text"]``) is deduplicated and keyed in Arrow's own buffers: a text
         becomes a Python string only when it has to be segmented.
 
-        A cached row that fails its checksum is recomputed, a cache file that is not a token cache is
+        The texts not in the cache are segmented in batches of about :data:`BATCH_CHARS` characters
+        (:meth:`_tokens`): the tokens are those :meth:`tokenize` gives, text by text.
+
+        A cached entry that fails its checksum is recomputed, a cache file that is not a token cache is
         set aside and rebuilt: the tokens returned are always those :meth:`tokenize` gives, and a
         :class:`toolkit.cache.CacheWarning` (one per call) names the file and what was wrong."""
         arrow = _arrow_strings(texts)
@@ -486,7 +682,8 @@ class Tokenizer:
             encoded = arrow.dictionary_encode()  # the distinct texts in order of first occurrence
             distinct_arrow, positions = encoded.dictionary, encoded.indices.to_numpy()
             lists = self._distinct_tokens(_arrow_bundle_key(distinct_arrow) if self.cache else "",
-                                          len(distinct_arrow), distinct_arrow.to_pylist)
+                                          len(distinct_arrow), lambda: distinct_arrow,
+                                          lambda: _arrow_digests(distinct_arrow))
             table = np.fromiter(lists, dtype=object, count=len(lists))
             return table[positions].tolist()
         texts = texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)  # (a pyarrow array with nulls)
@@ -496,7 +693,7 @@ class Tokenizer:
             raise TypeError(f"text {position} is not a string ({text!r}): every text to tokenize must be one")
         try:
             lists = self._distinct_tokens(bundle_key(distinct) if self.cache else "", len(distinct),
-                                          lambda: distinct)
+                                          lambda: distinct, lambda: b"".join(map(text_digest, distinct)))
         except UnicodeEncodeError:
             position, text = next((i, t) for i, t in enumerate(texts) if _SURROGATE.search(t))
             at = _SURROGATE.search(text).start()
@@ -505,37 +702,196 @@ class Tokenizer:
         found = dict(zip(distinct, lists))
         return [found[t] for t in texts]
 
-    def _distinct_tokens(self, bundle: str, n: int, get_texts) -> list[list[str]]:
+    def _distinct_tokens(self, bundle: str, n: int, get_texts, get_digests) -> list[list[str]]:
         """The tokens of each of ``n`` distinct texts, in order: from the cache's bundle ``bundle`` (the
-        texts' :func:`bundle_key`) when it holds them, else segmented or read row by row.
-        ``get_texts()`` gives the texts themselves, and is called only when they are needed."""
+        texts' :func:`bundle_key`) when it holds them, else from older bundles or segmented.
+        ``get_texts()`` gives the texts themselves (a list of strings, or a pyarrow ``large_string`` array),
+        ``get_digests()`` their :func:`text_digest` one after the other; each is called only when needed."""
         if not self.cache:
-            distinct = get_texts()
-            found = self._segment_many(distinct)
-            return [found[t] for t in distinct]
-        return self._cached(bundle, n, get_texts)
+            return self._compute(get_texts()).lists()
+        return self._cached(bundle, n, get_texts, get_digests)
 
-    def _segment_many(self, texts: list[str]) -> dict[str, list[str]]:
+    # ---- segmenting many texts
+    def _compute(self, texts, meanwhile=None) -> _Tokens:
         """The tokens of each of ``texts`` (distinct), segmented here or, with ``n_jobs``, in chunks of
         :data:`CHUNK` texts through joblib: its processes, or any backend ``joblib.parallel_config``
         names (``backend="dask"`` with a ``dask.distributed.Client``: the cluster's workers). Workers only
-        segment and filter; this process alone writes the cache."""
+        segment and filter; this process alone writes the cache. ``meanwhile``: see :meth:`_tokens`."""
         if self.n_jobs in (None, 1) or len(texts) <= CHUNK:
-            with _collector_paused():
-                return {t: self.tokenize(t) for t in texts}  # the kept forms are interned once (keep)
+            return self._tokens(texts, meanwhile)
         from joblib import Parallel, delayed
 
+        if meanwhile is not None:
+            meanwhile()
+        texts = texts if isinstance(texts, list) else texts.to_pylist()
         spec = self._spec()
         chunks = [texts[i:i + CHUNK] for i in range(0, len(texts), CHUNK)]
         results = Parallel(n_jobs=self.n_jobs)(delayed(_segment_chunk)(spec, chunk) for chunk in chunks)
-        found, mine = {}, self.fingerprint
-        for chunk, (fingerprint, lists) in zip(chunks, results):
+        parts, mine = [], self.fingerprint
+        for fingerprint, part in results:
             if fingerprint != mine:
                 raise RuntimeError(f"a worker's tokenizer differs from this one (its lexicon files at "
                                    f"{self.lexicon.directory} changed, or another toolkit version): refusing its tokens")
-            with _collector_paused():
-                found.update(zip(chunk, ([sys.intern(t) for t in tokens] for tokens in lists)))
-        return found
+            parts.append(_Tokens(list(map(sys.intern, part.vocab)), part.codes, part.offsets))
+        return _Tokens.concat(parts)
+
+    def _tokens(self, texts, meanwhile=None, ahead: bool | None = None) -> _Tokens:
+        """The tokens of each of ``texts`` (a list of strings, or a pyarrow ``large_string`` array without
+        nulls), exactly as :meth:`tokenize` gives them, in batches of about :data:`BATCH_CHARS`
+        characters. With rjieba, each batch is segmented in one call (:meth:`_segment_batch`; with
+        :data:`SEGMENT_AHEAD`, the next batch in a helper thread while this one is filtered) and filtered
+        with array operations (:meth:`_filter_batch`); with jieba (the reference), text by text. The
+        batches' vocabularies are made one by Arrow, and each distinct token becomes one interned string.
+        ``meanwhile()``, if given, is called while the first batch is segmented (work that does not need
+        the tokens); ``ahead`` overrides :data:`SEGMENT_AHEAD`."""
+        import pyarrow as pa
+
+        vocabs, codes, offsets = [], [], [np.zeros(1, np.int64)]
+        size = total = 0
+        bounds = _batch_bounds(_lengths(texts), BATCH_CHARS)
+        if self.backend == "rjieba":
+            batches = self._segmented(texts, bounds, meanwhile, SEGMENT_AHEAD if ahead is None else ahead)
+        else:
+            if meanwhile is not None:
+                meanwhile()
+            batches = ((start, end, None) for start, end in bounds)
+        for start, end, segmented in batches:
+            found = self._filter_batch(end - start, *_segment_offsets(*segmented)) if segmented is not None else None
+            if found is None:  # the jieba backend, or texts holding a separator: text by text
+                batch = texts[start:end] if isinstance(texts, list) else texts.slice(start, end - start).to_pylist()
+                with _collector_paused():
+                    plain = _Tokens.from_lists([self.tokenize(t) for t in batch])
+                found = (pa.array(plain.vocab, pa.large_string()), plain.codes, plain.offsets)
+            vocab, local, text_offsets = found
+            vocabs.append(vocab)
+            codes.append(local + size)
+            offsets.append(text_offsets[1:] + total)
+            size, total = size + len(vocab), total + int(text_offsets[-1])
+        if not size:
+            return _Tokens([], np.zeros(total, np.int64), np.concatenate(offsets))
+        encoded = pa.concat_arrays(vocabs).dictionary_encode()  # the same token in two batches: one id
+        remap = encoded.indices.to_numpy()
+        return _Tokens(_interned(encoded.dictionary), remap[np.concatenate(codes)], np.concatenate(offsets))
+
+    def _segmented(self, texts, bounds, meanwhile=None, ahead: bool = True):
+        """``(start, end, segmented)`` for each batch ``texts[start:end]`` of ``bounds``, in order, where
+        ``segmented`` is what :meth:`_segment_batch` gives. With ``ahead`` and more than one batch, the
+        next batch is segmented in a helper thread while the caller filters this one: rjieba lets go of
+        Python's lock while it segments, so the two overlap on two cores. ``meanwhile()`` is called while
+        the first batch is segmented."""
+        if not ahead or len(bounds) < 2:
+            if meanwhile is not None:
+                meanwhile()
+            for start, end in bounds:
+                yield start, end, self._segment_batch(texts, start, end)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="toolkit-segment") as pool:
+            pending = pool.submit(self._segment_batch, texts, *bounds[0])
+            if meanwhile is not None:
+                meanwhile()
+            for k, (start, end) in enumerate(bounds):
+                segmented = pending.result()
+                if k + 1 < len(bounds):
+                    pending = pool.submit(self._segment_batch, texts, *bounds[k + 1])
+                yield start, end, segmented
+
+    def _segment_batch(self, texts, start: int, end: int):
+        """The segments of ``texts[start:end]`` joined by :data:`_TEXT_SEP` (a segment of its own to the
+        segmenter, which segments the texts on either side of it exactly as it segments them alone) and
+        segmented in one call, as ``(data, segments)``: the UTF-8 bytes of the joined texts and the list
+        of segments. None when a text holds :data:`_TEXT_SEP` or :data:`_SEGMENT_SEP`."""
+        joined = _joined(texts, start, end)
+        if joined is None:
+            return None
+        text, data = joined
+        segments = self._cut(text)
+        if data is None:
+            data = text.encode("utf-8")  # (a copy of the UTF-8 the segmenter asked Python for, kept in the string)
+        return data, segments
+
+    def _filter_batch(self, n_texts: int, data: bytes, offsets: np.ndarray):
+        """The tokens of each of the ``n_texts`` texts of a segmented batch (:meth:`_segment_batch`), as
+        ``(vocab, codes, offsets)`` (``vocab`` an Arrow string array, where a token may appear twice), or
+        None when a separator did not stay a segment of its own (never seen: the batch then goes text by
+        text).
+
+        The segments become one Arrow string array over ``data`` and are deduplicated by Arrow. Each
+        distinct segment is decided once: those made of CJK ideographs or of a number's characters with
+        Arrow's vectorised string functions, the rest (Latin, punctuation, mixed) by :meth:`keep`. The
+        kept tokens of every segment are then gathered with numpy: no Python work a segment."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        n = len(offsets) - 1
+        encoded = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data)).dictionary_encode()
+        codes, dictionary = encoded.indices.to_numpy(), encoded.dictionary
+        del encoded
+
+        # each distinct segment decided once: how many tokens it gives (0, 1, or a Latin token's runs) and which
+        terms, stopwords = self._value_sets()
+        term = pc.is_in(dictionary, value_set=terms).to_numpy(zero_copy_only=False)
+        number = pc.match_substring_regex(dictionary, _NUMBER_ONLY).to_numpy(zero_copy_only=False)
+        ideographs = pc.match_substring_regex(dictionary, _IDEOGRAPHS_ONLY).to_numpy(zero_copy_only=False)
+        short = pc.utf8_length(dictionary).to_numpy() < 2
+        stop = pc.is_in(dictionary, value_set=stopwords).to_numpy(zero_copy_only=False)
+        whole = np.flatnonzero(term | (ideographs & ~number & ~short & ~stop))  # kept as they are
+        others = np.flatnonzero(~(term | number | ideographs))  # decided by keep()
+        # each distinct segment's id: a kept token's (0, 1, …), -1 dropped, -2 the separator, -3 - j the
+        # j-th segment giving several tokens (a Latin token's runs, in runs[j])
+        ids = np.full(len(dictionary), -1, np.int32)  # (int32: half the memory of each batch's codes)
+        ids[whole] = np.arange(len(whole), dtype=np.int32)
+        extra: list[str] = []  # the tokens kept of the other segments, after the whole ones
+        runs: list[list[int]] = []
+        keep = self._kept.__getitem__
+        for at, segment in zip(others.tolist(), dictionary.take(others).to_pylist()):
+            kept = keep(segment)
+            if len(kept) == 1:
+                ids[at] = len(whole) + len(extra)
+            elif kept:
+                ids[at] = -3 - len(runs)
+                runs.append(list(range(len(whole) + len(extra), len(whole) + len(extra) + len(kept))))
+            extra.extend(kept)
+        if n_texts > 1:
+            separator = pc.index(dictionary, _TEXT_SEP).as_py()
+            if separator < 0 or ids[separator] != -1:
+                return None
+            ids[separator] = -2
+
+        stream = ids[codes]
+        stream = stream[stream != -1]  # the kept segments and the separators, in order
+        if runs:  # each segment giving several tokens becomes its run of ids
+            several = stream <= -3
+            which = -3 - stream[several]
+            lengths = np.array([len(r) for r in runs], np.int64)[which]
+            repeats = np.ones(len(stream), np.int64)
+            repeats[several] = lengths
+            at = (np.cumsum(repeats) - repeats)[several]  # where each run starts once expanded
+            stream = np.repeat(stream, repeats)
+            flat = np.array([i for r in runs for i in r], np.int64)
+            run_starts = np.concatenate([[0], np.cumsum([len(r) for r in runs])])[which]
+            within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+            stream[np.repeat(at, lengths) + within] = flat[np.repeat(run_starts, lengths) + within]
+        # the texts' boundaries: the separators, each a segment of its own that gives no token
+        bounds = np.flatnonzero(stream == -2)
+        if len(bounds) != n_texts - 1:
+            return None  # a separator joined to a neighbour: never seen, but then text by text
+        token_codes = stream[stream >= 0] if len(bounds) else stream
+        text_offsets = np.empty(n_texts + 1, np.int64)
+        text_offsets[0], text_offsets[-1] = 0, len(token_codes)
+        text_offsets[1:-1] = bounds - np.arange(len(bounds))
+        vocab = pa.concat_arrays([dictionary.take(pa.array(whole)), pa.array(extra, pa.large_string())])
+        return vocab, token_codes, text_offsets
+
+    def _value_sets(self):
+        """The terms and the stopwords as Arrow arrays (made on first use), for :meth:`_filter_batch`."""
+        if self._values is None:
+            import pyarrow as pa
+
+            self._values = (pa.array(sorted(self.terms), pa.large_string()),
+                            pa.array(sorted(self.stopwords), pa.large_string()))
+        return self._values
 
     def _spec(self) -> tuple:
         return (str(self.lexicon.directory.resolve()), self.backend, self.hmm, self.userdict)
@@ -548,30 +904,45 @@ class Tokenizer:
 
     # ---- the cache
 
-    def _cached(self, bundle: str, n: int, get_texts) -> list[list[str]]:
+    def _cached(self, bundle: str, n: int, get_texts, get_digests) -> list[list[str]]:
         """Tokens of each of ``n`` distinct texts, read from the cache file or computed and added to it.
         A file that turns out not to be a token cache, at any step, is set aside and the lookup done once
         more on a new file (texts already segmented are not segmented again)."""
         if not n:
             return []
         path = self.cache_path
-        computed: dict[str, list[str]] = {}
-        distinct: list[str] = []
+        source: list = []
+        digests: list[bytes] = []
+        done: list[tuple[list[int], _Tokens]] = []  # what was segmented, kept for a second attempt
 
-        def texts() -> list[str]:
-            if not distinct:
-                distinct.extend(get_texts())
-            return distinct
+        def texts():
+            if not source:
+                source.append(get_texts())
+            return source[0]
 
-        def compute(missing: list[str]) -> dict[str, list[str]]:
-            missing = [t for t in missing if t not in computed]
-            computed.update(self._segment_many(missing))
-            return computed
+        def keys() -> bytes:
+            if not digests:
+                digests.append(get_digests())
+            return digests[0]
+
+        def compute(missing: list[int], meanwhile=None) -> _Tokens:
+            """The tokens of the texts at positions ``missing``, segmented once for both attempts."""
+            if not done:
+                done.append((missing, self._compute(_take(texts(), missing), meanwhile)))
+                return done[0][1]
+            if meanwhile is not None:
+                meanwhile()
+            before, tokens = done[0]
+            if before == missing:
+                return tokens
+            known = dict(zip(before, tokens.lists()))
+            todo = [i for i in missing if i not in known]
+            known.update(zip(todo, self._compute(_take(texts(), todo)).lists()))
+            return _Tokens.from_lists([known[i] for i in missing])
 
         def bypass(reason: str) -> list[list[str]]:
             warn(f"token cache {path}: {reason}; not used: the tokens are computed without it")
-            found = compute(texts())
-            return [found[t] for t in distinct]
+            return compute(list(range(n))).lists()
 
         aside = ""  # the reason the first file was set aside, and what was done with it
         for attempt in (1, 2):
@@ -579,7 +950,7 @@ class Tokenizer:
                 problem = _entry_problem(path)
                 if problem is not None:  # a FIFO, a device, a folder, a symlink …: never opened
                     raise _Unusable(problem)
-                lists, bad = self._lookup(path, bundle, n, texts, compute)
+                lists, bad = self._lookup(path, bundle, n, keys, compute)
             except (sqlite3.DatabaseError, _Unusable, OSError) as error:
                 reason = str(error) if not isinstance(error, OSError) else (
                     f"{error.strerror or error}" + (f": {error.filename}" if error.filename else ""))
@@ -587,10 +958,10 @@ class Tokenizer:
                 environmental = isinstance(error, OSError) or (code is not None and code & 0xFF in _ENVIRONMENT_ERRORS)
                 if environmental or attempt == 2:  # the disk, not the file: bypassed, left as it is
                     return bypass(f"{aside}, and the new file failed too ({reason})" if aside else reason)
-                done = _set_aside_cache(path)
+                done_with_file = _set_aside_cache(path)
                 if os.path.lexists(path):  # it cannot be moved (a read-only folder): never used
-                    return bypass(f"{reason}; {done}")
-                aside = f"{reason}; {done}"
+                    return bypass(f"{reason}; {done_with_file}")
+                aside = f"{reason}; {done_with_file}"
                 continue
             if aside:
                 warn(f"token cache {path}: {aside} and rebuilt")
@@ -600,53 +971,63 @@ class Tokenizer:
             return lists
         raise AssertionError("unreachable")
 
-    def _lookup(self, path: Path, bundle: str, n: int, texts, compute) -> tuple[list[list[str]], int]:
+    def _lookup(self, path: Path, bundle: str, n: int, keys, compute) -> tuple[list[list[str]], int]:
         """The tokens of each of ``n`` distinct texts: from the bundle of exactly these texts (one row,
-        one checksum; ``texts()`` is not called), else from their rows, computing (``compute(missing)``,
-        text → tokens) and writing the missing and the bad ones, and then the bundle. Returns the token
-        lists, in the texts' order, and the number of entries that failed the checksum."""
+        one checksum; ``keys()`` is not called), else from the older bundles that hold some of them
+        (found through the ``texts`` table by each text's digest, ``keys()``), computing the rest
+        (``compute(positions)``, a :class:`_Tokens`); the texts' bundle is then written, with a pointer
+        to it for each text. Returns the token lists, in the texts' order, and the number of entries
+        (bundles, pointers) that failed their checks."""
         bad = 0
         with closing(self._connect(path)) as db:
-            row = db.execute("SELECT vocab, codes, offsets, checksum FROM bundles WHERE key = ?", (bundle,)).fetchone()
+            row = db.execute(f"SELECT {_BUNDLE_COLUMNS} FROM bundles WHERE key = ?", (bundle,)).fetchone()
             if row is not None:
                 lists = decode_bundle(bundle, *row, n_texts=n)
                 if lists is not None:
                     return lists, 0
                 bad += 1
-            distinct = texts()
-            keys = {t: text_key(t) for t in distinct}
-            rows = {}
-            key_list = list(keys.values())
-            for i in range(0, len(key_list), 900):  # SQLite's limit on bound parameters
-                chunk = key_list[i:i + 900]
-                rows.update((key, (joined, checksum)) for key, joined, checksum in db.execute(
-                    f"SELECT key, tokens, checksum FROM tokens WHERE key IN ({','.join('?' * len(chunk))})", chunk))
-            found, missing = {}, []
-            with _collector_paused():
-                for text, key in keys.items():
-                    row = rows.get(key)
-                    if row is not None:
-                        joined, checksum = row
-                        if isinstance(joined, str) and checksum == entry_checksum(key, joined):
-                            found[text] = list(map(sys.intern, joined.split(_SEP))) if joined else []
-                            continue
+            failed = {bundle} if row is not None else set()
+            wanted: dict[str, list[tuple[int, object]]] = {}
+            found: dict[int, list[str]] = {}
+            if db.execute("SELECT EXISTS (SELECT 1 FROM texts)").fetchone()[0]:
+                for i, key, position in db.execute(_FIND_TEXTS, (keys(), n)):
+                    wanted.setdefault(key, []).append((i, position))
+            # else a new file: nothing to find, and the digests are made while the texts are segmented
+            for key, pointers in wanted.items():
+                if key in failed:
+                    continue
+                row = db.execute(f"SELECT {_BUNDLE_COLUMNS} FROM bundles WHERE key = ?", (key,)).fetchone()
+                if row is None:
+                    continue  # a bundle since dropped: its texts are computed
+                stored = row[3]
+                lists = decode_bundle(key, *row, n_texts=len(stored) // _DIGEST, intern=True) \
+                    if isinstance(stored, bytes) else None
+                if lists is None:
+                    bad += 1
+                    failed.add(key)
+                    continue
+                for i, position in pointers:
+                    if isinstance(position, int) and 0 <= position < len(lists) and \
+                            stored[_DIGEST * position:_DIGEST * (position + 1)] == keys()[_DIGEST * i:_DIGEST * (i + 1)]:
+                        found[i] = lists[position]
+                    else:
                         bad += 1
-                    missing.append(text)
-            new = []
-            computed = compute(missing)  # segmented all at once (in parallel with n_jobs)
-            for text in missing:
-                found[text] = tokens = computed[text]
-                joined = _SEP.join(tokens)
-                new.append((keys[text], joined, entry_checksum(keys[text], joined)))
-            lists = [found[t] for t in distinct]
-            encoded = encode_bundle(bundle, lists)
-            with db:  # one transaction: the new rows and the bundle
-                if new:
-                    db.executemany("INSERT OR REPLACE INTO tokens (key, tokens, checksum) VALUES (?, ?, ?)", new)
-                if encoded is not None:
-                    db.execute("INSERT OR REPLACE INTO bundles (key, vocab, codes, offsets, checksum) "
-                               "VALUES (?, ?, ?, ?, ?)", (bundle, *encoded))
-        return lists, bad
+            missing = [i for i in range(n) if i not in found]
+            computed = compute(missing, keys)  # segmented all at once (in parallel with n_jobs)
+            digests = keys()
+            if len(digests) != _DIGEST * n:
+                raise AssertionError(f"{len(digests)} bytes of digests for {n} texts")
+            if found:
+                new = iter(computed.lists())
+                lists = [found[i] if i in found else next(new) for i in range(n)]
+                tokens = _Tokens.from_lists(lists)
+            else:
+                lists, tokens = None, computed
+            with db:  # one transaction: the bad bundles dropped, the new bundle and its pointers written
+                for key in failed:
+                    db.execute("DELETE FROM bundles WHERE key = ?", (key,))
+                _store(db, bundle, tokens, digests)
+        return (lists if lists is not None else tokens.lists()), bad
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
@@ -664,6 +1045,8 @@ class Tokenizer:
         try:
             db.execute(f"PRAGMA page_size={_PAGE_SIZE}")  # a new file only: a bundle is a few large values
             db.execute(f"PRAGMA wal_autocheckpoint={_WAL_PAGES}")
+            # no fsync: a file a power cut damaged fails its checks and is rebuilt, like any other damage
+            db.execute("PRAGMA synchronous=OFF")
             for attempt in range(200):  # switching to WAL needs a moment alone with the file
                 try:
                     db.execute("PRAGMA journal_mode=WAL")
@@ -671,8 +1054,8 @@ class Tokenizer:
                         db.execute("BEGIN IMMEDIATE")  # one process at a time creates the tables
                         tables = sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
                         if not tables:
-                            db.execute(_SCHEMA)
                             db.execute(_BUNDLE_SCHEMA)
+                            db.execute(_TEXTS_SCHEMA)
                             tables = _TABLES
                     break
                 except sqlite3.OperationalError as error:
@@ -819,31 +1202,34 @@ def _collector_paused():
             gc.enable()
 
 
-def encode_bundle(key: str, lists: list[list[str]]):
-    """A bundle row for ``lists`` (the tokens of each text): the vocabulary joined by U+001F, each
-    token's code (int32, little-endian) and each text's offset into the codes (int64, n + 1 values),
-    with the BLAKE3 hash of key and all three. None when there are more than :data:`MAX_BUNDLE_TOKENS`."""
-    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    total = int(lengths.sum())
-    if total > MAX_BUNDLE_TOKENS:
-        return None
-    flat = np.fromiter(chain.from_iterable(lists), dtype=object, count=total)
-    codes, vocab = pd.factorize(flat) if total else (np.zeros(0, np.int64), np.zeros(0, object))
-    vocab_joined = _SEP.join(vocab)
-    code_bytes = codes.astype("<i4").tobytes()
-    offset_bytes = np.concatenate([[0], np.cumsum(lengths)]).astype("<i8").tobytes()
-    return vocab_joined, code_bytes, offset_bytes, _bundle_checksum(key, vocab_joined, code_bytes, offset_bytes)
+def encode_bundle(key: str, tokens, digests: bytes):
+    """A bundle row for ``tokens`` (a :class:`_Tokens`, or the token list of each text) and ``digests``
+    (each text's :func:`text_digest`, one after the other): the vocabulary joined by U+001F, each token's
+    code (int32, little-endian), each text's offset into the codes (int64, n + 1 values) and the digests,
+    with the BLAKE3 hash of key and all four."""
+    if not isinstance(tokens, _Tokens):
+        tokens = _Tokens.from_lists(tokens)
+    vocab_joined = _SEP.join(tokens.vocab)
+    code_bytes = tokens.codes.astype("<i4").tobytes()
+    offset_bytes = tokens.offsets.astype("<i8").tobytes()
+    return (vocab_joined, code_bytes, offset_bytes, digests,
+            _bundle_checksum(key, vocab_joined, code_bytes, offset_bytes, digests))
 
 
-def decode_bundle(key: str, vocab_joined, code_bytes, offset_bytes, checksum, *, n_texts: int):
-    """The token lists of a bundle row, or None when it fails its checksum or its shape."""
-    if not (isinstance(vocab_joined, str) and isinstance(code_bytes, bytes) and isinstance(offset_bytes, bytes)):
+def decode_bundle(key: str, vocab_joined, code_bytes, offset_bytes, text_digests, checksum, *, n_texts: int,
+                  intern: bool = False):
+    """The token lists of a bundle row, or None when it fails its checksum or its shape. Equal tokens are
+    one string object; ``intern`` makes them the process's interned strings too (for texts read among
+    new ones, whose tokens are interned)."""
+    if not (isinstance(vocab_joined, str) and isinstance(code_bytes, bytes) and isinstance(offset_bytes, bytes)
+            and isinstance(text_digests, bytes)):
         return None
-    if checksum != _bundle_checksum(key, vocab_joined, code_bytes, offset_bytes):
+    if checksum != _bundle_checksum(key, vocab_joined, code_bytes, offset_bytes, text_digests):
         return None
     # each distinct token once (one string object for all its occurrences in the bundle)
-    vocab = np.array(vocab_joined.split(_SEP) if vocab_joined else [], dtype=object)
-    if len(code_bytes) % 4 or len(offset_bytes) != 8 * (n_texts + 1):
+    words = vocab_joined.split(_SEP) if vocab_joined else []
+    vocab = np.array(list(map(sys.intern, words)) if intern else words, dtype=object)
+    if len(code_bytes) % 4 or len(offset_bytes) != 8 * (n_texts + 1) or len(text_digests) != _DIGEST * n_texts:
         return None
     codes = np.frombuffer(code_bytes, dtype="<i4")
     offsets = np.frombuffer(offset_bytes, dtype="<i8")
@@ -856,17 +1242,41 @@ def decode_bundle(key: str, vocab_joined, code_bytes, offset_bytes, checksum, *,
         return [tokens[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
-def _bundle_checksum(key: str, vocab_joined: str, code_bytes: bytes, offset_bytes: bytes) -> str:
+def _bundle_checksum(key: str, vocab_joined: str, code_bytes: bytes, offset_bytes: bytes, text_digests: bytes) -> str:
     """The BLAKE3 hash of a bundle row's key and content."""
     from blake3 import blake3
 
     digest = blake3(f"{key}\n".encode())
     digest.update(vocab_joined.encode("utf-8"))
-    digest.update(b"\0")
-    digest.update(code_bytes)
-    digest.update(b"\0")
-    digest.update(offset_bytes)
+    for part in (code_bytes, offset_bytes, text_digests):
+        digest.update(b"\0")
+        digest.update(part)
     return digest.hexdigest()
+
+
+def _store(db: sqlite3.Connection, key: str, tokens: _Tokens, digests: bytes) -> None:
+    """Write ``tokens`` as the bundle ``key`` and point each of its texts (by its digest) at it, inside
+    the caller's transaction. More than :data:`MAX_BUNDLE_TOKENS` tokens are written as several bundles
+    of consecutive texts (``<key>.1``, ``<key>.2`` …; a text with more tokens than that alone is not
+    stored): only their pointers find them."""
+    parts = [(key, 0, len(tokens))]
+    if tokens.n_tokens > MAX_BUNDLE_TOKENS:
+        parts, start, offsets = [], 0, tokens.offsets
+        while start < len(tokens):
+            end = int(np.searchsorted(offsets, offsets[start] + MAX_BUNDLE_TOKENS, side="right")) - 1
+            if end > start:
+                parts.append((f"{key}.{len(parts) + 1}", start, end))
+            start = max(end, start + 1)
+    for name, start, end in parts:
+        if (start, end) == (0, len(tokens)):
+            part = tokens
+        else:
+            a, b = tokens.offsets[start], tokens.offsets[end]
+            part = _Tokens(tokens.vocab, tokens.codes[a:b], tokens.offsets[start:end + 1] - a)
+        text_digests = digests[_DIGEST * start:_DIGEST * end]
+        db.execute(f"INSERT OR REPLACE INTO bundles (key, {_BUNDLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                   (name, *encode_bundle(name, part, text_digests)))
+        db.execute(_POINT_TEXTS, (text_digests, end - start, name))
 
 
 @functools.lru_cache(maxsize=4)
@@ -877,21 +1287,25 @@ def _worker_tokenizer(spec: tuple) -> "Tokenizer":
     return Tokenizer(lexicon_dir, backend=backend, hmm=hmm, userdict=userdict, cache=False)
 
 
-def _segment_chunk(spec: tuple, texts: list[str]) -> tuple[str, list[list[str]]]:
-    """A task of :meth:`Tokenizer._segment_many`: the tokens of ``texts``, and the fingerprint of the
+def _segment_chunk(spec: tuple, texts: list[str]) -> tuple[str, _Tokens]:
+    """A task of :meth:`Tokenizer._compute`: the tokens of ``texts``, and the fingerprint of the
     tokenizer that made them (checked by the caller)."""
     tokenizer = _worker_tokenizer(spec)
-    return tokenizer.fingerprint, [tokenizer.tokenize(t) for t in texts]
+    return tokenizer.fingerprint, tokenizer._tokens(texts, ahead=False)  # the workers keep the cores busy
 
 
-def text_key(text: str) -> str:
-    """The cache key of a text: the sha256 of its UTF-8 bytes."""
-    return sha256(text.encode("utf-8"))
+def text_digest(text: str) -> bytes:
+    """How the cache finds a text in the bundles: the sha256 of its UTF-8 bytes (32 bytes)."""
+    return hashlib.sha256(text.encode("utf-8")).digest()
 
 
-def entry_checksum(key: str, joined: str) -> str:
-    """The checksum of a cache row: the sha256 of its key and its joined tokens."""
-    return sha256(f"{key}\n{joined}".encode("utf-8"))
+def _arrow_digests(array) -> bytes:
+    """:func:`text_digest` of each text of a pyarrow ``large_string`` array, one after the other, read
+    from its buffers."""
+    _, offsets_buffer, data = array.buffers()
+    bounds = np.frombuffer(offsets_buffer, dtype="<i8", count=array.offset + len(array) + 1)[array.offset:].tolist()
+    view = memoryview(data) if data is not None else memoryview(b"")
+    return b"".join([hashlib.sha256(view[a:b]).digest() for a, b in zip(bounds, bounds[1:])])
 
 
 # --------------------------------------------------------------------------- diagnostics
