@@ -148,6 +148,32 @@ def test_chunks_on_several_processes_give_the_same_tables(folder, stages, monkey
     assert len(two.cleaned().parts()) == 3 and len(two.segmented()[1].parts()) >= 3
 
 
+def test_long_stages_show_progress_on_stderr_unless_quiet(folder, stages, monkeypatch, capsys):
+    monkeypatch.setattr(pipeline, "PROGRESS_DELAY", 0)
+    Spine(folder, skip_bad=True, progress=True, root=stages / "shown").corpus()
+    shown = capsys.readouterr()
+    assert "reading" in shown.err and "segmenting" in shown.err and shown.out == ""
+    Spine(folder, skip_bad=True, progress=False, root=stages / "quiet").corpus()
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv("TOOLKIT_PROGRESS", "0")  # what make figures sets for the notebooks
+    Spine(folder, skip_bad=True, root=stages / "env").corpus()
+    assert capsys.readouterr().err == ""
+
+
+def test_cli_quiet_silences_the_bars(folder, stages):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "toolkit", "units", str(folder), "--skip-bad", "--quiet", "--jsonl"],
+                          capture_output=True, text=True, env={**os_environ(), "TOOLKIT_PROGRESS": "1"})
+    assert done.returncode == 0, done.stderr
+    assert "chunks" not in done.stderr and "empty.txt" in done.stderr  # the skipped file is still said
+    import json
+
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert rows and all(r["unit_id"] == f"{r['report']}.{r['section_index']}.{r['unit_index']}" for r in rows)
+
+
 def test_unit_ids_name_the_units_place(seeds):
     units = seeds.units
     assert units["unit_id"].is_unique

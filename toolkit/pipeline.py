@@ -128,12 +128,16 @@ def progress_enabled(progress: bool | None) -> bool:
     return os.environ.get("TOOLKIT_PROGRESS", "1") != "0"
 
 
+#: Seconds a stage runs before its bar appears (tqdm's ``delay``): short stages show none.
+PROGRESS_DELAY = 2.0
+
+
 def _bar(total: int, desc: str, enabled: bool):
-    """A text bar on stderr that appears only after 2 seconds (tqdm's ``delay``): short stages show none."""
+    """A text bar on stderr (no widget, so a notebook's output stays plain), shown after :data:`PROGRESS_DELAY`."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit=" chunks", file=sys.stderr, delay=2, disable=not enabled,
-                dynamic_ncols=True, leave=False)
+    return tqdm(total=total, desc=desc, unit=" chunks", file=sys.stderr, delay=PROGRESS_DELAY,
+                disable=not enabled, dynamic_ncols=True, leave=False)
 
 
 # ---------------------------------------------------------------------------------------------- stages
