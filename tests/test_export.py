@@ -518,6 +518,112 @@ def test_too_many_topics_leaves_the_topic_tables_empty_and_says_why(tokenizer, t
     assert len(result.tables["units"]) > 0  # the rest is exported
 
 
+# --------------------------------------------------------------------------- the specs: one source
+def owners() -> dict:
+    """Each table's spec, taken from the module that produces the table (not from toolkit.export)."""
+    from toolkit import dataset, followthrough, sections, targets, themes, tokenize, topics
+
+    return {"reports": dataset.REPORTS_SPEC, "sections": sections.SECTIONS_SPEC, "units": sections.UNITS_SPEC,
+            "tokens": tokenize.TOKENS_SPEC, "theme_matches": themes.THEME_MATCHES_SPEC,
+            "theme_prevalence": themes.THEME_PREVALENCE_SPEC, "topics": topics.TOPICS_SPEC,
+            "unit_topics": topics.UNIT_TOPICS_SPEC, "targets": targets.TARGETS_SPEC,
+            "follow_through": followthrough.FOLLOW_THROUGH_SPEC}
+
+
+def described(spec) -> list[dict]:
+    """A spec's columns as the codebook should describe them."""
+    names = stata_names(spec.names)
+    return [{"column": c.name, "type": c.type, "stata": names[c.name], "label_zh": c.zh, "label_en": c.en,
+             "meaning": c.meaning, "values": c.values, "rule": c.rule or spec.made_by} for c in spec.columns]
+
+
+def test_every_table_has_exactly_the_columns_of_its_owners_spec(exported):
+    result, to = exported
+    book = {t["table"]: t for t in json.loads((to / "codebook.json").read_text(encoding="utf-8"))["tables"]}
+    k = len(result.tables["topics"])
+    for name, spec in owners().items():
+        assert SPECS[name] is spec, name  # the export describes the table by its owner's spec, not a copy
+        if name == "unit_topics":  # the owner's columns, then one share per topic of the model
+            from toolkit.topics import topic_share_columns
+
+            spec = spec.with_columns(topic_share_columns(k, result.tables["topics"]["label"].tolist()))
+        assert list(result.tables[name].columns) == spec.names, name
+        assert list(pd.read_parquet(to / f"{name}.parquet").columns) == spec.names, name
+        assert book[name]["columns"] == described(spec), name
+        assert (book[name]["made_by"], book[name]["key"]) == (spec.made_by, list(spec.key)), name
+
+
+def test_the_codebook_is_generated_from_the_specs(seed_export):
+    """A column added to an owner's spec is in the codebook (JSON, Markdown, the workbook's first sheet) with
+    its type, labels, meaning and Stata name; the unit id's rule is the function that makes it."""
+    from toolkit.schema import Column
+
+    result, _ = seed_export
+    added = Column("reading_ease", "float", "易读度", "reading ease", "a column a future version adds", "0–1",
+                   "toolkit.sections.reading_ease")
+    specs = dict(result.specs, units=owners()["units"].with_columns([added]))
+    book = ex.codebook(specs)
+    units = next(t for t in book["tables"] if t["table"] == "units")
+    assert units["columns"][-1] == described(specs["units"])[-1] == {
+        "column": "reading_ease", "type": "float", "stata": "reading_ease", "label_zh": "易读度",
+        "label_en": "reading ease", "meaning": "a column a future version adds", "values": "0–1",
+        "rule": "toolkit.sections.reading_ease"}
+    assert "| reading_ease | float | reading_ease | 易读度 | reading ease | a column a future version adds | 0–1 | " \
+           "toolkit.sections.reading_ease |" in ex.codebook_markdown(book)
+    tables = dict(result.tables, units=result.tables["units"].assign(reading_ease=0.5))
+    altered = ex.Export(tables, result.notes, specs, result.dtm, result.vocab, result.docvars, dict(result.manifest))
+    assert ["units", "reading_ease", "float"] in [row[:3] for row in ex.excel_sheets(altered)[0][2]]
+    # the owner's spec itself is unchanged
+    assert "reading_ease" not in [c["column"] for c in ex.codebook(result.specs)["tables"][2]["columns"]]
+    unit_id = next(c for c in units["columns"] if c["column"] == "unit_id")
+    assert unit_id["rule"] == "toolkit.sections.unit_id"
+
+
+def test_the_stored_stages_take_their_types_from_the_specs(seeds):
+    """The types the spine stores its tables with are the specs' (one source): the dicts, and the Parquet
+    schema of the stored parts."""
+    import pyarrow as pa
+
+    from toolkit import dataset, sections, themes
+    from toolkit.pipeline import Spine
+
+    specs = owners()
+    assert sections.SECTION_TYPES == specs["sections"].types(sections.SECTION_COLUMNS)
+    assert sections.UNIT_TYPES == specs["units"].types(sections.UNIT_COLUMNS)
+    assert dataset.REPORT_TYPES == specs["reports"].types() and dataset.REPORT_COLUMNS == specs["reports"].names
+    assert dataset.CORPUS_UNIT_TYPES == specs["units"].types([*dataset.CORPUS_UNIT_COLUMNS, dataset.UNIT_PAGE_COLUMN])
+    assert themes.MATCH_TYPES == specs["theme_matches"].types(themes.MATCH_COLUMNS)
+    arrow = {"string": pa.string(), "integer": pa.int64(), "float": pa.float64(), "boolean": pa.bool_()}
+    stored_sections, stored_units = Spine(paths.RAW_DIR).segmented()
+    for stage, spec in ((stored_sections, specs["sections"]), (stored_units, specs["units"])):
+        schema = stage.dataset().schema
+        assert {n: schema.field(n).type for n in schema.names} == {n: arrow[t] for n, t in spec.types(schema.names).items()}
+
+
+def test_a_column_shared_by_tables_has_one_description():
+    """The columns several tables carry (report, kind, offsets, the unit's number) are one object; a level
+    or a genre allows the values the toolkit gives it."""
+    from toolkit.corpus import GENRES, LEVELS
+    from toolkit.schema import Column, TableSpec
+
+    specs = owners()
+    for name in ("report_id", "kind", "section_index", "unit_index", "start", "end"):
+        for table in ("theme_matches", "unit_topics"):
+            assert specs[table].column(name) is specs["units"].column(name), (table, name)
+    for table in ("tokens", "theme_matches", "unit_topics"):
+        assert specs[table].column("unit") == specs["tokens"].column("unit"), table
+    assert specs["sections"].column("report_id") is specs["units"].column("report_id")
+    levels = [spec.column("level") for spec in specs.values() if "level" in spec.names]
+    assert len(levels) == 3 and {c.values for c in levels} == {", ".join(LEVELS)}
+    assert specs["reports"].column("genre").values == ", ".join(GENRES)
+    with pytest.raises(ValueError, match="type 'text' is none of string, integer, float, boolean"):
+        Column("x", "text", "x", "x", "x")
+    with pytest.raises(ValueError, match=r"its key \['y'\] is no column"):
+        TableSpec("t", "t", "t", "t", ("y",), "", (Column("x", "string", "x", "x", "x"),))
+    with pytest.raises(ValueError, match=r"table units lacks the columns \['unit'"):
+        specs["units"].typed(pd.DataFrame({"text": ["x"]}))
+
+
 # --------------------------------------------------------------------------- properties
 @SETTINGS
 @given(st.lists(st.text(min_size=0, max_size=40), min_size=1, max_size=60))

@@ -281,7 +281,7 @@ def test_cli_units_contract(tmp_path):
     assert out.returncode == 0, out.stderr
     records = [json.loads(line) for line in out.stdout.splitlines()]
     assert list(records[0]) == ["report", "section_index", "kind", "unit_index", "marker", "start", "end", "text",
-                                "pages", "role", "part", "boilerplate"]
+                                "pages", "role", "part", "boilerplate", "unit_id"]
     assert all(r["part"] in ("", "first_responsibility", "other_matters") and 0 <= r["boilerplate"] <= 1 for r in records)
     text = load_corpus(SEEDS[1]).reports.iloc[0]["text"]
     assert all(text[r["start"]:r["end"]] == r["text"] and r["pages"] is None for r in records)

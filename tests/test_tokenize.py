@@ -183,7 +183,7 @@ def test_cli_jsonl(seeds):
                          capture_output=True, text=True, cwd=PROJECT_ROOT)
     assert run.returncode == 0, run.stderr
     rows = [json.loads(line) for line in run.stdout.splitlines()]
-    assert all(list(r) == ["report", "section_index", "kind", "unit_index", "tokens"] for r in rows)
+    assert all(list(r) == ["report", "section_index", "kind", "unit_index", "tokens", "unit_id"] for r in rows)
     units = seeds.units[seeds.units.report_id == seed.stem]
     assert len(rows) == len(units)
     assert rows[3]["tokens"] == Tokenizer(cache=False).tokenize(units.text.iloc[3])

@@ -41,6 +41,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+from .schema import Column
+
 #: A unit with at least this share of boilerplate is left out by ``exclude_boilerplate=True`` (topics, keyness).
 CUTOFF = 0.5
 #: Sentences shorter than this (in normal form) are not judged.
@@ -51,6 +53,11 @@ THRESHOLD = 0.7
 PERMUTATIONS = 24
 ROWS = 4
 _SHINGLE = 3
+#: The ``boilerplate`` column of the units (:data:`toolkit.sections.UNITS_SPEC`).
+BOILERPLATE_COLUMN = Column(
+    "boilerplate", "float", "套话比例", "boilerplate share", f"the share of the unit's sentences (of {MIN_CHARS} "
+    f"characters or more, without punctuation) found near-identically ({_SHINGLE}-gram Jaccard ≥ {THRESHOLD}) in a "
+    "report of another body; 0 when none is long enough", "0–1", "toolkit.boilerplate")
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 _NOT_WORD = re.compile(r"[\W_]+")
 _DIGIT = re.compile(r"\d")

@@ -20,24 +20,68 @@ import pandas as pd
 from .boilerplate import boilerplate_shares
 from .corpus import Report, ReportError, guarded, pages_of
 from .errors import printable
-from .metadata import FIELDS, describe, duplicates, field_of, label, metadata_files, unique_labels
-from .sections import KINDS, SECTION_COLUMNS, UNIT_COLUMNS, UNIT_TYPES, section_table
+from .metadata import (FIELD_COLUMNS, FIELDS, PROVENANCE_COLUMNS, describe, duplicates, field_of, label,
+                       metadata_files, unique_labels)
+from .schema import Column, TableSpec
+from .sections import KINDS, SECTION_COLUMNS, UNIT_COLUMNS, UNITS_SPEC, section_table
 
-#: The columns of ``Corpus.reports``: id and label, the metadata fields and where each came from (see
-#: :mod:`toolkit.metadata`), duplicates, how the text was read, where it is, and the cleaned text.
-REPORT_COLUMNS = (["report_id", "label", *FIELDS, "source", "duplicate_of", "found_by",
-                   *[f"{f}_from" for f in FIELDS],
-                   "format", "encoding", "encoding_confidence", "notes", "fields", "sha256", "chars", "pages",
-                   "path", "member", "row", "text"])
+_C = Column
+#: The reports table (``Corpus.reports``, the stage ``reports``, the export's ``reports``): id and label,
+#: the metadata fields and where each came from (see :mod:`toolkit.metadata`), duplicates, how the text was
+#: read, where it is, and the cleaned text. The codebook of :mod:`toolkit.export` is generated from it.
+REPORTS_SPEC = TableSpec(
+    "reports", "报告", "reports", "one report (duplicates included, flagged)", ("report_id",),
+    "toolkit.dataset.load_corpus", (
+        _C("report_id", "string", "报告编号", "report id", "the report's id: its file (or archive member) name "
+           "without suffix, qualified by the relative path when names repeat; stem#row for a table row", "unique",
+           "toolkit.corpus.read_reports"),
+        _C("label", "string", "报告标签", "label", "a readable label: a body's report by its agency and year "
+           "(莆田市审计局 2020), a government's by its place and the report's own year (浙江省 2025); the genre is "
+           "added where one body has two reports of a year; the report id where nothing is known", "unique",
+           "toolkit.metadata.label, unique_labels"),
+        *FIELD_COLUMNS,
+        _C("source", "string", "来源网站", "publishing website", "the publishing website or 来源 the page names", "",
+           "toolkit.corpus.extract_metadata"),
+        _C("duplicate_of", "string", "重复于", "duplicate of", "the report_id of the earlier report this one copies "
+           "(identical, or Jaccard ≥ 0.8 of rare 8-character shingles); empty if none. Duplicates have no sections "
+           "or units", "a report_id", "toolkit.metadata.duplicates"),
+        _C("found_by", "string", "政府识别依据", "how the government was found", "where the government was read: "
+           "congress:浙江省, agency:梅州市, file name:六安市 …", "", "toolkit.corpus.extract_metadata"),
+        *PROVENANCE_COLUMNS,
+        _C("format", "string", "文件格式", "format read", "what the report was read from",
+           "txt, docx, pdf, html, table", "toolkit.dataset.report_row"),
+        _C("encoding", "string", "编码", "encoding", "the text encoding chosen (or the reader: docx, pdf …)", "",
+           "toolkit.readers.txt"),
+        _C("encoding_confidence", "float", "编码可信度", "encoding confidence",
+           "share of common Chinese characters in the decoded text", "0–1", "toolkit.readers.txt.common_share"),
+        _C("notes", "string", "备注", "notes", "what reading did besides the usual cleaning, and metadata warnings; "
+           "joined by '; '", "", "toolkit.corpus, toolkit.metadata.describe"),
+        _C("fields", "string", "其他字段", "other fields", "a table row's columns that are no metadata field, and "
+           "(key header) all a crawl export's or saved page's header said (索引号, 栏目 …), as a JSON object (keys "
+           "sorted)", "JSON or empty", "toolkit.dataset.report_row"),
+        _C("sha256", "string", "校验和", "sha256", "sha256 of the bytes the report came from (the file or archive "
+           "member; a table row's text in UTF-8)", "64 hex digits", "toolkit.readers"),
+        _C("chars", "integer", "字数", "characters", "length of the cleaned text, in characters", "≥ 1", "len(text)"),
+        _C("pages", "integer", "页数", "pages", "a PDF's last page number; empty for other formats", "≥ 1",
+           "toolkit.readers.pdf"),
+        _C("path", "string", "文件路径", "file path", "the file, relative to the corpus folder (MANIFEST.json "
+           "corpus.root), with / as separator", "", "toolkit.export"),
+        _C("member", "string", "压缩包成员", "archive member", "the member of a .zip the report was read from; empty "
+           "otherwise", "", "toolkit.readers.archive"),
+        _C("row", "integer", "表格行号", "table row", "the 1-based row of a table (header not counted); empty "
+           "otherwise", "≥ 1", "toolkit.readers.table"),
+        _C("text", "string", "正文", "cleaned text", "the cleaned text every offset (start, end) of every table "
+           "points into: text[start:end] is the passage", "", "toolkit.corpus.clean")))
+#: The columns of ``Corpus.reports`` (:data:`REPORTS_SPEC`).
+REPORT_COLUMNS = REPORTS_SPEC.names
 #: The type of each column of ``Corpus.reports`` (see :data:`toolkit.sections.SECTION_TYPES`).
-REPORT_TYPES = {c: ("integer" if c in ("year", "issued_year", "chars", "pages", "row") else
-                    "float" if c == "encoding_confidence" else "string") for c in REPORT_COLUMNS}
+REPORT_TYPES = REPORTS_SPEC.types()
 #: Units of a paginated report (PDF) also carry the pages they lie on.
 UNIT_PAGE_COLUMN = "pages"
 #: The columns of ``Corpus.units``: the segmenter's (:data:`toolkit.sections.UNIT_COLUMNS`, ``unit_id`` first),
 #: and the share of the unit's sentences found near-identically in another body's report (:mod:`toolkit.boilerplate`).
 CORPUS_UNIT_COLUMNS = [*UNIT_COLUMNS, "boilerplate"]
-CORPUS_UNIT_TYPES = {**UNIT_TYPES, "boilerplate": "float", UNIT_PAGE_COLUMN: "string"}
+CORPUS_UNIT_TYPES = UNITS_SPEC.types([*CORPUS_UNIT_COLUMNS, UNIT_PAGE_COLUMN])
 
 
 @dataclass
@@ -343,3 +387,19 @@ def build_corpus(reports: list[Report], errors: list[ReportError] | None = None,
 def _pages_text(pages: tuple[int, ...]) -> str:
     """Pages as a citation gives them: 3, or 3-4."""
     return "" if not pages else str(pages[0]) if len(pages) == 1 else f"{pages[0]}-{pages[-1]}"
+
+
+def relative_path(path: str, root: Path | None) -> str:
+    """``path`` relative to the folder ``root`` with / as separator (absolute when it lies outside)."""
+    p = Path(path).resolve()
+    if root is not None and p.is_relative_to(root):
+        return p.relative_to(root).as_posix()
+    return p.as_posix()
+
+
+def reports_for_export(reports: pd.DataFrame, root: Path | None) -> pd.DataFrame:
+    """The ``reports`` table of an export (:data:`REPORTS_SPEC`): ``reports`` (``Corpus.reports``) sorted by
+    id, each path relative to the corpus folder ``root`` (:func:`relative_path`)."""
+    reports = reports.sort_values("report_id", kind="mergesort").reset_index(drop=True)
+    reports = reports.assign(path=[relative_path(p, root) if isinstance(p, str) else p for p in reports["path"]])
+    return REPORTS_SPEC.typed(reports)

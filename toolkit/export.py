@@ -10,7 +10,8 @@ and a manifest, and the document-term matrix for R.
 does the same from the command line.
 
 **Tables** (:data:`TABLES`; every column of each is described in ``codebook.md`` / ``codebook.json``,
-made from :data:`SPECS`): ``reports`` (every metadata field and where it came from), ``sections``,
+generated from :data:`SPECS`: each table's :class:`toolkit.schema.TableSpec`, which lives in the module that
+makes the table, as the function that makes it for the export does): ``reports`` (every metadata field and where it came from), ``sections``,
 ``units`` (offsets, and pages for PDFs), ``tokens`` (long form: unit, position, token),
 ``theme_matches``, ``theme_prevalence``, ``topics`` (top terms, stability and coherence of the model),
 ``unit_topics`` (each modelled unit's topic shares), ``targets`` (the ledger of
@@ -97,23 +98,20 @@ import scipy.sparse as sp
 
 from . import __version__, paths
 from .cache import EntryError, entry_problem, read_entry
+from .dataset import REPORTS_SPEC, relative_path, reports_for_export
 from .exported import EXPORT_MARKER, MANIFEST_NAME, MARKER_FORMAT, MAX_RECORD_BYTES, toolkit_manifest
-from .metadata import FIELDS, PROVENANCE
-from .sections import KINDS as SECTION_KINDS
-from .sections import ROLES, unit_id
-from .topics import DEFAULT_SAMPLES, DETERMINISTIC
+from .followthrough import FOLLOW_THROUGH_SPEC, follow_through_for_export
+from .schema import TYPES, Column, TableSpec  # noqa: F401 (TYPES: the codebook's types)
+from .sections import SECTIONS_SPEC, UNIT_REF_COLUMN, UNITS_SPEC, sections_for_export, units_for_export
+from .targets import TARGETS_SPEC, targets_for_export
+from .themes import (THEME_MATCHES_SPEC, THEME_PREVALENCE_SPEC, theme_matches_for_export,
+                     theme_prevalence_for_export)
+from .tokenize import TOKENS_SPEC
+from .topics import DEFAULT_SAMPLES, DEFAULT_SEED, TOPIC_KINDS, TOPICS_SPEC, UNIT_TOPICS_SPEC, topics_for_export
 
-#: The tables an export writes, in this order (sheets of the workbook, sections of the codebook).
-TABLES = ("reports", "sections", "units", "tokens", "theme_matches", "theme_prevalence", "topics", "unit_topics",
-          "targets", "follow_through")
 #: The formats, in the order they are written; ``all`` means every one.
 EXPORT_FORMATS = ("parquet", "csv", "dta", "xlsx", "r")
 DEFAULT_EXPORT_FORMATS = ("parquet",)
-# Topics fitted when no model is given: :func:`toolkit.topics.default_selection`, the selection of the
-# notebooks and of the ``topics`` command (k chosen by stability over 2–20, :data:`toolkit.topics.DEFAULT_SAMPLES`
-# samples each: up to 399 NMF fits, minutes on a large corpus the first time, then read from ``.cache/topics``),
-# so an export holds the topics notebook 03 shows. ``k=8`` fits that k alone (21 fits: seconds).
-TOP_TERMS = 10
 CODEBOOK_MD = "codebook.md"
 CODEBOOK_JSON = "codebook.json"
 WORKBOOK = "tables.xlsx"
@@ -140,337 +138,18 @@ class ExportError(ValueError):
     reason."""
 
 
-# ---------------------------------------------------------------------- the codebook's columns
-@dataclass(frozen=True)
-class Column:
-    """One column of an exported table, as the codebook describes it."""
-
-    name: str
-    type: str  #: string, integer, float or boolean
-    zh: str  #: short Chinese label
-    en: str  #: short English label
-    meaning: str
-    values: str = ""  #: allowed values or range
-    rule: str = ""  #: the function or rule that makes it
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    name: str
-    zh: str
-    en: str
-    row: str  #: what one row is
-    key: tuple[str, ...]
-    made_by: str
-    columns: tuple[Column, ...]
-
-    @property
-    def names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-
-TYPES = ("string", "integer", "float", "boolean")
-_C = Column
-_KIND_VALUES = ", ".join(SECTION_KINDS)
-_LEVEL_VALUES = "national, province, prefecture, county"
-_FIELD_LABELS = {
-    "genre": ("报告类型", "genre", "the kind of report, from its title (the text's, a crawl header's or the "
-              "page's), else its framing sentence or parts (toolkit.corpus.GENRES)",
-              "government_work_report, rule_of_law_report, work_summary, work_plan, other"),
-    "level": ("行政级别", "level of government", f"the level the report speaks for", _LEVEL_VALUES),
-    "government": ("政府", "government", "the government behind the report (浙江省人民政府, 国务院)", ""),
-    "agency": ("发布机构", "issuing body", "the body that issued it (letterhead, signature, title, a crawl "
-               "header's 发布机构); the government itself for a 政府工作报告", ""),
-    "province": ("省份", "province", "the province, as the division table names it", "GB/T 2260 names"),
-    "city": ("城市", "city (prefecture)", "the prefecture-level city; a municipality is its own city", "GB/T 2260 names"),
-    "county": ("县区", "county", "the county-level unit (county, district, county-level city)", "GB/T 2260 names"),
-    "year": ("回顾年份", "year under review", "the year the report reviews (the 2025 report reviews 2024)", "a year"),
-    "issued_year": ("发布年份", "year issued", "the year the report was issued or delivered", "a year"),
-    "issued": ("发布日期", "date issued", "the date of the report (its signature, else its congress session)",
-               "YYYY-MM-DD"),
-    "doc_number": ("发文字号", "document number", "the letterhead's 发文字号 (汕政数〔2019〕98号)", ""),
-    "title": ("标题", "title", "the report's title", ""),
-    "url": ("网址", "URL", "where the report was published: a crawl header's 原文链接, a table's or "
-            "metadata.csv's column", ""),
-}
-_RULE_META = "toolkit.corpus.extract_metadata, completed by a table's columns or metadata.csv (toolkit.metadata)"
-
-
-def _report_columns() -> tuple[Column, ...]:
-    cols = [_C("report_id", "string", "报告编号", "report id",
-               "the report's id: its file (or archive member) name without suffix, qualified by the relative "
-               "path when names repeat; stem#row for a table row", "unique", "toolkit.corpus.read_reports"),
-            _C("label", "string", "报告标签", "label", "a readable label: a body's report by its agency and "
-               "year (莆田市审计局 2020), a government's by its place and the report's own year (浙江省 2025); "
-               "the genre is added where one body has two reports of a year; the report id where nothing is "
-               "known", "unique",
-               "toolkit.metadata.label, unique_labels")]
-    for f in FIELDS:
-        zh, en, meaning, values = _FIELD_LABELS[f]
-        cols.append(_C(f, "integer" if f in ("year", "issued_year") else "string", zh, en,
-                       meaning + "; empty when unknown", values, _RULE_META))
-    cols += [_C("source", "string", "来源网站", "publishing website",
-                "the publishing website or 来源 the page names", "", "toolkit.corpus.extract_metadata"),
-             _C("duplicate_of", "string", "重复于", "duplicate of",
-                "the report_id of the earlier report this one copies (identical, or Jaccard ≥ 0.8 of rare "
-                "8-character shingles); empty if none. Duplicates have no sections or units", "a report_id",
-                "toolkit.metadata.duplicates"),
-             _C("found_by", "string", "政府识别依据", "how the government was found",
-                "where the government was read: congress:浙江省, agency:梅州市, file name:六安市 …", "",
-                "toolkit.corpus.extract_metadata")]
-    for f in FIELDS:
-        zh, en, _, _ = _FIELD_LABELS[f]
-        cols.append(_C(f"{f}_from", "string", f"{zh}来源", f"where {en} came from",
-                       f"the provenance of {f}; empty when {f} is empty", ", ".join(PROVENANCE),
-                       "toolkit.metadata.describe"))
-    cols += [_C("format", "string", "文件格式", "format read", "what the report was read from",
-                "txt, docx, pdf, html, table", "toolkit.dataset.report_row"),
-             _C("encoding", "string", "编码", "encoding", "the text encoding chosen (or the reader: docx, pdf …)",
-                "", "toolkit.readers.txt"),
-             _C("encoding_confidence", "float", "编码可信度", "encoding confidence",
-                "share of common Chinese characters in the decoded text", "0–1", "toolkit.readers.txt.common_share"),
-             _C("notes", "string", "备注", "notes", "what reading did besides the usual cleaning, and metadata "
-                "warnings; joined by '; '", "", "toolkit.corpus, toolkit.metadata.describe"),
-             _C("fields", "string", "其他字段", "other fields",
-                "a table row's columns that are no metadata field, and (key header) all a crawl export's or "
-                "saved page's header said (索引号, 栏目 …), as a JSON object (keys sorted)", "JSON or empty",
-                "toolkit.dataset.report_row"),
-             _C("sha256", "string", "校验和", "sha256", "sha256 of the bytes the report came from (the file or "
-                "archive member; a table row's text in UTF-8)", "64 hex digits", "toolkit.readers"),
-             _C("chars", "integer", "字数", "characters", "length of the cleaned text, in characters", "≥ 1",
-                "len(text)"),
-             _C("pages", "integer", "页数", "pages", "a PDF's last page number; empty for other formats", "≥ 1",
-                "toolkit.readers.pdf"),
-             _C("path", "string", "文件路径", "file path", "the file, relative to the corpus folder "
-                "(MANIFEST.json corpus.root), with / as separator", "", "toolkit.export"),
-             _C("member", "string", "压缩包成员", "archive member", "the member of a .zip the report was read "
-                "from; empty otherwise", "", "toolkit.readers.archive"),
-             _C("row", "integer", "表格行号", "table row", "the 1-based row of a table (header not counted); "
-                "empty otherwise", "≥ 1", "toolkit.readers.table"),
-             _C("text", "string", "正文", "cleaned text", "the cleaned text every offset (start, end) of every "
-                "table points into: text[start:end] is the passage", "", "toolkit.corpus.clean")]
-    return tuple(cols)
-
-
-_PAGES = (
-    _C("pages", "string", "页码", "pages", "the PDF pages it lies on, as a citation gives them: 3, or 3-4; "
-       "empty for other formats", "N or N-M", "toolkit.corpus.pages_of"),
-    _C("page_first", "integer", "起始页", "first page", "first page of pages; empty for other formats", "≥ 1",
-       "from pages"),
-    _C("page_last", "integer", "结束页", "last page", "last page of pages; empty for other formats", "≥ 1",
-       "from pages"),
-)
-_UNIT = _C("unit", "integer", "单元序号", "unit number", "the unit's number: its row in units (1-based), in "
-           "dtm.mtx and in docvars.csv", "1…N", "toolkit.export (units sorted by report, section, unit)")
-_START = _C("start", "integer", "起始位置", "start offset", "offset of the first character in the report's "
-            "cleaned text (reports.text), 0-based", "≥ 0", "toolkit.sections")
-_END = _C("end", "integer", "结束位置", "end offset", "offset after the last character: text[start:end]",
-          "> start", "toolkit.sections")
-_REPORT = _C("report_id", "string", "报告编号", "report id", "the report (reports.report_id)", "", "")
-_KIND = _C("kind", "string", "部分类型", "section kind", "the kind of section", _KIND_VALUES,
-           "toolkit.sections.heading_kind and the inline rules")
-_SECTION_INDEX = _C("section_index", "integer", "部分序号", "section index",
-                    "the section in its report (sections.index)", "≥ 0", "toolkit.sections")
-_PART = _C("part", "string", "规定部分", "named part", "a part a 法治政府建设年度报告 must have that the kind does "
-           "not tell apart: first_responsibility (党政主要负责人履行推进法治建设第一责任人职责情况, achievements), "
-           "other_matters (其他需要报告的情况, other); empty for any other section",
-           "first_responsibility, other_matters, (empty)", "toolkit.sections.heading_part")
-_UNIT_INDEX = _C("unit_index", "integer", "单元序号(部分内)", "unit index in section",
-                 "the unit within its section, 0-based", "≥ 0", "toolkit.sections.units_of")
-
+# ---------------------------------------------------------------------- the tables' columns
+#: Each table's spec, from the module that produces it (:mod:`toolkit.schema`): the codebook is generated
+#: from these, and every table is written with exactly their columns and types.
 SPECS: dict[str, TableSpec] = {s.name: s for s in (
-    TableSpec("reports", "报告", "reports", "one report (duplicates included, flagged)", ("report_id",),
-              "toolkit.dataset.load_corpus", _report_columns()),
-    TableSpec("sections", "部分", "sections", "one section of a report: achievements, problems, plans or other",
-              ("report_id", "index"), "toolkit.sections.section_table", (
-                  _REPORT,
-                  _C("index", "integer", "部分序号", "section index", "the section's place in its report, 0-based",
-                     "≥ 0", "toolkit.sections.segment"),
-                  _KIND, _PART,
-                  _C("heading", "string", "标题", "heading", "the heading line, empty for a section found inline",
-                     "", "toolkit.sections.find_headings"),
-                  _START, _END,
-                  _C("found", "string", "识别方式", "found by", "how the section was found", "heading, inline",
-                     "toolkit.sections.segment"),
-                  _C("rule", "string", "分类规则", "rule", "why it has its kind (keyword:打算, continues:plans, "
-                     "opening:problems, preamble, closing …)", "", "toolkit.sections.segment"),
-                  *[_C(c.name, c.type, c.zh, c.en, c.meaning.replace("it lies on", "of its units (the heading's "
-                       "page may be earlier)"), c.values, c.rule) for c in _PAGES],
-                  _C("text", "string", "正文", "text", "the section's words: reports.text[start:end]", "",
-                     "toolkit.sections.section_table"))),
-    TableSpec("units", "单元", "units", "one citable unit: a shortcoming, a task or a paragraph",
-              ("report_id", "section_index", "unit_index"), "toolkit.sections.units_of", (
-                  _UNIT,
-                  _C("unit_id", "string", "单元编号", "unit id", "report_id.section_index.unit_index", "unique",
-                     "toolkit.export"),
-                  _REPORT, _SECTION_INDEX, _KIND, _PART, _UNIT_INDEX,
-                  _C("marker", "string", "序号标记", "list marker", "the list marker that opens it (（一）, 一是, 2.), "
-                     "empty for a paragraph", "", "toolkit.sections.units_of"),
-                  _C("role", "string", "角色", "role", "item: one shortcoming or task; lead_in: the sentence "
-                     "announcing a list; closing: the promise after a list of problems; empty: a paragraph",
-                     ", ".join(r for r in ROLES if r) + ", (empty)", "toolkit.sections.units_of"),
-                  _START, _END, *_PAGES,
-                  _C("boilerplate", "float", "套话比例", "boilerplate share", "the share of the unit's sentences "
-                     "(of 12 characters or more, without punctuation) found near-identically (3-gram Jaccard ≥ 0.7) "
-                     "in a report of another body; 0 when none is long enough", "0–1", "toolkit.boilerplate"),
-                  _C("n_tokens", "integer", "词数", "tokens", "number of tokens (rows of tokens for this unit)",
-                     "≥ 0", "toolkit.tokenize.Tokenizer"),
-                  _C("text", "string", "正文", "text", "the unit's words: reports.text[start:end]", "",
-                     "toolkit.sections.units_of"))),
-    TableSpec("tokens", "词", "tokens", "one token of one unit (long form)", ("unit", "position"),
-              "toolkit.tokenize.Tokenizer.tokenize_units", (
-                  _C("unit", "integer", "单元序号", "unit number", "the unit (units.unit)", "1…N", "toolkit.export"),
-                  _C("position", "integer", "位置", "position", "the token's place among the unit's kept tokens, "
-                     "0-based (stopwords, numbers and punctuation are not kept, so positions are not offsets)",
-                     "≥ 0", "toolkit.tokenize.Tokenizer"),
-                  _C("token", "string", "词", "token", "the token: jieba (rjieba) with data/lexicon/userdict.txt, "
-                     "stopwords removed", "no spaces", "toolkit.tokenize.Tokenizer"))),
-    TableSpec("theme_matches", "主题词匹配", "theme matches", "one match of a theme's variant in a unit",
-              ("unit", "start", "theme"), "toolkit.themes.find_matches", (
-                  _C("unit", "integer", "单元序号", "unit number", "the unit (units.unit)", "1…N", "toolkit.export"),
-                  _C("theme", "string", "主题", "theme", "the theme's id (data/lexicon/themes.toml)", "theme ids",
-                     "toolkit.themes.load_lexicon"),
-                  _C("term", "string", "变体", "variant", "the variant matched, as the lexicon writes it", "",
-                     "toolkit.themes.ThemeMatcher"),
-                  _REPORT, _KIND, _SECTION_INDEX, _UNIT_INDEX, _START, _END,
-                  _C("match", "string", "原文", "text matched", "the words matched, as written: "
-                     "reports.text[start:end] (a line break or full-width letters may differ from term)", "",
-                     "toolkit.themes.find_matches"))),
-    TableSpec("theme_prevalence", "主题流行度", "theme prevalence", "one theme in one section kind of one report",
-              ("theme", "report_id", "kind"), "toolkit.themes.theme_prevalence", (
-                  _C("theme", "string", "主题", "theme", "the theme's id; every theme of the lexicon is listed",
-                     "theme ids", "toolkit.themes.theme_prevalence"),
-                  _REPORT, _KIND,
-                  _C("matches", "integer", "匹配数", "matches", "matches of the theme in these units", "≥ 0",
-                     "toolkit.themes.theme_prevalence"),
-                  _C("units_matched", "integer", "命中单元数", "units matched", "units with at least one match",
-                     "0…units", "toolkit.themes.theme_prevalence"),
-                  _C("units", "integer", "单元数", "units", "units of this kind in this report", "≥ 1",
-                     "toolkit.themes.theme_prevalence"),
-                  _C("share", "float", "占比", "share", "units_matched / units", "0–1",
-                     "toolkit.themes.theme_prevalence"))),
-    TableSpec("topics", "主题模型", "topics", "one topic of the model (MANIFEST.json parameters.topics gives k and "
-              "how it was chosen)", ("topic",), "toolkit.topics.KSelection, TopicModel", (
-                  _C("topic", "integer", "主题编号", "topic", "the topic's number, 0-based (unit_topics.topic_N)",
-                     "0…k-1", "toolkit.topics.TopicModel"),
-                  _C("label", "string", "主题标签", "label", "the topic's three top terms joined by ·", "",
-                     "TopicModel.labels_"),
-                  _C("terms", "string", "高频词", "top terms", f"the {TOP_TERMS} highest-weighted terms, joined by "
-                     "spaces, highest first", "", "TopicModel.top_term_lists"),
-                  _C("stability", "float", "稳定性", "stability", "mean average-Jaccard agreement of the topic's "
-                     "top terms with its match in models fitted on 80% samples (Greene et al. 2014); empty when "
-                     "a fitted model without its selection was given", "0–1", "toolkit.topics.KSelection"),
-                  _C("coherence", "float", "一致性", "coherence", "mean NPMI of the pairs of the topic's top "
-                     "terms, counted over the modelled units", "-1–1", "toolkit.topics.npmi_coherence"))),
-    TableSpec("unit_topics", "单元主题权重", "unit topic weights", "one modelled unit (problems and plans by "
-              "default; lead-ins and closings left out)", ("unit",), "toolkit.topics.TopicModel.unit_weights", (
-                  _C("unit", "integer", "单元序号", "unit number", "the unit (units.unit)", "1…N", "toolkit.export"),
-                  _REPORT, _KIND, _SECTION_INDEX, _UNIT_INDEX, _START, _END,
-                  _C("no_terms", "boolean", "无词", "no terms", "True when the unit has no term of the model's "
-                     "vocabulary (its shares are then empty)", "True, False", "TopicModel.unit_weights"),
-                  _C("dominant_topic", "integer", "主导主题", "dominant topic", "the topic with the largest share; "
-                     "empty when no_terms", "0…k-1", "argmax of topic_0…"))),
-    TableSpec("targets", "目标台账", "targets ledger", "one government × year × indicator with a target, an "
-              "explicit absence or an outcome", ("government", "level", "year", "indicator"),
-              "toolkit.targets.ledger", (
-                  _C("government", "string", "政府", "government", "the government (reports.government)", "", ""),
-                  _C("province", "string", "省份", "province", "its province", "", ""),
-                  _C("city", "string", "城市", "city", "its city", "", ""),
-                  _C("level", "string", "行政级别", "level of government", "its level", _LEVEL_VALUES, ""),
-                  _C("year", "integer", "年份", "year", "the year the target is for and the outcome of", "a year",
-                     "the planning report's year + 1; the reviewing report's year"),
-                  _C("indicator", "string", "指标", "indicator", "the indicator's id (data/lexicon/indicators.toml)",
-                     "indicator ids", "toolkit.targets.load_indicators"),
-                  _C("target_value", "float", "目标值", "target", "the target (the low end of a range); empty "
-                     "without a number", "", "toolkit.targets.find_targets"),
-                  _C("target_high", "float", "目标上限", "target high", "the high end of a range target", "",
-                     "toolkit.targets.find_targets"),
-                  _C("target_qualifier", "string", "目标限定词", "qualifier", "左右, 以上 … written with the target; "
-                     "与经济增长同步 for a relative target; explicitly_absent when none is set", "", ""),
-                  _C("target_report", "string", "目标出处", "target report", "the report quoted for the target", "",
-                     "the report reviewing year - 1"),
-                  _C("target_start", "integer", "目标起始位置", "target start", "offset of the target's sentence",
-                     "≥ 0", ""),
-                  _C("target_end", "integer", "目标结束位置", "target end", "end offset of the target's sentence",
-                     "", ""),
-                  _C("target_text", "string", "目标原文", "target quote", "the target's sentence", "", ""),
-                  _C("outcome_value", "float", "实际值", "outcome", "the figure reported for the year", "",
-                     "toolkit.targets.find_outcomes"),
-                  _C("outcome_report", "string", "实际出处", "outcome report", "the report quoted for the outcome",
-                     "", "the report reviewing year"),
-                  _C("outcome_start", "integer", "实际起始位置", "outcome start", "offset of the outcome's sentence",
-                     "≥ 0", ""),
-                  _C("outcome_end", "integer", "实际结束位置", "outcome end", "end offset of the outcome's sentence",
-                     "", ""),
-                  _C("outcome_text", "string", "实际原文", "outcome quote", "the outcome's sentence", "", ""),
-                  _C("verdict", "string", "结论", "verdict", "the target against the outcome",
-                     "met, missed, no_outcome, no_target, explicitly_absent", "toolkit.targets.verdict"),
-                  _C("suspect", "boolean", "可疑", "suspect", "True when the target (either end) or the outcome "
-                     "lies outside the indicator's plausible range (data/lexicon/indicators.toml: GDP growth "
-                     "-10…20%): read the quotes before using the row; figures draw it as a flagged point",
-                     "True, False", "toolkit.targets.ledger, Indicator.plausible"),
-                  _C("note", "string", "说明", "note", "gaps and duplicated years of the panel", "",
-                     "toolkit.targets.ledger"))),
-    TableSpec("follow_through", "承诺落实", "promise follow-through", "one plan unit of year t-1's report against "
-              "the review of year t", ("level", "government", "year", "section_index", "unit_index"),
-              "toolkit.followthrough.follow_through", (
-                  _C("level", "string", "行政级别", "level of government", "the government's level", _LEVEL_VALUES,
-                     ""),
-                  _C("government", "string", "政府", "government", "the government", "", ""),
-                  _C("year", "integer", "年份", "year", "the year promised for and reviewed", "a year", ""),
-                  _C("plan_report", "string", "计划报告", "plan report", "the report whose plans hold the unit", "",
-                     "toolkit.followthrough.pairs"),
-                  _C("section_index", "integer", "部分序号", "section index", "the plan unit's section", "≥ 0", ""),
-                  _C("unit_index", "integer", "单元序号(部分内)", "unit index in section", "the plan unit", "≥ 0", ""),
-                  _C("start", "integer", "起始位置", "start offset", "the plan unit's start in plan_report", "≥ 0",
-                     ""),
-                  _C("end", "integer", "结束位置", "end offset", "the plan unit's end", "", ""),
-                  _C("text", "string", "计划原文", "plan text", "the plan unit's words", "", ""),
-                  _C("tfidf", "float", "TF-IDF相似度", "TF-IDF cosine", "cosine with the best achievement unit of "
-                     "the review", "0–1", "toolkit.followthrough.follow_through"),
-                  _C("numbers", "boolean", "数量匹配", "number match", "a measured quantity of the plan unit "
-                     "(新建5G基站1万个) is named with a number in the review", "True, False",
-                     "toolkit.followthrough.evidence"),
-                  _C("entities", "boolean", "名称匹配", "named-thing match", "a named project, place or rule of the "
-                     "plan unit is named in the review", "True, False", "toolkit.followthrough.evidence"),
-                  _C("concreteness", "float", "具体程度", "concreteness", "log(1 + digits) of the three review units "
-                     "sharing most character trigrams with the plan unit", "≥ 0", "toolkit.followthrough.evidence"),
-                  _C("vectors", "float", "词向量相似度", "word-vector cosine", "best cosine of mean word vectors "
-                     "(data/vectors) with a review unit", "-1–1", "toolkit.followthrough.load_vectors"),
-                  _C("topic", "float", "主题相似度", "topic cosine", "cosine of the topic weights of the unit and "
-                     "its evidence (the exported model)", "0–1", ""),
-                  _C("dominant_topic", "integer", "主导主题", "dominant topic", "the plan unit's dominant topic; -1 "
-                     "when it has none", "-1…k-1", ""),
-                  _C("plan_themes", "string", "计划主题", "plan themes", "themes the plan unit names, space-joined",
-                     "theme ids", ""),
-                  _C("shared_themes", "string", "共同主题", "shared themes", "of those, the themes the evidence "
-                     "unit names too, space-joined", "theme ids", ""),
-                  _C("review_themes", "string", "回顾中主题", "themes in review", "of those, the themes any "
-                     "achievement unit of the review names, space-joined", "theme ids", ""),
-                  _C("evidence_report", "string", "证据报告", "evidence report", "the reviewing report", "", ""),
-                  _C("evidence_section", "integer", "证据部分序号", "evidence section", "the evidence unit's section",
-                     "≥ 0", ""),
-                  _C("evidence_unit", "integer", "证据单元序号", "evidence unit", "the evidence unit within it", "≥ 0",
-                     ""),
-                  _C("evidence_start", "integer", "证据起始位置", "evidence start", "its start offset", "≥ 0", ""),
-                  _C("evidence_end", "integer", "证据结束位置", "evidence end", "its end offset", "", ""),
-                  _C("evidence_text", "string", "证据原文", "evidence text", "the evidence unit's words", "", ""),
-                  _C("label", "string", "落实判断", "label", "the evidence's reading, fitted on a hand-labelled gold "
-                     "(docs/05-over-time.md: held-out kappa 0.47; a pointer to the quotes, not a measurement)",
-                     "reported, weak, not_mentioned", "toolkit.followthrough.label_unit"))),
-)}
+    REPORTS_SPEC, SECTIONS_SPEC, UNITS_SPEC, TOKENS_SPEC, THEME_MATCHES_SPEC, THEME_PREVALENCE_SPEC, TOPICS_SPEC,
+    UNIT_TOPICS_SPEC, TARGETS_SPEC, FOLLOW_THROUGH_SPEC)}
+#: The tables an export writes, in this order (sheets of the workbook, sections of the codebook).
+TABLES = tuple(SPECS)
 
 #: docvars.csv of the R hand-off: one row per unit, in the matrix's row order.
 DOCVARS_COLUMNS = ("unit", "unit_id", "report_id", "section_index", "kind", "unit_index", "role", "n_tokens",
                    "label", "level", "government", "agency", "province", "city", "county", "year", "issued_year")
-
-
-def topic_columns(k: int, labels: list[str] | None = None) -> tuple[Column, ...]:
-    """The columns ``topic_0`` … ``topic_{k-1}`` of ``unit_topics``."""
-    return tuple(_C(f"topic_{t}", "float", f"主题{t}占比", f"share of topic {t}",
-                    f"the unit's share of topic {t}" + (f" ({labels[t]})" if labels else "") + "; the shares of a "
-                    "unit sum to 1; empty when no_terms", "0–1", "TopicModel.unit_weights(normalize=True)")
-                 for t in range(k))
 
 
 # ---------------------------------------------------------------------- Stata names
@@ -550,44 +229,6 @@ class Export:
         return codebook(self.specs)
 
 
-def _typed(table: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
-    """``table`` with exactly the spec's columns, in its order, each of its codebook type: text as pandas'
-    str (missing: NaN), integers as nullable Int64, floats as float64, booleans as nullable boolean."""
-    missing = [c for c in spec.names if c not in table.columns]
-    if missing:
-        raise ValueError(f"table {spec.name} lacks the columns {missing}")
-    out = {}
-    for c in spec.columns:
-        s = table[c.name]
-        if c.type == "string":
-            s = s.astype(object).where(s.notna(), None).astype(pd.StringDtype(na_value=np.nan))
-        elif c.type == "integer":
-            s = pd.to_numeric(s, errors="raise").astype("Int64")
-        elif c.type == "float":
-            s = pd.to_numeric(s, errors="raise").astype("float64")
-        else:
-            s = s.astype("boolean")
-        out[c.name] = s.reset_index(drop=True)
-    return pd.DataFrame(out, columns=spec.names)
-
-
-def _page_bounds(pages: pd.Series) -> tuple[pd.Series, pd.Series]:
-    text = pages.fillna("").astype(str)
-    first = pd.to_numeric(text.str.split("-").str[0], errors="coerce").astype("Int64")
-    last = pd.to_numeric(text.str.split("-").str[-1], errors="coerce").astype("Int64")
-    return first, last
-
-
-def _pages_text(first, last) -> str | None:
-    if pd.isna(first):
-        return None
-    return str(int(first)) if first == last else f"{int(first)}-{int(last)}"
-
-
-def _joined(items) -> str:
-    return " ".join(str(i) for i in items) if isinstance(items, (list, tuple, np.ndarray)) else ("" if items is None else str(items))
-
-
 def _corpus_root(reports: pd.DataFrame, root) -> Path | None:
     if root is not None:
         return Path(root).resolve()
@@ -595,13 +236,6 @@ def _corpus_root(reports: pd.DataFrame, root) -> Path | None:
     if not files:
         return None
     return Path(os.path.commonpath([str(p.resolve().parent) for p in files]))
-
-
-def _relative(path: str, root: Path | None) -> str:
-    p = Path(path).resolve()
-    if root is not None and p.is_relative_to(root):
-        return p.relative_to(root).as_posix()
-    return p.as_posix()
 
 
 def _sha256_file(path: Path) -> str | None:
@@ -644,208 +278,105 @@ def _lexicon_entry(source, fallback: dict) -> dict:
     return {"file": None, "sha256": hashlib.sha256(blob).hexdigest(), "note": "built in memory: sha256 of its content"}
 
 
-def build(corpus, *, model=None, k: int | None = None, k_range=None, kinds=("problems", "plans"),
-          n_samples: int = DEFAULT_SAMPLES, random_state: int = 0, n_jobs: int | None = -1, tokenizer=None,
-          lexicon=None, indicators=None, cache: bool = True, root=None) -> Export:
-    """Every table of :data:`TABLES` for ``corpus`` (a :class:`toolkit.Corpus`), the R hand-off and the
-    manifest, without writing anything.
+#: What the manifest says of a table left empty (any other: "the corpus has none").
+EMPTY_NOTES = {
+    "theme_matches": "no variant of any theme of the lexicon is found in the units",
+    "targets": "no target or outcome of an indicator (data/lexicon/indicators.toml) found in any report with a year",
+    "follow_through": "no pair of reports: follow-through needs one government's reports for two consecutive years "
+                      "(plans of t-1, achievements of t)",
+}
 
-    Topics: ``model`` is a fitted :class:`toolkit.topics.KSelection` (its chosen model, with each topic's
-    stability) or :class:`toolkit.topics.TopicModel` (no stability: the column is empty and the manifest
-    says so). Without one, :func:`toolkit.topics.default_selection` (the selection of the notebooks and
-    of the ``topics`` command: the same corpus, the same k) is fitted on the units of ``kinds``: k chosen
-    by stability over ``k_range`` (default 2–20), or ``k`` alone (stability from ``n_samples`` samples
-    still measured); its fits are cached in ``.cache/topics`` unless ``cache=False``. A fit of the
-    chosen k that did not converge is said in the topics' note, once. ``tokenizer``, ``lexicon`` (themes) and ``indicators`` default to the project's.
-    ``root``: the corpus folder paths are given relative to (default: the folder holding every report).
+
+def build(corpus, *, model=None, k: int | None = None, k_range=None, kinds=TOPIC_KINDS,
+          n_samples: int = DEFAULT_SAMPLES, random_state: int = DEFAULT_SEED, n_jobs: int | None = -1, tokenizer=None,
+          lexicon=None, indicators=None, cache: bool = True, root=None) -> Export:
+    """Every table of :data:`TABLES` for ``corpus`` (a :class:`toolkit.Corpus`), each made by the module that
+    owns it, the R hand-off and the manifest, without writing anything.
+
+    Topics (:func:`toolkit.topics.topics_for_export`): ``model`` is a fitted
+    :class:`toolkit.topics.KSelection` (its chosen model, with each topic's stability) or
+    :class:`toolkit.topics.TopicModel` (no stability: the column is empty and the manifest says so).
+    Without one, :func:`toolkit.topics.default_selection` (the selection of the notebooks and of the
+    ``topics`` command: the same corpus, the same k) is fitted on the units of ``kinds``: k chosen by
+    stability over ``k_range`` (default 2–20, :data:`toolkit.topics.DEFAULT_SAMPLES` samples each: up to 399
+    NMF fits, minutes on a large corpus the first time), or ``k`` alone (21 fits: seconds; its stability from
+    ``n_samples`` samples still measured); its fits are cached in ``.cache/topics`` (so an export holds the
+    topics notebook 03 shows, read from its fits) unless ``cache=False``. A fit of the chosen k that did not
+    converge is said in the topics' note, once. ``tokenizer``, ``lexicon`` (themes) and
+    ``indicators`` default to the project's. ``root``: the corpus folder paths are given relative to
+    (default: the folder holding every report).
     """
-    from .contrast import count_matrix
-    from .followthrough import follow_through
-    from .targets import ledger, load_indicators
-    from .themes import find_matches, load_lexicon, theme_prevalence
+    from .targets import load_indicators
+    from .themes import load_lexicon
     from .tokenize import Tokenizer
-    from .topics import TopicModel, default_selection, documents, npmi_coherence, top_indices
 
     tokenizer = Tokenizer(cache=cache) if tokenizer is None else tokenizer
     lexicon = load_lexicon() if lexicon is None else lexicon
     indicators = load_indicators() if indicators is None else indicators
-    notes: dict[str, str] = {}
     specs = dict(SPECS)
-    tables: dict[str, pd.DataFrame] = {}
-
-    # reports, sections, units
     root_dir = _corpus_root(corpus.reports, root)
-    reports = corpus.reports.sort_values("report_id", kind="mergesort").reset_index(drop=True)
-    reports = reports.assign(path=[_relative(p, root_dir) if isinstance(p, str) else p for p in reports["path"]])
-    tables["reports"] = _typed(reports, specs["reports"])
+    units, token_lists = units_for_export(corpus.units, tokenizer.tokenize_many)
+    dtm, vocab = _document_terms(token_lists)  # refuses a token holding whitespace before the long work
+    tables = {"reports": reports_for_export(corpus.reports, root_dir),
+              "sections": sections_for_export(corpus.sections, units), "units": units,
+              "tokens": _tokens_table(units, token_lists)}
+    tables["theme_matches"] = theme_matches_for_export(units, lexicon)
+    tables["theme_prevalence"] = theme_prevalence_for_export(tables["theme_matches"], units, lexicon)
+    topics = topics_for_export(corpus.units, units, tokenizer, model=model, k=k, k_range=k_range, kinds=kinds,
+                               n_samples=n_samples, random_state=random_state, n_jobs=n_jobs, cache=cache)
+    tables["topics"], tables["unit_topics"] = topics.topics, topics.unit_topics
+    specs["unit_topics"] = topics.unit_topics_spec
+    tables["targets"] = targets_for_export(corpus, indicators)
+    tables["follow_through"] = follow_through_for_export(corpus, tokenizer, topics.model, lexicon)
+    tables = {name: tables[name] for name in TABLES}
+    notes = dict(topics.notes)
+    for name, table in tables.items():
+        if table.empty and name not in ("topics", "unit_topics"):
+            notes[name] = EMPTY_NOTES.get(name, "the corpus has none")
+    manifest = _manifest(corpus, tables, notes, root_dir, tokenizer, lexicon, indicators, topics.parameters)
+    return Export(tables, notes, specs, dtm, vocab, _docvars(units, tables["reports"]), manifest,
+                  corpus_folders=_corpus_folders(corpus, root))
 
-    units = corpus.units.sort_values(["report_id", "section_index", "unit_index"], kind="mergesort")
-    units = units.reset_index(drop=True)
-    if "pages" not in units.columns:
-        units["pages"] = None
-    units["page_first"], units["page_last"] = _page_bounds(units["pages"])
-    if "unit_id" not in units.columns:  # units of an older cache or a user's own table
-        units.insert(0, "unit_id", [unit_id(*k) for k in zip(units["report_id"], units["section_index"],
-                                                              units["unit_index"])])
-    units.insert(0, "unit", np.arange(1, len(units) + 1, dtype=np.int64))
-    token_lists = tokenizer.tokenize_many(units["text"]) if len(units) else []
-    units["n_tokens"] = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-    tables["units"] = _typed(units, specs["units"])
 
-    sections = corpus.sections.sort_values(["report_id", "index"], kind="mergesort").reset_index(drop=True)
-    bounds = units.groupby(["report_id", "section_index"]).agg(page_first=("page_first", "min"),
-                                                               page_last=("page_last", "max"))
-    sections = sections.join(bounds, on=["report_id", "index"])
-    sections["pages"] = [_pages_text(a, b) for a, b in zip(sections["page_first"], sections["page_last"])]
-    tables["sections"] = _typed(sections, specs["sections"])
-
-    # tokens, long form, and the document-term matrix
-    lengths = units["n_tokens"].to_numpy()
-    tokens = pd.DataFrame({
-        "unit": np.repeat(units["unit"].to_numpy(), lengths),
+def _tokens_table(units: pd.DataFrame, token_lists: list[list[str]]) -> pd.DataFrame:
+    """The ``tokens`` table (:data:`toolkit.tokenize.TOKENS_SPEC`): one row per token of each unit, in order."""
+    lengths = units["n_tokens"].to_numpy(np.int64)
+    return TOKENS_SPEC.typed(pd.DataFrame({
+        "unit": np.repeat(units["unit"].to_numpy(np.int64), lengths),
         "position": np.concatenate([np.arange(n, dtype=np.int64) for n in lengths]) if len(lengths) else
         np.array([], dtype=np.int64),
         "token": pd.array([t for lst in token_lists for t in lst], dtype=pd.StringDtype(na_value=np.nan)),
-    })
-    tables["tokens"] = _typed(tokens, specs["tokens"])
-    if len(units):
+    }))
+
+
+def _document_terms(token_lists: list[list[str]]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The document-term matrix of the R hand-off (one row per unit, token counts) and its vocabulary. A
+    token holding whitespace is a ValueError: it could be neither a line of vocab.txt nor space-joined."""
+    from .contrast import count_matrix
+
+    if token_lists:
         dtm, vocab = count_matrix(token_lists)
     else:
         dtm, vocab = sp.csr_matrix((0, 0), dtype=np.int64), np.array([], dtype=object)
     bad = [t for t in vocab if not t or any(ch.isspace() or ch in "\x85\u2028\u2029" for ch in t)]
     if bad:  # the tokenizer never makes one; a custom one could, and would break vocab.txt and joined lists
         raise ValueError(f"tokens holding whitespace cannot be lines of vocab.txt or space-joined: {bad[:3]}")
-    meta = tables["reports"].set_index("report_id")
+    return dtm.tocsr(), np.asarray(vocab, dtype=object)
+
+
+def _docvars(units: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """docvars.csv of the R hand-off: each unit's place and kind, with its report's metadata."""
+    meta = reports.set_index("report_id")
     docvars = units[["unit", "unit_id", "report_id", "section_index", "kind", "unit_index", "role", "n_tokens"]].join(
         meta[["label", "level", "government", "agency", "province", "city", "county", "year", "issued_year"]],
         on="report_id")
-
-    # themes
-    unit_no = {key: n for key, n in zip(zip(units["report_id"], units["section_index"], units["unit_index"]),
-                                        units["unit"])}
-    matches = find_matches(units, lexicon)
-    text_of = dict(zip(units["unit"], units["text"]))
-    start_of = dict(zip(units["unit"], units["start"]))
-    matches.insert(0, "unit", [unit_no[key] for key in zip(matches["report_id"], matches["section_index"],
-                                                            matches["unit_index"])])
-    matches["match"] = [text_of[u][a - start_of[u]:b - start_of[u]]
-                        for u, a, b in zip(matches["unit"], matches["start"], matches["end"])]
-    order = {t: i for i, t in enumerate(lexicon.ids)}
-    matches = matches.sort_values(["unit", "start", "end", "theme"], key=lambda c: c.map(order) if c.name == "theme"
-                                  else c, kind="mergesort")
-    tables["theme_matches"] = _typed(matches, specs["theme_matches"])
-    if matches.empty:
-        notes["theme_matches"] = "no variant of any theme of the lexicon is found in the units"
-    tables["theme_prevalence"] = _typed(theme_prevalence(matches, units, themes=lexicon.ids) if len(units) else
-                                        pd.DataFrame(columns=specs["theme_prevalence"].names),
-                                        specs["theme_prevalence"])
-
-    # topics
-    topic_params: dict = {"kinds": list(kinds), "random_state": random_state}
-    selection = fitted = None
-    if model is not None and hasattr(model, "k_") and hasattr(model, "model_"):
-        selection, fitted = model, model.model_
-    elif model is not None:
-        if not isinstance(model, TopicModel):
-            raise TypeError(f"model must be a fitted KSelection or TopicModel, not {type(model).__name__}")
-        fitted = model
-    else:
-        try:
-            unfitted = default_selection(k, k_range, n_samples=n_samples, random_state=random_state,
-                                         n_jobs=n_jobs, cache=cache)
-            ks = unfitted.k_range
-            topic_params.update({"k_range": [min(ks), max(ks)] if len(ks) else []})
-            # corpus.units in corpus order, as the notebooks and the topics command give them: same rows,
-            # same samples, same fits (and the cache entry they wrote)
-            selection = unfitted.fit(documents(corpus.units, tokenizer, kinds=kinds))
-            fitted = selection.model_
-        except ValueError as e:
-            notes["topics"] = notes["unit_topics"] = f"no topics fitted: {e}"
-    if fitted is not None:
-        k_fit = int(fitted.n_components)
-        if selection is not None:
-            topics = selection.topic_table(k_fit)
-            topics["terms"] = [_joined(t) for t in topics["terms"]]
-            topic_params.update({
-                "k": k_fit, "k_rule": (f"fixed: k = {k_fit}, stability measured" if len(selection.table_) == 1
-                                       else selection.rule_),
-                "n_samples": int(selection.n_samples), "sample_fraction": float(selection.sample_fraction),
-                "top_n": int(selection.top_n), "random_state": int(selection.random_state),
-                "selection": [{key: (round(float(v), 6) if isinstance(v, float) else int(v)) for key, v in r.items()}
-                              for r in selection.table_.to_dict("records")]})
-            if k_fit == selection.k_ and (note := selection.convergence_note()):
-                notes["topics"] = note
-        else:
-            binary = (fitted.tfidf_ > 0).astype(np.int32)
-            topics = pd.DataFrame({"topic": range(k_fit), "label": fitted.labels_,
-                                   "terms": [_joined(t) for t in fitted.top_term_lists(TOP_TERMS)],
-                                   "stability": np.nan,
-                                   "coherence": npmi_coherence(binary, top_indices(fitted.components_, TOP_TERMS))})
-            topic_params.update({"k": k_fit, "k_rule": "a fitted TopicModel was given: stability not measured",
-                                 "random_state": fitted.random_state})
-            notes["topics"] = "stability not measured: a fitted TopicModel was given without its KSelection"
-            if not fitted.converged_:
-                notes["topics"] += (f"; NMF did not converge in {fitted.max_iter} iterations for k = {k_fit}; "
-                                    f"{DETERMINISTIC}")
-        topic_params["model"] = {key: v for key, v in fitted.get_params().items()}
-        weights = fitted.unit_weights()
-        shares = weights[list(range(k_fit))].to_numpy(float)
-        no_terms = weights["no_terms"].to_numpy(bool)
-        table = weights[["report_id", "kind", "section_index", "unit_index", "start", "end", "no_terms"]].copy()
-        table.insert(0, "unit", [unit_no.get(key) for key in zip(table["report_id"], table["section_index"],
-                                                                  table["unit_index"])])
-        if table["unit"].isna().any():
-            raise ValueError("the topic model was fitted on units that are not this corpus's units")
-        dominant = np.where(no_terms, -1, np.nan_to_num(shares, nan=-1).argmax(axis=1) if k_fit else -1)
-        table["dominant_topic"] = pd.array(dominant, dtype="Int64")
-        table.loc[no_terms, "dominant_topic"] = pd.NA
-        for t in range(k_fit):
-            table[f"topic_{t}"] = shares[:, t]
-        specs["unit_topics"] = _with_columns(specs["unit_topics"], topic_columns(k_fit, list(fitted.labels_)))
-        tables["topics"] = _typed(topics, specs["topics"])
-        tables["unit_topics"] = _typed(table.sort_values("unit", kind="mergesort"), specs["unit_topics"])
-    else:
-        tables["topics"] = _typed(pd.DataFrame(columns=specs["topics"].names), specs["topics"])
-        tables["unit_topics"] = _typed(pd.DataFrame(columns=specs["unit_topics"].names), specs["unit_topics"])
-
-    # targets and follow-through
-    ledger_table = ledger(corpus, indicators)
-    flat = ledger_table.drop(columns=["target_quote", "outcome_quote"])
-    for side in ("target", "outcome"):
-        quotes = ledger_table[f"{side}_quote"]
-        for part in ("report", "start", "end", "text"):
-            flat[f"{side}_{part}"] = [q[part] if isinstance(q, dict) else None for q in quotes]
-    tables["targets"] = _typed(flat, specs["targets"])
-    if flat.empty:
-        notes["targets"] = ("no target or outcome of an indicator (data/lexicon/indicators.toml) found in any report "
-                            "with a year")
-    follow = follow_through(corpus, tokenizer, model=fitted, lexicon=lexicon)
-    if follow.empty:
-        notes["follow_through"] = ("no pair of reports: follow-through needs one government's reports for two "
-                                   "consecutive years (plans of t-1, achievements of t)")
-        follow = pd.DataFrame(columns=specs["follow_through"].names)
-    else:
-        for c in ("plan_themes", "shared_themes", "review_themes"):
-            follow[c] = [_joined(v) for v in follow[c]]
-        follow = follow.sort_values(["level", "government", "year", "section_index", "unit_index"], kind="mergesort")
-    tables["follow_through"] = _typed(follow, specs["follow_through"])
-    for name in ("reports", "sections", "units", "tokens", "theme_prevalence"):
-        if tables[name].empty and name not in notes:
-            notes[name] = "the corpus has none"
-
-    manifest = _manifest(corpus, tables, notes, root_dir, tokenizer, lexicon, indicators, topic_params)
-    return Export(tables, notes, specs, dtm.tocsr(), np.asarray(vocab, dtype=object),
-                  _typed(docvars, _docvars_spec()), manifest, corpus_folders=_corpus_folders(corpus, root))
+    return _docvars_spec().typed(docvars)
 
 
 def _corpus_folders(corpus, root=None) -> list[Path]:
     """The folders ``corpus`` was read from (and ``root``), resolved."""
     folders = [Path(f) for f in getattr(corpus, "folders", None) or []] + ([Path(root)] if root is not None else [])
     return sorted({f.resolve() for f in folders})
-
-
-def _with_columns(spec: TableSpec, extra: tuple[Column, ...]) -> TableSpec:
-    return TableSpec(spec.name, spec.zh, spec.en, spec.row, spec.key, spec.made_by, spec.columns + extra)
 
 
 def _docvars_spec() -> TableSpec:
@@ -856,7 +387,7 @@ def _docvars_spec() -> TableSpec:
 
 def _manifest(corpus, tables, notes, root_dir, tokenizer, lexicon, indicators, topic_params) -> dict:
     files = sorted({p for p in corpus.reports["path"].dropna()})
-    corpus_files = [{"file": _relative(p, root_dir), "sha256": _sha256_file(Path(p))} for p in files]
+    corpus_files = [{"file": relative_path(p, root_dir), "sha256": _sha256_file(Path(p))} for p in files]
     lexicons = {
         "themes": _lexicon_entry(lexicon.source, {"themes": [t.__dict__ for t in lexicon]}),
         "indicators": _lexicon_entry(indicators.source, {"indicators": [i.__dict__ for i in indicators]}),
@@ -1273,9 +804,9 @@ def _tokens_by_unit(result: Export) -> tuple[pd.DataFrame, TableSpec]:
     frame = pd.DataFrame({"unit": units["unit"], "n_tokens": units["n_tokens"],
                           "tokens": units["unit"].map(joined).fillna("")})
     spec = TableSpec("tokens", "词", "tokens", "one unit with its tokens", ("unit",), "toolkit.tokenize", (
-        SPECS["tokens"].columns[0],
-        _C("n_tokens", "integer", "词数", "tokens", "number of tokens", "≥ 0", ""),
-        _C("tokens", "string", "词", "tokens", "the unit's tokens, in order, joined by spaces", "", "")))
+        UNIT_REF_COLUMN,
+        Column("n_tokens", "integer", "词数", "tokens", "number of tokens", "≥ 0", ""),
+        Column("tokens", "string", "词", "tokens", "the unit's tokens, in order, joined by spaces", "", "")))
     return frame, spec
 
 

@@ -67,6 +67,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from . import paths
+from .schema import Column, TableSpec, joined
 from .stats import percentile_interval, ratio_replicates, resample_clusters, year_intervals
 from .topics import FRAMING_ROLES
 
@@ -97,11 +98,55 @@ FOLLOW_LABELS = ("reported", "weak", "not_mentioned")
 
 PAIR_COLUMNS = ["level", "government", "agency", "year", "plan_report", "review_report", "plan_units", "review_units",
                 "note"]
-FOLLOW_COLUMNS = ["level", "government", "year", "plan_report", "section_index", "unit_index", "start", "end", "text",
-                  "tfidf", "numbers", "entities", "concreteness", "vectors", "topic", "dominant_topic",
-                  "plan_themes", "shared_themes", "review_themes",
-                  "evidence_report", "evidence_section", "evidence_unit", "evidence_start", "evidence_end",
-                  "evidence_text", "label"]
+_C = Column
+#: The ``follow_through`` table (:func:`follow_through`), as exported (its lists of themes space-joined). The
+#: codebook of :mod:`toolkit.export` is generated from it.
+FOLLOW_THROUGH_SPEC = TableSpec(
+    "follow_through", "承诺落实", "promise follow-through", "one plan unit of year t-1's report against the review "
+    "of year t", ("level", "government", "year", "section_index", "unit_index"),
+    "toolkit.followthrough.follow_through", (
+        _C("level", "string", "行政级别", "level of government", "the government's level",
+           "national, province, prefecture, county", ""),
+        _C("government", "string", "政府", "government", "the government", "", ""),
+        _C("year", "integer", "年份", "year", "the year promised for and reviewed", "a year", ""),
+        _C("plan_report", "string", "计划报告", "plan report", "the report whose plans hold the unit", "",
+           "toolkit.followthrough.pairs"),
+        _C("section_index", "integer", "部分序号", "section index", "the plan unit's section", "≥ 0", ""),
+        _C("unit_index", "integer", "单元序号(部分内)", "unit index in section", "the plan unit", "≥ 0", ""),
+        _C("start", "integer", "起始位置", "start offset", "the plan unit's start in plan_report", "≥ 0", ""),
+        _C("end", "integer", "结束位置", "end offset", "the plan unit's end", "", ""),
+        _C("text", "string", "计划原文", "plan text", "the plan unit's words", "", ""),
+        _C("tfidf", "float", "TF-IDF相似度", "TF-IDF cosine", "cosine with the best achievement unit of the review",
+           "0–1", "toolkit.followthrough.follow_through"),
+        _C("numbers", "boolean", "数量匹配", "number match", "a measured quantity of the plan unit (新建5G基站1万个) is "
+           "named with a number in the review", "True, False", "toolkit.followthrough.evidence"),
+        _C("entities", "boolean", "名称匹配", "named-thing match", "a named project, place or rule of the plan unit is "
+           "named in the review", "True, False", "toolkit.followthrough.evidence"),
+        _C("concreteness", "float", "具体程度", "concreteness", "log(1 + digits) of the three review units sharing "
+           "most character trigrams with the plan unit", "≥ 0", "toolkit.followthrough.evidence"),
+        _C("vectors", "float", "词向量相似度", "word-vector cosine", "best cosine of mean word vectors (data/vectors) "
+           "with a review unit", "-1–1", "toolkit.followthrough.load_vectors"),
+        _C("topic", "float", "主题相似度", "topic cosine", "cosine of the topic weights of the unit and its evidence "
+           "(the exported model)", "0–1", ""),
+        _C("dominant_topic", "integer", "主导主题", "dominant topic", "the plan unit's dominant topic; -1 when it has "
+           "none", "-1…k-1", ""),
+        _C("plan_themes", "string", "计划主题", "plan themes", "themes the plan unit names, space-joined", "theme ids",
+           ""),
+        _C("shared_themes", "string", "共同主题", "shared themes", "of those, the themes the evidence unit names too, "
+           "space-joined", "theme ids", ""),
+        _C("review_themes", "string", "回顾中主题", "themes in review", "of those, the themes any achievement unit of "
+           "the review names, space-joined", "theme ids", ""),
+        _C("evidence_report", "string", "证据报告", "evidence report", "the reviewing report", "", ""),
+        _C("evidence_section", "integer", "证据部分序号", "evidence section", "the evidence unit's section", "≥ 0", ""),
+        _C("evidence_unit", "integer", "证据单元序号", "evidence unit", "the evidence unit within it", "≥ 0", ""),
+        _C("evidence_start", "integer", "证据起始位置", "evidence start", "its start offset", "≥ 0", ""),
+        _C("evidence_end", "integer", "证据结束位置", "evidence end", "its end offset", "", ""),
+        _C("evidence_text", "string", "证据原文", "evidence text", "the evidence unit's words", "", ""),
+        _C("label", "string", "落实判断", "label", "the evidence's reading, fitted on a hand-labelled gold "
+           "(docs/05-over-time.md: held-out kappa 0.47; a pointer to the quotes, not a measurement)",
+           ", ".join(FOLLOW_LABELS), "toolkit.followthrough.label_unit")))
+#: The columns of :func:`follow_through` (:data:`FOLLOW_THROUGH_SPEC`).
+FOLLOW_COLUMNS = FOLLOW_THROUGH_SPEC.names
 SHARE_COLUMNS = ["group", "label", "plan_units", "pairs", "reported", "weak", "not_mentioned", "share", "low", "high"]
 
 
@@ -498,3 +543,16 @@ def topic_prevalence_by_year(weights: pd.DataFrame, reports: pd.DataFrame, kinds
     out = out.rename(columns={"group": "topic"})
     out.insert(1, "label", [(labels[t] if labels is not None else str(t)) for t in out["topic"]])
     return out
+
+
+def follow_through_for_export(corpus, tokenizer, model, lexicon) -> pd.DataFrame:
+    """The ``follow_through`` table of an export (:data:`FOLLOW_THROUGH_SPEC`): :func:`follow_through` of
+    ``corpus`` (``model``: the exported topic model, or None), its lists of themes space-joined, sorted by
+    government, year and unit; empty (with every column) when the corpus has no pair of reports."""
+    table = follow_through(corpus, tokenizer, model=model, lexicon=lexicon)
+    if table.empty:
+        return FOLLOW_THROUGH_SPEC.empty()
+    for c in ("plan_themes", "shared_themes", "review_themes"):
+        table[c] = [joined(v) for v in table[c]]
+    table = table.sort_values(["level", "government", "year", "section_index", "unit_index"], kind="mergesort")
+    return FOLLOW_THROUGH_SPEC.typed(table)

@@ -35,11 +35,44 @@ import numpy as np
 import pandas as pd
 
 from .errors import ReportError
+from .schema import Column
 
 #: The metadata fields, in the order tables and the CLI show them.
 FIELDS = ("genre", "level", "government", "agency", "province", "city", "county", "year", "issued_year", "issued",
           "doc_number", "title", "url")
 PROVENANCE = ("detected", "header", "document", "table", "metadata.csv", "derived", "issued_year-1")
+_LEVEL_VALUES = "national, province, prefecture, county"
+#: Each field's labels, meaning and values, as the columns of the reports table (:data:`FIELD_COLUMNS`).
+_FIELD_LABELS = {
+    "genre": ("报告类型", "genre", "the kind of report, from its title (the text's, a crawl header's or the "
+              "page's), else its framing sentence or parts (toolkit.corpus.GENRES)",
+              "government_work_report, rule_of_law_report, work_summary, work_plan, other"),
+    "level": ("行政级别", "level of government", "the level the report speaks for", _LEVEL_VALUES),
+    "government": ("政府", "government", "the government behind the report (浙江省人民政府, 国务院)", ""),
+    "agency": ("发布机构", "issuing body", "the body that issued it (letterhead, signature, title, a crawl "
+               "header's 发布机构); the government itself for a 政府工作报告", ""),
+    "province": ("省份", "province", "the province, as the division table names it", "GB/T 2260 names"),
+    "city": ("城市", "city (prefecture)", "the prefecture-level city; a municipality is its own city", "GB/T 2260 names"),
+    "county": ("县区", "county", "the county-level unit (county, district, county-level city)", "GB/T 2260 names"),
+    "year": ("回顾年份", "year under review", "the year the report reviews (the 2025 report reviews 2024)", "a year"),
+    "issued_year": ("发布年份", "year issued", "the year the report was issued or delivered", "a year"),
+    "issued": ("发布日期", "date issued", "the date of the report (its signature, else its congress session)",
+               "YYYY-MM-DD"),
+    "doc_number": ("发文字号", "document number", "the letterhead's 发文字号 (汕政数〔2019〕98号)", ""),
+    "title": ("标题", "title", "the report's title", ""),
+    "url": ("网址", "URL", "where the report was published: a crawl header's 原文链接, a table's or "
+            "metadata.csv's column", ""),
+}
+#: The columns of the reports table (:data:`toolkit.dataset.REPORTS_SPEC`) holding each field, and where
+#: each field came from (``<field>_from``), in the order of :data:`FIELDS`.
+FIELD_COLUMNS = tuple(
+    Column(f, "integer" if f in ("year", "issued_year") else "string", zh, en, meaning + "; empty when unknown", values,
+           "toolkit.corpus.extract_metadata, completed by a table's columns or metadata.csv (toolkit.metadata)")
+    for f, (zh, en, meaning, values) in ((f, _FIELD_LABELS[f]) for f in FIELDS))
+PROVENANCE_COLUMNS = tuple(
+    Column(f"{f}_from", "string", f"{zh}来源", f"where {en} came from", f"the provenance of {f}; empty when {f} is "
+           "empty", ", ".join(PROVENANCE), "toolkit.metadata.describe")
+    for f, (zh, en, _, _) in ((f, _FIELD_LABELS[f]) for f in FIELDS))
 METADATA_FILE = "metadata.csv"
 
 #: Column names (lower-cased, spaces and hyphens as underscores) that mean a field. ``year`` alone is

@@ -43,9 +43,12 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from . import numerals
+from .boilerplate import BOILERPLATE_COLUMN
+from .schema import Column, TableSpec
 
 KINDS = ("achievements", "problems", "plans", "other")
 
@@ -1286,17 +1289,84 @@ def units_of(text: str, section: Section) -> list[Unit]:
 
 
 # --------------------------------------------------------------------------- tables
+_C = Column
+_PAGES_COLUMNS = (
+    _C("pages", "string", "页码", "pages", "the PDF pages it lies on, as a citation gives them: 3, or 3-4; "
+       "empty for other formats", "N or N-M", "toolkit.corpus.pages_of"),
+    _C("page_first", "integer", "起始页", "first page", "first page of pages; empty for other formats", "≥ 1",
+       "from pages"),
+    _C("page_last", "integer", "结束页", "last page", "last page of pages; empty for other formats", "≥ 1",
+       "from pages"),
+)
+_REPORT_COLUMN = _C("report_id", "string", "报告编号", "report id", "the report (reports.report_id)", "", "")
+_KIND_COLUMN = _C("kind", "string", "部分类型", "section kind", "the kind of section", ", ".join(KINDS),
+                  "toolkit.sections.heading_kind and the inline rules")
+_PART_COLUMN = _C("part", "string", "规定部分", "named part", "a part a 法治政府建设年度报告 must have that the kind "
+                  "does not tell apart: first_responsibility (党政主要负责人履行推进法治建设第一责任人职责情况, "
+                  "achievements), other_matters (其他需要报告的情况, other); empty for any other section",
+                  "first_responsibility, other_matters, (empty)", "toolkit.sections.heading_part")
+_START_COLUMN = _C("start", "integer", "起始位置", "start offset", "offset of the first character in the report's "
+                   "cleaned text (reports.text), 0-based", "≥ 0", "toolkit.sections")
+_END_COLUMN = _C("end", "integer", "结束位置", "end offset", "offset after the last character: text[start:end]",
+                 "> start", "toolkit.sections")
+
+#: The ``sections`` table (one row per section), as stored (:data:`SECTION_COLUMNS`) and exported (with the
+#: pages of its units). The codebook of :mod:`toolkit.export` is generated from it.
+SECTIONS_SPEC = TableSpec(
+    "sections", "部分", "sections", "one section of a report: achievements, problems, plans or other",
+    ("report_id", "index"), "toolkit.sections.section_table", (
+        _REPORT_COLUMN,
+        _C("index", "integer", "部分序号", "section index", "the section's place in its report, 0-based", "≥ 0",
+           "toolkit.sections.segment"),
+        _KIND_COLUMN, _PART_COLUMN,
+        _C("heading", "string", "标题", "heading", "the heading line, empty for a section found inline", "",
+           "toolkit.sections.find_headings"),
+        _START_COLUMN, _END_COLUMN,
+        _C("found", "string", "识别方式", "found by", "how the section was found", "heading, inline",
+           "toolkit.sections.segment"),
+        _C("rule", "string", "分类规则", "rule", "why it has its kind (keyword:打算, continues:plans, "
+           "opening:problems, preamble, closing …)", "", "toolkit.sections.segment"),
+        *[replace(c, meaning=c.meaning.replace("it lies on", "of its units (the heading's page may be earlier)"))
+          for c in _PAGES_COLUMNS],
+        _C("text", "string", "正文", "text", "the section's words: reports.text[start:end]", "",
+           "toolkit.sections.section_table")))
+#: The ``unit`` column of a table whose rows belong to a unit (tokens, theme matches, unit topics).
+UNIT_REF_COLUMN = _C("unit", "integer", "单元序号", "unit number", "the unit (units.unit)", "1…N", "toolkit.export")
+#: The ``units`` table (one row per unit), as stored (:data:`UNIT_COLUMNS`, then ``boilerplate`` and
+#: ``pages``: :data:`toolkit.dataset.CORPUS_UNIT_COLUMNS`) and exported (numbered, with page bounds and
+#: the number of tokens). The codebook of :mod:`toolkit.export` is generated from it.
+UNITS_SPEC = TableSpec(
+    "units", "单元", "units", "one citable unit: a shortcoming, a task or a paragraph",
+    ("report_id", "section_index", "unit_index"), "toolkit.sections.units_of", (
+        _C("unit", "integer", "单元序号", "unit number", "the unit's number: its row in units (1-based), in "
+           "dtm.mtx and in docvars.csv", "1…N", "toolkit.export (units sorted by report, section, unit)"),
+        _C("unit_id", "string", "单元编号", "unit id", "report_id.section_index.unit_index", "unique",
+           "toolkit.sections.unit_id"),
+        _REPORT_COLUMN,
+        _C("section_index", "integer", "部分序号", "section index", "the section in its report (sections.index)",
+           "≥ 0", "toolkit.sections"),
+        _KIND_COLUMN, _PART_COLUMN,
+        _C("unit_index", "integer", "单元序号(部分内)", "unit index in section", "the unit within its section, "
+           "0-based", "≥ 0", "toolkit.sections.units_of"),
+        _C("marker", "string", "序号标记", "list marker", "the list marker that opens it (（一）, 一是, 2.), "
+           "empty for a paragraph", "", "toolkit.sections.units_of"),
+        _C("role", "string", "角色", "role", "item: one shortcoming or task; lead_in: the sentence announcing a "
+           "list; closing: the promise after a list of problems; empty: a paragraph",
+           ", ".join(r for r in ROLES if r) + ", (empty)", "toolkit.sections.units_of"),
+        _START_COLUMN, _END_COLUMN, *_PAGES_COLUMNS, BOILERPLATE_COLUMN,
+        _C("n_tokens", "integer", "词数", "tokens", "number of tokens (rows of tokens for this unit)", "≥ 0",
+           "toolkit.tokenize.Tokenizer"),
+        _C("text", "string", "正文", "text", "the unit's words: reports.text[start:end]", "",
+           "toolkit.sections.units_of")))
 SECTION_COLUMNS = ["report_id", "index", "kind", "part", "heading", "start", "end", "found", "rule", "text"]
 #: A unit's ``unit_id`` (:func:`unit_id`) is made with it and kept by every table after (the stored stages,
 #: the command line's JSON, the export).
 UNIT_COLUMNS = ["unit_id", "report_id", "section_index", "kind", "part", "unit_index", "marker", "role", "start", "end",
                 "text"]
-#: The type of each column as stored (:mod:`toolkit.pipeline`) and exported: string, integer, float, boolean.
-SECTION_TYPES = {"report_id": "string", "index": "integer", "kind": "string", "part": "string", "heading": "string",
-                 "start": "integer", "end": "integer", "found": "string", "rule": "string", "text": "string"}
-UNIT_TYPES = {"unit_id": "string", "report_id": "string", "section_index": "integer", "kind": "string", "part": "string",
-              "unit_index": "integer", "marker": "string", "role": "string", "start": "integer", "end": "integer",
-              "text": "string"}
+#: The type of each column as stored (:mod:`toolkit.pipeline`) and exported: string, integer, float, boolean
+#: (from :data:`SECTIONS_SPEC`, :data:`UNITS_SPEC`).
+SECTION_TYPES = SECTIONS_SPEC.types(SECTION_COLUMNS)
+UNIT_TYPES = UNITS_SPEC.types(UNIT_COLUMNS)
 
 
 def unit_id(report_id: str, section_index: int, unit_index: int) -> str:
@@ -1316,3 +1386,46 @@ def section_table(report_id: str, text: str, year: int | None = None) -> tuple[p
             urows.append([unit_id(report_id, s.index, u.unit_index), report_id, s.index, s.kind, s.part, u.unit_index, u.marker, u.role, u.start, u.end,
                           text[u.start:u.end]])
     return pd.DataFrame(srows, columns=SECTION_COLUMNS), pd.DataFrame(urows, columns=UNIT_COLUMNS)
+
+
+def _page_bounds(pages: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The first and last page of each ``pages`` text (3, 3-4; empty: NA)."""
+    text = pages.fillna("").astype(str)
+    first = pd.to_numeric(text.str.split("-").str[0], errors="coerce").astype("Int64")
+    last = pd.to_numeric(text.str.split("-").str[-1], errors="coerce").astype("Int64")
+    return first, last
+
+
+def _page_span(first, last) -> str | None:
+    if pd.isna(first):
+        return None
+    return str(int(first)) if first == last else f"{int(first)}-{int(last)}"
+
+
+def units_for_export(units: pd.DataFrame, tokenize) -> tuple[pd.DataFrame, list[list[str]]]:
+    """The ``units`` table of an export (:data:`UNITS_SPEC`): ``units`` (``Corpus.units``) sorted by report,
+    section and unit, numbered 1…N (``unit``), with the bounds of their pages and their number of tokens;
+    and their token lists, in the table's order. ``tokenize``: texts → token lists
+    (:meth:`toolkit.tokenize.Tokenizer.tokenize_many`)."""
+    units = units.sort_values(["report_id", "section_index", "unit_index"], kind="mergesort").reset_index(drop=True)
+    if "pages" not in units.columns:
+        units["pages"] = None
+    units["page_first"], units["page_last"] = _page_bounds(units["pages"])
+    if "unit_id" not in units.columns:  # units of a user's own table
+        units.insert(0, "unit_id", [unit_id(*k) for k in zip(units["report_id"], units["section_index"],
+                                                              units["unit_index"])])
+    units.insert(0, "unit", np.arange(1, len(units) + 1, dtype=np.int64))
+    token_lists = list(tokenize(units["text"])) if len(units) else []
+    units["n_tokens"] = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    return UNITS_SPEC.typed(units), token_lists
+
+
+def sections_for_export(sections: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """The ``sections`` table of an export (:data:`SECTIONS_SPEC`): ``sections`` (``Corpus.sections``) sorted
+    by report and index, with the pages of their ``units`` (the export's, :func:`units_for_export`)."""
+    sections = sections.sort_values(["report_id", "index"], kind="mergesort").reset_index(drop=True)
+    bounds = units.groupby(["report_id", "section_index"]).agg(page_first=("page_first", "min"),
+                                                               page_last=("page_last", "max"))
+    sections = sections.join(bounds, on=["report_id", "index"])
+    sections["pages"] = [_page_span(a, b) for a, b in zip(sections["page_first"], sections["page_last"])]
+    return SECTIONS_SPEC.typed(sections)

@@ -77,6 +77,7 @@ import pandas as pd
 
 from . import numerals, paths
 from .errors import IndicatorError
+from .schema import Column, TableSpec
 
 INDICATORS = paths.LEXICON_DIR / "indicators.toml"
 INDICATORS_SCHEMA = 1
@@ -859,3 +860,58 @@ __all__ = ["AMPLIFICATION_COLUMNS", "INDICATORS", "Indicator", "IndicatorError",
            "LEDGER_COLUMNS", "OUTCOME_COLUMNS", "PANEL_COLUMNS", "QUALIFIERS", "RELATIVE", "TARGET_COLUMNS", "VERDICTS",
            "amplification", "cn_number", "find_outcomes", "find_targets", "ledger", "load_indicators", "panel",
            "parse_indicators", "plausible_range", "tolerance", "verdict", "verdicts_by_indicator"]
+
+
+# --------------------------------------------------------------------------- the export's table
+_C = Column
+#: The ``targets`` table of an export: :func:`ledger`, its quotes flattened. The codebook of
+#: :mod:`toolkit.export` is generated from it.
+TARGETS_SPEC = TableSpec(
+    "targets", "目标台账", "targets ledger", "one government × year × indicator with a target, an explicit absence "
+    "or an outcome", ("government", "level", "year", "indicator"), "toolkit.targets.ledger", (
+        _C("government", "string", "政府", "government", "the government (reports.government)", "", ""),
+        _C("province", "string", "省份", "province", "its province", "", ""),
+        _C("city", "string", "城市", "city", "its city", "", ""),
+        _C("level", "string", "行政级别", "level of government", "its level", "national, province, prefecture, county",
+           ""),
+        _C("year", "integer", "年份", "year", "the year the target is for and the outcome of", "a year",
+           "the planning report's year + 1; the reviewing report's year"),
+        _C("indicator", "string", "指标", "indicator", "the indicator's id (data/lexicon/indicators.toml)",
+           "indicator ids", "toolkit.targets.load_indicators"),
+        _C("target_value", "float", "目标值", "target", "the target (the low end of a range); empty without a number",
+           "", "toolkit.targets.find_targets"),
+        _C("target_high", "float", "目标上限", "target high", "the high end of a range target", "",
+           "toolkit.targets.find_targets"),
+        _C("target_qualifier", "string", "目标限定词", "qualifier", "左右, 以上 … written with the target; 与经济增长同步 "
+           "for a relative target; explicitly_absent when none is set", "", ""),
+        _C("target_report", "string", "目标出处", "target report", "the report quoted for the target", "",
+           "the report reviewing year - 1"),
+        _C("target_start", "integer", "目标起始位置", "target start", "offset of the target's sentence", "≥ 0", ""),
+        _C("target_end", "integer", "目标结束位置", "target end", "end offset of the target's sentence", "", ""),
+        _C("target_text", "string", "目标原文", "target quote", "the target's sentence", "", ""),
+        _C("outcome_value", "float", "实际值", "outcome", "the figure reported for the year", "",
+           "toolkit.targets.find_outcomes"),
+        _C("outcome_report", "string", "实际出处", "outcome report", "the report quoted for the outcome", "",
+           "the report reviewing year"),
+        _C("outcome_start", "integer", "实际起始位置", "outcome start", "offset of the outcome's sentence", "≥ 0", ""),
+        _C("outcome_end", "integer", "实际结束位置", "outcome end", "end offset of the outcome's sentence", "", ""),
+        _C("outcome_text", "string", "实际原文", "outcome quote", "the outcome's sentence", "", ""),
+        _C("verdict", "string", "结论", "verdict", "the target against the outcome", ", ".join(VERDICTS),
+           "toolkit.targets.verdict"),
+        _C("suspect", "boolean", "可疑", "suspect", "True when the target (either end) or the outcome lies outside the "
+           "indicator's plausible range (data/lexicon/indicators.toml: GDP growth -10…20%): read the quotes before "
+           "using the row; figures draw it as a flagged point", "True, False",
+           "toolkit.targets.ledger, Indicator.plausible"),
+        _C("note", "string", "说明", "note", "gaps and duplicated years of the panel", "", "toolkit.targets.ledger")))
+
+
+def targets_for_export(corpus, indicators: Indicators) -> pd.DataFrame:
+    """The ``targets`` table of an export (:data:`TARGETS_SPEC`): the :func:`ledger` of ``corpus`` with
+    ``indicators``, each quote (a dict) flattened into its report, start, end and text."""
+    table = ledger(corpus, indicators)
+    flat = table.drop(columns=["target_quote", "outcome_quote"])
+    for side in ("target", "outcome"):
+        quotes = table[f"{side}_quote"]
+        for part in ("report", "start", "end", "text"):
+            flat[f"{side}_{part}"] = [q[part] if isinstance(q, dict) else None for q in quotes]
+    return TARGETS_SPEC.typed(flat)

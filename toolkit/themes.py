@@ -38,21 +38,51 @@ import pandas as pd
 
 from . import paths
 from .errors import ThemeLexiconError
-from .sections import KINDS
+from .schema import Column, TableSpec
+from .sections import KINDS, UNIT_REF_COLUMN, UNITS_SPEC
 from .stats import year_intervals
 
 LEXICON = paths.LEXICON_DIR / "themes.toml"
 LEXICON_SCHEMA = 1
 
+_C = Column
+_U = UNITS_SPEC.column
+#: The ``theme_matches`` table of an export: :func:`find_matches`' columns (:data:`MATCH_COLUMNS`), with the
+#: unit's number and the words matched. The codebook of :mod:`toolkit.export` is generated from it.
+THEME_MATCHES_SPEC = TableSpec(
+    "theme_matches", "主题词匹配", "theme matches", "one match of a theme's variant in a unit",
+    ("unit", "start", "theme"), "toolkit.themes.find_matches", (
+        UNIT_REF_COLUMN,
+        _C("theme", "string", "主题", "theme", "the theme's id (data/lexicon/themes.toml)", "theme ids",
+           "toolkit.themes.load_lexicon"),
+        _C("term", "string", "变体", "variant", "the variant matched, as the lexicon writes it", "",
+           "toolkit.themes.ThemeMatcher"),
+        *map(_U, ("report_id", "kind", "section_index", "unit_index", "start", "end")),
+        _C("match", "string", "原文", "text matched", "the words matched, as written: reports.text[start:end] (a "
+           "line break or full-width letters may differ from term)", "", "toolkit.themes.find_matches")))
+#: The ``theme_prevalence`` table (:func:`theme_prevalence`), as exported. The codebook of
+#: :mod:`toolkit.export` is generated from it.
+THEME_PREVALENCE_SPEC = TableSpec(
+    "theme_prevalence", "主题流行度", "theme prevalence", "one theme in one section kind of one report",
+    ("theme", "report_id", "kind"), "toolkit.themes.theme_prevalence", (
+        _C("theme", "string", "主题", "theme", "the theme's id; every theme of the lexicon is listed", "theme ids",
+           "toolkit.themes.theme_prevalence"),
+        _U("report_id"), _U("kind"),
+        _C("matches", "integer", "匹配数", "matches", "matches of the theme in these units", "≥ 0",
+           "toolkit.themes.theme_prevalence"),
+        _C("units_matched", "integer", "命中单元数", "units matched", "units with at least one match", "0…units",
+           "toolkit.themes.theme_prevalence"),
+        _C("units", "integer", "单元数", "units", "units of this kind in this report", "≥ 1",
+           "toolkit.themes.theme_prevalence"),
+        _C("share", "float", "占比", "share", "units_matched / units", "0–1", "toolkit.themes.theme_prevalence")))
 #: One row per match: the theme, the variant matched, and where (offsets into the report text).
 MATCH_COLUMNS = ["theme", "term", "report_id", "kind", "section_index", "unit_index", "start", "end"]
-#: The type of each column of a match (see :data:`toolkit.sections.SECTION_TYPES`).
-MATCH_TYPES = {"theme": "string", "term": "string", "report_id": "string", "kind": "string",
-               "section_index": "integer", "unit_index": "integer", "start": "integer", "end": "integer"}
+#: The type of each column of a match (from :data:`THEME_MATCHES_SPEC`; see :data:`toolkit.sections.SECTION_TYPES`).
+MATCH_TYPES = THEME_MATCHES_SPEC.types(MATCH_COLUMNS)
 #: :func:`kwic` adds the words before, at and after the match.
 KWIC_COLUMNS = MATCH_COLUMNS + ["left", "match", "right"]
-#: Prevalence: matches, matched units, units, and the share of units with a match.
-PREVALENCE_COLUMNS = ["theme", "report_id", "kind", "matches", "units_matched", "units", "share"]
+#: Prevalence: matches, matched units, units, and the share of units with a match (:data:`THEME_PREVALENCE_SPEC`).
+PREVALENCE_COLUMNS = THEME_PREVALENCE_SPEC.names
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _THEME_KEYS = {"id", "name", "label", "description", "exclude", "variants"}
@@ -480,6 +510,32 @@ def theme_prevalence(matches: pd.DataFrame, units, themes: Iterable[str] | None 
                               (c.map({t: i for i, t in enumerate(themes)}) if c.name == "theme" else c),
                               kind="mergesort")
     return table[PREVALENCE_COLUMNS].reset_index(drop=True)
+
+
+def theme_matches_for_export(units: pd.DataFrame, lexicon: Lexicon) -> pd.DataFrame:
+    """The ``theme_matches`` table of an export (:data:`THEME_MATCHES_SPEC`): every match of ``lexicon`` in
+    ``units`` (the export's, numbered: :func:`toolkit.sections.units_for_export`), with its unit's number and
+    the words matched, by unit, offset and the lexicon's order of themes."""
+    matches = find_matches(units, lexicon)
+    unit_no = dict(zip(zip(units["report_id"], units["section_index"], units["unit_index"]), units["unit"]))
+    text_of = dict(zip(units["unit"], units["text"]))
+    start_of = dict(zip(units["unit"], units["start"]))
+    matches.insert(0, "unit", [unit_no[key] for key in zip(matches["report_id"], matches["section_index"],
+                                                            matches["unit_index"])])
+    matches["match"] = [text_of[u][a - start_of[u]:b - start_of[u]]
+                        for u, a, b in zip(matches["unit"], matches["start"], matches["end"])]
+    order = {t: i for i, t in enumerate(lexicon.ids)}
+    matches = matches.sort_values(["unit", "start", "end", "theme"], key=lambda c: c.map(order) if c.name == "theme"
+                                  else c, kind="mergesort")
+    return THEME_MATCHES_SPEC.typed(matches)
+
+
+def theme_prevalence_for_export(matches: pd.DataFrame, units: pd.DataFrame, lexicon: Lexicon) -> pd.DataFrame:
+    """The ``theme_prevalence`` table of an export (:data:`THEME_PREVALENCE_SPEC`): :func:`theme_prevalence`
+    of every theme of ``lexicon`` (zeros included) over the export's ``units`` and ``matches``."""
+    if not len(units):
+        return THEME_PREVALENCE_SPEC.empty()
+    return THEME_PREVALENCE_SPEC.typed(theme_prevalence(matches, units, themes=lexicon.ids))
 
 
 def prevalence_by_year(table: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:

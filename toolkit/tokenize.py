@@ -95,6 +95,8 @@ import pandas as pd
 
 from . import paths
 from .errors import WordListError
+from .schema import Column, TableSpec
+from .sections import UNIT_REF_COLUMN
 from .cache import (CacheWarning, EntryError, entry_problem, read_entry, set_aside, sha256,  # noqa: F401 (re-exported)
                     warn, write_atomic)
 
@@ -1356,3 +1358,16 @@ def term_counts(tokens: pd.Series, terms) -> pd.DataFrame:
         for t in seen:
             units[t] += 1
     return pd.DataFrame({"term": terms, "tokens": [counts[t] for t in terms], "units": [units[t] for t in terms]})
+
+
+#: The ``tokens`` table of an export (long form: one row per token of a unit). The codebook of
+#: :mod:`toolkit.export` is generated from it.
+TOKENS_SPEC = TableSpec(
+    "tokens", "词", "tokens", "one token of one unit (long form)", ("unit", "position"),
+    "toolkit.tokenize.Tokenizer.tokenize_units", (
+        UNIT_REF_COLUMN,
+        Column("position", "integer", "位置", "position", "the token's place among the unit's kept tokens, 0-based "
+               "(stopwords, numbers and punctuation are not kept, so positions are not offsets)", "≥ 0",
+               "toolkit.tokenize.Tokenizer"),
+        Column("token", "string", "词", "token", "the token: jieba (rjieba) with data/lexicon/userdict.txt, stopwords "
+               "removed", "no spaces", "toolkit.tokenize.Tokenizer")))

@@ -80,8 +80,9 @@ from threadpoolctl import threadpool_limits
 
 from . import paths
 from .cache import EntryError, read_entry, set_aside, sha256, warn, write_atomic
+from .schema import Column, TableSpec, joined
 from .sections import KINDS as SECTION_KINDS
-from .sections import UNIT_COLUMNS
+from .sections import UNIT_COLUMNS, UNIT_REF_COLUMN, UNITS_SPEC
 from .stats import percentile_interval, ratio_replicates, resample_clusters
 
 #: The section kinds topics are fitted on by default: what is wrong, and what is promised.
@@ -1157,3 +1158,137 @@ def select_topics(docs: pd.DataFrame, k_range=None, *, k: int | None = None, n_s
     Dask cluster of the current ``dask.distributed.Client``."""
     return default_selection(k, k_range, n_samples=n_samples, random_state=random_state, n_jobs=n_jobs,
                              cache=cache, method=method).fit(docs)
+
+
+# --------------------------------------------------------------------------- the export's tables
+#: Top terms of a topic in the ``topics`` table.
+TOP_TERMS = 10
+_C = Column
+#: The ``topics`` table of an export (one row per topic of the model). The codebook of :mod:`toolkit.export`
+#: is generated from it.
+TOPICS_SPEC = TableSpec(
+    "topics", "主题模型", "topics", "one topic of the model (MANIFEST.json parameters.topics gives k and how it was "
+    "chosen)", ("topic",), "toolkit.topics.KSelection, TopicModel", (
+        _C("topic", "integer", "主题编号", "topic", "the topic's number, 0-based (unit_topics.topic_N)", "0…k-1",
+           "toolkit.topics.TopicModel"),
+        _C("label", "string", "主题标签", "label", "the topic's three top terms joined by ·", "", "TopicModel.labels_"),
+        _C("terms", "string", "高频词", "top terms", f"the {TOP_TERMS} highest-weighted terms, joined by spaces, "
+           "highest first", "", "TopicModel.top_term_lists"),
+        _C("stability", "float", "稳定性", "stability", "mean average-Jaccard agreement of the topic's top terms with "
+           "its match in models fitted on 80% samples (Greene et al. 2014); empty when a fitted model without its "
+           "selection was given", "0–1", "toolkit.topics.KSelection"),
+        _C("coherence", "float", "一致性", "coherence", "mean NPMI of the pairs of the topic's top terms, counted over "
+           "the modelled units", "-1–1", "toolkit.topics.npmi_coherence")))
+#: The ``unit_topics`` table of an export (one row per modelled unit), without its ``topic_0`` … columns
+#: (:func:`topic_share_columns`, one per topic of the model). The codebook of :mod:`toolkit.export` is
+#: generated from it.
+UNIT_TOPICS_SPEC = TableSpec(
+    "unit_topics", "单元主题权重", "unit topic weights", "one modelled unit (problems and plans by default; lead-ins "
+    "and closings left out)", ("unit",), "toolkit.topics.TopicModel.unit_weights", (
+        UNIT_REF_COLUMN,
+        *map(UNITS_SPEC.column, ("report_id", "kind", "section_index", "unit_index", "start", "end")),
+        _C("no_terms", "boolean", "无词", "no terms", "True when the unit has no term of the model's vocabulary (its "
+           "shares are then empty)", "True, False", "TopicModel.unit_weights"),
+        _C("dominant_topic", "integer", "主导主题", "dominant topic", "the topic with the largest share; empty when "
+           "no_terms", "0…k-1", "argmax of topic_0…")))
+
+
+def topic_share_columns(k: int, labels: list[str] | None = None) -> tuple[Column, ...]:
+    """The columns ``topic_0`` … ``topic_{k-1}`` of ``unit_topics``."""
+    return tuple(_C(f"topic_{t}", "float", f"主题{t}占比", f"share of topic {t}",
+                    f"the unit's share of topic {t}" + (f" ({labels[t]})" if labels else "") + "; the shares of a "
+                    "unit sum to 1; empty when no_terms", "0–1", "TopicModel.unit_weights(normalize=True)")
+                 for t in range(k))
+
+
+@dataclass
+class TopicTables:
+    """The topics of an export (:func:`topics_for_export`): the ``topics`` and ``unit_topics`` tables, the
+    spec of ``unit_topics`` with its ``topic_N`` columns, the parameters (for MANIFEST.json), what a table's
+    note says (no topics fitted, stability not measured, a fit that did not converge), and the fitted model
+    (None when none could be fitted)."""
+
+    topics: pd.DataFrame
+    unit_topics: pd.DataFrame
+    unit_topics_spec: TableSpec
+    parameters: dict
+    notes: dict
+    model: TopicModel | None
+
+
+def topics_for_export(corpus_units: pd.DataFrame, units: pd.DataFrame, tokenizer, *, model=None,
+                      k: int | None = None, k_range=None, kinds=TOPIC_KINDS, n_samples: int = DEFAULT_SAMPLES,
+                      random_state: int = DEFAULT_SEED, n_jobs: int | None = -1, cache: bool = True) -> TopicTables:
+    """The ``topics`` and ``unit_topics`` tables of an export (:data:`TOPICS_SPEC`, :data:`UNIT_TOPICS_SPEC`).
+
+    ``model`` is a fitted :class:`KSelection` (its chosen model, with each topic's stability) or
+    :class:`TopicModel` (no stability: the column is empty and the note says so). Without one,
+    :func:`default_selection` (the selection of the notebooks and of the ``topics`` command: the same corpus,
+    the same k) is fitted on the units of ``kinds`` of ``corpus_units`` (``Corpus.units``, in corpus order,
+    as the notebooks give them: the same rows, samples, fits and cache entry): k chosen by stability over
+    ``k_range`` (default 2–20), or ``k`` alone (its stability from ``n_samples`` samples still measured); a
+    corpus too small for it leaves both tables empty, with a note saying why. ``units``: the export's units
+    table (:func:`toolkit.sections.units_for_export`), whose numbers the rows of ``unit_topics`` carry."""
+    params: dict = {"kinds": list(kinds), "random_state": random_state}
+    notes: dict[str, str] = {}
+    selection = fitted = None
+    if model is not None and hasattr(model, "k_") and hasattr(model, "model_"):
+        selection, fitted = model, model.model_
+    elif model is not None:
+        if not isinstance(model, TopicModel):
+            raise TypeError(f"model must be a fitted KSelection or TopicModel, not {type(model).__name__}")
+        fitted = model
+    else:
+        try:
+            unfitted = default_selection(k, k_range, n_samples=n_samples, random_state=random_state,
+                                         n_jobs=n_jobs, cache=cache)
+            ks = unfitted.k_range
+            params.update({"k_range": [min(ks), max(ks)] if len(ks) else []})
+            selection = unfitted.fit(documents(corpus_units, tokenizer, kinds=kinds))
+            fitted = selection.model_
+        except ValueError as e:
+            notes["topics"] = notes["unit_topics"] = f"no topics fitted: {e}"
+    if fitted is None:
+        return TopicTables(TOPICS_SPEC.empty(), UNIT_TOPICS_SPEC.empty(), UNIT_TOPICS_SPEC, params, notes, None)
+    k_fit = int(fitted.n_components)
+    if selection is not None:
+        topics = selection.topic_table(k_fit)
+        topics["terms"] = [joined(t) for t in topics["terms"]]
+        params.update({
+            "k": k_fit, "k_rule": (f"fixed: k = {k_fit}, stability measured" if len(selection.table_) == 1
+                                   else selection.rule_),
+            "n_samples": int(selection.n_samples), "sample_fraction": float(selection.sample_fraction),
+            "top_n": int(selection.top_n), "random_state": int(selection.random_state),
+            "selection": [{key: (round(float(v), 6) if isinstance(v, float) else int(v)) for key, v in r.items()}
+                          for r in selection.table_.to_dict("records")]})
+        if k_fit == selection.k_ and (note := selection.convergence_note()):
+            notes["topics"] = note
+    else:
+        binary = (fitted.tfidf_ > 0).astype(np.int32)
+        topics = pd.DataFrame({"topic": range(k_fit), "label": fitted.labels_,
+                               "terms": [joined(t) for t in fitted.top_term_lists(TOP_TERMS)],
+                               "stability": np.nan,
+                               "coherence": npmi_coherence(binary, top_indices(fitted.components_, TOP_TERMS))})
+        params.update({"k": k_fit, "k_rule": "a fitted TopicModel was given: stability not measured",
+                       "random_state": fitted.random_state})
+        notes["topics"] = "stability not measured: a fitted TopicModel was given without its KSelection"
+        if not fitted.converged_:
+            notes["topics"] += f"; NMF did not converge in {fitted.max_iter} iterations for k = {k_fit}; {DETERMINISTIC}"
+    params["model"] = dict(fitted.get_params())
+    weights = fitted.unit_weights()
+    shares = weights[list(range(k_fit))].to_numpy(float)
+    no_terms = weights["no_terms"].to_numpy(bool)
+    table = weights[["report_id", "kind", "section_index", "unit_index", "start", "end", "no_terms"]].copy()
+    unit_no = dict(zip(zip(units["report_id"], units["section_index"], units["unit_index"]), units["unit"]))
+    table.insert(0, "unit", [unit_no.get(key) for key in zip(table["report_id"], table["section_index"],
+                                                              table["unit_index"])])
+    if table["unit"].isna().any():
+        raise ValueError("the topic model was fitted on units that are not this corpus's units")
+    dominant = np.where(no_terms, -1, np.nan_to_num(shares, nan=-1).argmax(axis=1) if k_fit else -1)
+    table["dominant_topic"] = pd.array(dominant, dtype="Int64")
+    table.loc[no_terms, "dominant_topic"] = pd.NA
+    for t in range(k_fit):
+        table[f"topic_{t}"] = shares[:, t]
+    spec = UNIT_TOPICS_SPEC.with_columns(topic_share_columns(k_fit, list(fitted.labels_)))
+    return TopicTables(TOPICS_SPEC.typed(topics), spec.typed(table.sort_values("unit", kind="mergesort")), spec,
+                       params, notes, fitted)
