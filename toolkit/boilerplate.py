@@ -86,7 +86,8 @@ def _sentences(texts) -> tuple[np.ndarray, list[str]]:
 
 
 def _signatures(forms: list[str]) -> np.ndarray:
-    """The MinHash signature (``PERMUTATIONS`` uint64 values) of each form's set of 3-grams."""
+    """The MinHash signature (``PERMUTATIONS`` uint32 values: the high half of each 64-bit minimum) of
+    each form's set of 3-grams."""
     lengths = np.fromiter((len(f) for f in forms), dtype=np.int64, count=len(forms))
     codes = np.frombuffer("".join(forms).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
@@ -99,11 +100,11 @@ def _signatures(forms: list[str]) -> np.ndarray:
         h *= _MIX
         h ^= h >> np.uint64(29)
     offsets = np.concatenate([[0], np.cumsum(grams)[:-1]])
-    signatures = np.empty((len(forms), PERMUTATIONS), np.uint64)
+    signatures = np.empty((len(forms), PERMUTATIONS), np.uint32)
     for p, (a, b) in enumerate(_SEEDS):
         permuted = h * np.uint64(a | 1) + np.uint64(b)  # a bijection of the 64-bit integers
         permuted ^= permuted >> np.uint64(31)
-        signatures[:, p] = np.minimum.reduceat(permuted, offsets)
+        signatures[:, p] = np.minimum.reduceat(permuted, offsets) >> np.uint64(32)
     return signatures
 
 
@@ -114,8 +115,9 @@ def _form_id(form: str) -> int:
 
 #: The columns of the sentence table (:func:`sentence_tables`): one row per sentence judged.
 SENTENCE_COLUMNS = ["unit", "body", "form_id"]
-#: The columns of the form table: one row per distinct normal form, with its MinHash signature.
-FORM_COLUMNS = ["form_id", "form", *[f"s{p}" for p in range(PERMUTATIONS)]]
+#: The columns of the form table: one row per distinct normal form (its id, not its text), with its MinHash
+#: signature.
+FORM_COLUMNS = ["form_id", *[f"s{p}" for p in range(PERMUTATIONS)]]
 
 
 def sentence_tables(units: pd.DataFrame, unit_numbers, body_codes) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -131,8 +133,7 @@ def sentence_tables(units: pd.DataFrame, unit_numbers, body_codes) -> tuple[pd.D
     sentences = pd.DataFrame({"unit": np.asarray(unit_numbers, np.int64)[owners],
                               "body": np.asarray(body_codes, np.int64)[owners], "form_id": ids[form_of]})
     signatures = _signatures(list(distinct))
-    form_table = pd.DataFrame({"form_id": ids, "form": list(distinct),
-                               **{f"s{p}": signatures[:, p] for p in range(PERMUTATIONS)}})
+    form_table = pd.DataFrame({"form_id": ids, **{f"s{p}": signatures[:, p] for p in range(PERMUTATIONS)}})
     return sentences, form_table
 
 
@@ -141,26 +142,26 @@ def group_shares(con, sentences: str, forms: str) -> pd.DataFrame:
     ``sentences`` and ``forms`` in the DuckDB connection ``con`` (tables, views over Parquet parts or
     DataFrames), computed in SQL, so out of core where the tables are larger than memory: per band of
     ``ROWS`` values, every form of a bucket (forms agreeing on the band) against the bucket's first form
-    (the least, in code point order), kept where the signatures agree on ``THRESHOLD`` of their values;
+    (the least id), kept where the signatures agree on ``THRESHOLD`` of their values;
     the groups closed transitively (scipy's connected components); a group is boilerplate when its
     sentences come from two bodies or more. Returns ``unit``, ``judged`` (sentences long enough),
     ``shared`` (of them, in a boilerplate group): units without a sentence judged are absent."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    con.execute(f"CREATE OR REPLACE TEMP TABLE bp_forms AS SELECT form_id, min(form) AS form, "
-                + ", ".join(f"min(s{p}) AS s{p}" for p in range(PERMUTATIONS)) + f" FROM {forms} GROUP BY form_id")
     agree = " + ".join(f"(a.s{p} = h.s{p})::INTEGER" for p in range(PERMUTATIONS))
     pairs = []
     for band in range(PERMUTATIONS // ROWS):
+        # only the band's columns are read to find the candidates; the whole signatures only for them
         key = ", ".join(f"s{p}" for p in range(band * ROWS, (band + 1) * ROWS))
         pairs.append(con.execute(f"""
-            WITH k AS (SELECT form_id, form, hash({key}) AS bucket FROM bp_forms),
-                 heads AS (SELECT bucket, arg_min(form_id, form) AS head FROM k GROUP BY bucket HAVING count(*) > 1),
+            WITH k AS (SELECT DISTINCT form_id, hash({key}) AS bucket FROM {forms}),
+                 heads AS (SELECT bucket, min(form_id) AS head FROM k GROUP BY bucket HAVING count(*) > 1),
                  edges AS (SELECT k.form_id AS member, heads.head FROM k JOIN heads USING (bucket)
-                           WHERE k.form_id <> heads.head)
-            SELECT e.member, e.head FROM edges e JOIN bp_forms a ON a.form_id = e.member
-                                                 JOIN bp_forms h ON h.form_id = e.head
+                           WHERE k.form_id <> heads.head),
+                 a AS (SELECT DISTINCT * FROM {forms} WHERE form_id IN (SELECT member FROM edges)),
+                 h AS (SELECT DISTINCT * FROM {forms} WHERE form_id IN (SELECT head FROM edges))
+            SELECT e.member, e.head FROM edges e JOIN a ON a.form_id = e.member JOIN h ON h.form_id = e.head
             WHERE ({agree}) / {float(PERMUTATIONS)} >= {THRESHOLD}""").fetchnumpy())
     members = np.concatenate([p["member"] for p in pairs]).astype(np.int64)
     heads = np.concatenate([p["head"] for p in pairs]).astype(np.int64)

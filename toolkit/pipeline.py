@@ -76,7 +76,7 @@ CHUNK_REPORTS = 256
 #: Units per chunk of the token and theme stages.
 CHUNK_UNITS = 20_000
 #: The most memory DuckDB takes for the stage ``boilerplate`` (it spills to disk beyond).
-DUCKDB_MEMORY = "1GB"
+DUCKDB_MEMORY = "512MB"
 STAGE_MANIFEST = "manifest.json"
 #: The code and data whose change makes a new corpus fingerprint (relative to the project root).
 CODE = ("toolkit/readers", "toolkit/corpus.py", "toolkit/header.py", "toolkit/sections.py", "toolkit/metadata.py",
