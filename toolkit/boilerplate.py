@@ -150,11 +150,14 @@ def group_shares(con, sentences: str, forms: str) -> pd.DataFrame:
     from scipy.sparse.csgraph import connected_components
 
     agree = " + ".join(f"(a.s{p} = h.s{p})::INTEGER" for p in range(PERMUTATIONS))
-    pairs = []
+    # the candidate pairs that pass, of every band, stay in DuckDB (spilled beyond its memory limit); only
+    # the distinct edges come out, between forms numbered 0… in the order of their ids (int32)
+    con.execute("CREATE OR REPLACE TEMP TABLE bp_edges (member BIGINT, head BIGINT)")
     for band in range(PERMUTATIONS // ROWS):
         # only the band's columns are read to find the candidates; the whole signatures only for them
         key = ", ".join(f"s{p}" for p in range(band * ROWS, (band + 1) * ROWS))
-        pairs.append(con.execute(f"""
+        con.execute(f"""
+            INSERT INTO bp_edges
             WITH k AS (SELECT DISTINCT form_id, hash({key}) AS bucket FROM {forms}),
                  heads AS (SELECT bucket, min(form_id) AS head FROM k GROUP BY bucket HAVING count(*) > 1),
                  edges AS (SELECT k.form_id AS member, heads.head FROM k JOIN heads USING (bucket)
@@ -162,12 +165,18 @@ def group_shares(con, sentences: str, forms: str) -> pd.DataFrame:
                  a AS (SELECT DISTINCT * FROM {forms} WHERE form_id IN (SELECT member FROM edges)),
                  h AS (SELECT DISTINCT * FROM {forms} WHERE form_id IN (SELECT head FROM edges))
             SELECT e.member, e.head FROM edges e JOIN a ON a.form_id = e.member JOIN h ON h.form_id = e.head
-            WHERE ({agree}) / {float(PERMUTATIONS)} >= {THRESHOLD}""").fetchnumpy())
-    members = np.concatenate([p["member"] for p in pairs]).astype(np.int64)
-    heads = np.concatenate([p["head"] for p in pairs]).astype(np.int64)
-    nodes, inverse = np.unique(np.concatenate([members, heads]), return_inverse=True)
+            WHERE ({agree}) / {float(PERMUTATIONS)} >= {THRESHOLD}""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE bp_nodes AS
+                   SELECT form_id, (row_number() OVER (ORDER BY form_id) - 1)::INTEGER AS node
+                   FROM (SELECT member AS form_id FROM bp_edges UNION SELECT head FROM bp_edges)""")
+    nodes = con.execute("SELECT form_id FROM bp_nodes ORDER BY node").fetchnumpy()["form_id"].astype(np.int64)
+    edges = con.execute("""SELECT DISTINCT m.node AS member, h.node AS head FROM bp_edges e
+                           JOIN bp_nodes m ON m.form_id = e.member JOIN bp_nodes h ON h.form_id = e.head""").fetchnumpy()
+    con.execute("DROP TABLE bp_edges")
     n = len(nodes)
-    graph = coo_matrix((np.ones(len(members), np.int8), (inverse[:len(members)], inverse[len(members):])), shape=(n, n))
+    graph = coo_matrix((np.ones(len(edges["member"]), np.int8), (edges["member"].astype(np.int32),
+                                                                  edges["head"].astype(np.int32))), shape=(n, n))
+    del edges
     groups = connected_components(graph, directed=False)[1] if n else np.zeros(0, np.int64)
     # a group is named by one of its forms (its least id); a form in no pair is a group of its own
     first = np.full(groups.max() + 1 if n else 0, np.iinfo(np.int64).max, np.int64)
