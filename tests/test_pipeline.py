@@ -4,6 +4,7 @@ corrupt or partial, the same in chunks on several processes or on a Dask cluster
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import warnings
@@ -137,6 +138,41 @@ def test_a_broken_stage_is_computed_again_with_one_warning(folder, stages, damag
     said = [str(w.message) for w in caught if issubclass(w.category, CacheWarning)]
     assert len(said) == 1 and "stored stage 'units'" in said[0] and "computed again" in said[0]
     same_corpus(before, after)
+
+
+def test_a_stage_being_built_elsewhere_is_neither_discarded_nor_clobbered(folder, stages, monkeypatch):
+    """Two notebooks (or a benchmark beside a command) computing the same corpus at once: the second
+    process finds the stage absent and computes it too, without removing the first one's parts (which
+    once crashed the first with FileNotFoundError); whichever finishes second keeps the stage in place."""
+    spine = Spine(folder, skip_bad=True)
+    stage = spine._stage("cleaned", {"corpus": spine.fingerprint, "rate": spine.rate})
+    with monkeypatch.context() as other:  # another (living) process's build, begun and not finished
+        other.setattr(pipeline.os, "getpid", os.getppid)
+        first = pipeline._Writer(stage)
+    building = stage.folder
+    assert building.is_dir() and building != first.final
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)  # nothing here is broken: no warning
+        done = Spine(folder, skip_bad=True).cleaned()  # this process computes the same stage meanwhile
+    assert building.is_dir() and done.problem() is None
+    part = write_part(building, 0, pd.DataFrame({"x": [1]}), {"x": "integer"})
+    first.add(part)
+    finished = first.finish()  # second to finish: the stage in place is whole, so it is kept
+    assert finished.folder == done.folder and finished.problem() is None and not building.exists()
+    assert [p.name for p in done.folder.parent.iterdir()] == [done.folder.name]
+    reports, errors = read_reports(folder, skip_bad=True)
+    same_corpus(load_corpus(folder, skip_bad=True), build_corpus(reports, errors, skip_bad=True))
+
+
+def test_a_build_left_by_a_process_that_is_gone_is_removed(folder, stages):
+    spine = Spine(folder, skip_bad=True)
+    stage = spine._stage("cleaned", {"corpus": spine.fingerprint, "rate": spine.rate})
+    stage.folder.parent.mkdir(parents=True)
+    left = stage.folder.with_name(f".{stage.folder.name}.building-999999999-deadbeef")
+    left.mkdir()
+    (left / "part-00000.parquet").write_bytes(b"half")
+    spine.cleaned()
+    assert not left.exists() and stage.problem() is None
 
 
 def test_chunks_on_several_processes_give_the_same_tables(folder, stages, monkeypatch):

@@ -53,6 +53,7 @@ import json
 import os
 import shutil
 import sys
+import uuid
 from stat import S_ISREG
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -261,14 +262,24 @@ def _strings(values):
 
 
 class _Writer:
-    """Gathers a stage's parts (written here or by workers) into a fresh folder, and writes its manifest
-    last: a killed run leaves no manifest, so no stage that reads as whole."""
+    """Gathers a stage's parts (written here or by workers) into a folder of this process's own, writes
+    its manifest last, then renames the folder into place: a killed run leaves no stage that reads as
+    whole, and two processes computing the same stage (two notebooks, two commands) never write into, or
+    discard, each other's parts; the first to finish wins and the other keeps its result. While it is
+    being built, ``stage.folder`` is the private folder (what the workers are given)."""
 
     def __init__(self, stage: Stage):
         self.stage = stage
-        if stage.folder.exists() or stage.folder.is_symlink():
-            _discard(stage.folder)
-        stage.folder.mkdir(parents=True)
+        self.final = stage.folder
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        prefix = f".{self.final.name}.building-"
+        for left in self.final.parent.glob(prefix + "*"):
+            # a build that was stopped: this process's own earlier attempt, or a process that is gone
+            pid = left.name[len(prefix):].split("-")[0]
+            if not pid.isdigit() or int(pid) == os.getpid() or not _alive(int(pid)):
+                _discard(left)
+        stage.folder = self.final.with_name(f"{prefix}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        stage.folder.mkdir()
         self.parts: list[dict] = []
 
     def write(self, frame: pd.DataFrame, types: dict[str, str] | None = None) -> None:
@@ -286,8 +297,34 @@ class _Writer:
                     **(extra or {})}
         # ASCII: a file name that is not UTF-8 (a lone surrogate) is written escaped, and read back as it was
         write_atomic(self.stage.folder / STAGE_MANIFEST, json.dumps(manifest, indent=1).encode())
+        built, self.stage.folder = self.stage.folder, self.final
         self.stage.__dict__.pop("manifest", None)
-        return self.stage
+        for _ in range(3):
+            try:
+                os.rename(built, self.final)
+                return self.stage
+            except OSError:
+                # another process put the same stage in place first: keep it when whole, else replace it
+                if self.stage.problem() is None:
+                    _discard(built)
+                    return self.stage
+                _discard(self.final)
+        raise StageError(f"{self.final}: the stage {self.stage.name!r} could not be put in place")
+
+    def abandon(self) -> None:
+        """Remove what was built (the stage stays absent)."""
+        _discard(self.stage.folder)
+        self.stage.folder = self.final
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _discard(folder: Path) -> None:
@@ -709,8 +746,8 @@ class Spine:
                 unit_writer.add(u)
                 errors += errs
         if errors and not self.skip_bad:
-            _discard(sections.folder)
-            _discard(units.folder)
+            section_writer.abandon()
+            unit_writer.abandon()
             raise record_error(errors[0])
         return section_writer.finish({"errors": errors}), unit_writer.finish()
 
