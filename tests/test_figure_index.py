@@ -112,3 +112,22 @@ def test_runner_stops_at_once_when_no_report_can_be_read(tmp_path):
     empty.mkdir()
     with pytest.raises(NotebookError, match="no report file in this folder or its subfolders: it holds no files"):
         preflight(empty)
+
+
+def test_a_shared_corpus_is_named_alike_wherever_the_shared_folder_is(tmp_path, monkeypatch):
+    """A clone whose ../shared is a symlink (or TOOLKIT_SHARED elsewhere) wrote /real/path/corpora/… into
+    a committed INDEX.md, so the figures' check failed on a file no figure had changed."""
+    real = tmp_path / "elsewhere" / "corpora" / "bureau-x"
+    real.mkdir(parents=True)
+    (tmp_path / "project").mkdir()
+    (tmp_path / "shared").symlink_to(tmp_path / "elsewhere")
+    monkeypatch.setattr(paths, "PROJECT_ROOT", tmp_path / "project")
+    for shared in (tmp_path / "shared" / "corpora", tmp_path / "elsewhere" / "corpora"):
+        monkeypatch.setattr(paths, "SHARED_CORPORA_DIR", shared)
+        for given in (real, tmp_path / "shared" / "corpora" / "bureau-x", tmp_path / "project" / ".." / "shared"
+                      / "corpora" / "bureau-x"):
+            assert notebook_runner._shown_corpus(given) == "../shared/corpora/bureau-x"
+    own = tmp_path / "project" / "data" / "mine"
+    own.mkdir(parents=True)
+    assert notebook_runner._shown_corpus(own) == "data/mine"
+    assert notebook_runner._shown_corpus(tmp_path / "elsewhere") == "../elsewhere"

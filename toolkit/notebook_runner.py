@@ -413,6 +413,21 @@ def _notebook_question(notebook: Path) -> str:
     return found.group(1).strip() if found else ""
 
 
+def _shown_corpus(corpus: Path) -> str:
+    """How the figures' index names a corpus: a shared corpus as ``../shared/corpora/<name>`` wherever the
+    shared folder really is (a symlink, ``TOOLKIT_SHARED``), so that its committed index does not change
+    from one checkout to another; else relative to the project (or beside it), else as given."""
+    if corpus.resolve().parent == paths.SHARED_CORPORA_DIR.resolve():
+        return f"../shared/corpora/{corpus.resolve().name}"
+    try:
+        return corpus.relative_to(paths.PROJECT_ROOT).as_posix()
+    except ValueError:
+        try:
+            return Path("..", corpus.relative_to(paths.PROJECT_ROOT.parent)).as_posix()
+        except ValueError:
+            return str(corpus)
+
+
 def _figures_in(folder: Path) -> dict[str, list[str]]:
     """{figure name (``en/`` for a subfolder): [its page stems, or the name itself]} of the figures in
     ``folder`` and its immediate subfolders (not those holding another corpus's figures)."""
@@ -449,13 +464,7 @@ def write_figure_index(parameters: Parameters, notebook_paths: list[Path] | None
     notebook_paths = notebook_paths or notebooks()
     by_number = {nb.name[:2]: nb for nb in notebook_paths}
     what, digest = corpus_fingerprint(parameters.corpus)
-    try:
-        source = parameters.corpus.relative_to(paths.PROJECT_ROOT).as_posix()
-    except ValueError:
-        try:
-            source = Path("..", parameters.corpus.relative_to(paths.PROJECT_ROOT.parent)).as_posix()
-        except ValueError:
-            source = str(parameters.corpus)
+    source = _shown_corpus(parameters.corpus)
     try:
         shown_folder = folder.relative_to(paths.PROJECT_ROOT).as_posix()
         committed = folder == paths.FIGURES_DIR or folder.parent == paths.FIGURES_DIR
