@@ -9,8 +9,10 @@ A stage is a function of the stages before it and of its own parameters. Its out
 in chunks of reports as Parquet part files under ``.cache/stages/<corpus fingerprint>/<stage>/<key>/``,
 with a ``manifest.json`` written last: the stage, its key (the inputs' fingerprints and its parameters),
 the schema, and every part's rows, size and BLAKE3 checksum. A stage is read only when its manifest
-says it is whole and every part has the size and checksum recorded; a partial stage (a killed run) or
-a corrupt one is set aside and computed again, with one :class:`toolkit.cache.CacheWarning`.
+says it is whole and every part has the size and checksum recorded; a stage without its manifest or
+with a corrupt part is set aside and computed again, with one :class:`toolkit.cache.CacheWarning`. A
+stage is built in a folder of its process's own and renamed into place once whole: a killed run leaves
+no stage (what it left is removed by the next run), and two processes never touch each other's parts.
 
 The stages, in order (each stage's key holds the key of the one it reads, so changing the lexicon
 recomputes the theme matches, not the reading):
